@@ -1,0 +1,47 @@
+# Archboard: `make run` serves the app, `make test` runs the whole suite. Both install what is
+# missing first (venv, Python and JS packages, graphviz and fonts) and are fast the second time.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+STAMPS := .stamps
+
+.PHONY: run test lint bench install system-deps browser-deps serve
+
+$(STAMPS)/python: requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/node: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@mkdir -p $(STAMPS) && touch $@
+
+system-deps:
+	@scripts/system-deps.sh
+
+browser-deps:
+	@WITH_BROWSER=1 scripts/system-deps.sh
+
+install: system-deps $(STAMPS)/python $(STAMPS)/node
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo "Archboard on http://$(HOST):$(PORT)/"
+	DEBUG=$${DEBUG:-1} $(VENV)/bin/uvicorn whiteboard.asgi:application --host $(HOST) --port $(PORT) \
+		--ws websockets --ws-max-size 1048576 --lifespan off
+
+test: install browser-deps
+	@scripts/run-tests.sh
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench: install
+	$(PY) bench/run_all.py

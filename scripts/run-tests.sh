@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The whole suite: once on SQLite (the embedded default), then the database-backed tests again
+# on the real PostgreSQL at 127.0.0.1:5432 when it is there. With REQUIRE_SERVICES=1 a missing
+# PostgreSQL is a failure, not a skip.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+
+$PY -m pytest "$@"
+status=$?
+
+PG_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/archboard}"
+if $PY scripts/service_up.py postgres "$PG_URL"; then
+  echo "== again on PostgreSQL ($PG_URL)"
+  DATABASE_URL="$PG_URL" $PY -m pytest -m "django_db and not browser" "$@"
+  pg_status=$?
+  [ $status -eq 0 ] && status=$pg_status
+elif [ "${REQUIRE_SERVICES:-0}" = "1" ]; then
+  echo "ERROR: REQUIRE_SERVICES=1 but PostgreSQL is not reachable at $PG_URL" >&2
+  status=1
+else
+  echo "== PostgreSQL not reachable at $PG_URL: skipped the PostgreSQL run"
+fi
+exit $status

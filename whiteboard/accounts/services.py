@@ -1,0 +1,55 @@
+"""API tokens: creation, lookup and revocation. Tokens are stored hashed."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+
+from whiteboard.accounts.models import ApiToken
+
+TOKEN_PREFIX = "ab_"
+MAX_TOKENS_PER_USER = 50
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def token_create(*, user: AbstractBaseUser, name: str) -> tuple[ApiToken, str]:
+    """Create a token; return it with the raw secret, which is never stored."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name[:100] or "token", prefix=raw[:10], digest=_digest(raw))
+    return token, raw
+
+
+def token_revoke(*, user: AbstractBaseUser, token_id: int) -> bool:
+    deleted, _ = ApiToken.objects.filter(user=user, pk=token_id).delete()
+    return deleted > 0
+
+
+def resolve_token(raw: str) -> AbstractBaseUser | None:
+    """The active user a raw token belongs to, or None."""
+    if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
+        return None
+    token = ApiToken.objects.select_related("user").filter(digest=_digest(raw)).first()
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    # Record use at most once a minute, so a busy script does not write on every request.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def bearer_from_header(value: str | None) -> str | None:
+    """The token in an `Authorization: Bearer <token>` header value, or None."""
+    if not value:
+        return None
+    scheme, _, raw = value.partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        return None
+    return raw.strip()

@@ -1,0 +1,30 @@
+"""Shared helpers for the board commands: reading a document, and the exit codes of SPEC 6."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import CommandError
+
+from whiteboard.domain.board import BoardError, parse_board_json
+
+EXIT_BAD_INPUT = 2
+
+
+def read_board_arg(path_or_dash: str) -> dict[str, Any]:
+    """Read and validate a board document from a file, or from stdin when given `-`.
+
+    Bad input raises CommandError with exit status 2 and every problem, one per line.
+    """
+    try:
+        raw = sys.stdin.buffer.read() if path_or_dash == "-" else Path(path_or_dash).read_bytes()
+    except OSError as exc:
+        raise CommandError(f"cannot read {path_or_dash}: {exc.strerror}", returncode=EXIT_BAD_INPUT) from None
+    try:
+        return parse_board_json(raw)
+    except BoardError as exc:
+        lines = [f"{e['loc']}: {e['msg']}" if e["loc"] else e["msg"] for e in exc.errors]
+        name = "<stdin>" if path_or_dash == "-" else path_or_dash
+        raise CommandError(f"{name} is not a valid board:\n  " + "\n  ".join(lines), returncode=EXIT_BAD_INPUT) from None

@@ -1,0 +1,326 @@
+"""The OpenAPI 3.1 description of the REST API (SPEC section 4), served at /api/openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from whiteboard.domain import board as schema
+from whiteboard.domain.palette import KINDS
+
+_ID = {"type": "string", "pattern": r"^[A-Za-z0-9_.:-]{1,64}$"}
+_PROPS = {
+    "type": "object",
+    "maxProperties": schema.MAX_PROPS,
+    "additionalProperties": {"type": ["string", "number", "boolean", "null"]},
+    "properties": {
+        "replicas": {"type": "integer", "minimum": 1, "maximum": 1000},
+        "protocol": {"enum": list(schema.PROTOCOLS)},
+        "async": {"type": "boolean"},
+        "rate_limited": {"type": "boolean"},
+        "public": {"type": "boolean"},
+        "write_policy": {"enum": list(schema.WRITE_POLICIES)},
+        "notes": {"type": "string", "maxLength": schema.MAX_PROP_STRING},
+    },
+}
+_COORD = {"type": "number", "minimum": -schema.MAX_COORD, "maximum": schema.MAX_COORD}
+
+
+def _board_schema() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["format", "nodes", "edges"],
+        "additionalProperties": False,
+        "properties": {
+            "format": {"const": schema.FORMAT},
+            "name": {"type": "string", "maxLength": schema.MAX_NAME},
+            "description": {"type": "string", "maxLength": schema.MAX_DESCRIPTION},
+            "direction": {"enum": list(schema.DIRECTIONS)},
+            "nodes": {
+                "type": "array",
+                "maxItems": schema.MAX_NODES,
+                "items": {
+                    "type": "object",
+                    "required": ["id", "kind"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "id": _ID,
+                        "kind": {"enum": sorted(KINDS)},
+                        "label": {"type": "string", "maxLength": schema.MAX_LABEL},
+                        "x": _COORD,
+                        "y": _COORD,
+                        "group": {"oneOf": [_ID, {"type": "null"}]},
+                        "props": _PROPS,
+                    },
+                },
+            },
+            "edges": {
+                "type": "array",
+                "maxItems": schema.MAX_EDGES,
+                "items": {
+                    "type": "object",
+                    "required": ["id", "source", "target"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "id": _ID,
+                        "source": _ID,
+                        "target": _ID,
+                        "label": {"type": "string", "maxLength": schema.MAX_LABEL},
+                        "props": _PROPS,
+                    },
+                },
+            },
+            "groups": {
+                "type": "array",
+                "maxItems": schema.MAX_GROUPS,
+                "items": {
+                    "type": "object",
+                    "required": ["id"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "id": _ID,
+                        "label": {"type": "string", "maxLength": schema.MAX_LABEL},
+                        "parent": {"oneOf": [_ID, {"type": "null"}]},
+                        "props": _PROPS,
+                    },
+                },
+            },
+            "review": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "suppress": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["rule"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "rule": {"type": "string", "minLength": 1, "maxLength": 64},
+                                "target": {"oneOf": [_ID, {"type": "null"}]},
+                                "reason": {"type": "string", "maxLength": schema.MAX_REASON},
+                            },
+                        },
+                    }
+                },
+            },
+        },
+    }
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema_: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema_}}}
+
+
+_ERRORS = {
+    "400": _json(_ref("Error"), "Malformed request body"),
+    "401": _json(_ref("Error"), "No or bad credentials"),
+    "403": _json(_ref("Error"), "The caller's role does not allow this"),
+    "404": _json(_ref("Error"), "No such board, or not visible to the caller"),
+    "422": _json(_ref("Error"), "The document or request is invalid; `errors` names each place"),
+}
+_BOARD_ID = {"name": "board_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+
+
+def _errors(*codes: str) -> dict[str, Any]:
+    return {code: _ERRORS[code] for code in codes}
+
+
+def openapi_document() -> dict[str, Any]:
+    binary = {"type": "string", "format": "binary"}
+    export_types = {
+        "image/png": {"schema": binary},
+        "image/svg+xml": {"schema": {"type": "string"}},
+        "application/pdf": {"schema": binary},
+        "text/vnd.graphviz": {"schema": {"type": "string"}},
+        "text/x-python": {"schema": {"type": "string"}},
+        "application/json": {"schema": _ref("Board")},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Archboard API",
+            "version": "1",
+            "description": "Architecture boards: create, read, replace, review and render them. "
+            "Authenticate with the browser session or `Authorization: Bearer <token>`.",
+        },
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "sessionid"},
+            },
+            "schemas": {
+                "Board": _board_schema(),
+                "Error": {
+                    "type": "object",
+                    "required": ["detail", "errors"],
+                    "properties": {
+                        "detail": {"type": "string"},
+                        "errors": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["loc", "msg"],
+                                "properties": {"loc": {"type": "string"}, "msg": {"type": "string"}},
+                            },
+                        },
+                        "version": {"type": "integer"},
+                    },
+                },
+                "StoredBoard": {
+                    "type": "object",
+                    "required": ["id", "version", "board"],
+                    "properties": {"id": {"type": "integer"}, "version": {"type": "integer"}, "board": _ref("Board")},
+                },
+                "Findings": {
+                    "type": "object",
+                    "required": ["board", "findings", "summary"],
+                    "properties": {
+                        "board": {"type": "string"},
+                        "version": {"type": ["integer", "null"]},
+                        "findings": {"type": "array", "items": {"type": "object"}},
+                        "summary": {
+                            "type": "object",
+                            "properties": {s: {"type": "integer"} for s in ("error", "warning", "info")},
+                        },
+                    },
+                },
+            },
+        },
+        "security": [{"bearer": []}, {"session": []}],
+        "paths": {
+            "/api/palette": {
+                "get": {
+                    "summary": "Categories and kinds with display names and icon URLs",
+                    "security": [],
+                    "responses": {"200": _json({"type": "object"}, "The palette")},
+                }
+            },
+            "/api/boards": {
+                "get": {
+                    "summary": "Boards the caller can see",
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "boards": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "required": ["id", "name", "role", "version", "updated"],
+                                            "properties": {
+                                                "id": {"type": "integer"},
+                                                "name": {"type": "string"},
+                                                "role": {"enum": ["owner", "editor", "viewer"]},
+                                                "version": {"type": "integer"},
+                                                "updated": {"type": "string", "format": "date-time"},
+                                            },
+                                        },
+                                    }
+                                },
+                            },
+                            "The caller's boards",
+                        ),
+                        **_errors("401"),
+                    },
+                },
+                "post": {
+                    "summary": "Create a board from a document",
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Board")}}},
+                    "responses": {
+                        "201": _json(_ref("StoredBoard"), "Created"),
+                        **_errors("400", "401", "403", "422"),
+                    },
+                },
+            },
+            "/api/boards/{board_id}": {
+                "parameters": [_BOARD_ID],
+                "get": {
+                    "summary": "A board and its version",
+                    "responses": {"200": _json(_ref("StoredBoard"), "The board"), **_errors("401", "404")},
+                },
+                "put": {
+                    "summary": "Replace the document when `version` is the current one; live editors follow",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["version", "board"],
+                                    "additionalProperties": False,
+                                    "properties": {"version": {"type": "integer", "minimum": 0}, "board": _ref("Board")},
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _json(_ref("StoredBoard"), "Replaced"),
+                        "409": _json(_ref("Error"), "Stale version; `version` is the current one"),
+                        **_errors("400", "401", "403", "404", "422"),
+                    },
+                },
+                "delete": {
+                    "summary": "Delete the board (owner only)",
+                    "responses": {"204": {"description": "Deleted"}, **_errors("401", "403", "404")},
+                },
+            },
+            "/api/boards/{board_id}/review": {
+                "parameters": [_BOARD_ID],
+                "get": {
+                    "summary": "Review findings of the stored board",
+                    "responses": {"200": _json(_ref("Findings"), "Findings"), **_errors("401", "404")},
+                },
+            },
+            "/api/boards/{board_id}/export.{fmt}": {
+                "parameters": [
+                    _BOARD_ID,
+                    {
+                        "name": "fmt",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"enum": ["png", "svg", "pdf", "dot", "py", "json"]},
+                    },
+                    {"name": "scale", "in": "query", "schema": {"type": "number", "minimum": 0.25, "maximum": 4}},
+                ],
+                "get": {
+                    "summary": "The rendering (PNG, SVG, PDF, DOT, diagrams Python script) or the document",
+                    "responses": {
+                        "200": {"description": "The export", "content": export_types},
+                        "503": _json(_ref("Error"), "The renderer is busy or the board is too complex"),
+                        **_errors("400", "401", "404"),
+                    },
+                },
+            },
+            "/api/review": {
+                "post": {
+                    "summary": "Review a document; nothing is stored",
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Board")}}},
+                    "responses": {"200": _json(_ref("Findings"), "Findings"), **_errors("400", "401", "422")},
+                }
+            },
+            "/api/render": {
+                "post": {
+                    "summary": "Render a document; nothing is stored",
+                    "parameters": [
+                        {
+                            "name": "format",
+                            "in": "query",
+                            "schema": {"enum": ["png", "svg", "pdf", "dot", "py", "json"], "default": "png"},
+                        },
+                        {"name": "scale", "in": "query", "schema": {"type": "number", "minimum": 0.25, "maximum": 4}},
+                    ],
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Board")}}},
+                    "responses": {
+                        "200": {"description": "The rendering", "content": export_types},
+                        "503": _json(_ref("Error"), "The renderer is busy or the board is too complex"),
+                        **_errors("400", "401", "422"),
+                    },
+                }
+            },
+        },
+    }

@@ -1,0 +1,139 @@
+"""Server-rendered pages for boards: the list, a board, sharing, and palette icons."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from whiteboard.boards import services
+from whiteboard.boards.access import boards_visible_to, get_board_for
+from whiteboard.boards.models import Membership
+from whiteboard.domain import palette
+from whiteboard.domain.board import BoardError, parse_board_json
+
+
+def _error_text(exc: BoardError) -> str:
+    return "; ".join(f"{e['loc']}: {e['msg']}" if e["loc"] else e["msg"] for e in exc.errors[:5])
+
+
+@require_GET
+@login_required
+def board_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    rows = boards_visible_to(request.user)  # type: ignore[arg-type]
+    if query:
+        rows = [(b, role) for b, role in rows if query.lower() in b.name.lower()]
+    context = {"rows": rows, "query": query}
+    if request.htmx and request.htmx.target == "board-rows":
+        return render(request, "boards/list.html#rows", context)
+    return render(request, "boards/list.html", context)
+
+
+@require_POST
+@login_required
+def board_create(request: HttpRequest) -> HttpResponse:
+    upload = request.FILES.get("document")
+    try:
+        if upload is not None:
+            board = services.board_create(owner=request.user, document=parse_board_json(upload.read()))  # type: ignore[arg-type]
+        else:
+            name = request.POST.get("name", "").strip()[:200] or "Untitled board"
+            board = services.board_create_empty(owner=request.user, name=name)  # type: ignore[arg-type]
+    except BoardError as exc:
+        messages.error(request, f"Could not create the board: {_error_text(exc)}")
+        return redirect("board_list")
+    except services.LimitExceeded as exc:
+        messages.error(request, str(exc))
+        return redirect("board_list")
+    return redirect("board_detail", board_id=board.pk)
+
+
+@require_POST
+@login_required
+def board_rename(request: HttpRequest, board_id: int) -> HttpResponse:
+    board, role = get_board_for(request.user, board_id, need="edit")
+    name = request.POST.get("name", "").strip()
+    try:
+        services.board_rename(board=board, name=name, user=request.user)  # type: ignore[arg-type]
+    except BoardError as exc:
+        messages.error(request, f"Could not rename: {_error_text(exc)}")
+    board.refresh_from_db()
+    if request.htmx:
+        return render(request, "boards/list.html#row", {"board": board, "role": role})
+    return redirect("board_list")
+
+
+@require_POST
+@login_required
+def board_duplicate(request: HttpRequest, board_id: int) -> HttpResponse:
+    board, _ = get_board_for(request.user, board_id, need="view")
+    try:
+        copy = services.board_duplicate(board=board, user=request.user)  # type: ignore[arg-type]
+    except services.LimitExceeded as exc:
+        messages.error(request, str(exc))
+        return redirect("board_list")
+    messages.success(request, f"Duplicated as “{copy.name}”.")
+    return redirect("board_list")
+
+
+@require_POST
+@login_required
+def board_delete(request: HttpRequest, board_id: int) -> HttpResponse:
+    board, _ = get_board_for(request.user, board_id, need="own")
+    name = board.name
+    services.board_delete(board=board)
+    if request.htmx:
+        return HttpResponse("")
+    messages.success(request, f"Deleted “{name}”.")
+    return redirect("board_list")
+
+
+@require_GET
+@login_required
+def board_detail(request: HttpRequest, board_id: int) -> HttpResponse:
+    board, role = get_board_for(request.user, board_id, need="view")
+    doc = board.document
+    groups = {g["id"]: g for g in doc["groups"]}
+    labels = {n["id"]: n["label"] or n["id"] for n in doc["nodes"]}
+    nodes = [
+        {**n, "kind_name": palette.KINDS[n["kind"]].name, "group_label": groups.get(n.get("group") or "", {}).get("label", "")}
+        for n in doc["nodes"]
+    ]
+    edges = [{**e, "source_label": labels[e["source"]], "target_label": labels[e["target"]]} for e in doc["edges"]]
+    return render(request, "boards/detail.html", {"board": board, "role": role, "nodes": nodes, "edges": edges})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def board_share(request: HttpRequest, board_id: int) -> HttpResponse:
+    board, role = get_board_for(request.user, board_id, need="view" if request.method == "GET" else "own")
+    if request.method == "POST":
+        action = request.POST.get("action", "add")
+        if action == "remove":
+            services.board_unshare(board=board, user_id=int(request.POST.get("user_id", "0") or 0))
+        else:
+            username = request.POST.get("username", "").strip()
+            user = get_user_model().objects.filter(username=username).first()
+            if user is None:
+                messages.error(request, f"No user named “{username}”.")
+            else:
+                try:
+                    services.board_share(board=board, user=user, role=request.POST.get("role", "viewer"))
+                except BoardError as exc:
+                    messages.error(request, _error_text(exc))
+        return redirect("board_share", board_id=board.pk)
+    members = Membership.objects.filter(board=board).select_related("user").order_by("user__username")
+    return render(request, "boards/share.html", {"board": board, "role": role, "members": members})
+
+
+@require_GET
+@cache_control(public=True, max_age=86400)
+def palette_icon(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in palette.KINDS:
+        raise Http404("No such kind.")
+    return FileResponse(palette.icon_path(kind).open("rb"), content_type="image/png")

@@ -1,0 +1,428 @@
+"""The board document (SPEC section 1): its one schema, validation and normal form.
+
+`validate_board` checks a whole document and returns it in normal form: defaults written out
+(`name`, `description`, `label` as "", `direction` "LR", `groups` [], `props` {}), optional fields
+(`x`, `y`, `group`, `parent`, `review`) kept exactly as given, key order fixed. Validating a
+normal-form document returns an equal document, so import and export round-trip exactly.
+
+Every problem is reported with the place it was found (`nodes[3].kind`), and nothing is partly
+accepted: a document is valid as a whole or rejected as a whole.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+from whiteboard.domain.palette import KINDS
+
+FORMAT = "archboard/1"
+DIRECTIONS = ("TB", "BT", "LR", "RL")
+PROTOCOLS = ("http", "https", "grpc", "graphql", "websocket", "sse", "tcp", "amqp", "kafka", "sql", "other")
+WRITE_POLICIES = ("write-through", "write-around", "write-back")
+
+MAX_NODES = 5_000
+MAX_EDGES = 20_000
+MAX_GROUPS = 500
+MAX_BYTES = 2 * 1024 * 1024
+MAX_LABEL = 200
+MAX_NAME = 200
+MAX_DESCRIPTION = 10_000
+MAX_PROPS = 32
+MAX_PROP_KEY = 64
+MAX_PROP_STRING = 2_000
+MAX_GROUP_DEPTH = 8
+MAX_COORD = 1e7
+MAX_PROP_NUMBER = 1e15
+MAX_SUPPRESSIONS = 1_000
+MAX_REASON = 2_000
+MAX_ERRORS = 50
+
+ID_RE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+
+TOP_KEYS = ("format", "name", "description", "direction", "nodes", "edges", "groups", "review")
+NODE_KEYS = ("id", "kind", "label", "x", "y", "group", "props")
+EDGE_KEYS = ("id", "source", "target", "label", "props")
+GROUP_KEYS = ("id", "label", "parent", "props")
+SUPPRESSION_KEYS = ("rule", "target", "reason")
+
+
+class BoardError(ValueError):
+    """A document (or an op) was rejected. `errors` lists every problem as {"loc", "msg"}."""
+
+    def __init__(self, errors: list[dict[str, str]]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{e['loc']}: {e['msg']}" if e["loc"] else e["msg"] for e in errors))
+
+    @classmethod
+    def one(cls, loc: str, msg: str) -> BoardError:
+        return cls([{"loc": loc, "msg": msg}])
+
+
+class _TooManyErrors(Exception):
+    pass
+
+
+class _Errors:
+    def __init__(self) -> None:
+        self.items: list[dict[str, str]] = []
+
+    def add(self, loc: str, msg: str) -> None:
+        self.items.append({"loc": loc, "msg": msg})
+        if len(self.items) >= MAX_ERRORS:
+            raise _TooManyErrors
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _type_name(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def _check_keys(obj: dict[str, Any], allowed: tuple[str, ...], loc: str, errors: _Errors) -> None:
+    for key in obj:
+        if key not in allowed:
+            where = f"{loc}.{key}" if loc else str(key)
+            errors.add(where, f"unknown key {key!r} (allowed: {', '.join(allowed)})")
+
+
+def _text(obj: dict[str, Any], key: str, loc: str, limit: int, errors: _Errors) -> str:
+    value = obj.get(key, "")
+    if not isinstance(value, str):
+        errors.add(loc, f"must be a string, not {_type_name(value)}")
+        return ""
+    if len(value) > limit:
+        errors.add(loc, f"is {len(value)} characters long, the limit is {limit}")
+    return value
+
+
+def validate_id(value: object, loc: str, errors: _Errors) -> str | None:
+    if not isinstance(value, str):
+        errors.add(loc, f"must be a string id, not {_type_name(value)}")
+        return None
+    if not ID_RE.fullmatch(value):
+        errors.add(loc, f"invalid id {value[:80]!r}: use 1-64 characters of A-Z a-z 0-9 _ . : -")
+        return None
+    return value
+
+
+def _check_prop_value(key: str, value: object, loc: str, element: str, errors: _Errors) -> None:
+    if key == "replicas":
+        if not (isinstance(value, int) and not isinstance(value, bool)) or not 1 <= value <= 1000:
+            errors.add(loc, f"replicas must be an integer from 1 to 1000, not {json.dumps(value)[:40]}")
+        return
+    if key in ("async", "rate_limited", "public"):
+        if not isinstance(value, bool):
+            errors.add(loc, f"{key} must be true or false, not {_type_name(value)}")
+        return
+    if key == "protocol":
+        if value not in PROTOCOLS:
+            errors.add(loc, f"unknown protocol {json.dumps(value)[:40]} (allowed: {' '.join(PROTOCOLS)})")
+        return
+    if key == "write_policy":
+        if value not in WRITE_POLICIES:
+            errors.add(loc, f"unknown write_policy {json.dumps(value)[:40]} (allowed: {' '.join(WRITE_POLICIES)})")
+        return
+    if key == "notes" and not isinstance(value, str):
+        errors.add(loc, f"notes must be a string, not {_type_name(value)}")
+        return
+    if value is None or isinstance(value, bool):
+        return
+    if isinstance(value, str):
+        if len(value) > MAX_PROP_STRING:
+            errors.add(loc, f"is {len(value)} characters long, the limit is {MAX_PROP_STRING}")
+        return
+    if _is_number(value):
+        if not math.isfinite(value) or abs(value) > MAX_PROP_NUMBER:
+            errors.add(loc, "must be a finite number of at most 1e15 in size")
+        return
+    errors.add(loc, f"values must be a string, number, boolean or null, not {_type_name(value)}")
+
+
+def validate_props(value: object, loc: str, element: str, errors: _Errors) -> dict[str, Any]:
+    """Check a props object; `element` is "node", "edge" or "group"."""
+    if not isinstance(value, dict):
+        errors.add(loc, f"must be an object, not {_type_name(value)}")
+        return {}
+    if len(value) > MAX_PROPS:
+        errors.add(loc, f"has {len(value)} keys, the limit is {MAX_PROPS}")
+        return {}
+    for key, item in value.items():
+        if len(key) > MAX_PROP_KEY or not key:
+            errors.add(f"{loc}", f"prop names must be 1-{MAX_PROP_KEY} characters")
+            continue
+        _check_prop_value(key, item, f"{loc}.{key}", element, errors)
+    return dict(value)
+
+
+def _coord(value: object, loc: str, errors: _Errors) -> None:
+    if not _is_number(value):
+        errors.add(loc, f"must be a number, not {_type_name(value)}")
+    elif not math.isfinite(value) or abs(value) > MAX_COORD:
+        errors.add(loc, "must be a finite number between -1e7 and 1e7")
+
+
+def normalise_node(raw: object, loc: str, errors: _Errors) -> dict[str, Any] | None:
+    if not isinstance(raw, dict):
+        errors.add(loc, f"must be an object, not {_type_name(raw)}")
+        return None
+    _check_keys(raw, NODE_KEYS, loc, errors)
+    if "id" not in raw:
+        errors.add(f"{loc}.id", "is required")
+    if "kind" not in raw:
+        errors.add(f"{loc}.kind", "is required")
+    node_id = validate_id(raw.get("id"), f"{loc}.id", errors) if "id" in raw else None
+    kind = raw.get("kind")
+    if "kind" in raw:
+        if not isinstance(kind, str):
+            errors.add(f"{loc}.kind", f"must be a string, not {_type_name(kind)}")
+        elif kind not in KINDS:
+            errors.add(f"{loc}.kind", f"unknown kind {kind[:64]!r}")
+    node: dict[str, Any] = {"id": node_id, "kind": kind, "label": _text(raw, "label", f"{loc}.label", MAX_LABEL, errors)}
+    for axis in ("x", "y"):
+        if axis in raw:
+            _coord(raw[axis], f"{loc}.{axis}", errors)
+            node[axis] = raw[axis]
+    if "group" in raw:
+        group = raw["group"]
+        if group is not None:
+            validate_id(group, f"{loc}.group", errors)
+        node["group"] = group
+    node["props"] = validate_props(raw.get("props", {}), f"{loc}.props", "node", errors)
+    return node
+
+
+def normalise_edge(raw: object, loc: str, errors: _Errors) -> dict[str, Any] | None:
+    if not isinstance(raw, dict):
+        errors.add(loc, f"must be an object, not {_type_name(raw)}")
+        return None
+    _check_keys(raw, EDGE_KEYS, loc, errors)
+    for key in ("id", "source", "target"):
+        if key not in raw:
+            errors.add(f"{loc}.{key}", "is required")
+    edge: dict[str, Any] = {
+        "id": validate_id(raw.get("id"), f"{loc}.id", errors) if "id" in raw else None,
+        "source": validate_id(raw.get("source"), f"{loc}.source", errors) if "source" in raw else None,
+        "target": validate_id(raw.get("target"), f"{loc}.target", errors) if "target" in raw else None,
+        "label": _text(raw, "label", f"{loc}.label", MAX_LABEL, errors),
+        "props": validate_props(raw.get("props", {}), f"{loc}.props", "edge", errors),
+    }
+    if edge["source"] is not None and edge["source"] == edge["target"]:
+        errors.add(loc, f"self-loop: source and target are both {edge['source']!r}")
+    return edge
+
+
+def normalise_group(raw: object, loc: str, errors: _Errors) -> dict[str, Any] | None:
+    if not isinstance(raw, dict):
+        errors.add(loc, f"must be an object, not {_type_name(raw)}")
+        return None
+    _check_keys(raw, GROUP_KEYS, loc, errors)
+    if "id" not in raw:
+        errors.add(f"{loc}.id", "is required")
+    group: dict[str, Any] = {
+        "id": validate_id(raw.get("id"), f"{loc}.id", errors) if "id" in raw else None,
+        "label": _text(raw, "label", f"{loc}.label", MAX_LABEL, errors),
+    }
+    if "parent" in raw:
+        if raw["parent"] is not None:
+            validate_id(raw["parent"], f"{loc}.parent", errors)
+        group["parent"] = raw["parent"]
+    group["props"] = validate_props(raw.get("props", {}), f"{loc}.props", "group", errors)
+    return group
+
+
+def normalise_review(raw: object, errors: _Errors) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        errors.add("review", f"must be an object, not {_type_name(raw)}")
+        return {}
+    _check_keys(raw, ("suppress",), "review", errors)
+    review: dict[str, Any] = {}
+    if "suppress" in raw:
+        items = raw["suppress"]
+        if not isinstance(items, list):
+            errors.add("review.suppress", f"must be an array, not {_type_name(items)}")
+            return review
+        if len(items) > MAX_SUPPRESSIONS:
+            errors.add("review.suppress", f"has {len(items)} entries, the limit is {MAX_SUPPRESSIONS}")
+            return review
+        for i, item in enumerate(items):
+            loc = f"review.suppress[{i}]"
+            if not isinstance(item, dict):
+                errors.add(loc, f"must be an object, not {_type_name(item)}")
+                continue
+            _check_keys(item, SUPPRESSION_KEYS, loc, errors)
+            rule = item.get("rule")
+            if not isinstance(rule, str) or not rule or len(rule) > 64:
+                errors.add(f"{loc}.rule", "is required: a rule id of 1-64 characters")
+            if "target" in item and item["target"] is not None:
+                validate_id(item["target"], f"{loc}.target", errors)
+            if "reason" in item:
+                _text(item, "reason", f"{loc}.reason", MAX_REASON, errors)
+        review["suppress"] = items
+    return review
+
+
+def _check_references(doc: dict[str, Any], errors: _Errors) -> None:
+    seen: dict[str, str] = {}
+    for section in ("nodes", "edges", "groups"):
+        for i, element in enumerate(doc[section]):
+            element_id = element["id"]
+            if element_id is None:
+                continue
+            loc = f"{section}[{i}].id"
+            if element_id in seen:
+                errors.add(loc, f"duplicate id {element_id!r} (already used by {seen[element_id]})")
+            else:
+                seen[element_id] = f"{section}[{i}]"
+    node_ids = {n["id"] for n in doc["nodes"]}
+    groups = {g["id"]: g for g in doc["groups"] if g["id"] is not None}
+    for i, node in enumerate(doc["nodes"]):
+        group = node.get("group")
+        if isinstance(group, str) and group not in groups:
+            errors.add(f"nodes[{i}].group", f"no group with id {group!r}")
+    for i, edge in enumerate(doc["edges"]):
+        for end in ("source", "target"):
+            ref = edge[end]
+            if ref is not None and ref not in node_ids:
+                errors.add(f"edges[{i}].{end}", f"dangling edge: no node with id {ref!r}")
+    for i, group in enumerate(doc["groups"]):
+        parent = group.get("parent")
+        if isinstance(parent, str) and parent not in groups:
+            errors.add(f"groups[{i}].parent", f"no group with id {parent!r}")
+    _check_group_nesting(doc["groups"], groups, errors)
+
+
+def _check_group_nesting(
+    group_list: list[dict[str, Any]], groups: dict[str, dict[str, Any]], errors: _Errors
+) -> None:
+    depth: dict[str, int] = {}
+    for i, group in enumerate(group_list):
+        chain: list[str] = []
+        current: str | None = group["id"]
+        while isinstance(current, str) and current in groups and current not in depth:
+            if current in chain:
+                cycle = " -> ".join(chain[chain.index(current) :] + [current])
+                errors.add(f"groups[{i}].parent", f"group cycle: {cycle}")
+                for member in chain:
+                    depth[member] = MAX_GROUP_DEPTH
+                break
+            chain.append(current)
+            current = groups[current].get("parent")
+        else:
+            base = depth.get(current, 0) if isinstance(current, str) else 0
+            for offset, member in enumerate(reversed(chain), start=1):
+                depth[member] = base + offset
+            if chain and depth[chain[0]] > MAX_GROUP_DEPTH:
+                errors.add(
+                    f"groups[{i}].parent",
+                    f"groups nest {depth[chain[0]]} deep, the limit is {MAX_GROUP_DEPTH}",
+                )
+
+
+def _element_list(data: dict[str, Any], key: str, limit: int, errors: _Errors, required: bool) -> list[Any]:
+    if key not in data:
+        if required:
+            errors.add(key, "is required")
+        return []
+    value = data[key]
+    if not isinstance(value, list):
+        errors.add(key, f"must be an array, not {_type_name(value)}")
+        return []
+    if len(value) > limit:
+        errors.add(key, f"has {len(value)} entries, the limit is {limit}")
+        return []
+    return value
+
+
+def validate_board(data: object) -> dict[str, Any]:
+    """Validate a whole document and return its normal form; raise BoardError otherwise."""
+    errors = _Errors()
+    try:
+        doc = _validate(data, errors)
+    except _TooManyErrors:
+        errors.items.append({"loc": "", "msg": f"stopped after {MAX_ERRORS} errors"})
+        raise BoardError(errors.items) from None
+    if errors.items:
+        raise BoardError(errors.items)
+    return doc
+
+
+def _validate(data: object, errors: _Errors) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        errors.add("", f"a board document must be a JSON object, not {_type_name(data)}")
+        return {}
+    _check_keys(data, TOP_KEYS, "", errors)
+    if "format" not in data:
+        errors.add("format", f"is required and must be {FORMAT!r}")
+    elif data["format"] != FORMAT:
+        errors.add("format", f"unsupported format {json.dumps(data['format'])[:60]}: expected {FORMAT!r}")
+    direction = data.get("direction", "LR")
+    if direction not in DIRECTIONS:
+        errors.add("direction", f"must be one of {', '.join(DIRECTIONS)}, not {json.dumps(direction)[:40]}")
+    doc: dict[str, Any] = {
+        "format": FORMAT,
+        "name": _text(data, "name", "name", MAX_NAME, errors),
+        "description": _text(data, "description", "description", MAX_DESCRIPTION, errors),
+        "direction": direction,
+    }
+    raw_nodes = _element_list(data, "nodes", MAX_NODES, errors, required=True)
+    raw_edges = _element_list(data, "edges", MAX_EDGES, errors, required=True)
+    raw_groups = _element_list(data, "groups", MAX_GROUPS, errors, required=False)
+    nodes = [normalise_node(n, f"nodes[{i}]", errors) for i, n in enumerate(raw_nodes)]
+    edges = [normalise_edge(e, f"edges[{i}]", errors) for i, e in enumerate(raw_edges)]
+    groups = [normalise_group(g, f"groups[{i}]", errors) for i, g in enumerate(raw_groups)]
+    doc["nodes"] = [n for n in nodes if n is not None]
+    doc["edges"] = [e for e in edges if e is not None]
+    doc["groups"] = [g for g in groups if g is not None]
+    if "review" in data:
+        doc["review"] = normalise_review(data["review"], errors)
+    if not errors.items:
+        _check_references(doc, errors)
+    return doc
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not valid JSON: numbers must be finite")
+
+
+def parse_json(raw: bytes | str, *, limit: int = MAX_BYTES) -> Any:
+    """Parse JSON text with the size limit; BoardError (loc "body") on any problem."""
+    size = len(raw.encode() if isinstance(raw, str) else raw)
+    if size > limit:
+        raise BoardError.one("body", f"document is {size} bytes, the limit is {limit} bytes (2 MiB)")
+    try:
+        return json.loads(raw, parse_constant=_reject_constant)
+    except RecursionError:
+        raise BoardError.one("body", "malformed JSON: nested too deeply") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BoardError.one("body", f"malformed JSON: {exc}") from None
+
+
+def parse_board_json(raw: bytes | str) -> dict[str, Any]:
+    """Parse and validate a board document given as JSON text."""
+    return validate_board(parse_json(raw))
+
+
+def dumps_board(doc: dict[str, Any], *, indent: int | None = 2) -> str:
+    """The document as JSON text (UTF-8 characters kept as they are)."""
+    return json.dumps(doc, ensure_ascii=False, indent=indent)
+
+
+def empty_board(name: str = "") -> dict[str, Any]:
+    return validate_board({"format": FORMAT, "name": name, "nodes": [], "edges": []})

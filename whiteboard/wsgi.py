@@ -1,0 +1,10 @@
+"""WSGI entry point (management and tooling only; the app is served through ASGI)."""
+
+from __future__ import annotations
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "whiteboard.settings")
+application = get_wsgi_application()
