@@ -14,7 +14,9 @@ def edge(edge_id: str, source: str, target: str, **fields: Any) -> dict[str, Any
     return {"id": edge_id, "source": source, "target": target, **fields}
 
 
-def board(nodes: list[dict[str, Any]] | None = None, edges: list[dict[str, Any]] | None = None, **fields: Any) -> dict[str, Any]:
+def board(
+    nodes: list[dict[str, Any]] | None = None, edges: list[dict[str, Any]] | None = None, **fields: Any
+) -> dict[str, Any]:
     doc: dict[str, Any] = {"format": "archboard/1", "nodes": nodes or [], "edges": edges or []}
     doc.update(fields)
     return doc
@@ -30,8 +32,15 @@ def sample_board(name: str = "Sample") -> dict[str, Any]:
             "direction": "LR",
             "nodes": [
                 {"id": "users", "kind": "user", "label": "Users", "x": 0, "y": 80},
-                {"id": "gw", "kind": "api_gateway", "label": "API Gateway", "x": 120, "y": 80, "group": "edge",
-                 "props": {"replicas": 2, "rate_limited": True}},
+                {
+                    "id": "gw",
+                    "kind": "api_gateway",
+                    "label": "API Gateway",
+                    "x": 120,
+                    "y": 80,
+                    "group": "edge",
+                    "props": {"replicas": 2, "rate_limited": True},
+                },
                 {"id": "super", "kind": "orchestrator", "label": "Super Agent", "x": 300, "y": 80},
                 {"id": "q", "kind": "queue", "label": "Tasks", "x": 480, "y": 80},
                 {"id": "dev", "kind": "agent", "label": "Dev agent", "x": 660, "y": 80},

@@ -32,22 +32,39 @@ def test_palette_lists_every_category_with_icons(anonymous_api):
 def test_openapi_describes_every_route(anonymous_api):
     spec = anonymous_api.get("/api/openapi.json").json()
     assert spec["openapi"].startswith("3.")
-    for path in ("/api/palette", "/api/boards", "/api/boards/{board_id}", "/api/boards/{board_id}/review",
-                 "/api/boards/{board_id}/export.{fmt}", "/api/review", "/api/render"):
+    for path in (
+        "/api/palette",
+        "/api/boards",
+        "/api/boards/{board_id}",
+        "/api/boards/{board_id}/review",
+        "/api/boards/{board_id}/export.{fmt}",
+        "/api/review",
+        "/api/render",
+    ):
         assert path in spec["paths"]
 
 
-def test_listing_shows_the_callers_boards_with_their_roles(board, owner_api, collaborator_api, viewer_api, outsider_api):
+def test_listing_shows_the_callers_boards_with_their_roles(
+    board, owner_api, collaborator_api, viewer_api, outsider_api
+):
     assert owner_api.get("/api/boards").json()["boards"][0] | {"updated": None} == {
-        "id": board.pk, "name": "Sample", "role": "owner", "version": 1, "updated": None}
+        "id": board.pk,
+        "name": "Sample",
+        "role": "owner",
+        "version": 1,
+        "updated": None,
+    }
     assert collaborator_api.get("/api/boards").json()["boards"][0]["role"] == "editor"
     assert viewer_api.get("/api/boards").json()["boards"][0]["role"] == "viewer"
     assert outsider_api.get("/api/boards").json()["boards"] == []
 
 
 def test_no_token_answers_401(board, anonymous_api):
-    for response in (anonymous_api.get("/api/boards"), anonymous_api.get(f"/api/boards/{board.pk}"),
-                     anonymous_api.post("/api/boards", sample_board())):
+    for response in (
+        anonymous_api.get("/api/boards"),
+        anonymous_api.get(f"/api/boards/{board.pk}"),
+        anonymous_api.post("/api/boards", sample_board()),
+    ):
         assert response.status_code == 401
         assert response["WWW-Authenticate"].startswith("Bearer")
     assert Board.objects.count() == 1
@@ -211,8 +228,11 @@ def test_wrong_methods_answer_405(board, owner_api, method, path):
 def test_a_session_write_needs_the_csrf_token(board, owner):
     client = Client(enforce_csrf_checks=True)
     client.force_login(owner)
-    response = client.put(f"/api/boards/{board.pk}", json.dumps({"version": 1, "board": sample_board("x")}),
-                          content_type="application/json")
+    response = client.put(
+        f"/api/boards/{board.pk}",
+        json.dumps({"version": 1, "board": sample_board("x")}),
+        content_type="application/json",
+    )
     assert response.status_code == 403
     assert "CSRF" in response.json()["detail"]
     assert stored(board)[0] == 1

@@ -24,8 +24,13 @@ def locs(doc: object) -> list[str]:
 def test_it_writes_out_the_defaults():
     doc = validate_board(board([node("a", "llm")], []))
     assert doc == {
-        "format": "archboard/1", "name": "", "description": "", "direction": "LR",
-        "nodes": [{"id": "a", "kind": "llm", "label": "", "props": {}}], "edges": [], "groups": [],
+        "format": "archboard/1",
+        "name": "",
+        "description": "",
+        "direction": "LR",
+        "nodes": [{"id": "a", "kind": "llm", "label": "", "props": {}}],
+        "edges": [],
+        "groups": [],
     }
 
 
@@ -141,7 +146,7 @@ def test_it_rejects_non_finite_huge_or_non_numeric_coordinates(value):
 
 @pytest.mark.parametrize("text", ["NaN", "Infinity", "-Infinity", "1e999"])
 def test_parsing_rejects_non_finite_numbers(text):
-    raw = '{"format": "archboard/1", "nodes": [{"id": "a", "kind": "llm", "x": %s}], "edges": []}' % text
+    raw = f'{{"format": "archboard/1", "nodes": [{{"id": "a", "kind": "llm", "x": {text}}}], "edges": []}}'
     with pytest.raises(BoardError) as info:
         parse_board_json(raw)
     assert info.value.errors[0]["loc"] in ("body", "nodes[0].x")

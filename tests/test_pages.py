@@ -32,8 +32,9 @@ def test_pages_need_a_login():
 
 def test_sign_up_logs_in_and_shows_an_empty_list():
     client = Client()
-    response = client.post("/accounts/signup/", {"username": "newuser", "password1": "a-Strong-pass-42",
-                                                 "password2": "a-Strong-pass-42"})
+    response = client.post(
+        "/accounts/signup/", {"username": "newuser", "password1": "a-Strong-pass-42", "password2": "a-Strong-pass-42"}
+    )
     assert response.status_code == 302
     page = client.get("/")
     assert "No boards yet" in page.content.decode()
@@ -93,8 +94,9 @@ def test_importing_a_bad_document_shows_the_error_and_stores_nothing(owner):
 
 
 def test_rename_goes_through_the_op_log(board, collaborator):
-    response = logged_in(collaborator).post(f"/boards/{board.pk}/rename", {"name": "Renamed"},
-                                            headers={"HX-Request": "true"})
+    response = logged_in(collaborator).post(
+        f"/boards/{board.pk}/rename", {"name": "Renamed"}, headers={"HX-Request": "true"}
+    )
     assert response.status_code == 200 and "Renamed" in response.content.decode()
     board.refresh_from_db()
     assert board.name == "Renamed" and board.document["name"] == "Renamed" and board.version == 2

@@ -5,9 +5,11 @@ from django.urls import path
 
 from whiteboard.accounts import views as account_views
 from whiteboard.boards import api, views
+from whiteboard.views import healthz
 
 urlpatterns = [
     path("", views.board_list, name="board_list"),
+    path("healthz", healthz, name="healthz"),
     path("boards/new", views.board_create, name="board_create"),
     path("boards/<int:board_id>/", views.board_detail, name="board_detail"),
     path("boards/<int:board_id>/rename", views.board_rename, name="board_rename"),

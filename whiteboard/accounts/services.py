@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from whiteboard.accounts.models import ApiToken
@@ -19,19 +19,19 @@ def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def token_create(*, user: AbstractBaseUser, name: str) -> tuple[ApiToken, str]:
+def token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Create a token; return it with the raw secret, which is never stored."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name[:100] or "token", prefix=raw[:10], digest=_digest(raw))
     return token, raw
 
 
-def token_revoke(*, user: AbstractBaseUser, token_id: int) -> bool:
+def token_revoke(*, user: User, token_id: int) -> bool:
     deleted, _ = ApiToken.objects.filter(user=user, pk=token_id).delete()
     return deleted > 0
 
 
-def resolve_token(raw: str) -> AbstractBaseUser | None:
+def resolve_token(raw: str) -> User | None:
     """The active user a raw token belongs to, or None."""
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
@@ -17,7 +17,7 @@ _RANK: dict[str, int] = {"viewer": 1, "editor": 2, "owner": 3}
 _NEED_RANK: dict[str, int] = {"view": 1, "edit": 2, "own": 3}
 
 
-def role_for(user: AbstractBaseUser | AnonymousUser, board: Board) -> Role | None:
+def role_for(user: User | AnonymousUser, board: Board) -> Role | None:
     if not user.is_authenticated:
         return None
     if board.owner_id == user.pk:
@@ -30,7 +30,7 @@ def allows(role: str | None, need: Need) -> bool:
     return role is not None and _RANK[role] >= _NEED_RANK[need]
 
 
-def get_board_for(user: AbstractBaseUser | AnonymousUser, board_id: int, *, need: Need = "view") -> tuple[Board, Role]:
+def get_board_for(user: User | AnonymousUser, board_id: int, *, need: Need = "view") -> tuple[Board, Role]:
     """The board and the user's role on it.
 
     A board the user may not see does not exist for them (404); a board they can see but not
@@ -45,7 +45,7 @@ def get_board_for(user: AbstractBaseUser | AnonymousUser, board_id: int, *, need
     return board, role
 
 
-def boards_visible_to(user: AbstractBaseUser) -> list[tuple[Board, Role]]:
+def boards_visible_to(user: User) -> list[tuple[Board, Role]]:
     owned = [(b, "owner") for b in Board.objects.filter(owner=user)]
     shared = [
         (m.board, m.role)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
@@ -33,7 +33,7 @@ def error(status: int, detail: str, errors: list[dict[str, str]] | None = None, 
     return JsonResponse({"detail": detail, "errors": errors or [], **extra}, status=status)
 
 
-def _authenticate(request: HttpRequest) -> tuple[AbstractBaseUser | None, str | None]:
+def _authenticate(request: HttpRequest) -> tuple[User | None, str | None]:
     """(user, problem): the bearer token wins over the session when both are present."""
     header = request.headers.get("Authorization")
     if header is not None:
@@ -71,7 +71,7 @@ def api_view(*methods: str, public: bool = False) -> Callable[[View], View]:
                     csrf_problem = _csrf_problem(request)
                     if csrf_problem:
                         return error(403, csrf_problem)
-                request.user = user
+                request.user = user  # type: ignore[assignment]
             try:
                 return view(request, *args, **kwargs)
             except BoardError as exc:
@@ -170,4 +170,3 @@ def board_export_json(request: HttpRequest, board_id: int) -> HttpResponse:
     response = HttpResponse(dumps_board(board.document) + "\n", content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="board-{board.pk}.json"'
     return response
-

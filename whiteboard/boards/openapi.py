@@ -253,7 +253,10 @@ def openapi_document() -> dict[str, Any]:
                                     "type": "object",
                                     "required": ["version", "board"],
                                     "additionalProperties": False,
-                                    "properties": {"version": {"type": "integer", "minimum": 0}, "board": _ref("Board")},
+                                    "properties": {
+                                        "version": {"type": "integer", "minimum": 0},
+                                        "board": _ref("Board"),
+                                    },
                                 }
                             }
                         },

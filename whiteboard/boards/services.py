@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from whiteboard.boards.models import Board, BoardOp, Membership
@@ -45,7 +45,7 @@ class AppliedOp:
         return {"type": "applied", "version": self.version, "op_id": self.op_id, "user": self.user, "op": self.op}
 
 
-def _username(user: AbstractBaseUser | None) -> str:
+def _username(user: User | None) -> str:
     return user.get_username() if user is not None else ""
 
 
@@ -53,7 +53,7 @@ def new_op_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex}"
 
 
-def board_create(*, owner: AbstractBaseUser, document: dict[str, Any]) -> Board:
+def board_create(*, owner: User, document: dict[str, Any]) -> Board:
     """Store a new board at version 1; its first op is the `replace` that set its content."""
     doc = validate_board(document)
     limit = settings.ARCHBOARD_MAX_BOARDS_PER_USER
@@ -68,7 +68,7 @@ def board_create(*, owner: AbstractBaseUser, document: dict[str, Any]) -> Board:
 
 
 def board_apply_op(
-    *, board_id: int, op: dict[str, Any], op_id: str, user: AbstractBaseUser | None, expect_version: int | None = None
+    *, board_id: int, op: dict[str, Any], op_id: str, user: User | None, expect_version: int | None = None
 ) -> AppliedOp:
     """Apply one op in one transaction: check it, bump the version by 1, store op and board.
 
@@ -95,9 +95,7 @@ def board_apply_op(
     return AppliedOp(board.pk, board.version, op_id, _username(user), op, document)
 
 
-def board_replace(
-    *, board: Board, version: int, document: dict[str, Any], user: AbstractBaseUser
-) -> AppliedOp:
+def board_replace(*, board: Board, version: int, document: dict[str, Any], user: User) -> AppliedOp:
     """The REST PUT: replace the whole document if `version` is current (else VersionConflict)."""
     doc = validate_board(document)
     return board_apply_op(
@@ -109,19 +107,19 @@ def board_replace(
     )
 
 
-def board_rename(*, board: Board, name: str, user: AbstractBaseUser) -> AppliedOp:
+def board_rename(*, board: Board, name: str, user: User) -> AppliedOp:
     return board_apply_op(
         board_id=board.pk, op={"action": "set_board", "set": {"name": name}}, op_id=new_op_id("rename"), user=user
     )
 
 
-def board_duplicate(*, board: Board, user: AbstractBaseUser) -> Board:
+def board_duplicate(*, board: Board, user: User) -> Board:
     document = copy.deepcopy(board.document)
     document["name"] = f"{document['name'] or 'Untitled'} (copy)"[:200]
     return board_create(owner=user, document=document)
 
 
-def board_create_empty(*, owner: AbstractBaseUser, name: str) -> Board:
+def board_create_empty(*, owner: User, name: str) -> Board:
     return board_create(owner=owner, document=empty_board(name))
 
 
@@ -129,7 +127,7 @@ def board_delete(*, board: Board) -> None:
     board.delete()
 
 
-def board_share(*, board: Board, user: AbstractBaseUser, role: str) -> Membership:
+def board_share(*, board: Board, user: User, role: str) -> Membership:
     """Give `user` a role on the board (or change it). The owner cannot be given a role."""
     if role not in Membership.Role.values:
         raise BoardError.one("role", f"unknown role {role!r}: use editor or viewer")

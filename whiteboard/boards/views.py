@@ -15,6 +15,7 @@ from whiteboard.boards.access import boards_visible_to, get_board_for
 from whiteboard.boards.models import Membership
 from whiteboard.domain import palette
 from whiteboard.domain.board import BoardError, parse_board_json
+from whiteboard.typing import AuthedRequest
 
 
 def _error_text(exc: BoardError) -> str:
@@ -23,9 +24,9 @@ def _error_text(exc: BoardError) -> str:
 
 @require_GET
 @login_required
-def board_list(request: HttpRequest) -> HttpResponse:
+def board_list(request: AuthedRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
-    rows = boards_visible_to(request.user)  # type: ignore[arg-type]
+    rows = boards_visible_to(request.user)
     if query:
         rows = [(b, role) for b, role in rows if query.lower() in b.name.lower()]
     context = {"rows": rows, "query": query}
@@ -36,14 +37,14 @@ def board_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def board_create(request: HttpRequest) -> HttpResponse:
+def board_create(request: AuthedRequest) -> HttpResponse:
     upload = request.FILES.get("document")
     try:
         if upload is not None:
-            board = services.board_create(owner=request.user, document=parse_board_json(upload.read()))  # type: ignore[arg-type]
+            board = services.board_create(owner=request.user, document=parse_board_json(upload.read()))
         else:
             name = request.POST.get("name", "").strip()[:200] or "Untitled board"
-            board = services.board_create_empty(owner=request.user, name=name)  # type: ignore[arg-type]
+            board = services.board_create_empty(owner=request.user, name=name)
     except BoardError as exc:
         messages.error(request, f"Could not create the board: {_error_text(exc)}")
         return redirect("board_list")
@@ -55,11 +56,11 @@ def board_create(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def board_rename(request: HttpRequest, board_id: int) -> HttpResponse:
+def board_rename(request: AuthedRequest, board_id: int) -> HttpResponse:
     board, role = get_board_for(request.user, board_id, need="edit")
     name = request.POST.get("name", "").strip()
     try:
-        services.board_rename(board=board, name=name, user=request.user)  # type: ignore[arg-type]
+        services.board_rename(board=board, name=name, user=request.user)
     except BoardError as exc:
         messages.error(request, f"Could not rename: {_error_text(exc)}")
     board.refresh_from_db()
@@ -70,10 +71,10 @@ def board_rename(request: HttpRequest, board_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def board_duplicate(request: HttpRequest, board_id: int) -> HttpResponse:
+def board_duplicate(request: AuthedRequest, board_id: int) -> HttpResponse:
     board, _ = get_board_for(request.user, board_id, need="view")
     try:
-        copy = services.board_duplicate(board=board, user=request.user)  # type: ignore[arg-type]
+        copy = services.board_duplicate(board=board, user=request.user)
     except services.LimitExceeded as exc:
         messages.error(request, str(exc))
         return redirect("board_list")
@@ -83,7 +84,7 @@ def board_duplicate(request: HttpRequest, board_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def board_delete(request: HttpRequest, board_id: int) -> HttpResponse:
+def board_delete(request: AuthedRequest, board_id: int) -> HttpResponse:
     board, _ = get_board_for(request.user, board_id, need="own")
     name = board.name
     services.board_delete(board=board)
@@ -95,13 +96,17 @@ def board_delete(request: HttpRequest, board_id: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def board_detail(request: HttpRequest, board_id: int) -> HttpResponse:
+def board_detail(request: AuthedRequest, board_id: int) -> HttpResponse:
     board, role = get_board_for(request.user, board_id, need="view")
     doc = board.document
     groups = {g["id"]: g for g in doc["groups"]}
     labels = {n["id"]: n["label"] or n["id"] for n in doc["nodes"]}
     nodes = [
-        {**n, "kind_name": palette.KINDS[n["kind"]].name, "group_label": groups.get(n.get("group") or "", {}).get("label", "")}
+        {
+            **n,
+            "kind_name": palette.KINDS[n["kind"]].name,
+            "group_label": groups.get(n.get("group") or "", {}).get("label", ""),
+        }
         for n in doc["nodes"]
     ]
     edges = [{**e, "source_label": labels[e["source"]], "target_label": labels[e["target"]]} for e in doc["edges"]]
@@ -110,7 +115,7 @@ def board_detail(request: HttpRequest, board_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def board_share(request: HttpRequest, board_id: int) -> HttpResponse:
+def board_share(request: AuthedRequest, board_id: int) -> HttpResponse:
     board, role = get_board_for(request.user, board_id, need="view" if request.method == "GET" else "own")
     if request.method == "POST":
         action = request.POST.get("action", "add")
@@ -133,7 +138,7 @@ def board_share(request: HttpRequest, board_id: int) -> HttpResponse:
 
 @require_GET
 @cache_control(public=True, max_age=86400)
-def palette_icon(request: HttpRequest, kind: str) -> HttpResponse:
+def palette_icon(request: HttpRequest, kind: str) -> FileResponse:
     if kind not in palette.KINDS:
         raise Http404("No such kind.")
     return FileResponse(palette.icon_path(kind).open("rb"), content_type="image/png")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any
+from typing import Any, TypeGuard
 
 from whiteboard.domain.palette import KINDS
 
@@ -75,7 +75,7 @@ class _Errors:
             raise _TooManyErrors
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
@@ -194,7 +194,11 @@ def normalise_node(raw: object, loc: str, errors: _Errors) -> dict[str, Any] | N
             errors.add(f"{loc}.kind", f"must be a string, not {_type_name(kind)}")
         elif kind not in KINDS:
             errors.add(f"{loc}.kind", f"unknown kind {kind[:64]!r}")
-    node: dict[str, Any] = {"id": node_id, "kind": kind, "label": _text(raw, "label", f"{loc}.label", MAX_LABEL, errors)}
+    node: dict[str, Any] = {
+        "id": node_id,
+        "kind": kind,
+        "label": _text(raw, "label", f"{loc}.label", MAX_LABEL, errors),
+    }
     for axis in ("x", "y"):
         if axis in raw:
             _coord(raw[axis], f"{loc}.{axis}", errors)
@@ -308,16 +312,14 @@ def _check_references(doc: dict[str, Any], errors: _Errors) -> None:
     _check_group_nesting(doc["groups"], groups, errors)
 
 
-def _check_group_nesting(
-    group_list: list[dict[str, Any]], groups: dict[str, dict[str, Any]], errors: _Errors
-) -> None:
+def _check_group_nesting(group_list: list[dict[str, Any]], groups: dict[str, dict[str, Any]], errors: _Errors) -> None:
     depth: dict[str, int] = {}
     for i, group in enumerate(group_list):
         chain: list[str] = []
         current: str | None = group["id"]
         while isinstance(current, str) and current in groups and current not in depth:
             if current in chain:
-                cycle = " -> ".join(chain[chain.index(current) :] + [current])
+                cycle = " -> ".join([*chain[chain.index(current):], current])
                 errors.add(f"groups[{i}].parent", f"group cycle: {cycle}")
                 for member in chain:
                     depth[member] = MAX_GROUP_DEPTH

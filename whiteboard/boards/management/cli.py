@@ -27,4 +27,6 @@ def read_board_arg(path_or_dash: str) -> dict[str, Any]:
     except BoardError as exc:
         lines = [f"{e['loc']}: {e['msg']}" if e["loc"] else e["msg"] for e in exc.errors]
         name = "<stdin>" if path_or_dash == "-" else path_or_dash
-        raise CommandError(f"{name} is not a valid board:\n  " + "\n  ".join(lines), returncode=EXIT_BAD_INPUT) from None
+        raise CommandError(
+            f"{name} is not a valid board:\n  " + "\n  ".join(lines), returncode=EXIT_BAD_INPUT
+        ) from None

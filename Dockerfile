@@ -1,0 +1,36 @@
+# syntax=docker/dockerfile:1
+# Archboard: a multi-stage image. Build wheels and front-end packages in throwaway stages, then
+# run as a non-root user with graphviz and fonts, static files collected, under uvicorn (ASGI).
+
+FROM python:3.11-slim-bookworm AS wheels
+WORKDIR /build
+COPY requirements.txt .
+RUN pip wheel --no-cache-dir --wheel-dir /wheels -r requirements.txt
+
+FROM node:20-bookworm-slim AS assets
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
+FROM python:3.11-slim-bookworm AS app
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_ENV=production PORT=8000 WEB_CONCURRENCY=1
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends graphviz fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --create-home --uid 10001 archboard
+WORKDIR /app
+COPY --from=wheels /wheels /wheels
+RUN pip install --no-cache-dir /wheels/* && rm -rf /wheels
+COPY --from=assets /build/node_modules ./node_modules
+COPY manage.py ./
+COPY whiteboard ./whiteboard
+COPY templates ./templates
+COPY static ./static
+COPY fixtures ./fixtures
+RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
+ && chown -R archboard:archboard /app
+USER archboard
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD python -c "import urllib.request,os; urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"PORT\"]}/healthz', timeout=4)"
+CMD ["sh", "-c", "python manage.py migrate --noinput && exec uvicorn whiteboard.asgi:application --host 0.0.0.0 --port ${PORT} --workers ${WEB_CONCURRENCY} --ws websockets --ws-max-size 1048576 --proxy-headers --forwarded-allow-ips='*' --lifespan off"]
