@@ -26,5 +26,8 @@ urlpatterns = [
     path("api/palette", api.palette_list, name="api_palette"),
     path("api/boards", api.boards, name="api_boards"),
     path("api/boards/<int:board_id>", api.board_detail, name="api_board"),
-    path("api/boards/<int:board_id>/export.json", api.board_export_json, name="api_board_export_json"),
+    path("api/boards/<int:board_id>/review", api.board_review, name="api_board_review"),
+    path("api/boards/<int:board_id>/export.<str:fmt>", api.board_export, name="api_board_export"),
+    path("api/review", api.review, name="api_review"),
+    path("api/render", api.render, name="api_render"),
 ]

@@ -6,10 +6,12 @@ that changes something must carry the CSRF token, a token request need not.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -24,6 +26,8 @@ from whiteboard.boards.models import Board
 from whiteboard.boards.openapi import openapi_document
 from whiteboard.domain import palette
 from whiteboard.domain.board import BoardError, dumps_board, parse_json, validate_board
+from whiteboard.domain.review import review_board
+from whiteboard.rendering import FORMATS, InvalidOption, RenderError, UnknownFormat, render_board_async
 
 View = Callable[..., HttpResponse]
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -52,39 +56,81 @@ def _csrf_problem(request: HttpRequest) -> str | None:
     return None if rejected is None else "CSRF check failed: send the X-CSRFToken header with session requests"
 
 
+def _refuse(request: HttpRequest, methods: tuple[str, ...], public: bool) -> HttpResponse | None:
+    """The response that refuses this request before the view runs, or None to let it through."""
+    if request.method not in methods:
+        response = error(405, f"method {request.method} not allowed here; use {', '.join(methods)}")
+        response["Allow"] = ", ".join(methods)
+        return response
+    if public:
+        return None
+    user, problem = _authenticate(request)
+    if user is None:
+        response = error(401, problem or "authentication required")
+        response["WWW-Authenticate"] = 'Bearer realm="archboard"'
+        return response
+    if "Authorization" not in request.headers and request.method not in SAFE_METHODS:
+        csrf_problem = _csrf_problem(request)
+        if csrf_problem:
+            return error(403, csrf_problem)
+    request.user = user  # type: ignore[assignment]
+    return None
+
+
+def _error_response(exc: Exception) -> HttpResponse:
+    """Map the domain's and services' exceptions to the API's one error shape."""
+    if isinstance(exc, BoardError):
+        status = 400 if exc.errors and exc.errors[0]["loc"] == "body" else 422
+        return error(status, "invalid input" if status == 422 else "malformed request body", exc.errors)
+    if isinstance(exc, Http404):
+        return error(404, "no such board")
+    if isinstance(exc, PermissionDenied):
+        return error(403, str(exc) or "forbidden")
+    if isinstance(exc, services.VersionConflict):
+        return error(409, f"version conflict: the board is at version {exc.current}", version=exc.current)
+    if isinstance(exc, services.LimitExceeded):
+        return error(403, str(exc))
+    if isinstance(exc, RenderError):
+        response = error(exc.status, exc.message)
+        if exc.status == 503:
+            response["Retry-After"] = "5"
+        return response
+    raise exc
+
+
+_HANDLED = (BoardError, Http404, PermissionDenied, services.VersionConflict, services.LimitExceeded, RenderError)
+
+
 def api_view(*methods: str, public: bool = False) -> Callable[[View], View]:
+    """Method check, authentication, CSRF for session writes, and the error shape, for sync and
+    async views alike (async views keep slow work such as rendering off the request thread)."""
+
     def decorate(view: View) -> View:
+        if asyncio.iscoroutinefunction(view):
+
+            @csrf_exempt
+            @wraps(view)
+            async def async_wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+                refused = await sync_to_async(_refuse)(request, methods, public)
+                if refused is not None:
+                    return refused
+                try:
+                    return await view(request, *args, **kwargs)
+                except _HANDLED as exc:
+                    return _error_response(exc)
+
+            return async_wrapper  # type: ignore[return-value]
+
         @csrf_exempt
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if request.method not in methods:
-                response = error(405, f"method {request.method} not allowed here; use {', '.join(methods)}")
-                response["Allow"] = ", ".join(methods)
-                return response
-            if not public:
-                user, problem = _authenticate(request)
-                if user is None:
-                    response = error(401, problem or "authentication required")
-                    response["WWW-Authenticate"] = 'Bearer realm="archboard"'
-                    return response
-                if "Authorization" not in request.headers and request.method not in SAFE_METHODS:
-                    csrf_problem = _csrf_problem(request)
-                    if csrf_problem:
-                        return error(403, csrf_problem)
-                request.user = user  # type: ignore[assignment]
+            refused = _refuse(request, methods, public)
+            if refused is not None:
+                return refused
             try:
                 return view(request, *args, **kwargs)
-            except BoardError as exc:
-                status = 400 if exc.errors and exc.errors[0]["loc"] == "body" else 422
-                return error(status, "invalid input" if status == 422 else "malformed request body", exc.errors)
-            except Http404:
-                return error(404, "no such board")
-            except PermissionDenied as exc:
-                return error(403, str(exc) or "forbidden")
-            except services.VersionConflict as exc:
-                return error(409, f"version conflict: the board is at version {exc.current}", version=exc.current)
-            except services.LimitExceeded as exc:
-                return error(403, str(exc))
+            except _HANDLED as exc:
+                return _error_response(exc)
 
         return wrapper
 
@@ -165,8 +211,46 @@ def board_detail(request: HttpRequest, board_id: int) -> HttpResponse:
 
 
 @api_view("GET")
-def board_export_json(request: HttpRequest, board_id: int) -> HttpResponse:
+def board_review(request: HttpRequest, board_id: int) -> HttpResponse:
     board, _ = get_board_for(request.user, board_id, need="view")
-    response = HttpResponse(dumps_board(board.document) + "\n", content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="board-{board.pk}.json"'
+    return JsonResponse(review_board(board.document, version=board.version))
+
+
+@api_view("POST")
+def review(request: HttpRequest) -> HttpResponse:
+    return JsonResponse(review_board(validate_board(_json_body(request))))
+
+
+def _scale(request: HttpRequest) -> float:
+    raw = request.GET.get("scale", "1")
+    try:
+        return float(raw)
+    except ValueError:
+        raise InvalidOption(f"scale must be a number, not {raw[:20]!r}") from None
+
+
+def _download(content: bytes, media_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=media_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, max-age=0"
     return response
+
+
+@api_view("GET")
+async def board_export(request: HttpRequest, board_id: int, fmt: str) -> HttpResponse:
+    if fmt not in FORMATS:
+        raise UnknownFormat(f"unknown format {fmt[:20]!r}; use one of {', '.join(FORMATS)}")
+    board, _ = await sync_to_async(get_board_for)(request.user, board_id, need="view")
+    rendered = await render_board_async(board.document, fmt=fmt, scale=_scale(request))
+    slug = "".join(c if c.isalnum() else "-" for c in board.name.lower()).strip("-")[:60] or f"board-{board.pk}"
+    return _download(rendered.content, rendered.media_type, f"{slug}.{fmt}")
+
+
+@api_view("POST")
+async def render(request: HttpRequest) -> HttpResponse:
+    fmt = request.GET.get("format", "png")
+    if fmt not in FORMATS:
+        raise UnknownFormat(f"unknown format {fmt[:20]!r}; use one of {', '.join(FORMATS)}")
+    doc = validate_board(_json_body(request))
+    rendered = await render_board_async(doc, fmt=fmt, scale=_scale(request))
+    return _download(rendered.content, rendered.media_type, f"board.{fmt}")

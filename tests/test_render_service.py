@@ -1,0 +1,205 @@
+"""The rendering service: formats, cache, limits, clean-up and the runnable .py export."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.builders import board, edge, node, sample_board
+from whiteboard.rendering import (
+    FORMATS,
+    RenderBusy,
+    RenderError,
+    RenderService,
+    RenderSettings,
+    RenderTooComplex,
+    UnknownFormat,
+)
+from whiteboard.rendering.service import RenderCache, cache_key
+
+MAGIC = {"png": b"\x89PNG\r\n", "pdf": b"%PDF-", "svg": b"<?xml", "dot": b"digraph", "py": b'"""', "json": b"{"}
+
+
+def complete_graph(n: int) -> dict[str, Any]:
+    nodes = [node(f"s{i}", "service", label=f"Service {i}") for i in range(n)]
+    edges = [
+        edge(f"e{i}_{j}", f"s{i}", f"s{j}", label=f"call {i} to {j}", props={"protocol": "grpc"})
+        for i in range(n)
+        for j in range(i + 1, n)
+    ]
+    return board(nodes, edges, name="Complete graph")
+
+
+def png_size(content: bytes) -> tuple[int, int]:
+    width, height = struct.unpack(">II", content[16:24])
+    return width, height
+
+
+@pytest.fixture
+def service() -> Any:
+    svc = RenderService(RenderSettings(timeout=20, workers=2, cache_bytes=8 << 20))
+    yield svc
+    svc.close()
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_it_renders_every_format_with_its_media_type(service: RenderService, fmt: str) -> None:
+    rendered = service.render(sample_board(), fmt=fmt)
+    assert rendered.media_type == FORMATS[fmt]
+    assert rendered.content.startswith(MAGIC[fmt])
+    assert rendered.cached is False
+
+
+def test_the_json_export_is_the_document_itself() -> None:
+    doc = sample_board()
+    svc = RenderService(RenderSettings())
+    assert json.loads(svc.render(doc, fmt="json").content) == doc
+
+
+def test_the_svg_is_self_contained_with_embedded_icons(service: RenderService) -> None:
+    svg = service.render(sample_board(), fmt="svg").content.decode()
+    assert "data:image/png;base64," in svg
+    assert "<image" in svg and 'xlink:href="/' not in svg
+    assert tempfile.gettempdir() not in svg and "site-packages" not in svg
+    assert svg.count("<use ") == len(sample_board()["nodes"])
+
+
+def test_the_dot_export_names_no_server_path(service: RenderService) -> None:
+    dot = service.render(sample_board(), fmt="dot").content.decode()
+    assert 'image="aws/' in dot
+    assert "site-packages" not in dot and tempfile.gettempdir() not in dot
+
+
+def test_a_png_scale_of_two_doubles_the_pixels(service: RenderService) -> None:
+    one = png_size(service.render(sample_board(), fmt="png").content)
+    two = png_size(service.render(sample_board(), fmt="png", scale=2).content)
+    assert abs(two[0] - 2 * one[0]) <= 4 and abs(two[1] - 2 * one[1]) <= 4
+
+
+def test_a_repeated_export_comes_from_the_cache(service: RenderService) -> None:
+    first = service.render(sample_board(), fmt="png")
+    again = service.render(sample_board(), fmt="png")
+    assert again.cached is True
+    assert again.content == first.content
+
+
+def test_moving_a_node_does_not_change_the_picture_key_but_relabelling_does() -> None:
+    doc = sample_board()
+    moved = sample_board()
+    moved["nodes"][0]["x"] = 999
+    relabelled = sample_board()
+    relabelled["nodes"][0]["label"] = "Customers"
+    assert cache_key(doc, fmt="png", scale=1) == cache_key(moved, fmt="png", scale=1)
+    assert cache_key(doc, fmt="png", scale=1) != cache_key(relabelled, fmt="png", scale=1)
+    assert cache_key(doc, fmt="png", scale=1) != cache_key(doc, fmt="svg", scale=1)
+    assert cache_key(doc, fmt="png", scale=1) != cache_key(doc, fmt="png", scale=2)
+    assert cache_key(doc, fmt="json", scale=1) != cache_key(moved, fmt="json", scale=1)
+
+
+def test_the_cache_evicts_the_least_recently_used_entry_to_stay_within_its_bound() -> None:
+    cache = RenderCache(max_bytes=100)
+    cache.put("a", b"x" * 40)
+    cache.put("b", b"x" * 40)
+    assert cache.get("a") is not None  # "b" is now the least recently used
+    cache.put("c", b"x" * 40)
+    assert "b" not in cache
+    assert "a" in cache and "c" in cache
+    assert cache.size <= 100
+
+
+def test_the_service_cache_never_holds_more_than_its_bound() -> None:
+    size = len(RenderService(RenderSettings()).render(sample_board(name="board 0"), fmt="svg").content)
+    svc = RenderService(RenderSettings(cache_bytes=int(size * 2.5)))
+    for i in range(4):
+        svc.render(sample_board(name=f"board {i}"), fmt="svg")
+    assert svc.cache.size <= size * 2.5
+    assert len(svc.cache) == 2
+    assert svc.render(sample_board(name="board 0"), fmt="svg").cached is False
+    assert svc.render(sample_board(name="board 3"), fmt="svg").cached is True
+    svc.close()
+
+
+def test_an_unknown_format_is_a_400(service: RenderService) -> None:
+    with pytest.raises(UnknownFormat) as caught:
+        service.render(sample_board(), fmt="gif")
+    assert caught.value.status == 400
+    assert "gif" in caught.value.message
+
+
+def test_a_scale_out_of_range_is_a_400(service: RenderService) -> None:
+    with pytest.raises(RenderError) as caught:
+        service.render(sample_board(), fmt="png", scale=50)
+    assert caught.value.status == 400
+
+
+async def test_a_too_complex_board_stops_at_the_time_limit_while_other_renders_go_on() -> None:
+    svc = RenderService(RenderSettings(timeout=0.5, workers=2))
+    try:
+        heavy = asyncio.ensure_future(svc.render_async(complete_graph(40), fmt="png"))
+        light = await svc.render_async(sample_board(), fmt="png")
+        assert light.content.startswith(MAGIC["png"])
+        with pytest.raises(RenderTooComplex) as caught:
+            await heavy
+        assert caught.value.status == 503
+        assert "too complex" in caught.value.message and "0.5 s" in caught.value.message
+        assert svc.render(sample_board(), fmt="svg").content.startswith(MAGIC["svg"])
+    finally:
+        svc.close()
+
+
+def test_dot_runs_under_the_memory_limit() -> None:
+    svc = RenderService(RenderSettings(memory=48 << 20))
+    try:
+        with pytest.raises(RenderTooComplex) as caught:
+            svc.render(complete_graph(25), fmt="png", scale=4)
+        assert "48 MiB memory limit" in caught.value.message
+    finally:
+        svc.close()
+
+
+async def test_a_full_pool_answers_busy() -> None:
+    svc = RenderService(RenderSettings(workers=1, queue=0))
+    try:
+        first = asyncio.ensure_future(svc.render_async(sample_board(name="one"), fmt="png"))
+        await asyncio.sleep(0)
+        with pytest.raises(RenderBusy) as caught:
+            await svc.render_async(sample_board(name="two"), fmt="png")
+        assert caught.value.status == 503
+        assert (await first).content.startswith(MAGIC["png"])
+    finally:
+        svc.close()
+
+
+def test_rendering_leaves_no_files_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    workdir = tmp_path / "cwd"
+    workdir.mkdir()
+    monkeypatch.chdir(workdir)
+    svc = RenderService(RenderSettings())
+    for fmt in FORMATS:
+        svc.render(sample_board(), fmt=fmt)
+    (icon_dir,) = tmp_path.glob("archboard-render-*")
+    assert all(p.suffix == ".png" for p in icon_dir.iterdir())
+    svc.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cwd"]
+    assert list(workdir.iterdir()) == []
+
+
+def test_the_python_export_runs_and_draws_the_board(tmp_path: Path) -> None:
+    script = RenderService(RenderSettings()).render(sample_board(), fmt="py").content
+    (tmp_path / "board.py").write_bytes(script)
+    env = {**os.environ, "PYTHONPATH": ""}
+    done = subprocess.run(
+        [sys.executable, "board.py"], cwd=tmp_path, capture_output=True, timeout=120, env=env, check=False
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    assert (tmp_path / "board.png").read_bytes().startswith(MAGIC["png"])

@@ -1,0 +1,125 @@
+"""The WebSocket messages of SPEC section 5: the one module that builds and checks them.
+
+Server messages are encoded once (compact JSON, UTF-8 kept) and the same text frame is written to
+every connection. Client messages are checked here and answered with a clear error naming the
+place, in the same `{"loc", "msg"}` form as board errors.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from whiteboard.domain.board import BoardError, ID_RE
+
+MAX_MESSAGE_BYTES = 1024 * 1024
+MAX_OP_ID = 64
+MAX_SELECTION = 1_000
+MAX_COORD = 1e7
+CLIENT_TYPES = ("op", "sync", "presence")
+
+# Close codes: 4403 = may not see the board (SPEC); 4408 = too slow to keep up, reconnect and sync.
+CLOSE_FORBIDDEN = 4403
+CLOSE_TOO_SLOW = 4408
+
+
+def encode(message: dict[str, Any]) -> str:
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def applied(version: int, op_id: str, user: str, op: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "applied", "version": version, "op_id": op_id, "user": user, "op": op}
+
+
+def rejected(op_id: object, errors: list[dict[str, str]]) -> dict[str, Any]:
+    """`error` is one readable line; `errors` lists each problem with its place."""
+    text = "; ".join(f"{e['loc']}: {e['msg']}" if e["loc"] else e["msg"] for e in errors)
+    return {"type": "rejected", "op_id": op_id if isinstance(op_id, str) else None, "error": text, "errors": errors}
+
+
+def parse(text: str | None, data: bytes | None) -> dict[str, Any]:
+    """A client message as a dict with a known `type`; BoardError otherwise."""
+    if text is None:
+        raise BoardError.one("", "messages must be JSON text frames, not binary")
+    if len(text) > MAX_MESSAGE_BYTES // 4 and len(text.encode()) > MAX_MESSAGE_BYTES:
+        raise BoardError.one("", f"message is over {MAX_MESSAGE_BYTES} bytes (1 MiB); send a large board by PUT")
+    try:
+        message = json.loads(text, parse_constant=_no_constants)
+    except (ValueError, RecursionError) as exc:
+        raise BoardError.one("", f"malformed JSON: {exc}") from None
+    if not isinstance(message, dict):
+        raise BoardError.one("", "a message must be a JSON object with a 'type'")
+    kind = message.get("type")
+    if kind not in CLIENT_TYPES:
+        shown = repr(kind[:40]) if isinstance(kind, str) else json.dumps(kind)[:40]
+        raise BoardError.one("type", f"unknown message type {shown} (allowed: {', '.join(CLIENT_TYPES)})")
+    return message
+
+
+def _no_constants(name: str) -> float:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def check_op_message(message: dict[str, Any], board_id: int) -> tuple[str, Any]:
+    """The op_id and the (not yet validated) op of an `op` message."""
+    _only(message, ("type", "op_id", "op", "board"))
+    op_id = message.get("op_id")
+    if not isinstance(op_id, str) or not 1 <= len(op_id) <= MAX_OP_ID:
+        raise BoardError.one("op_id", f"is required: a string of 1-{MAX_OP_ID} characters, unique per user")
+    if "board" in message and message["board"] != board_id:
+        raise BoardError.one("board", f"this socket is for board {board_id}, not {json.dumps(message['board'])[:20]}")
+    if "op" not in message:
+        raise BoardError.one("op", "is required")
+    return op_id, message["op"]
+
+
+def check_sync(message: dict[str, Any]) -> int:
+    _only(message, ("type", "since"))
+    since = message.get("since")
+    if not isinstance(since, int) or isinstance(since, bool) or since < 0:
+        raise BoardError.one("since", "is required: the last version the client has (an integer >= 0)")
+    return since
+
+
+def check_presence(message: dict[str, Any]) -> dict[str, Any]:
+    """The presence fields to pass on: `cursor` {x, y} (or null) and `selection` (element ids)."""
+    _only(message, ("type", "cursor", "selection"))
+    result: dict[str, Any] = {}
+    if "cursor" in message:
+        cursor = message["cursor"]
+        if cursor is not None:
+            if not isinstance(cursor, dict) or set(cursor) != {"x", "y"}:
+                raise BoardError.one("cursor", "must be an object {x, y} or null")
+            for axis in ("x", "y"):
+                value = cursor[axis]
+                if (
+                    not isinstance(value, (int, float))
+                    or isinstance(value, bool)
+                    or not math.isfinite(value)
+                    or abs(value) > MAX_COORD
+                ):
+                    raise BoardError.one(f"cursor.{axis}", "must be a finite number between -1e7 and 1e7")
+        result["cursor"] = cursor
+    if "selection" in message:
+        selection = message["selection"]
+        if (
+            not isinstance(selection, list)
+            or len(selection) > MAX_SELECTION
+            or not all(isinstance(i, str) and ID_RE.fullmatch(i) for i in selection)
+        ):
+            raise BoardError.one("selection", f"must be a list of at most {MAX_SELECTION} element ids")
+        result["selection"] = selection
+    return result
+
+
+def _only(message: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    for key in message:
+        if key not in allowed:
+            raise BoardError.one(str(key)[:64], f"unknown key in a {message['type']} message (allowed: {', '.join(allowed)})")
+
+
+def colour_for(name: str) -> str:
+    """A stable colour per user name, so a collaborator looks the same on every screen."""
+    palette = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#469990", "#9a6324")
+    return palette[sum(name.encode()) % len(palette)]

@@ -1,0 +1,338 @@
+"""Board document -> `diagrams` diagram -> DOT source (pure: no Django, no files, no `dot`).
+
+The board is first turned into a neutral plan (`plan_board`): which palette class each node uses,
+the text of every label, the cluster tree and the edge styles. `build_dot` replays the plan
+through the `diagrams` library and hands back the DOT source; `pyexport` writes the same plan out
+as a runnable script, so the picture and the script cannot drift apart.
+
+Every user string reaches graphviz only through `dot_text`: backslashes doubled, `&` turned into
+an entity and the string marked "not HTML", so a label is drawn as its literal text and can never
+add nodes, attributes, links or image references. Internal node ids (`n0`, `n1`, ...) replace the
+board's ids, whose `:` would otherwise read as a DOT port.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import diagrams
+
+from whiteboard.domain.palette import KINDS, node_class
+
+FONT = "DejaVu Sans"
+LINE_WIDTH = 20  # characters per label line; the node box is fixed width
+TEXT_COLOR = "#2D3436"
+DEFAULT_EDGE_COLOR = "#7B8894"
+
+# Protocol -> edge colour. Async edges are dashed, so colour and style say different things.
+PROTOCOL_COLORS: dict[str, str] = {
+    "http": "#5D6D7E",
+    "https": "#2874A6",
+    "grpc": "#7D3C98",
+    "graphql": "#C2185B",
+    "websocket": "#138D75",
+    "sse": "#229954",
+    "tcp": "#34495E",
+    "amqp": "#CA6F1E",
+    "kafka": "#9A7D0A",
+    "sql": "#B03A2E",
+    "other": DEFAULT_EDGE_COLOR,
+}
+
+# Graph, node and edge defaults: diagrams' look with a leaner page (small pad, spline edges so
+# edge labels get their own place; orthogonal edges cannot carry labels and are slower).
+GRAPH_ATTR: dict[str, str] = {
+    "pad": "0.3",
+    "splines": "spline",
+    "nodesep": "0.5",
+    "ranksep": "0.9",
+    "fontname": FONT,
+    "fontsize": "18",
+    "fontcolor": TEXT_COLOR,
+    "labelloc": "t",
+    "labeljust": "l",
+    "compound": "true",
+    "newrank": "true",
+    "bgcolor": "white",
+}
+NODE_ATTR: dict[str, str] = {
+    "fontname": FONT,
+    "fontsize": "12",
+    "fontcolor": TEXT_COLOR,
+    # Wide enough for a label line; the icon keeps its own (pre-scaled) size at the top.
+    "fixedsize": "true",
+    "width": "1.5",
+    "height": "1.2",
+    "imagescale": "false",
+    "imagepos": "tc",
+    "labelloc": "b",
+}
+EDGE_ATTR: dict[str, str] = {
+    "fontname": FONT,
+    "fontsize": "10",
+    "fontcolor": "#4D5656",
+    "color": DEFAULT_EDGE_COLOR,
+    "penwidth": "1.2",
+    "arrowsize": "0.7",
+}
+CLUSTER_ATTR: dict[str, str] = {
+    "fontname": FONT,
+    "fontsize": "13",
+    "fontcolor": TEXT_COLOR,
+    "pencolor": "#AEB6BF",
+    "margin": "14",
+}
+ICON_INCHES = 0.9  # drawn icon size; the node box is this wide and the label sits below it
+LINE_HEIGHT = 0.19  # inches per label line at fontsize 12
+
+
+@dataclass(frozen=True)
+class PlanNode:
+    var: str  # internal DOT id, also the variable name in the .py export
+    board_id: str
+    kind: str
+    diagrams_class: str
+    text: str  # the literal label text, lines joined by "\n"
+    attrs: dict[str, str]
+
+
+@dataclass(frozen=True)
+class PlanEdge:
+    source: str  # PlanNode.var
+    target: str
+    text: str
+    attrs: dict[str, str]
+
+
+@dataclass
+class PlanCluster:
+    group_id: str
+    text: str
+    depth: int
+    nodes: list[PlanNode] = field(default_factory=list)
+    children: list[PlanCluster] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    title: str
+    direction: str
+    graph_attr: dict[str, str]
+    nodes: list[PlanNode]  # top-level nodes (not in any group)
+    clusters: list[PlanCluster]
+    edges: list[PlanEdge]
+    node_count: int
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def clean_text(text: str) -> str:
+    """User text as it will be drawn: tabs and control characters become spaces."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    return _CONTROL.sub(" ", text)
+
+
+def wrap_label(text: str, width: int = LINE_WIDTH) -> list[str]:
+    """Split a label into lines that fit a node: at spaces when possible, else hard."""
+    lines: list[str] = []
+    for paragraph in clean_text(text).split("\n"):
+        words = paragraph.split(" ")
+        line = ""
+        for word in words:
+            while len(word) > width:
+                if line:
+                    lines.append(line)
+                    line = ""
+                lines.append(word[:width])
+                word = word[width:]
+            if not line:
+                line = word
+            elif len(line) + 1 + len(word) <= width:
+                line = f"{line} {word}"
+            else:
+                lines.append(line)
+                line = word
+        lines.append(line)
+    return lines
+
+
+def dot_text(text: str) -> str:
+    """Make literal text safe for any DOT label: no escapes, no entities, no HTML-like label."""
+    from graphviz import escape
+
+    return escape(text.replace("&", "&amp;"))
+
+
+def _node_text(node: Mapping[str, Any]) -> str:
+    label = str(node.get("label") or "")
+    if not label.strip():
+        label = KINDS[node["kind"]].name
+    return "\n".join(wrap_label(label))
+
+
+def _edge_text(edge: Mapping[str, Any]) -> str:
+    label = str(edge.get("label") or "")
+    return "\n".join(wrap_label(label, width=30)) if label.strip() else ""
+
+
+def _edge_attrs(edge: Mapping[str, Any]) -> dict[str, str]:
+    props = edge.get("props") or {}
+    attrs: dict[str, str] = {}
+    protocol = props.get("protocol")
+    if isinstance(protocol, str) and protocol in PROTOCOL_COLORS:
+        attrs["color"] = PROTOCOL_COLORS[protocol]
+    if props.get("async") is True:
+        attrs["style"] = "dashed"
+    return attrs
+
+
+def plan_board(doc: Mapping[str, Any]) -> Plan:
+    """Lay out what will be drawn; the document is expected to be valid (`validate_board`)."""
+    groups = {g["id"]: g for g in doc.get("groups") or []}
+    clusters: dict[str, PlanCluster] = {}
+
+    def depth_of(gid: str) -> int:
+        depth, seen = 0, {gid}
+        parent = groups[gid].get("parent")
+        while parent in groups and parent not in seen:
+            seen.add(parent)
+            depth += 1
+            parent = groups[parent].get("parent")
+        return depth
+
+    for gid, group in groups.items():
+        clusters[gid] = PlanCluster(
+            group_id=gid, text="\n".join(wrap_label(str(group.get("label") or ""), 40)), depth=depth_of(gid)
+        )
+    top_clusters: list[PlanCluster] = []
+    for gid, group in groups.items():
+        parent = group.get("parent")
+        if parent in clusters and parent != gid:
+            clusters[parent].children.append(clusters[gid])
+        else:
+            top_clusters.append(clusters[gid])
+
+    top_nodes: list[PlanNode] = []
+    var_of: dict[str, str] = {}
+    for index, node in enumerate(doc.get("nodes") or []):
+        text = _node_text(node)
+        lines = text.count("\n") + 1
+        plan_node = PlanNode(
+            var=f"n{index}",
+            board_id=str(node["id"]),
+            kind=node["kind"],
+            diagrams_class=KINDS[node["kind"]].diagrams_class,
+            text=text,
+            attrs={"height": f"{ICON_INCHES + 0.08 + LINE_HEIGHT * lines:.2f}"},
+        )
+        var_of[plan_node.board_id] = plan_node.var
+        group = node.get("group")
+        if group in clusters:
+            clusters[group].nodes.append(plan_node)
+        else:
+            top_nodes.append(plan_node)
+
+    edges = [
+        PlanEdge(
+            source=var_of[str(e["source"])],
+            target=var_of[str(e["target"])],
+            text=_edge_text(e),
+            attrs=_edge_attrs(e),
+        )
+        for e in doc.get("edges") or []
+        if str(e.get("source")) in var_of and str(e.get("target")) in var_of
+    ]
+    title = clean_text(str(doc.get("name") or "")).replace("\n", " ")
+    direction = doc.get("direction") if doc.get("direction") in ("TB", "BT", "LR", "RL") else "LR"
+    graph_attr = dict(GRAPH_ATTR)
+    if direction in ("TB", "BT"):
+        graph_attr["nodesep"], graph_attr["ranksep"] = "0.7", "0.7"
+    return Plan(
+        title=title,
+        direction=direction,
+        graph_attr=graph_attr,
+        nodes=top_nodes,
+        clusters=top_clusters,
+        edges=edges,
+        node_count=len(var_of),
+    )
+
+
+# Light fills by nesting depth; diagrams' own colours, which read well on a white page.
+CLUSTER_FILLS = ("#E5F5FD", "#EBF3E7", "#ECE8F6", "#FDF7E3")
+
+
+def cluster_attrs(cluster: PlanCluster) -> dict[str, str]:
+    return {**CLUSTER_ATTR, "bgcolor": CLUSTER_FILLS[cluster.depth % len(CLUSTER_FILLS)]}
+
+
+def build_dot(doc: Mapping[str, Any], *, icon: Callable[[str], str] | None = None) -> str:
+    """The DOT source of the board, built with `diagrams` but never written or rendered by it.
+
+    `icon(kind)` gives the image file for each kind (the service passes pre-scaled copies); by
+    default the `diagrams` package's own icons, named relative to its `resources` folder, so the
+    exported DOT holds no server path.
+    """
+    plan = plan_board(doc)
+    # diagrams keeps "the current diagram/cluster" in context variables; a fresh context per build
+    # keeps concurrent builds (threads or tasks) and any caller's own diagram apart.
+    return contextvars.Context().run(_build_in_context, plan, icon or _relative_icon)
+
+
+def _relative_icon(kind: str) -> str:
+    cls = node_class(kind)
+    return f"{cls._icon_dir.removeprefix('resources/')}/{cls._icon}"
+
+
+class _Edge(diagrams.Edge):
+    # diagrams sets a font on every edge; the graph-wide edge defaults already do.
+    _default_edge_attrs: dict[str, str] = {}
+
+
+def _build_in_context(plan: Plan, icon: Callable[[str], str]) -> str:
+    graph_attr = dict(plan.graph_attr)
+    graph_attr["label"] = dot_text(plan.title)
+    diagram = diagrams.Diagram(
+        name="",
+        filename="board",
+        direction=plan.direction,
+        outformat="png",
+        show=False,
+        graph_attr=graph_attr,
+        node_attr=NODE_ATTR,
+        edge_attr=EDGE_ATTR,
+    )
+    # Diagram.__exit__ would render and delete files in the working directory: set the context by
+    # hand instead of using `with`.
+    diagrams.setdiagram(diagram)
+    built: dict[str, Any] = {}
+
+    def add_node(node: PlanNode) -> None:
+        cls = node_class(node.kind)
+        built[node.var] = cls(dot_text(node.text), nodeid=node.var, image=icon(node.kind), **node.attrs)
+
+    def add_cluster(cluster: PlanCluster) -> None:
+        attrs = cluster_attrs(cluster)
+        attrs["label"] = dot_text(cluster.text)
+        # The group id names the subgraph (unique, validated charset); the label is only drawn.
+        with diagrams.Cluster(cluster.group_id, graph_attr=attrs):
+            for node in cluster.nodes:
+                add_node(node)
+            for child in cluster.children:
+                add_cluster(child)
+
+    for node in plan.nodes:
+        add_node(node)
+    for cluster in plan.clusters:
+        add_cluster(cluster)
+    for edge in plan.edges:
+        attrs = dict(edge.attrs)
+        if edge.text:
+            attrs["label"] = dot_text(edge.text)
+        built[edge.source].connect(built[edge.target], _Edge(forward=True, **attrs))
+    return str(diagram.dot.source)

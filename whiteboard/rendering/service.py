@@ -1,0 +1,410 @@
+"""Render a board document to PNG, SVG, PDF, DOT, JSON or a `diagrams` script.
+
+`dot` runs as a child process on the generated source (never through `diagrams`/`graphviz`
+helpers that write files): stdin in, stdout out, under a wall-clock timeout and CPU/address-space
+limits, at most `workers` at a time. Results are cached by the hash of what is drawn, in a
+byte-bounded LRU, so a repeated export costs a dictionary lookup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+import os
+import re
+import resource
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from whiteboard.domain.diagram import ICON_INCHES, build_dot, plan_board
+from whiteboard.domain.palette import icon_path
+from whiteboard.domain.pyexport import board_to_python
+
+FORMATS: dict[str, str] = {
+    "png": "image/png",
+    "svg": "image/svg+xml",
+    "pdf": "application/pdf",
+    "dot": "text/vnd.graphviz; charset=utf-8",
+    "py": "text/x-python; charset=utf-8",
+    "json": "application/json",
+}
+
+MIN_SCALE, MAX_SCALE = 0.25, 4.0
+BASE_DPI = 96
+VECTOR_ICON_PX = 192  # embedded icon resolution for SVG and PDF: sharp at 2x zoom
+SVG_FONT_STACK = "DejaVu Sans,Verdana,Bitstream Vera Sans,Geneva,sans-serif"
+
+
+class RenderError(Exception):
+    status = 500
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+
+
+class UnknownFormat(RenderError):
+    status = 400
+
+
+class InvalidOption(RenderError):
+    status = 400
+
+
+class RenderTooComplex(RenderError):
+    """The board hit the time or memory limit; the message names the limit."""
+
+    status = 503
+
+
+class RenderBusy(RenderError):
+    status = 503
+
+
+@dataclass(frozen=True)
+class Rendered:
+    content: bytes
+    media_type: str
+    cached: bool
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    timeout: float = 20.0  # seconds of wall-clock time per `dot` run
+    memory: int = 1 << 30  # bytes of address space per `dot` run
+    workers: int = max(2, min(4, os.cpu_count() or 2))
+    queue: int = 16  # renders allowed to wait for a worker before "busy"
+    cache_bytes: int = 64 << 20
+    dot: str = "dot"
+
+
+def render_settings() -> RenderSettings:
+    """ARCHBOARD_RENDER_* from Django settings when configured, else the environment, else defaults."""
+    names = {
+        "timeout": ("ARCHBOARD_RENDER_TIMEOUT", float),
+        "memory": ("ARCHBOARD_RENDER_MEMORY", int),
+        "workers": ("ARCHBOARD_RENDER_WORKERS", int),
+        "queue": ("ARCHBOARD_RENDER_QUEUE", int),
+        "cache_bytes": ("ARCHBOARD_RENDER_CACHE_BYTES", int),
+        "dot": ("ARCHBOARD_DOT", str),
+    }
+    django_settings: Any = None
+    try:
+        from django.conf import settings as django_settings_module
+
+        if django_settings_module.configured:
+            django_settings = django_settings_module
+    except ImportError:
+        pass
+    values: dict[str, Any] = {}
+    for field, (name, convert) in names.items():
+        raw = getattr(django_settings, name, None) if django_settings is not None else None
+        if raw is None:
+            raw = os.environ.get(name)
+        if raw is not None and raw != "":
+            values[field] = convert(raw)
+    return RenderSettings(**values)
+
+
+def canonical_json(data: Any) -> bytes:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def drawn_content(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of a document that changes the picture (positions and notes do not)."""
+
+    def edge_props(props: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: props.get(k) for k in ("protocol", "async")}
+
+    return {
+        "name": doc.get("name", ""),
+        "direction": doc.get("direction", "LR"),
+        "nodes": [[n.get("id"), n.get("kind"), n.get("label", ""), n.get("group")] for n in doc["nodes"]],
+        "edges": [
+            [e.get("source"), e.get("target"), e.get("label", ""), edge_props(e.get("props") or {})]
+            for e in doc["edges"]
+        ],
+        "groups": [[g.get("id"), g.get("label", ""), g.get("parent")] for g in doc.get("groups") or []],
+    }
+
+
+def cache_key(doc: Mapping[str, Any], *, fmt: str, scale: float) -> str:
+    content = doc if fmt == "json" else drawn_content(doc)
+    options = {"fmt": fmt, "scale": scale if fmt == "png" else 1.0}
+    return hashlib.sha256(canonical_json([content, options])).hexdigest()
+
+
+class RenderCache:
+    """LRU over bytes with a total size bound; thread-safe."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: str, value: bytes) -> None:
+        if len(value) > self.max_bytes // 2:
+            return  # one huge picture would flush everything else
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self.size -= len(old)
+            self._items[key] = value
+            self.size += len(value)
+            while self.size > self.max_bytes:
+                _, evicted = self._items.popitem(last=False)
+                self.size -= len(evicted)
+
+    def __contains__(self, key: str) -> bool:
+        with self._lock:
+            return key in self._items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def _limit_child(cpu_seconds: int, memory: int) -> Any:
+    def apply() -> None:
+        # Runs in the child between fork and exec: only system calls, no allocation-heavy work.
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    return apply
+
+
+_IMAGE = re.compile(r'<image xlink:href="([^"]*)" width="([^"]*)" height="([^"]*)"[^>]*? x="([^"]*)" y="([^"]*)"/>')
+_FONT = re.compile(r'font-family="[^"]*"')
+_HREF = re.compile(r'(?:xlink:)?href="([^"]*)"')
+
+
+class RenderService:
+    def __init__(self, settings: RenderSettings | None = None) -> None:
+        self.settings = settings or render_settings()
+        self.cache = RenderCache(self.settings.cache_bytes)
+        self._slots = threading.BoundedSemaphore(self.settings.workers)
+        self._executor = ThreadPoolExecutor(self.settings.workers, thread_name_prefix="archboard-render")
+        self._pending = 0
+        self._pending_lock = threading.Lock()
+        self._icon_lock = threading.Lock()
+        self._icons: dict[tuple[str, int], Path] = {}
+        self._icon_kinds: dict[str, str] = {}
+        self._icon_data: dict[Path, str] = {}
+        self._icon_dir: Path | None = None
+        self._finalizer: weakref.finalize | None = None
+
+    # -- public -------------------------------------------------------------------------------
+
+    def render(self, doc: Mapping[str, Any], *, fmt: str, scale: float = 1.0) -> Rendered:
+        fmt, scale = self._check(fmt, scale)
+        key = cache_key(doc, fmt=fmt, scale=scale)
+        content = self.cache.get(key)
+        if content is not None:
+            return Rendered(content, FORMATS[fmt], cached=True)
+        content = self._produce(doc, fmt=fmt, scale=scale)
+        self.cache.put(key, content)
+        return Rendered(content, FORMATS[fmt], cached=False)
+
+    async def render_async(self, doc: Mapping[str, Any], *, fmt: str, scale: float = 1.0) -> Rendered:
+        fmt, scale = self._check(fmt, scale)
+        content = self.cache.get(cache_key(doc, fmt=fmt, scale=scale))
+        if content is not None:
+            return Rendered(content, FORMATS[fmt], cached=True)
+        with self._pending_lock:
+            if self._pending >= self.settings.workers + self.settings.queue:
+                raise RenderBusy("The renderer is busy; try again in a few seconds.")
+            self._pending += 1
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._executor, self._render_kw, doc, fmt, scale)
+        finally:
+            with self._pending_lock:
+                self._pending -= 1
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
+        if self._finalizer is not None:
+            self._finalizer()
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _render_kw(self, doc: Mapping[str, Any], fmt: str, scale: float) -> Rendered:
+        return self.render(doc, fmt=fmt, scale=scale)
+
+    @staticmethod
+    def _check(fmt: str, scale: float) -> tuple[str, float]:
+        fmt = str(fmt).lower()
+        if fmt not in FORMATS:
+            raise UnknownFormat(f"Unknown format {fmt!r}; use one of {', '.join(FORMATS)}.")
+        try:
+            scale = float(scale)
+        except (TypeError, ValueError):
+            raise InvalidOption("scale must be a number.") from None
+        if not MIN_SCALE <= scale <= MAX_SCALE:
+            raise InvalidOption(f"scale must be between {MIN_SCALE} and {MAX_SCALE}.")
+        return fmt, round(scale, 3)
+
+    def _produce(self, doc: Mapping[str, Any], *, fmt: str, scale: float) -> bytes:
+        if fmt == "json":
+            text = json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+            return text.encode()
+        if fmt == "py":
+            return board_to_python(doc).encode()
+        if fmt == "dot":
+            return build_dot(doc).encode()
+        # graphviz sizes an image as pixels / dpi, so an icon pre-scaled to the output resolution
+        # lands at ICON_INCHES with no resampling by cairo.
+        dpi = BASE_DPI * scale if fmt == "png" else BASE_DPI
+        icon_px = round(ICON_INCHES * dpi)
+        source = build_dot(doc, icon=lambda kind: str(self._icon(kind, icon_px)))
+        args = ["-Tpng", f"-Gdpi={dpi:g}"] if fmt == "png" else [f"-T{fmt}"]
+        out = self._run_dot(source, args, nodes=plan_board(doc).node_count)
+        return self._embed_svg(out) if fmt == "svg" else out
+
+    def _run_dot(self, source: str, args: list[str], *, nodes: int) -> bytes:
+        s = self.settings
+        if not self._slots.acquire(timeout=s.timeout):
+            raise RenderBusy("The renderer is busy; try again in a few seconds.")
+        try:
+            proc = subprocess.Popen(
+                [s.dot, *args],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                cwd=self._workdir(),
+                env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF-8"},
+                preexec_fn=_limit_child(int(s.timeout) + 2, s.memory),
+                start_new_session=True,
+            )
+            try:
+                out, err = proc.communicate(source.encode(), timeout=s.timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.communicate()
+                raise RenderTooComplex(
+                    f"The board is too complex to render within the {s.timeout:g} s time limit "
+                    f"({nodes} nodes); split it into smaller boards."
+                ) from None
+        finally:
+            self._slots.release()
+        if proc.returncode != 0:
+            message = err.decode(errors="replace")
+            if proc.returncode < 0 or "memory" in message.lower() or "alloc" in message.lower():
+                raise RenderTooComplex(
+                    f"The board is too complex to render within the {s.memory / (1 << 20):g} MiB memory "
+                    f"limit ({nodes} nodes); split it into smaller boards."
+                )
+            raise RenderError(f"graphviz failed: {message.strip()[:500]}")
+        return out
+
+    def _workdir(self) -> Path:
+        with self._icon_lock:
+            if self._icon_dir is None:
+                self._icon_dir = Path(tempfile.mkdtemp(prefix="archboard-render-"))
+                self._finalizer = weakref.finalize(self, shutil.rmtree, self._icon_dir, True)
+            return self._icon_dir
+
+    def _icon(self, kind: str, px: int) -> Path:
+        """A copy of the kind's icon scaled to the size it is drawn at (made once per size)."""
+        found = self._icons.get((kind, px))
+        if found is not None:
+            return found
+        from PIL import Image
+
+        source = icon_path(kind)
+        workdir = self._workdir()
+        with self._icon_lock:
+            found = self._icons.get((kind, px))
+            if found is not None:
+                return found
+            target = workdir / f"{source.stem}-{px}.png"
+            if not target.exists():
+                with Image.open(source) as image:
+                    image = image.convert("RGBA")
+                    if max(image.size) > px:
+                        image.thumbnail((px, px), Image.Resampling.LANCZOS)
+                    partial = workdir / f".{target.name}.part"
+                    image.save(partial, format="PNG", compress_level=1)
+                    partial.replace(target)
+            self._icons[(kind, px)] = target
+            self._icon_kinds[str(target)] = kind
+            return target
+
+    def _data_uri(self, path: Path) -> str:
+        uri = self._icon_data.get(path)
+        if uri is None:
+            uri = "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()
+            self._icon_data[path] = uri
+        return uri
+
+    def _embed_svg(self, svg: bytes) -> bytes:
+        """Icons as data-URI symbols (once each, reused by <use>), fonts with a portable fallback."""
+        text = svg.decode()
+        symbols: dict[str, str] = {}
+        icon_dir = str(self._workdir())
+
+        def replace(match: re.Match[str]) -> str:
+            href, width, height, x, y = match.groups()
+            kind = self._icon_kinds.get(href)
+            if kind is None or str(Path(href).parent) != icon_dir:
+                raise RenderError("unexpected image reference in SVG output")
+            symbol = symbols.setdefault(kind, f"icon{len(symbols)}")
+            return f'<use xlink:href="#{symbol}" width="{width}" height="{height}" x="{x}" y="{y}"/>'
+
+        text = _IMAGE.sub(replace, text)
+        text = _FONT.sub(f'font-family="{SVG_FONT_STACK}"', text)
+        defs = "".join(
+            f'<symbol id="{sid}" viewBox="0 0 {VECTOR_ICON_PX} {VECTOR_ICON_PX}" '
+            f'preserveAspectRatio="xMidYMid meet"><image width="{VECTOR_ICON_PX}" '
+            f'height="{VECTOR_ICON_PX}" xlink:href="{self._data_uri(self._icon(kind, VECTOR_ICON_PX))}"/></symbol>'
+            for kind, sid in symbols.items()
+        )
+        text = re.sub(r"(<svg\b[^>]*>)", lambda m: m.group(1) + f"\n<defs>{defs}</defs>", text, count=1)
+        for href in _HREF.findall(text):
+            if not (href.startswith("#") or href.startswith("data:image/png;base64,")):
+                raise RenderError("unexpected external reference in SVG output")
+        return text.encode()
+
+
+_default: RenderService | None = None
+_default_lock = threading.Lock()
+
+
+def default_service() -> RenderService:
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = RenderService()
+        return _default
+
+
+def render_board(doc: Mapping[str, Any], *, fmt: str, scale: float = 1.0) -> Rendered:
+    """Render a validated board document (`validate_board`) in one of FORMATS."""
+    return default_service().render(doc, fmt=fmt, scale=scale)
+
+
+async def render_board_async(doc: Mapping[str, Any], *, fmt: str, scale: float = 1.0) -> Rendered:
+    """As `render_board`, on the bounded worker pool, without blocking the event loop."""
+    return await default_service().render_async(doc, fmt=fmt, scale=scale)
