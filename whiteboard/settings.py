@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "template_partials",
     "whiteboard.accounts",
     "whiteboard.boards",
+    "whiteboard.reviews",
 ]
 
 MIDDLEWARE = [

@@ -5,6 +5,7 @@ from django.urls import path
 
 from whiteboard.accounts import views as account_views
 from whiteboard.boards import api, views
+from whiteboard.reviews import views as review_views
 from whiteboard.views import healthz
 
 urlpatterns = [
@@ -16,6 +17,9 @@ urlpatterns = [
     path("boards/<int:board_id>/duplicate", views.board_duplicate, name="board_duplicate"),
     path("boards/<int:board_id>/delete", views.board_delete, name="board_delete"),
     path("boards/<int:board_id>/share", views.board_share, name="board_share"),
+    path("boards/<int:board_id>/review", review_views.review_panel, name="review_panel"),
+    path("rules/", review_views.rule_list, name="rule_list"),
+    path("rules/<str:rule_id>/", review_views.rule_detail, name="rule_detail"),
     path("palette/icons/<str:kind>.png", views.palette_icon, name="palette_icon"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
