@@ -242,3 +242,58 @@ def test_a_session_can_read_without_a_token(board, owner):
     client = Client()
     client.force_login(owner)
     assert client.get(f"/api/boards/{board.pk}").status_code == 200
+
+
+@pytest.mark.parametrize("who", ["owner_api", "collaborator_api", "viewer_api"])
+def test_members_can_review_a_board(board, who, request):
+    response = request.getfixturevalue(who).get(f"/api/boards/{board.pk}/review")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["board"] == "Sample" and body["version"] == 1
+    assert set(body["summary"]) == {"error", "warning", "info"}
+
+
+def test_review_and_export_are_404_for_an_outsider_and_401_without_a_token(board, outsider_api, anonymous_api):
+    for path in (f"/api/boards/{board.pk}/review", f"/api/boards/{board.pk}/export.json", f"/api/boards/{board.pk}/export.svg"):
+        assert outsider_api.get(path).status_code == 404
+        assert anonymous_api.get(path).status_code == 401
+
+
+def test_post_review_checks_a_document_and_stores_nothing(owner_api):
+    doc = build_board([node("u", "user"), node("db", "sql_db")], [edge("e1", "u", "db")])
+    response = owner_api.post("/api/review", doc)
+    assert response.status_code == 200
+    rules = {f["rule"] for f in response.json()["findings"]}
+    assert "client-to-datastore" in rules
+    assert Board.objects.count() == 0
+
+
+def test_post_review_rejects_an_invalid_document(owner_api):
+    response = owner_api.post("/api/review", build_board([node("a", "vectordb")], []))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == "nodes[0].kind"
+
+
+def test_an_unknown_export_format_is_400(board, owner_api):
+    response = owner_api.get(f"/api/boards/{board.pk}/export.gif")
+    assert response.status_code == 400
+    assert "unknown format" in response.json()["detail"]
+
+
+def test_export_svg_is_served_to_a_viewer(board, viewer_api):
+    response = viewer_api.get(f"/api/boards/{board.pk}/export.svg")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("image/svg+xml")
+    assert b"Super Agent" in response.content
+
+
+def test_post_render_returns_a_png_and_stores_nothing(owner_api):
+    response = owner_api.post("/api/render?format=png", sample_board())
+    assert response.status_code == 200
+    assert response.content.startswith(b"\x89PNG")
+    assert Board.objects.count() == 0
+
+
+def test_post_render_rejects_an_unknown_format_and_a_bad_scale(owner_api):
+    assert owner_api.post("/api/render?format=bmp", sample_board()).status_code == 400
+    assert owner_api.post("/api/render?format=png&scale=abc", sample_board()).status_code == 400
