@@ -17,6 +17,8 @@ $(STAMPS)/python: requirements.txt requirements-dev.txt
 
 $(STAMPS)/node: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+	@# npm does not run the SARIF multitool's install script that marks its binary executable.
+	@chmod u+x node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool 2>/dev/null || true
 	@mkdir -p $(STAMPS) && touch $@
 
 system-deps:

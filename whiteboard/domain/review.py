@@ -64,8 +64,10 @@ def _adjacency(n: int, keys: list[int], values: Iterable[int]) -> list[list[int]
     return result
 
 
-_node_fields = itemgetter("id", "kind")
-_edge_fields = itemgetter("id", "source", "target")
+_id = itemgetter("id")
+_kind = itemgetter("kind")
+_source = itemgetter("source")
+_target = itemgetter("target")
 _props = methodcaller("get", "props", _EMPTY)
 
 
@@ -84,16 +86,16 @@ class BoardGraph:
         self.name: str = doc.get("name", "") or ""
         self._nodes = nodes
         n, m = len(nodes), len(edges)
-        ids, kinds = zip(*map(_node_fields, nodes), strict=True) if n else ((), ())
-        self.ids: list[str] = list(ids)
-        self.kinds: list[str] = list(kinds)
-        self.index: dict[str, int] = dict(zip(ids, range(n), strict=True))
+        # One C-level pass per column is faster than a Python loop or zip(*rows), and on large
+        # boards the cost is memory traffic: touch each element as few times as possible.
+        self.ids: list[str] = list(map(_id, nodes))
+        self.kinds: list[str] = list(map(_kind, nodes))
         self.props: list[dict[str, Any]] = list(map(_props, nodes))
-        self.categories: list[str] = list(map(_CATEGORY.__getitem__, kinds))
-        edge_ids, sources, targets = zip(*map(_edge_fields, edges), strict=True) if m else ((), (), ())
-        self.edge_ids: list[str] = list(edge_ids)
-        self.src: list[int] = list(map(self.index.__getitem__, sources))
-        self.dst: list[int] = list(map(self.index.__getitem__, targets))
+        self.index: dict[str, int] = dict(zip(self.ids, range(n), strict=True))
+        self.categories: list[str] = list(map(_CATEGORY.__getitem__, self.kinds))
+        self.edge_ids: list[str] = list(map(_id, edges))
+        self.src: list[int] = list(map(self.index.__getitem__, map(_source, edges)))
+        self.dst: list[int] = list(map(self.index.__getitem__, map(_target, edges)))
         self.edge_props: list[dict[str, Any]] = list(map(_props, edges))
         self.out_edges: list[list[int]] = _adjacency(n, self.src, range(m))
         self.in_edges: list[list[int]] = _adjacency(n, self.dst, range(m))
@@ -142,16 +144,16 @@ class BoardGraph:
         return _adjacency(len(self.ids), self.dst, self.src)
 
     @cached_property
-    def undirected(self) -> list[set[int]]:
-        """The undirected simple graph: direction ignored, parallel edges merged."""
-        adj: list[set[int]] = [set() for _ in range(len(self.ids))]
-        _consume(map(set.add, map(adj.__getitem__, self.src), self.dst))
-        _consume(map(set.add, map(adj.__getitem__, self.dst), self.src))
-        return adj
+    def neighbours(self) -> list[list[int]]:
+        """Undirected adjacency: successors then predecessors; parallel edges repeat."""
+        return list(map(list.__add__, self.succ, self.pred))
 
     @cached_property
     def articulation_points(self) -> list[int]:
-        return articulation_points(self.undirected)
+        # The articulation points of a multigraph are those of its simple graph (removing a
+        # node disconnects the same nodes whatever the multiplicity of edges), so the SPEC's
+        # "undirected simple graph" needs no de-duplication: it is cheaper to skip repeats.
+        return articulation_points(self.neighbours)
 
     @cached_property
     def reachable_from_clients(self) -> list[bool]:
@@ -175,9 +177,10 @@ def _reach(adjacency: list[list[int]], sources: Iterable[int], n: int) -> list[b
 
 
 def articulation_points(adj: Sequence[Iterable[int]]) -> list[int]:
-    """Articulation points of a simple undirected graph given as adjacency (Hopcroft-Tarjan).
+    """Articulation points of an undirected graph given as adjacency (Hopcroft-Tarjan).
 
-    Iterative depth-first search, linear time. Returns node numbers in ascending order.
+    `adj[v]` may repeat a neighbour (parallel edges); every edge appears in the lists of both
+    its ends. Iterative depth-first search, linear time. Returns node numbers in ascending order.
     """
     n = len(adj)
     disc = [0] * n  # discovery time, 0 = not visited yet
@@ -886,7 +889,8 @@ def queue_without_dead_letter(g: BoardGraph) -> Iterator[Finding]:
     blocks or slows the queue; without a dead-letter queue it is eventually dropped and lost.
 
     How to fix: configure a dead-letter queue and draw it as an edge from the queue to another
-    messaging node, or name it in the queue's `dead_letter` prop.
+    messaging node, or name it in the queue's `dead_letter` prop. A queue fed only by other
+    messaging nodes is taken to be a dead-letter queue itself.
 
     Example: `service -> queue -> worker` is flagged; adding `queue -> dlq` (a queue) or
     `"props": {"dead_letter": "orders-dlq"}` clears it.
@@ -896,6 +900,9 @@ def queue_without_dead_letter(g: BoardGraph) -> Iterator[Finding]:
         consumers = g.succ[i]
         if not consumers or g.props[i].get("dead_letter"):
             continue
+        producers = g.pred[i]
+        if producers and all(cats[w] == "messaging" for w in producers):
+            continue  # fed only by other queues: this is a dead-letter queue itself
         if not any(cats[w] == "messaging" for w in consumers):
             yield Finding([g.ids[i]], message=f"Queue {g.describe(i)} has no dead-letter queue.")
 
@@ -1047,21 +1054,24 @@ def llm_without_rate_limit(g: BoardGraph) -> Iterator[Finding]:
     llms = g.of_kind("llm")
     if not llms:
         return
-    props = g.props
-    open_sources = [s for s in g.of_category("client") if props[s].get("rate_limited") is not True]
-    limited = [props[i].get("rate_limited") is True for i in range(len(g))]
-    seen = [False] * len(g)
+    props, succ = g.props, g.succ
+    state = bytearray(len(g))  # 0: not reached, 1: reached through no limit, 2: rate limited
     stack = []
-    for s in open_sources:
-        seen[s] = True
-        stack.append(s)
+    for s in g.of_category("client"):
+        if not state[s]:
+            state[s] = 2 if props[s].get("rate_limited") is True else 1
+            if state[s] == 1:
+                stack.append(s)
     while stack:
-        for w in g.succ[stack.pop()]:
-            if not seen[w] and not limited[w]:
-                seen[w] = True
-                stack.append(w)
+        for w in succ[stack.pop()]:
+            if not state[w]:
+                if props[w].get("rate_limited") is True:
+                    state[w] = 2
+                else:
+                    state[w] = 1
+                    stack.append(w)
     for i in llms:
-        if seen[i]:
+        if state[i] == 1:
             yield Finding(
                 [g.ids[i]],
                 message=f"Clients reach {g.describe(i)} through no rate-limited component.",

@@ -49,9 +49,7 @@ def _descriptor(r: Rule) -> dict[str, Any]:
     }
 
 
-def _locations(
-    finding: dict[str, Any], artifact_uri: str | None, lines: dict[str, int]
-) -> list[dict[str, Any]]:
+def _locations(finding: dict[str, Any], artifact_uri: str | None, lines: dict[str, int]) -> list[dict[str, Any]]:
     elements = [("nodes", e) for e in finding["nodes"]] + [("edges", e) for e in finding["edges"]]
     if not elements:
         location: dict[str, Any] = {
