@@ -15,7 +15,7 @@ RUN npm ci --omit=dev --no-audit --no-fund
 FROM python:3.11-slim-bookworm AS app
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_ENV=production PORT=8000 WEB_CONCURRENCY=1
 RUN apt-get update \
- && apt-get install -y --no-install-recommends graphviz fonts-dejavu-core \
+ && apt-get install -y --no-install-recommends graphviz fonts-dejavu-core fonts-noto-core fonts-noto-color-emoji \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --create-home --uid 10001 archboard
 WORKDIR /app

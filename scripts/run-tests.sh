@@ -6,8 +6,14 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 
-$PY -m pytest "$@"
+# The browser tests drive Playwright's sync API, which keeps an event loop of its own in the
+# main thread; they run in their own process so the asyncio tests never share a loop with it.
+$PY -m pytest -m "not browser" "$@"
 status=$?
+echo "== browser tests (headless Chromium)"
+$PY -m pytest -m browser "$@"
+browser_status=$?
+[ $status -eq 0 ] && status=$browser_status
 
 PG_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/archboard}"
 if $PY scripts/service_up.py postgres "$PG_URL"; then

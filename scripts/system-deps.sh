@@ -6,6 +6,8 @@ set -euo pipefail
 need=()
 command -v dot >/dev/null 2>&1 || need+=(graphviz)
 fc-list 2>/dev/null | grep -qi "DejaVuSans" || need+=(fonts-dejavu-core)
+fc-list 2>/dev/null | grep -qi "NotoSans-" || need+=(fonts-noto-core)
+fc-list 2>/dev/null | grep -qi "NotoColorEmoji" || need+=(fonts-noto-color-emoji)
 if [ "${WITH_BROWSER:-0}" = "1" ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
 fi

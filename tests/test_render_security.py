@@ -17,7 +17,7 @@ from whiteboard.domain.pyexport import board_to_python
 from whiteboard.rendering import FORMATS, RenderService, RenderSettings
 
 HOSTILE = [
-    'say "hi" and \'bye\'',
+    "say \"hi\" and 'bye'",
     "C:\\path\\to\\file",
     "\\N \\G \\l \\E \\T \\H",
     "line one\nline two\r\nline three",
@@ -32,6 +32,7 @@ HOSTILE = [
     "שלום עולם مرحبا بالعالم",
     "&lt;b&gt; &amp; &#60; &",
     '"); import os #',
+    "</svg>\n<svg><script>alert(1)</script>",
     "'''; __import__('os').system('id') #",
     ("two hundred characters " * 9)[:200],
     "x" * 200,
@@ -79,7 +80,9 @@ def svg_texts(group: ET.Element) -> list[str]:
 def test_a_hostile_label_is_drawn_as_its_literal_text_in_the_svg(service: Any, label: str) -> None:
     svg = service.render(hostile_board(label), fmt="svg").content.decode()
     root = ET.fromstring(svg)
-    groups = {cls: [g for g in root.iter(f"{SVG}g") if g.get("class") == cls] for cls in ("node", "edge", "cluster")}
+    groups = {
+        cls: [g for g in root.iter(f"{SVG}g") if g.get("class") == cls] for cls in ("node", "edge", "cluster")
+    }
     assert len(groups["node"]) == 2
     assert len(groups["edge"]) == 1
     assert len(groups["cluster"]) == 1
@@ -95,7 +98,9 @@ def test_a_hostile_label_adds_no_link_image_or_file_reference_to_the_svg(service
     svg = service.render(hostile_board(label), fmt="svg").content.decode()
     root = ET.fromstring(svg)
     for element in root.iter():
-        assert element.tag not in (f"{SVG}a", f"{SVG}image") or element.get(XLINK, "").startswith("data:image/png")
+        assert element.tag not in (f"{SVG}a", f"{SVG}image") or element.get(XLINK, "").startswith(
+            "data:image/png"
+        )
         for name, value in element.attrib.items():
             assert "javascript:" not in value.lower(), (name, value)
             assert "/etc/" not in value and "file:" not in value.lower(), (name, value)
@@ -105,7 +110,9 @@ def test_a_hostile_label_adds_no_link_image_or_file_reference_to_the_svg(service
 
 
 def dot_json(source: str) -> dict[str, Any]:
-    done = subprocess.run(["dot", "-Tjson"], input=source.encode(), capture_output=True, timeout=30, check=True)
+    done = subprocess.run(
+        ["dot", "-Tjson"], input=source.encode(), capture_output=True, timeout=30, check=True
+    )
     return json.loads(done.stdout)
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import struct
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +28,14 @@ from whiteboard.rendering import (
 )
 from whiteboard.rendering.service import RenderCache, cache_key
 
-MAGIC = {"png": b"\x89PNG\r\n", "pdf": b"%PDF-", "svg": b"<?xml", "dot": b"digraph", "py": b'"""', "json": b"{"}
+MAGIC = {
+    "png": b"\x89PNG\r\n",
+    "pdf": b"%PDF-",
+    "svg": b"<?xml",
+    "dot": b"digraph",
+    "py": b'"""',
+    "json": b"{",
+}
 
 
 def complete_graph(n: int) -> dict[str, Any]:
@@ -157,11 +166,14 @@ async def test_a_too_complex_board_stops_at_the_time_limit_while_other_renders_g
 
 
 def test_dot_runs_under_the_memory_limit() -> None:
-    svc = RenderService(RenderSettings(memory=48 << 20))
+    svc = RenderService(RenderSettings(memory=256 << 20))
     try:
+        assert svc.render(sample_board(), fmt="png").content.startswith(MAGIC["png"])
         with pytest.raises(RenderTooComplex) as caught:
             svc.render(complete_graph(25), fmt="png", scale=4)
-        assert "48 MiB memory limit" in caught.value.message
+        assert caught.value.status == 503
+        assert "256 MiB memory limit" in caught.value.message
+        assert svc.render(sample_board(name="after"), fmt="png").content.startswith(MAGIC["png"])
     finally:
         svc.close()
 
@@ -179,6 +191,59 @@ async def test_a_full_pool_answers_busy() -> None:
         svc.close()
 
 
+def test_concurrent_renders_each_get_their_own_picture() -> None:
+    svc = RenderService(RenderSettings(workers=3))
+    try:
+        names = [f"Board number {i}" for i in range(9)]
+        with ThreadPoolExecutor(6) as pool:
+            svgs = list(
+                pool.map(lambda n: svc.render(sample_board(name=n), fmt="svg").content.decode(), names)
+            )
+            pngs = list(pool.map(lambda n: svc.render(sample_board(name=n), fmt="png").content, names))
+        for name, svg in zip(names, svgs, strict=True):
+            assert f">{name}</text>" in svg
+            assert svg.count("<svg") == 1
+        assert all(png.startswith(MAGIC["png"]) and png.endswith(b"IEND\xaeB`\x82") for png in pngs)
+    finally:
+        svc.close()
+
+
+def test_a_dot_process_killed_between_renders_is_replaced(service: RenderService) -> None:
+    service.render(sample_board(name="first"), fmt="svg")
+    for procs in service._dot._idle.values():
+        for proc in procs:
+            proc.proc.kill()
+            proc.proc.wait()
+    assert service.render(sample_board(name="second"), fmt="svg").content.startswith(MAGIC["svg"])
+
+
+def test_a_new_service_removes_icon_folders_of_dead_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f"archboard-render-{dead.pid}-abc"
+    stale.mkdir()
+    (stale / "rds-86.png").write_bytes(b"x")
+    alive = tmp_path / f"archboard-render-{os.getppid()}-def"
+    alive.mkdir()
+    svc = RenderService(RenderSettings())
+    svc.render(sample_board(), fmt="svg")
+    assert not stale.exists()
+    assert alive.exists()
+    svc.close()
+
+
+def test_icons_are_remade_when_a_temp_cleaner_removed_them(service: RenderService) -> None:
+    service.render(sample_board(name="before"), fmt="png")
+    shutil.rmtree(service._workdir())
+    svg = service.render(sample_board(name="after"), fmt="svg").content.decode()
+    assert svg.count("<symbol") == len({n["kind"] for n in sample_board()["nodes"]})
+    assert service.render(sample_board(name="after"), fmt="png").content.startswith(MAGIC["png"])
+    assert any(service._workdir().glob("*.png"))
+
+
 def test_rendering_leaves_no_files_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     workdir = tmp_path / "cwd"
@@ -194,8 +259,33 @@ def test_rendering_leaves_no_files_behind(tmp_path: Path, monkeypatch: pytest.Mo
     assert list(workdir.iterdir()) == []
 
 
-def test_the_python_export_runs_and_draws_the_board(tmp_path: Path) -> None:
-    script = RenderService(RenderSettings()).render(sample_board(), fmt="py").content
+FIXTURES = sorted((Path(__file__).resolve().parent.parent / "fixtures").glob("*.json"))
+
+
+@pytest.mark.slow
+def test_a_thousand_node_board_still_renders() -> None:
+    nodes = [node(f"n{i}", "service", label=f"Service {i}", group=f"g{i % 10}") for i in range(1000)]
+    edges = [edge(f"e{i}", f"n{i // 3}", f"n{i}", label="gRPC") for i in range(1, 1000)]
+    groups = [{"id": f"g{i}", "label": f"Team {i}", "parent": None} for i in range(10)]
+    svc = RenderService(RenderSettings())
+    try:
+        svg = svc.render(board(nodes, edges, groups=groups), fmt="svg").content.decode()
+        assert svg.count('class="node"') == 1000
+    finally:
+        svc.close()
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=[p.stem for p in FIXTURES])
+def test_every_demo_board_exports_to_every_format(fixture: Path, service: RenderService) -> None:
+    doc = json.loads(fixture.read_text())
+    for fmt in FORMATS:
+        assert service.render(doc, fmt=fmt).content.startswith(MAGIC[fmt])
+
+
+@pytest.mark.parametrize("fixture", [None, *FIXTURES], ids=["sample", *(p.stem for p in FIXTURES)])
+def test_the_python_export_runs_and_draws_the_board(tmp_path: Path, fixture: Path | None) -> None:
+    doc = json.loads(fixture.read_text()) if fixture else sample_board()
+    script = RenderService(RenderSettings()).render(doc, fmt="py").content
     (tmp_path / "board.py").write_bytes(script)
     env = {**os.environ, "PYTHONPATH": ""}
     done = subprocess.run(

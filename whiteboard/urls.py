@@ -4,7 +4,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from whiteboard.accounts import views as account_views
-from whiteboard.boards import api, views
+from whiteboard.boards import api, history_api, history_views, views
+from whiteboard.reviews import api as review_api
 from whiteboard.reviews import views as review_views
 from whiteboard.views import healthz
 
@@ -13,10 +14,31 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("boards/new", views.board_create, name="board_create"),
     path("boards/<int:board_id>/", views.board_detail, name="board_detail"),
+    path("boards/<int:board_id>/layout", views.board_layout, name="board_layout"),
     path("boards/<int:board_id>/rename", views.board_rename, name="board_rename"),
     path("boards/<int:board_id>/duplicate", views.board_duplicate, name="board_duplicate"),
     path("boards/<int:board_id>/delete", views.board_delete, name="board_delete"),
-    path("boards/<int:board_id>/share", views.board_share, name="board_share"),
+    path("boards/<int:board_id>/share", history_views.board_share, name="board_share"),
+    path("boards/<int:board_id>/history", history_views.board_history, name="board_history"),
+    path("boards/<int:board_id>/history/save", history_views.version_save, name="version_save"),
+    path("boards/<int:board_id>/history/<int:snapshot_id>/forget", history_views.version_forget, name="version_forget"),
+    path("boards/<int:board_id>/versions/<int:version>/", history_views.version_detail, name="version_detail"),
+    path("boards/<int:board_id>/versions/<int:version>/restore", history_views.version_restore, name="version_restore"),
+    path(
+        "boards/<int:board_id>/versions/<int:version>/image.<str:fmt>",
+        history_views.version_image,
+        name="version_image",
+    ),
+    path("boards/<int:board_id>/diff", history_views.board_diff, name="board_diff"),
+    path("boards/<int:board_id>/activity", history_views.board_activity, name="board_activity"),
+    path("boards/<int:board_id>/comments", review_views.comments, name="comments"),
+    path("boards/<int:board_id>/comments/<int:thread_id>/reply", review_views.comment_reply, name="comment_reply"),
+    path(
+        "boards/<int:board_id>/comments/<int:thread_id>/resolve", review_views.comment_resolve, name="comment_resolve"
+    ),
+    path("boards/<int:board_id>/review/status", review_views.review_status, name="review_status"),
+    path("s/<str:token>/", history_views.shared_board, name="shared_board"),
+    path("s/<str:token>/image.<str:fmt>", history_views.shared_image, name="shared_image"),
     path("boards/<int:board_id>/review", review_views.review_panel, name="review_panel"),
     path("rules/", review_views.rule_list, name="rule_list"),
     path("rules/<str:rule_id>/", review_views.rule_detail, name="rule_detail"),
@@ -32,6 +54,25 @@ urlpatterns = [
     path("api/boards/<int:board_id>", api.board_detail, name="api_board"),
     path("api/boards/<int:board_id>/review", api.board_review, name="api_board_review"),
     path("api/boards/<int:board_id>/export.<str:fmt>", api.board_export, name="api_board_export"),
+    path("api/boards/<int:board_id>/versions", history_api.versions, name="api_board_versions"),
+    path("api/boards/<int:board_id>/versions/<int:version>", history_api.version_detail, name="api_board_version"),
+    path(
+        "api/boards/<int:board_id>/versions/<int:version>/restore",
+        history_api.version_restore,
+        name="api_board_version_restore",
+    ),
+    path("api/boards/<int:board_id>/diff", history_api.diff, name="api_board_diff"),
+    path("api/boards/<int:board_id>/diff.<str:fmt>", history_api.diff_image, name="api_board_diff_image"),
+    path("api/boards/<int:board_id>/activity", history_api.activity, name="api_board_activity"),
+    path("api/boards/<int:board_id>/comments", review_api.threads, name="api_comments"),
+    path("api/boards/<int:board_id>/comments/markers", review_api.markers, name="api_comment_markers"),
+    path("api/boards/<int:board_id>/comments/<int:thread_id>", review_api.thread_detail, name="api_thread"),
+    path(
+        "api/boards/<int:board_id>/comments/<int:thread_id>/<str:action>",
+        review_api.thread_action,
+        name="api_thread_action",
+    ),
+    path("api/boards/<int:board_id>/review/status", review_api.review_status, name="api_review_status"),
     path("api/review", api.review, name="api_review"),
     path("api/render", api.render, name="api_render"),
 ]

@@ -73,3 +73,47 @@ class BoardOp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.board_id}@{self.version} {self.op.get('action')}"
+
+
+class Snapshot(models.Model):
+    """A saved state of a board: a version someone named, or an automatic checkpoint.
+
+    Checkpoints are taken every `CHECKPOINT_EVERY` ops and before the first op after a pause, so
+    any past version is rebuilt by replaying a short stretch of the op log from the nearest one.
+    """
+
+    class Kind(models.TextChoices):
+        NAMED = "named", "Named version"
+        AUTO = "auto", "Checkpoint"
+
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="snapshots")
+    version = models.PositiveIntegerField()
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    name = models.CharField(max_length=200, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    document: models.JSONField[Any] = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["board", "-version", "-pk"]
+        indexes = [models.Index(fields=["board", "version"], name="snapshot_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.board_id}@{self.version} {self.name or self.kind}"
+
+
+class ShareLink(models.Model):
+    """A revocable read-only link. Only the SHA-256 digest of its token is stored."""
+
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="share_links")
+    digest = models.CharField(max_length=64, unique=True)
+    hint = models.CharField(max_length=8)  # the token's last characters, to tell links apart
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"link …{self.hint} to {self.board_id}"

@@ -299,6 +299,7 @@ def openapi_document() -> dict[str, Any]:
                     },
                 },
             },
+            **_review_workflow_paths(),
             "/api/review": {
                 "post": {
                     "summary": "Review a document; nothing is stored",
@@ -325,5 +326,105 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+        },
+    }
+
+
+def _review_workflow_paths() -> dict[str, Any]:
+    """History, diffs, activity, comment threads and review status of a board."""
+    obj = {"type": "object"}
+    page = {"page": {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}}}
+    version = {"name": "version", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+    thread = {"name": "thread_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    span: list[dict[str, Any]] = [
+        {"name": "from", "in": "query", "required": True, "schema": {"type": "integer", "minimum": 1}},
+        {"name": "to", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+    ]
+    text_body = {"required": True, "content": {"application/json": {"schema": obj}}}
+
+    def get(summary: str, *params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "summary": summary,
+            "parameters": list(params),
+            "responses": {"200": _json(obj, "OK"), **_errors("401", "404")},
+        }
+
+    def post(summary: str, ok: str = "200", body: bool = True, *codes: str) -> dict[str, Any]:
+        operation = {"summary": summary, "responses": {ok: _json(obj, "OK"), **_errors("401", "403", "404", *codes)}}
+        if body:
+            operation["requestBody"] = text_body
+        return operation
+
+    return {
+        "/api/boards/{board_id}/versions": {
+            "parameters": [_BOARD_ID],
+            "get": get("Named versions and checkpoints, newest first (paginated)", page["page"]),
+            "post": post('Name a version: `{"name", "version"?}` (editors)', "201", True, "422"),
+        },
+        "/api/boards/{board_id}/versions/{version}": {
+            "parameters": [_BOARD_ID, version],
+            "get": get("The board document as it was at a version"),
+        },
+        "/api/boards/{board_id}/versions/{version}/restore": {
+            "parameters": [_BOARD_ID, version],
+            "post": post("Restore a version with a `replace` op (editors); it can be undone", "200", False),
+        },
+        "/api/boards/{board_id}/diff": {
+            "parameters": [_BOARD_ID],
+            "get": get("Semantic diff between two versions, with findings appeared and disappeared", *span),
+        },
+        "/api/boards/{board_id}/diff.{fmt}": {
+            "parameters": [
+                _BOARD_ID,
+                {"name": "fmt", "in": "path", "required": True, "schema": {"enum": ["png", "svg"]}},
+            ],
+            "get": get("The diff drawn: added green, removed red, changed amber", *span),
+        },
+        "/api/boards/{board_id}/activity": {
+            "parameters": [_BOARD_ID],
+            "get": get("Who changed what and when, newest first (paginated)", page["page"]),
+        },
+        "/api/boards/{board_id}/comments": {
+            "parameters": [_BOARD_ID],
+            "get": get(
+                "Comment threads (paginated); `target` like `node:ID`, `edge:ID` or `board`; `status` open/resolved",
+                page["page"],
+                {"name": "target", "in": "query", "schema": {"type": "string"}},
+                {"name": "status", "in": "query", "schema": {"enum": ["open", "resolved"]}},
+            ),
+            "post": post(
+                'Open a thread: `{"target": "node:ID", "text"}`; 422 for a missing element', "201", True, "422"
+            ),
+        },
+        "/api/boards/{board_id}/comments/markers": {
+            "parameters": [_BOARD_ID],
+            "get": get("Open and resolved thread counts per element, for canvas markers"),
+        },
+        "/api/boards/{board_id}/comments/{thread_id}": {
+            "parameters": [_BOARD_ID, thread],
+            "get": get("One thread with its comments"),
+        },
+        "/api/boards/{board_id}/comments/{thread_id}/{action}": {
+            "parameters": [
+                _BOARD_ID,
+                thread,
+                {
+                    "name": "action",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"enum": ["replies", "resolve", "reopen"]},
+                },
+            ],
+            "post": post('Reply (`{"text"}`, 201), resolve or reopen a thread', "200", False, "422"),
+        },
+        "/api/boards/{board_id}/review/status": {
+            "parameters": [_BOARD_ID],
+            "get": get("The review status, reviewers and the record of status changes"),
+            "post": post(
+                'Change the status: `{"status", "reviewers"?, "note"?}` (editors; named reviewers decide)',
+                "200",
+                True,
+                "422",
+            ),
         },
     }

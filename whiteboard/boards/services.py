@@ -9,13 +9,16 @@ from __future__ import annotations
 import copy
 import uuid
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from whiteboard.boards.history import take_checkpoints
 from whiteboard.boards.models import Board, BoardOp, Membership
+from whiteboard.collab.hub import announce
 from whiteboard.domain.board import BoardError, empty_board, validate_board
 from whiteboard.domain.ops import apply_op, validate_op
 
@@ -87,12 +90,31 @@ def board_apply_op(
         if expect_version is not None and expect_version != board.version:
             raise VersionConflict(board.version)
         document = apply_op(board.document, op, validated=True)
+        before_version, before_document, last_change = board.version, board.document, board.updated_at
         board.version += 1
         board.document = document
         board.name = document["name"]
         board.save(update_fields=["version", "document", "name", "updated_at"])
         BoardOp.objects.create(board=board, version=board.version, op_id=op_id, user=user, op=op)
-    return AppliedOp(board.pk, board.version, op_id, _username(user), op, document)
+        take_checkpoints(
+            board=board,
+            before_version=before_version,
+            before_document=before_document,
+            last_change=last_change,
+            user=user,
+        )
+        applied = AppliedOp(board.pk, board.version, op_id, _username(user), op, document)
+        _announce_after_commit(applied)
+    return applied
+
+
+# --- live fan-out (whiteboard.collab) -----------------------------------------------------------
+def _announce_after_commit(applied: AppliedOp) -> None:
+    """Live editors hear of an op only once it is committed (SPEC 5: stored before announced)."""
+    transaction.on_commit(partial(announce, applied))
+
+
+# --- end of live fan-out ------------------------------------------------------------------------
 
 
 def board_replace(*, board: Board, version: int, document: dict[str, Any], user: User) -> AppliedOp:

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from whiteboard.boards import services
 from whiteboard.boards.access import boards_visible_to, get_board_for
-from whiteboard.boards.models import Membership
+from whiteboard.boards.models import Board, Membership
 from whiteboard.domain import palette
-from whiteboard.domain.board import BoardError, parse_board_json
+from whiteboard.domain.board import DIRECTIONS, PROTOCOLS, WRITE_POLICIES, BoardError, parse_board_json
+from whiteboard.domain.diagram import PROTOCOL_COLORS
+from whiteboard.rendering import RenderError
+from whiteboard.rendering.service import default_service
 from whiteboard.typing import AuthedRequest
 
 
@@ -98,19 +105,100 @@ def board_delete(request: AuthedRequest, board_id: int) -> HttpResponse:
 @login_required
 def board_detail(request: AuthedRequest, board_id: int) -> HttpResponse:
     board, role = get_board_for(request.user, board_id, need="view")
+    context = {
+        "board": board,
+        "role": role,
+        "categories": [(palette.CATEGORIES[c], kinds) for c, kinds in palette.kinds_by_category().items()],
+        "protocols": PROTOCOLS,
+        "write_policies": WRITE_POLICIES,
+        "directions": DIRECTIONS,
+        "editor_config": _editor_config(request, board, role),
+    }
+    return render(request, "boards/editor.html", context)
+
+
+def _editor_config(request: AuthedRequest, board: Board, role: str) -> dict[str, Any]:
+    """What the editor's ES modules need, handed over in one json_script element."""
+    return {
+        "boardId": board.pk,
+        "version": board.version,
+        "board": board.document,
+        "role": role,
+        "user": request.user.get_username(),
+        "wsPath": f"/ws/boards/{board.pk}/",
+        "reviewUrl": reverse("api_board_review", args=[board.pk]),
+        "layoutUrl": reverse("board_layout", args=[board.pk]),
+        "exportUrl": reverse("api_board_export", args=[board.pk, "FORMAT"]),
+        "kinds": {
+            kind.id: {
+                "name": kind.name,
+                "category": kind.category,
+                "icon": reverse("palette_icon", args=[kind.id]),
+            }
+            for kind in palette.KINDS.values()
+        },
+        "protocolColors": PROTOCOL_COLORS,
+    }
+
+
+# graphviz points to canvas pixels: a little wider than 96/72 so labels under the icons breathe.
+_LAYOUT_SCALE = 1.5
+
+
+@require_GET
+@login_required
+def board_layout(request: AuthedRequest, board_id: int) -> JsonResponse:
+    """Positions for every node from graphviz's `dot` layout of the stored board."""
+    board, _ = get_board_for(request.user, board_id, need="edit")
     doc = board.document
-    groups = {g["id"]: g for g in doc["groups"]}
-    labels = {n["id"]: n["label"] or n["id"] for n in doc["nodes"]}
-    nodes = [
-        {
-            **n,
-            "kind_name": palette.KINDS[n["kind"]].name,
-            "group_label": groups.get(n.get("group") or "", {}).get("label", ""),
-        }
-        for n in doc["nodes"]
+    if not doc["nodes"]:
+        return JsonResponse({"version": board.version, "positions": {}})
+    try:
+        raw = default_service()._run_dot(_layout_dot(doc), "json", nodes=len(doc["nodes"]))
+    except RenderError as exc:
+        return JsonResponse({"detail": exc.message, "errors": []}, status=exc.status)
+    layout = json.loads(raw)
+    height = float(layout["bb"].split(",")[3])
+    node_ids = {n["id"] for n in doc["nodes"]}
+    positions = {}
+    for obj in layout.get("objects", []):
+        if "pos" in obj and obj.get("name") in node_ids:
+            x, y = (float(v) for v in obj["pos"].split(","))
+            positions[obj["name"]] = {"x": round(x * _LAYOUT_SCALE), "y": round((height - y) * _LAYOUT_SCALE)}
+    return JsonResponse({"version": board.version, "positions": positions})
+
+
+def _layout_dot(doc: dict[str, Any]) -> str:
+    """A bare DOT graph shaped like the canvas: fixed-size nodes, groups as clusters.
+
+    Ids match `[A-Za-z0-9_.:-]` (the board schema), so they are safe inside DOT quotes.
+    """
+    children: dict[str | None, list[str]] = {}
+    for group in doc["groups"]:
+        children.setdefault(group.get("parent"), []).append(group["id"])
+    members: dict[str | None, list[str]] = {}
+    for node in doc["nodes"]:
+        members.setdefault(node.get("group"), []).append(node["id"])
+    rankdir = doc.get("direction", "LR")
+    lines = [
+        "digraph G {",
+        f"rankdir={rankdir}; nodesep=0.5; ranksep=0.9; compound=true;",
+        'node [shape=box, fixedsize=true, width=1.3, height=1.1, label=""];',
     ]
-    edges = [{**e, "source_label": labels[e["source"]], "target_label": labels[e["target"]]} for e in doc["edges"]]
-    return render(request, "boards/detail.html", {"board": board, "role": role, "nodes": nodes, "edges": edges})
+
+    def emit(group_id: str | None, depth: int) -> None:
+        for node_id in members.get(group_id, []):
+            lines.append(f'"{node_id}";')
+        for child in children.get(group_id, []):
+            if depth < 16:
+                lines.append(f'subgraph "cluster_{child}" {{ margin=24;')
+                emit(child, depth + 1)
+                lines.append("}")
+
+    emit(None, 0)
+    lines += [f'"{e["source"]}" -> "{e["target"]}";' for e in doc["edges"]]
+    lines.append("}")
+    return "\n".join(lines)
 
 
 @require_http_methods(["GET", "POST"])

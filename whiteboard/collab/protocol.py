@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import math
+import zlib
 from typing import Any
 
-from whiteboard.domain.board import BoardError, ID_RE
+from whiteboard.domain.board import ID_RE, BoardError
 
 MAX_MESSAGE_BYTES = 1024 * 1024
 MAX_OP_ID = 64
@@ -35,7 +36,12 @@ def applied(version: int, op_id: str, user: str, op: dict[str, Any]) -> dict[str
 def rejected(op_id: object, errors: list[dict[str, str]]) -> dict[str, Any]:
     """`error` is one readable line; `errors` lists each problem with its place."""
     text = "; ".join(f"{e['loc']}: {e['msg']}" if e["loc"] else e["msg"] for e in errors)
-    return {"type": "rejected", "op_id": op_id if isinstance(op_id, str) else None, "error": text, "errors": errors}
+    return {
+        "type": "rejected",
+        "op_id": op_id if isinstance(op_id, str) else None,
+        "error": text,
+        "errors": errors,
+    }
 
 
 def parse(text: str | None, data: bytes | None) -> dict[str, Any]:
@@ -43,7 +49,9 @@ def parse(text: str | None, data: bytes | None) -> dict[str, Any]:
     if text is None:
         raise BoardError.one("", "messages must be JSON text frames, not binary")
     if len(text) > MAX_MESSAGE_BYTES // 4 and len(text.encode()) > MAX_MESSAGE_BYTES:
-        raise BoardError.one("", f"message is over {MAX_MESSAGE_BYTES} bytes (1 MiB); send a large board by PUT")
+        raise BoardError.one(
+            "", f"message is over {MAX_MESSAGE_BYTES} bytes (1 MiB); send a large board by PUT"
+        )
     try:
         message = json.loads(text, parse_constant=_no_constants)
     except (ValueError, RecursionError) as exc:
@@ -68,7 +76,9 @@ def check_op_message(message: dict[str, Any], board_id: int) -> tuple[str, Any]:
     if not isinstance(op_id, str) or not 1 <= len(op_id) <= MAX_OP_ID:
         raise BoardError.one("op_id", f"is required: a string of 1-{MAX_OP_ID} characters, unique per user")
     if "board" in message and message["board"] != board_id:
-        raise BoardError.one("board", f"this socket is for board {board_id}, not {json.dumps(message['board'])[:20]}")
+        raise BoardError.one(
+            "board", f"this socket is for board {board_id}, not {json.dumps(message['board'])[:20]}"
+        )
     if "op" not in message:
         raise BoardError.one("op", "is required")
     return op_id, message["op"]
@@ -116,10 +126,23 @@ def check_presence(message: dict[str, Any]) -> dict[str, Any]:
 def _only(message: dict[str, Any], allowed: tuple[str, ...]) -> None:
     for key in message:
         if key not in allowed:
-            raise BoardError.one(str(key)[:64], f"unknown key in a {message['type']} message (allowed: {', '.join(allowed)})")
+            names = ", ".join(allowed)
+            raise BoardError.one(
+                str(key)[:64], f"unknown key in a {message['type']} message (allowed: {names})"
+            )
 
 
 def colour_for(name: str) -> str:
     """A stable colour per user name, so a collaborator looks the same on every screen."""
-    palette = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#469990", "#9a6324")
-    return palette[sum(name.encode()) % len(palette)]
+    palette = (
+        "#e6194b",
+        "#3cb44b",
+        "#4363d8",
+        "#f58231",
+        "#911eb4",
+        "#42d4f4",
+        "#f032e6",
+        "#469990",
+        "#9a6324",
+    )
+    return palette[zlib.crc32(name.encode()) % len(palette)]

@@ -46,10 +46,10 @@ PROTOCOL_COLORS: dict[str, str] = {
 # Graph, node and edge defaults: diagrams' look with a leaner page (small pad, spline edges so
 # edge labels get their own place; orthogonal edges cannot carry labels and are slower).
 GRAPH_ATTR: dict[str, str] = {
-    "pad": "0.3",
+    "pad": "0.25",
     "splines": "spline",
-    "nodesep": "0.5",
-    "ranksep": "0.9",
+    "nodesep": "0.4",
+    "ranksep": "0.6",
     "fontname": FONT,
     "fontsize": "18",
     "fontcolor": TEXT_COLOR,
@@ -71,6 +71,9 @@ NODE_ATTR: dict[str, str] = {
     "imagepos": "tc",
     "labelloc": "b",
 }
+# For exports drawn elsewhere with diagrams' full-size icons (the .py script, the DOT file): the
+# box is as wide as the icon so graphviz scales the icon to it; the label overflows the box sideways.
+PORTABLE_NODE_ATTR: dict[str, str] = {**NODE_ATTR, "width": "0.9", "imagescale": "true"}
 EDGE_ATTR: dict[str, str] = {
     "fontname": FONT,
     "fontsize": "10",
@@ -106,6 +109,7 @@ class PlanEdge:
     target: str
     text: str
     attrs: dict[str, str]
+    board_id: str = ""
 
 
 @dataclass
@@ -115,6 +119,7 @@ class PlanCluster:
     depth: int
     nodes: list[PlanNode] = field(default_factory=list)
     children: list[PlanCluster] = field(default_factory=list)
+    attrs: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -243,15 +248,18 @@ def plan_board(doc: Mapping[str, Any]) -> Plan:
             target=var_of[str(e["target"])],
             text=_edge_text(e),
             attrs=_edge_attrs(e),
+            board_id=str(e["id"]),
         )
         for e in doc.get("edges") or []
         if str(e.get("source")) in var_of and str(e.get("target")) in var_of
     ]
     title = clean_text(str(doc.get("name") or "")).replace("\n", " ")
-    direction = doc.get("direction") if doc.get("direction") in ("TB", "BT", "LR", "RL") else "LR"
+    direction = str(doc.get("direction") or "LR")
+    if direction not in ("TB", "BT", "LR", "RL"):
+        direction = "LR"
     graph_attr = dict(GRAPH_ATTR)
     if direction in ("TB", "BT"):
-        graph_attr["nodesep"], graph_attr["ranksep"] = "0.7", "0.7"
+        graph_attr["nodesep"], graph_attr["ranksep"] = "0.6", "0.5"
     return Plan(
         title=title,
         direction=direction,
@@ -268,20 +276,49 @@ CLUSTER_FILLS = ("#E5F5FD", "#EBF3E7", "#ECE8F6", "#FDF7E3")
 
 
 def cluster_attrs(cluster: PlanCluster) -> dict[str, str]:
-    return {**CLUSTER_ATTR, "bgcolor": CLUSTER_FILLS[cluster.depth % len(CLUSTER_FILLS)]}
+    return {**CLUSTER_ATTR, "bgcolor": CLUSTER_FILLS[cluster.depth % len(CLUSTER_FILLS)], **cluster.attrs}
 
 
-def build_dot(doc: Mapping[str, Any], *, icon: Callable[[str], str] | None = None) -> str:
+def style_plan(plan: Plan, styles: Mapping[str, Mapping[str, str]]) -> None:
+    """Lay per-element DOT attributes, keyed by board id, over the plan's own (e.g. a diff's colours)."""
+
+    def walk(clusters: list[PlanCluster]) -> None:
+        for cluster in clusters:
+            cluster.attrs.update(styles.get(cluster.group_id, {}))
+            for node in cluster.nodes:
+                node.attrs.update(styles.get(node.board_id, {}))
+            walk(cluster.children)
+
+    for node in plan.nodes:
+        node.attrs.update(styles.get(node.board_id, {}))
+    walk(plan.clusters)
+    for edge in plan.edges:
+        edge.attrs.update(styles.get(edge.board_id, {}))
+
+
+def build_dot(
+    doc: Mapping[str, Any],
+    *,
+    icon: Callable[[str], str] | None = None,
+    graph_attr: Mapping[str, str] | None = None,
+    styles: Mapping[str, Mapping[str, str]] | None = None,
+) -> str:
     """The DOT source of the board, built with `diagrams` but never written or rendered by it.
 
     `icon(kind)` gives the image file for each kind (the service passes pre-scaled copies); by
     default the `diagrams` package's own icons, named relative to its `resources` folder, so the
-    exported DOT holds no server path.
+    exported DOT holds no server path. `graph_attr` adds output options such as `dpi`; `styles`
+    adds DOT attributes per element, keyed by board id (`style_plan`).
     """
     plan = plan_board(doc)
+    if graph_attr:
+        plan.graph_attr.update(graph_attr)
+    if styles:
+        style_plan(plan, styles)
     # diagrams keeps "the current diagram/cluster" in context variables; a fresh context per build
     # keeps concurrent builds (threads or tasks) and any caller's own diagram apart.
-    return contextvars.Context().run(_build_in_context, plan, icon or _relative_icon)
+    node_attr = NODE_ATTR if icon else PORTABLE_NODE_ATTR
+    return contextvars.Context().run(_build_in_context, plan, icon or _relative_icon, node_attr)
 
 
 def _relative_icon(kind: str) -> str:
@@ -294,7 +331,7 @@ class _Edge(diagrams.Edge):
     _default_edge_attrs: dict[str, str] = {}
 
 
-def _build_in_context(plan: Plan, icon: Callable[[str], str]) -> str:
+def _build_in_context(plan: Plan, icon: Callable[[str], str], node_attr: Mapping[str, str]) -> str:
     graph_attr = dict(plan.graph_attr)
     graph_attr["label"] = dot_text(plan.title)
     diagram = diagrams.Diagram(
@@ -304,7 +341,7 @@ def _build_in_context(plan: Plan, icon: Callable[[str], str]) -> str:
         outformat="png",
         show=False,
         graph_attr=graph_attr,
-        node_attr=NODE_ATTR,
+        node_attr=dict(node_attr),
         edge_attr=EDGE_ATTR,
     )
     # Diagram.__exit__ would render and delete files in the working directory: set the context by

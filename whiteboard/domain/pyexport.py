@@ -14,7 +14,7 @@ from whiteboard.domain.diagram import (
     CLUSTER_ATTR,
     CLUSTER_FILLS,
     EDGE_ATTR,
-    NODE_ATTR,
+    PORTABLE_NODE_ATTR,
     PlanCluster,
     PlanNode,
     plan_board,
@@ -63,7 +63,7 @@ def board_to_python(doc: Mapping[str, Any], *, outformat: str = "png") -> str:
     graph_attr = {**plan.graph_attr}
     lines += [
         f"GRAPH_ATTR = {_attrs_literal(graph_attr)}",
-        f"NODE_ATTR = {_attrs_literal(NODE_ATTR)}",
+        f"NODE_ATTR = {_attrs_literal(PORTABLE_NODE_ATTR)}",
         f"EDGE_ATTR = {_attrs_literal(EDGE_ATTR)}",
         f"EDGE_FONT = {_attrs_literal(EDGE_FONT)}",
         "",

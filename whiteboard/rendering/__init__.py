@@ -5,8 +5,8 @@ from __future__ import annotations
 from whiteboard.rendering.service import (
     FORMATS,
     InvalidOption,
-    Rendered,
     RenderBusy,
+    Rendered,
     RenderError,
     RenderService,
     RenderSettings,

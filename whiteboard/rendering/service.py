@@ -14,10 +14,8 @@ import hashlib
 import json
 import os
 import re
-import resource
 import shutil
 import signal
-import subprocess
 import tempfile
 import threading
 import weakref
@@ -28,9 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from whiteboard.domain.diagram import ICON_INCHES, build_dot, plan_board
+from whiteboard.domain.diagram import ICON_INCHES, build_dot
 from whiteboard.domain.palette import icon_path
 from whiteboard.domain.pyexport import board_to_python
+from whiteboard.rendering.dot import DotFailed, DotPool, DotTimeout
 
 FORMATS: dict[str, str] = {
     "png": "image/png",
@@ -41,8 +40,12 @@ FORMATS: dict[str, str] = {
     "json": "application/json",
 }
 
+# Extra DOT attributes per board element id, e.g. a diff's colours (`diagram.style_plan`).
+Styles = Mapping[str, Mapping[str, str]]
+
 MIN_SCALE, MAX_SCALE = 0.25, 4.0
 BASE_DPI = 96
+PDF_DPI = 144
 VECTOR_ICON_PX = 192  # embedded icon resolution for SVG and PDF: sharp at 2x zoom
 SVG_FONT_STACK = "DejaVu Sans,Verdana,Bitstream Vera Sans,Geneva,sans-serif"
 
@@ -142,9 +145,11 @@ def drawn_content(doc: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def cache_key(doc: Mapping[str, Any], *, fmt: str, scale: float) -> str:
+def cache_key(doc: Mapping[str, Any], *, fmt: str, scale: float, styles: Styles | None = None) -> str:
     content = doc if fmt == "json" else drawn_content(doc)
     options = {"fmt": fmt, "scale": scale if fmt == "png" else 1.0}
+    if styles:
+        options["styles"] = styles
     return hashlib.sha256(canonical_json([content, options])).hexdigest()
 
 
@@ -177,6 +182,11 @@ class RenderCache:
                 _, evicted = self._items.popitem(last=False)
                 self.size -= len(evicted)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.size = 0
+
     def __contains__(self, key: str) -> bool:
         with self._lock:
             return key in self._items
@@ -185,19 +195,28 @@ class RenderCache:
         return len(self._items)
 
 
-def _limit_child(cpu_seconds: int, memory: int) -> Any:
-    def apply() -> None:
-        # Runs in the child between fork and exec: only system calls, no allocation-heavy work.
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-    return apply
-
-
-_IMAGE = re.compile(r'<image xlink:href="([^"]*)" width="([^"]*)" height="([^"]*)"[^>]*? x="([^"]*)" y="([^"]*)"/>')
+_IMAGE = re.compile(
+    r'<image xlink:href="([^"]*)" width="([^"]*)" height="([^"]*)"[^>]*? x="([^"]*)" y="([^"]*)"/>'
+)
 _FONT = re.compile(r'font-family="[^"]*"')
 _HREF = re.compile(r'(?:xlink:)?href="([^"]*)"')
+
+
+WORKDIR_PREFIX = "archboard-render-"
+
+
+def _sweep_dead_workdirs() -> None:
+    """Remove icon folders left by processes that died without their exit hooks (killed workers)."""
+    for path in Path(tempfile.gettempdir()).glob(f"{WORKDIR_PREFIX}*-*"):
+        pid = path.name.removeprefix(WORKDIR_PREFIX).split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except PermissionError:
+            pass  # alive, someone else's
 
 
 class RenderService:
@@ -214,22 +233,28 @@ class RenderService:
         self._icon_data: dict[Path, str] = {}
         self._icon_dir: Path | None = None
         self._finalizer: weakref.finalize | None = None
+        self._dot = DotPool(dot=self.settings.dot, memory=self.settings.memory, cwd=self._workdir)
 
     # -- public -------------------------------------------------------------------------------
 
-    def render(self, doc: Mapping[str, Any], *, fmt: str, scale: float = 1.0) -> Rendered:
+    def render(
+        self, doc: Mapping[str, Any], *, fmt: str, scale: float = 1.0, styles: Styles | None = None
+    ) -> Rendered:
+        """`styles`: extra DOT attributes per element id for the pictures (see `diagram.style_plan`)."""
         fmt, scale = self._check(fmt, scale)
-        key = cache_key(doc, fmt=fmt, scale=scale)
+        key = cache_key(doc, fmt=fmt, scale=scale, styles=styles)
         content = self.cache.get(key)
         if content is not None:
             return Rendered(content, FORMATS[fmt], cached=True)
-        content = self._produce(doc, fmt=fmt, scale=scale)
+        content = self._produce(doc, fmt=fmt, scale=scale, styles=styles)
         self.cache.put(key, content)
         return Rendered(content, FORMATS[fmt], cached=False)
 
-    async def render_async(self, doc: Mapping[str, Any], *, fmt: str, scale: float = 1.0) -> Rendered:
+    async def render_async(
+        self, doc: Mapping[str, Any], *, fmt: str, scale: float = 1.0, styles: Styles | None = None
+    ) -> Rendered:
         fmt, scale = self._check(fmt, scale)
-        content = self.cache.get(cache_key(doc, fmt=fmt, scale=scale))
+        content = self.cache.get(cache_key(doc, fmt=fmt, scale=scale, styles=styles))
         if content is not None:
             return Rendered(content, FORMATS[fmt], cached=True)
         with self._pending_lock:
@@ -238,20 +263,23 @@ class RenderService:
             self._pending += 1
         try:
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._executor, self._render_kw, doc, fmt, scale)
+            return await loop.run_in_executor(self._executor, self._render_kw, doc, fmt, scale, styles)
         finally:
             with self._pending_lock:
                 self._pending -= 1
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)
+        self._dot.close()
         if self._finalizer is not None:
             self._finalizer()
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _render_kw(self, doc: Mapping[str, Any], fmt: str, scale: float) -> Rendered:
-        return self.render(doc, fmt=fmt, scale=scale)
+    def _render_kw(
+        self, doc: Mapping[str, Any], fmt: str, scale: float, styles: Styles | None = None
+    ) -> Rendered:
+        return self.render(doc, fmt=fmt, scale=scale, styles=styles)
 
     @staticmethod
     def _check(fmt: str, scale: float) -> tuple[str, float]:
@@ -266,83 +294,79 @@ class RenderService:
             raise InvalidOption(f"scale must be between {MIN_SCALE} and {MAX_SCALE}.")
         return fmt, round(scale, 3)
 
-    def _produce(self, doc: Mapping[str, Any], *, fmt: str, scale: float) -> bytes:
+    def _produce(
+        self, doc: Mapping[str, Any], *, fmt: str, scale: float, styles: Styles | None = None
+    ) -> bytes:
         if fmt == "json":
             text = json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
             return text.encode()
         if fmt == "py":
             return board_to_python(doc).encode()
         if fmt == "dot":
-            return build_dot(doc).encode()
-        # graphviz sizes an image as pixels / dpi, so an icon pre-scaled to the output resolution
-        # lands at ICON_INCHES with no resampling by cairo.
-        dpi = BASE_DPI * scale if fmt == "png" else BASE_DPI
+            return build_dot(doc, styles=styles).encode()
+        # graphviz lays an image out at pixels * 72 / dpi points, so an icon pre-scaled to the
+        # output resolution lands at ICON_INCHES with no resampling by cairo. The PDF backend draws
+        # an image's pixels as points on a page scaled by dpi / 72: at 144 dpi the icons are twice
+        # as sharp as the page is large (the page is vector, so it is only numbers).
+        dpi = {"png": BASE_DPI * scale, "svg": BASE_DPI, "pdf": PDF_DPI}[fmt]
         icon_px = round(ICON_INCHES * dpi)
-        source = build_dot(doc, icon=lambda kind: str(self._icon(kind, icon_px)))
-        args = ["-Tpng", f"-Gdpi={dpi:g}"] if fmt == "png" else [f"-T{fmt}"]
-        out = self._run_dot(source, args, nodes=plan_board(doc).node_count)
+        graph_attr = {"png": {"dpi": f"{dpi:g}"}, "svg": {}, "pdf": {"dpi": f"{dpi:g}", "margin": "0"}}[fmt]
+        source = build_dot(
+            doc, icon=lambda kind: str(self._icon(kind, icon_px)), graph_attr=graph_attr, styles=styles
+        )
+        out = self._run_dot(source, fmt, nodes=len(doc.get("nodes") or []))
         return self._embed_svg(out) if fmt == "svg" else out
 
-    def _run_dot(self, source: str, args: list[str], *, nodes: int) -> bytes:
+    def _run_dot(self, source: str, fmt: str, *, nodes: int) -> bytes:
         s = self.settings
         if not self._slots.acquire(timeout=s.timeout):
             raise RenderBusy("The renderer is busy; try again in a few seconds.")
         try:
-            proc = subprocess.Popen(
-                [s.dot, *args],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                cwd=self._workdir(),
-                env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF-8"},
-                preexec_fn=_limit_child(int(s.timeout) + 2, s.memory),
-                start_new_session=True,
-            )
-            try:
-                out, err = proc.communicate(source.encode(), timeout=s.timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.communicate()
-                raise RenderTooComplex(
-                    f"The board is too complex to render within the {s.timeout:g} s time limit "
-                    f"({nodes} nodes); split it into smaller boards."
-                ) from None
+            return self._dot.run(source, fmt=fmt, timeout=s.timeout)
+        except DotTimeout:
+            raise self._too_complex(f"the {s.timeout:g} s time limit", nodes) from None
+        except DotFailed as exc:
+            if exc.returncode == -signal.SIGXCPU:
+                raise self._too_complex(f"the {s.timeout:g} s time limit", nodes) from None
+            if exc.crashed or "memory" in exc.message.lower() or "alloc" in exc.message.lower():
+                raise self._too_complex(f"the {s.memory / (1 << 20):g} MiB memory limit", nodes) from None
+            raise RenderError(f"graphviz failed: {exc.message[:500]}") from None
         finally:
             self._slots.release()
-        if proc.returncode != 0:
-            message = err.decode(errors="replace")
-            if proc.returncode < 0 or "memory" in message.lower() or "alloc" in message.lower():
-                raise RenderTooComplex(
-                    f"The board is too complex to render within the {s.memory / (1 << 20):g} MiB memory "
-                    f"limit ({nodes} nodes); split it into smaller boards."
-                )
-            raise RenderError(f"graphviz failed: {message.strip()[:500]}")
-        return out
+
+    @staticmethod
+    def _too_complex(limit: str, nodes: int) -> RenderTooComplex:
+        return RenderTooComplex(
+            f"The board is too complex to render within {limit} ({nodes} nodes); "
+            "split it into smaller boards."
+        )
 
     def _workdir(self) -> Path:
         with self._icon_lock:
             if self._icon_dir is None:
-                self._icon_dir = Path(tempfile.mkdtemp(prefix="archboard-render-"))
+                _sweep_dead_workdirs()
+                self._icon_dir = Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-"))
                 self._finalizer = weakref.finalize(self, shutil.rmtree, self._icon_dir, True)
+            elif not self._icon_dir.exists():
+                self._icon_dir.mkdir(mode=0o700, parents=True)
             return self._icon_dir
 
     def _icon(self, kind: str, px: int) -> Path:
         """A copy of the kind's icon scaled to the size it is drawn at (made once per size)."""
         found = self._icons.get((kind, px))
-        if found is not None:
+        # A temp cleaner may have removed the folder under a long-running server: then remake it.
+        if found is not None and found.exists():
             return found
         from PIL import Image
 
         source = icon_path(kind)
         workdir = self._workdir()
         with self._icon_lock:
-            found = self._icons.get((kind, px))
-            if found is not None:
-                return found
             target = workdir / f"{source.stem}-{px}.png"
             if not target.exists():
-                with Image.open(source) as image:
-                    image = image.convert("RGBA")
+                workdir.mkdir(mode=0o700, parents=True, exist_ok=True)
+                with Image.open(source) as original:
+                    image = original.convert("RGBA")
                     if max(image.size) > px:
                         image.thumbnail((px, px), Image.Resampling.LANCZOS)
                     partial = workdir / f".{target.name}.part"
@@ -371,20 +395,28 @@ class RenderService:
             if kind is None or str(Path(href).parent) != icon_dir:
                 raise RenderError("unexpected image reference in SVG output")
             symbol = symbols.setdefault(kind, f"icon{len(symbols)}")
-            return f'<use xlink:href="#{symbol}" width="{width}" height="{height}" x="{x}" y="{y}"/>'
+            # graphviz 2.43 writes the icon's pixel count where the layout used points
+            # (pixels * 72 / dpi), anchored at the node's top-left: shrink it about the centre.
+            w_px, h_px = float(width.removesuffix("px")), float(height.removesuffix("px"))
+            w_pt, h_pt = w_px * 72 / BASE_DPI, h_px * 72 / BASE_DPI
+            left = float(x) + (w_px - w_pt) / 2
+            return (
+                f'<use xlink:href="#{symbol}" width="{w_pt:.2f}" height="{h_pt:.2f}" x="{left:.2f}" y="{y}"/>'
+            )
 
         text = _IMAGE.sub(replace, text)
         text = _FONT.sub(f'font-family="{SVG_FONT_STACK}"', text)
+        for href in _HREF.findall(text):
+            if not href.startswith("#"):
+                raise RenderError("unexpected external reference in SVG output")
+        px = VECTOR_ICON_PX
         defs = "".join(
-            f'<symbol id="{sid}" viewBox="0 0 {VECTOR_ICON_PX} {VECTOR_ICON_PX}" '
-            f'preserveAspectRatio="xMidYMid meet"><image width="{VECTOR_ICON_PX}" '
-            f'height="{VECTOR_ICON_PX}" xlink:href="{self._data_uri(self._icon(kind, VECTOR_ICON_PX))}"/></symbol>'
+            f'<symbol id="{sid}" viewBox="0 0 {px} {px}" preserveAspectRatio="xMidYMid meet">'
+            f'<image width="{px}" height="{px}" xlink:href="{self._data_uri(self._icon(kind, px))}"/>'
+            "</symbol>"
             for kind, sid in symbols.items()
         )
         text = re.sub(r"(<svg\b[^>]*>)", lambda m: m.group(1) + f"\n<defs>{defs}</defs>", text, count=1)
-        for href in _HREF.findall(text):
-            if not (href.startswith("#") or href.startswith("data:image/png;base64,")):
-                raise RenderError("unexpected external reference in SVG output")
         return text.encode()
 
 
@@ -400,11 +432,15 @@ def default_service() -> RenderService:
         return _default
 
 
-def render_board(doc: Mapping[str, Any], *, fmt: str, scale: float = 1.0) -> Rendered:
+def render_board(
+    doc: Mapping[str, Any], *, fmt: str, scale: float = 1.0, styles: Styles | None = None
+) -> Rendered:
     """Render a validated board document (`validate_board`) in one of FORMATS."""
-    return default_service().render(doc, fmt=fmt, scale=scale)
+    return default_service().render(doc, fmt=fmt, scale=scale, styles=styles)
 
 
-async def render_board_async(doc: Mapping[str, Any], *, fmt: str, scale: float = 1.0) -> Rendered:
+async def render_board_async(
+    doc: Mapping[str, Any], *, fmt: str, scale: float = 1.0, styles: Styles | None = None
+) -> Rendered:
     """As `render_board`, on the bounded worker pool, without blocking the event loop."""
-    return await default_service().render_async(doc, fmt=fmt, scale=scale)
+    return await default_service().render_async(doc, fmt=fmt, scale=scale, styles=styles)

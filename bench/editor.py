@@ -1,0 +1,139 @@
+"""Benchmark: the browser editor on a 500-node, 1,000-edge board in headless Chromium.
+
+A real uvicorn server on loopback (its own SQLite database), Debian's Chromium through Playwright.
+Measured:
+- open: from navigation start to the editor being interactive (the board drawn, handlers bound:
+  the `archboard:interactive` mark), and to the socket's snapshot ("Live"), each the median of
+  several page loads.
+- applied: a second client (a Python WebSocket client with a bearer token) sends ops; the page
+  records, for each `applied` frame from another client, the time from the frame arriving to the
+  frame after the canvas update being painted. p50/p95/max over all ops.
+
+Targets (issue 6): open <= 1.5 s; applied on screen <= 100 ms.
+Run from the repository root: `.venv/bin/python bench/editor.py`; writes bench/results/editor.json.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from websockets.sync.client import connect  # noqa: E402
+
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.browser.liveserver import login, start_server  # noqa: E402
+
+NODES, EDGES, GROUPS = 500, 1_000, 10
+LOADS = 5
+OPS = 60
+KINDS = ["service", "worker", "api_gateway", "sql_db", "cache", "queue", "agent", "llm", "function", "nosql_db"]
+
+
+def big_board(seed: int = 7) -> dict[str, Any]:
+    rng = random.Random(seed)
+    groups = [{"id": f"g{i}", "label": f"Zone {i}"} for i in range(GROUPS)]
+    nodes = []
+    for i in range(NODES):
+        node: dict[str, Any] = {
+            "id": f"n{i}",
+            "kind": KINDS[i % len(KINDS)],
+            "label": f"Component {i}",
+            "x": (i % 25) * 160,
+            "y": (i // 25) * 140,
+            "props": {"replicas": 1 + i % 3},
+        }
+        if i % 5 == 0:
+            node["group"] = f"g{(i // 50) % GROUPS}"
+        nodes.append(node)
+    edges = []
+    for j in range(EDGES):
+        a = rng.randrange(NODES)
+        b = (a + 1 + rng.randrange(40)) % NODES
+        edges.append({"id": f"e{j}", "source": f"n{a}", "target": f"n{b}", "props": {"protocol": "https"}})
+    return {"format": "archboard/1", "name": "Editor benchmark", "nodes": nodes, "edges": edges, "groups": groups}
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        sys.exit(f"{CHROMIUM} is missing: install Debian's chromium (make browser-deps)")
+    server = start_server()
+    try:
+        board_id = server.create_board("bench", big_board())
+        token = server.user("bench")
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            context = browser.new_context(viewport={"width": 1440, "height": 900})
+            page = context.new_page()
+            login(page, server, "bench")
+            opens, lives = [], []
+            for _ in range(LOADS):
+                page.goto(f"{server.url}/boards/{board_id}/")
+                page.wait_for_selector("#conn.conn-online", timeout=30_000)
+                timing = page.evaluate(
+                    "() => ({interactive: performance.getEntriesByName('archboard:interactive')[0].startTime,"
+                    " now: performance.now()})"
+                )
+                opens.append(timing["interactive"])
+                lives.append(page.evaluate("performance.now()"))
+            # Ops from another client while the page watches.
+            page.evaluate("window.archboard.metrics.applied.length = 0")
+            url = server.url.replace("http", "ws") + f"/ws/boards/{board_id}/"
+            with connect(url, additional_headers={"Authorization": f"Bearer {token}"}, origin=server.url) as ws:
+                json.loads(ws.recv())  # snapshot
+                for i in range(OPS):
+                    node = f"n{(i * 7) % NODES}"
+                    op = {"action": "update_node", "id": node, "set": {"x": (i % 25) * 160 + 20, "label": f"Moved {i}"}}
+                    ws.send(json.dumps({"type": "op", "op_id": f"bench-{i}-{time.time_ns()}", "op": op}))
+                    while True:
+                        message = json.loads(ws.recv())
+                        if message["type"] in ("applied", "rejected"):
+                            break
+                    time.sleep(0.05)
+            page.wait_for_function(f"window.archboard.metrics.applied.length >= {OPS}", timeout=30_000)
+            applied = page.evaluate("window.archboard.metrics.applied.slice()")
+            browser.close()
+    finally:
+        server.stop()
+    result = {
+        "board": {"nodes": NODES, "edges": EDGES, "groups": GROUPS},
+        "open_to_interactive_ms": {
+            "median": round(statistics.median(opens), 1),
+            "max": round(max(opens), 1),
+            "runs": LOADS,
+        },
+        "applied_to_screen_ms": {
+            "p50": round(percentile(applied, 0.5), 1),
+            "p95": round(percentile(applied, 0.95), 1),
+            "max": round(max(applied), 1),
+            "ops": len(applied),
+        },
+        "targets": {"open_to_interactive_ms": 1500, "applied_to_screen_ms": 100},
+        "machine": {"python": platform.python_version(), "platform": platform.platform()},
+    }
+    out = ROOT / "bench" / "results" / "editor.json"
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"editor, {NODES} nodes / {EDGES} edges in headless Chromium")
+    print(f"  open to interactive: median {result['open_to_interactive_ms']['median']} ms (target <= 1500)")
+    a = result["applied_to_screen_ms"]
+    print(f"  applied op on screen: p50 {a['p50']} ms, p95 {a['p95']} ms, max {a['max']} ms (target <= 100)")
+    print(f"wrote {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

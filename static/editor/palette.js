@@ -1,0 +1,120 @@
+// The palette: search, drag a component onto the canvas, or click it and then click the canvas.
+
+import { snap } from "./canvas.js";
+
+export class Palette {
+  constructor({ root, stage, canvas, readOnly, onPlace }) {
+    this.root = root;
+    this.stage = stage;
+    this.canvas = canvas;
+    this.onPlace = onPlace;
+    this.placing = null;
+    this.hint = stage.querySelector("#placing-hint");
+    this.search = root.querySelector("#palette-search");
+    this.search.addEventListener("input", () => this.filter(this.search.value));
+    this.search.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        this.search.value = "";
+        this.filter("");
+        this.search.blur();
+      } else if (event.key === "Enter") {
+        const first = root.querySelector(".palette-item:not([hidden])");
+        if (first) this.startPlacing(first.dataset.kind);
+        this.search.blur();
+      }
+    });
+    if (readOnly) return;
+    for (const item of root.querySelectorAll(".palette-item")) {
+      item.addEventListener("dragstart", (event) => {
+        event.dataTransfer.setData("application/x-archboard-kind", item.dataset.kind);
+        event.dataTransfer.setData("text/plain", item.dataset.kind);
+        event.dataTransfer.effectAllowed = "copy";
+        const img = item.querySelector("img");
+        if (img) event.dataTransfer.setDragImage(img, 18, 18);
+        this.cancelPlacing();
+      });
+      item.addEventListener("click", () => {
+        if (this.placing === item.dataset.kind) this.cancelPlacing();
+        else this.startPlacing(item.dataset.kind);
+      });
+    }
+    stage.addEventListener("dragover", (event) => {
+      if ([...event.dataTransfer.types].includes("application/x-archboard-kind")) {
+        event.preventDefault();
+        event.dataTransfer.dropEffect = "copy";
+        stage.classList.add("drop-target");
+      }
+    });
+    stage.addEventListener("dragleave", () => stage.classList.remove("drop-target"));
+    stage.addEventListener("drop", (event) => {
+      stage.classList.remove("drop-target");
+      const kind = event.dataTransfer.getData("application/x-archboard-kind");
+      if (!kind) return;
+      event.preventDefault();
+      this.place(kind, event.clientX, event.clientY);
+    });
+    // Click-then-click: the next press on the canvas places the component there.
+    stage.addEventListener(
+      "mousedown",
+      (event) => {
+        if (!this.placing || event.button !== 0 || !canvas.container.contains(event.target)) return;
+        event.stopPropagation();
+        event.preventDefault();
+        const kind = this.placing;
+        this.place(kind, event.clientX, event.clientY);
+        if (!event.shiftKey) this.cancelPlacing();
+      },
+      true,
+    );
+    stage.addEventListener("mousemove", (event) => {
+      if (!this.placing) return;
+      const rect = stage.getBoundingClientRect();
+      this.hint.style.transform = `translate(${event.clientX - rect.left + 14}px, ${event.clientY - rect.top + 14}px)`;
+    });
+  }
+
+  place(kind, clientX, clientY) {
+    const pos = this.canvas.toModel(clientX, clientY);
+    this.onPlace(kind, { x: snap(pos.x), y: snap(pos.y) });
+  }
+
+  startPlacing(kind) {
+    this.cancelPlacing();
+    this.placing = kind;
+    const item = this.root.querySelector(`.palette-item[data-kind="${CSS.escape(kind)}"]`);
+    item?.classList.add("armed");
+    this.stage.classList.add("placing");
+    this.hint.textContent = `Click to place ${item ? item.title.split(":")[0] : kind} · Esc to cancel`;
+    this.hint.hidden = false;
+  }
+
+  cancelPlacing() {
+    if (!this.placing) return false;
+    this.root.querySelectorAll(".palette-item.armed").forEach((el) => el.classList.remove("armed"));
+    this.placing = null;
+    this.stage.classList.remove("placing");
+    this.hint.hidden = true;
+    return true;
+  }
+
+  filter(text) {
+    const words = text.toLowerCase().split(/\s+/).filter(Boolean);
+    let shown = 0;
+    for (const section of this.root.querySelectorAll(".palette-category")) {
+      let visible = 0;
+      for (const item of section.querySelectorAll(".palette-item")) {
+        const match = words.every((w) => item.dataset.search.includes(w));
+        item.hidden = !match;
+        if (match) visible += 1;
+      }
+      section.hidden = visible === 0;
+      shown += visible;
+    }
+    this.root.querySelector(".palette-empty").hidden = shown > 0;
+  }
+
+  focusSearch() {
+    this.search.focus();
+    this.search.select();
+  }
+}

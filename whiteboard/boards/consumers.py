@@ -1,0 +1,249 @@
+"""The board WebSocket (SPEC section 5): `/ws/boards/<id>/`.
+
+Every op goes through `board_apply_op` (one transaction, version + 1, stored before anyone hears
+of it); its `applied` message then reaches every connection of the board, the sender included,
+through the worker's hub (whiteboard.collab.hub), which fans out one pre-encoded frame per op.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from whiteboard.boards.access import role_for
+from whiteboard.boards.models import Board
+from whiteboard.boards.services import AppliedOp, board_apply_op
+from whiteboard.collab import protocol, store
+from whiteboard.collab.auth import Credential
+from whiteboard.collab.hub import Hub, Outlet, get_hub
+from whiteboard.domain.board import BoardError
+
+# Ops per second one connection may send, with a burst allowance; past it the connection's own
+# messages wait (TCP backpressure on the flooder), nobody else's do.
+OP_RATE = 50.0
+OP_BURST = 100.0
+PRESENCE_INTERVAL = 1 / 30
+# How often an idle socket re-checks its credential and role (ops always check).
+RECHECK_INTERVAL = 3.0
+
+
+class _Denied(Exception):
+    """The user may no longer see the board (or is no longer logged in)."""
+
+
+def _role_now(credential: Credential | None, user: Any, board_id: int) -> str:
+    if credential is None or not credential.still_valid():
+        raise _Denied("you are not logged in (log in, or send Authorization: Bearer <token>)")
+    board = Board.objects.filter(pk=board_id).first()
+    role = role_for(user, board) if board is not None else None
+    if role is None:
+        raise _Denied("you do not have access to this board")
+    return role
+
+
+def _apply(credential: Credential | None, user: Any, board_id: int, op: Any, op_id: str) -> AppliedOp:
+    if _role_now(credential, user, board_id) == "viewer":
+        raise BoardError.one("", "you are a viewer of this board: viewers cannot change it")
+    try:
+        return board_apply_op(board_id=board_id, op=op, op_id=op_id, user=user)
+    except Board.DoesNotExist:
+        raise _Denied("the board was deleted") from None
+
+
+def _snapshot_frame(board_id: int, presence: list[dict[str, Any]], extra: dict[str, Any]) -> tuple[int, str]:
+    state = store.snapshot(board_id)
+    if state is None:
+        raise _Denied("the board was deleted")
+    version, board = state
+    message = {"type": "snapshot", "version": version, "board": board, "presence": presence, **extra}
+    return version, protocol.encode(message)
+
+
+def _sync_frame(board_id: int, since: int, presence: list[dict[str, Any]]) -> str:
+    reply = store.sync_reply(board_id, since)
+    if reply["type"] == "snapshot":
+        reply["presence"] = presence
+    return protocol.encode(reply)
+
+
+class BoardConsumer(AsyncWebsocketConsumer):
+    board_id: int
+    hub: Hub | None = None
+    outlet: Outlet | None = None
+    role: str | None = None
+
+    async def connect(self) -> None:
+        self.board_id = int(self.scope["url_route"]["kwargs"]["board_id"])
+        self.user = self.scope.get("user")
+        self.credential = Credential.from_scope(self.scope)
+        self.client_id = uuid.uuid4().hex[:12]
+        self.name = self.user.get_username() if self.credential is not None else ""
+        self.colour = protocol.colour_for(self.name)
+        self.tokens = OP_BURST
+        self.refilled = time.monotonic()
+        self.presence_sent = 0.0
+        self.presence_next: dict[str, Any] | None = None
+        self.closing = False
+        await self.accept()
+        try:
+            self.role = await database_sync_to_async(_role_now)(self.credential, self.user, self.board_id)
+        except _Denied as exc:
+            await self._deny(str(exc))
+            return
+        self.hub = get_hub()
+        self.outlet = Outlet(self.client_id, self._write, self._too_slow)
+        await self.hub.join(self.board_id, self.outlet)
+        me = {"client": self.client_id, "user": self.name, "role": self.role, "color": self.colour}
+        try:
+            version, frame = await database_sync_to_async(_snapshot_frame)(
+                self.board_id, self.hub.presence_list(self.board_id), me
+            )
+        except _Denied as exc:
+            await self._deny(str(exc))
+            return
+        self.outlet.start(version, frame)
+        self.hub.ready(self.board_id, version)
+        self.recheck = asyncio.get_running_loop().create_task(self._recheck_forever())
+
+    async def disconnect(self, code: int) -> None:
+        self.closing = True
+        if hasattr(self, "recheck"):
+            self.recheck.cancel()
+        if self.hub is not None and self.outlet is not None:
+            await self.hub.leave(self.board_id, self.outlet, self.name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.outlet is None or self.closing:
+            return
+        try:
+            message = protocol.parse(text_data, bytes_data)
+        except BoardError as exc:
+            self._reply(protocol.rejected(None, exc.errors))
+            return
+        kind = message["type"]
+        if kind == "op":
+            await self._on_op(message)
+        elif kind == "sync":
+            await self._on_sync(message)
+        else:
+            self._on_presence(message)
+
+    # --- ops -----------------------------------------------------------------------------------
+
+    async def _on_op(self, message: dict[str, Any]) -> None:
+        await self._throttle()
+        try:
+            op_id, op = protocol.check_op_message(message, self.board_id)
+            applied = await database_sync_to_async(_apply)(
+                self.credential, self.user, self.board_id, op, op_id
+            )
+        except BoardError as exc:
+            self._reply(protocol.rejected(message.get("op_id"), exc.errors))
+            return
+        except _Denied as exc:
+            self._reply(protocol.rejected(message.get("op_id"), [{"loc": "", "msg": str(exc)}]))
+            await self._deny(str(exc))
+            return
+        if applied.duplicate:
+            # A resend: the original result again, to the sender only; the op is not applied twice.
+            self._reply(applied.message())
+        # A new op reaches everyone, the sender included, through the hub (see services.announce).
+
+    async def _throttle(self) -> None:
+        now = time.monotonic()
+        self.tokens = min(OP_BURST, self.tokens + (now - self.refilled) * OP_RATE)
+        self.refilled = now
+        if self.tokens < 1:
+            await asyncio.sleep((1 - self.tokens) / OP_RATE)
+            self.tokens = 1.0
+            self.refilled = time.monotonic()
+        self.tokens -= 1
+
+    async def _on_sync(self, message: dict[str, Any]) -> None:
+        try:
+            since = protocol.check_sync(message)
+        except BoardError as exc:
+            self._reply(protocol.rejected(None, exc.errors))
+            return
+        assert self.hub is not None and self.outlet is not None
+        frame = await database_sync_to_async(_sync_frame)(
+            self.board_id, since, self.hub.presence_list(self.board_id)
+        )
+        self.outlet.send(frame)
+
+    # --- presence ------------------------------------------------------------------------------
+
+    def _on_presence(self, message: dict[str, Any]) -> None:
+        try:
+            fields = protocol.check_presence(message)
+        except BoardError as exc:
+            self._reply(protocol.rejected(None, exc.errors))
+            return
+        update = {
+            "type": "presence",
+            "user": self.name,
+            "client": self.client_id,
+            "color": self.colour,
+            **fields,
+        }
+        wait = self.presence_sent + PRESENCE_INTERVAL - time.monotonic()
+        if wait <= 0:
+            self._send_presence(update)
+        else:
+            # Over ~30 updates/s: keep only the newest and send it when the interval is up.
+            if self.presence_next is None:
+                asyncio.get_running_loop().call_later(wait, self._send_pending_presence)
+            self.presence_next = update
+
+    def _send_pending_presence(self) -> None:
+        update, self.presence_next = self.presence_next, None
+        if update is not None and not self.closing:
+            self._send_presence(update)
+
+    def _send_presence(self, update: dict[str, Any]) -> None:
+        self.presence_sent = time.monotonic()
+        if self.hub is not None:
+            self.hub.presence(self.board_id, self.client_id, update)
+
+    # --- access over time ----------------------------------------------------------------------
+
+    async def _recheck_forever(self) -> None:
+        while True:
+            await asyncio.sleep(RECHECK_INTERVAL)
+            try:
+                self.role = await database_sync_to_async(_role_now)(self.credential, self.user, self.board_id)
+            except _Denied as exc:
+                await self._deny(str(exc))
+                return
+
+    # --- output --------------------------------------------------------------------------------
+
+    def _reply(self, message: dict[str, Any]) -> None:
+        if self.outlet is not None:
+            self.outlet.send(protocol.encode(message))
+
+    async def _write(self, frame: str) -> None:
+        await self.base_send({"type": "websocket.send", "text": frame})
+
+    def _too_slow(self) -> None:
+        asyncio.get_running_loop().create_task(
+            self._close(protocol.CLOSE_TOO_SLOW, "too far behind: reconnect")
+        )
+
+    async def _deny(self, reason: str) -> None:
+        if self.outlet is not None:
+            self._reply({"type": "error", "error": reason})
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.outlet.flush(), 1.0)
+        await self._close(protocol.CLOSE_FORBIDDEN, reason)
+
+    async def _close(self, code: int, reason: str) -> None:
+        if not self.closing:
+            self.closing = True
+            await self.close(code=code, reason=reason[:120])

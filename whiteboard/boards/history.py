@@ -1,0 +1,180 @@
+"""Board history: past versions rebuilt from the op log, named versions, checkpoints, restore, activity.
+
+The op log (`BoardOp`) is the history: version 1 is the `replace` that created the board and
+every later version is one op. A past version is rebuilt by replaying the ops after the nearest
+snapshot (a named version or an automatic checkpoint) or the nearest `replace`, whichever is
+later; checkpoints every `CHECKPOINT_EVERY` ops keep that replay short.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from whiteboard.boards.models import Board, BoardOp, Snapshot
+from whiteboard.domain.activity import describe_op
+from whiteboard.domain.board import MAX_NAME, BoardError
+from whiteboard.domain.diff import diff_boards
+from whiteboard.domain.ops import apply_op
+
+CHECKPOINT_EVERY = 100
+MAX_NAMED_VERSIONS = 500
+# The first op after a pause this long starts a new editing session: the state before it is kept.
+CHECKPOINT_PAUSE = timedelta(minutes=10)
+
+
+class VersionNotFound(Exception):
+    def __init__(self, version: object) -> None:
+        super().__init__(f"no version {version} of this board")
+
+
+def take_checkpoints(
+    *, board: Board, before_version: int, before_document: dict[str, Any], last_change: datetime, user: User | None
+) -> None:
+    """Called by `board_apply_op` inside its transaction, after the op is stored."""
+    paused = before_version >= 1 and timezone.now() - last_change >= CHECKPOINT_PAUSE
+    if paused and not Snapshot.objects.filter(board=board, version=before_version).exists():
+        author = BoardOp.objects.filter(board=board, version=before_version).values_list("user", flat=True).first()
+        Snapshot.objects.create(
+            board=board, version=before_version, kind=Snapshot.Kind.AUTO, author_id=author, document=before_document
+        )
+    if board.version % CHECKPOINT_EVERY == 0:
+        Snapshot.objects.create(
+            board=board, version=board.version, kind=Snapshot.Kind.AUTO, author=user, document=board.document
+        )
+
+
+def parse_version(raw: object, board: Board) -> int:
+    """A version number of this board from user input; VersionNotFound otherwise."""
+    try:
+        version = int(str(raw))
+    except ValueError:
+        raise VersionNotFound(str(raw)[:20]) from None
+    if not 1 <= version <= board.version:
+        raise VersionNotFound(version)
+    return version
+
+
+def document_at(board: Board, version: int) -> dict[str, Any]:
+    """The board document as it was at `version` (1 .. board.version)."""
+    if not 1 <= version <= board.version:
+        raise VersionNotFound(version)
+    if version == board.version:
+        return board.document
+    snapshot = (
+        Snapshot.objects.filter(board=board, version__lte=version)
+        .order_by("-version")
+        .values_list("version", "document")
+        .first()
+    )
+    replaced = (
+        BoardOp.objects.filter(board=board, version__lte=version, op__action="replace")
+        .order_by("-version")
+        .values_list("version", "op")
+        .first()
+    )
+    if replaced is not None and (snapshot is None or replaced[0] >= snapshot[0]):
+        start, document = replaced[0], replaced[1]["board"]
+    elif snapshot is not None:
+        start, document = snapshot
+    else:
+        raise VersionNotFound(version)  # a log that does not start with a replace: nothing to replay from
+    ops = BoardOp.objects.filter(board=board, version__gt=start, version__lte=version).order_by("version")
+    for op in ops.values_list("op", flat=True).iterator():
+        document = apply_op(document, op, validated=True)
+    return document
+
+
+def diff_versions(board: Board, from_version: int, to_version: int) -> dict[str, Any]:
+    diff = diff_boards(document_at(board, from_version), document_at(board, to_version))
+    return {"board_id": board.pk, "from": from_version, "to": to_version, **diff}
+
+
+def snapshot_create(*, board: Board, name: str, user: User, version: int | None = None) -> Snapshot:
+    """Name a version (the current one unless given)."""
+    name = name.strip()
+    if not name:
+        raise BoardError.one("name", "a named version needs a name")
+    if len(name) > MAX_NAME:
+        raise BoardError.one("name", f"is {len(name)} characters long, the limit is {MAX_NAME}")
+    if Snapshot.objects.filter(board=board, kind=Snapshot.Kind.NAMED).count() >= MAX_NAMED_VERSIONS:
+        raise BoardError.one("name", f"a board keeps at most {MAX_NAMED_VERSIONS} named versions; forget one first")
+    version = board.version if version is None else version
+    return Snapshot.objects.create(
+        board=board,
+        version=version,
+        kind=Snapshot.Kind.NAMED,
+        name=name,
+        author=user,
+        document=document_at(board, version),
+    )
+
+
+def snapshot_delete(*, board: Board, snapshot_id: int) -> None:
+    """Forget a name; the version itself stays in the log. Checkpoints cannot be deleted."""
+    deleted, _ = Snapshot.objects.filter(board=board, pk=snapshot_id, kind=Snapshot.Kind.NAMED).delete()
+    if not deleted:
+        raise VersionNotFound(snapshot_id)
+
+
+def snapshots(board: Board) -> Any:
+    return Snapshot.objects.filter(board=board).select_related("author").order_by("-version", "-pk")
+
+
+def restore_version(*, board: Board, version: int, user: User) -> Any:
+    """Make `version` the current state with a `replace` op, so live editors follow and it can be undone."""
+    from whiteboard.boards.services import board_apply_op, new_op_id
+
+    document = document_at(board, version)
+    return board_apply_op(
+        board_id=board.pk,
+        op={"action": "replace", "board": document},
+        op_id=new_op_id(f"restore-v{version}"),
+        user=user,
+    )
+
+
+@dataclass(frozen=True)
+class Activity:
+    version: int
+    user: str
+    at: datetime
+    action: str
+    text: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "user": self.user,
+            "at": self.at.isoformat(),
+            "action": self.action,
+            "text": self.text,
+        }
+
+
+def activity(board: Board) -> Any:
+    """The op log, newest first, as a queryset of rows for `activity_rows` (paginate it first)."""
+    return (
+        BoardOp.objects.filter(board=board)
+        .order_by("-version")
+        .values_list("version", "op_id", "user__username", "created_at", "op")
+    )
+
+
+def activity_rows(rows: Any) -> list[Activity]:
+    return [
+        Activity(version, username or "", created_at, op.get("action", ""), describe_op(op, op_id))
+        for version, op_id, username, created_at, op in rows
+    ]
+
+
+def authors(board: Board, versions: list[int]) -> dict[int, tuple[str, datetime]]:
+    """Who made each of these versions and when."""
+    rows = BoardOp.objects.filter(board=board, version__in=versions).values_list(
+        "version", "user__username", "created_at"
+    )
+    return {version: (username or "", at) for version, username, at in rows}

@@ -1,0 +1,103 @@
+"""WebSocket authentication: the session cookie or an `Authorization: Bearer <token>` header.
+
+`AuthMiddlewareStack` resolves the user once, at the handshake. A socket can live for hours, so
+the consumer asks `Credential.still_valid()` again on every op and every few seconds: a log-out,
+a revoked token or a deactivated user takes effect on open sockets too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import import_module
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import urlparse
+
+from channels.auth import AuthMiddlewareStack
+from channels.db import database_sync_to_async
+from channels.middleware import BaseMiddleware
+from channels.security.websocket import OriginValidator
+from django.conf import settings
+from django.contrib.auth import get_user
+from django.contrib.auth.models import AnonymousUser
+
+from whiteboard.accounts.services import bearer_from_header, resolve_token
+
+TOKEN_SCOPE_KEY = "archboard.token"
+
+
+@dataclass(frozen=True)
+class Credential:
+    """How a socket authenticated, kept so it can be checked again later."""
+
+    user_id: int
+    token: str | None = None
+    session_key: str | None = None
+
+    @classmethod
+    def from_scope(cls, scope: dict[str, Any]) -> Credential | None:
+        user = scope.get("user")
+        if user is None or not user.is_authenticated:
+            return None
+        if scope.get(TOKEN_SCOPE_KEY):
+            return cls(user.pk, token=scope[TOKEN_SCOPE_KEY])
+        session = scope.get("session")
+        return cls(user.pk, session_key=getattr(session, "session_key", None))
+
+    def still_valid(self) -> bool:
+        """Synchronous (database): is the same user still logged in by this credential?"""
+        if self.token is not None:
+            user = resolve_token(self.token)
+        elif self.session_key:
+            store = import_module(settings.SESSION_ENGINE).SessionStore(self.session_key)
+            user = get_user(SimpleNamespace(session=store))  # type: ignore[arg-type]
+        else:
+            return False
+        return bool(user is not None and user.is_authenticated and user.is_active and user.pk == self.user_id)
+
+
+class BearerTokenMiddleware(BaseMiddleware):
+    """Use the bearer token's user when the handshake carries one (else the session's user stays)."""
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        raw = None
+        for name, value in scope.get("headers", []):
+            if name == b"authorization":
+                raw = bearer_from_header(value.decode("latin-1"))
+                break
+        if raw is not None:
+            user = await database_sync_to_async(resolve_token)(raw)
+            scope = {**scope, "user": user or AnonymousUser(), TOKEN_SCOPE_KEY: raw if user else None}
+        return await super().__call__(scope, receive, send)
+
+
+class BrowserOriginValidator(OriginValidator):
+    """Refuse cross-origin handshakes from browsers; accept clients that send no Origin at all.
+
+    Cross-site WebSocket hijacking needs a browser, and browsers always send Origin. Scripts and
+    the CLI authenticate with a bearer token and usually send none.
+    """
+
+    def valid_origin(self, parsed_origin: Any) -> bool:
+        if parsed_origin is None:
+            return True
+        return bool(self.validate_origin(parsed_origin))
+
+
+def allowed_hosts_origin_validator(application: Any) -> BrowserOriginValidator:
+    hosts = list(settings.ALLOWED_HOSTS)
+    if settings.DEBUG and not hosts:
+        hosts = ["localhost", "127.0.0.1", "[::1]"]
+    return BrowserOriginValidator(application, hosts)
+
+
+def websocket_auth_stack(inner: Any) -> Any:
+    """Origin check, then session auth, then bearer token auth (which wins when present)."""
+    return allowed_hosts_origin_validator(AuthMiddlewareStack(BearerTokenMiddleware(inner)))
+
+
+def origin_for(url: str) -> str:
+    """The Origin a same-site browser would send for a ws:// or wss:// URL."""
+    parsed = urlparse(url)
+    scheme = "https" if parsed.scheme == "wss" else "http"
+    return f"{scheme}://{parsed.netloc}"

@@ -1,0 +1,40 @@
+"""Template filters for the review pages."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import template
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from whiteboard.reviews.services import MENTION_RE
+
+register = template.Library()
+
+
+@register.filter
+def comment_html(comment: Any) -> SafeString:
+    """A comment's text, escaped, with its @mentions of members marked and line breaks kept.
+
+    The text is escaped first; only the mention spans and <br> are added after, and a username
+    cannot contain a character that escaping changes, so nothing the author typed becomes markup.
+    """
+    mentioned = {u.get_username().lower() for u in comment.mentions.all()}
+    text: str = escape(comment.body)
+
+    def mark(match: Any) -> str:
+        name = match.group(1)
+        return f'<span class="mention">@{name}</span>' if name.lower() in mentioned else match.group(0)
+
+    text = MENTION_RE.sub(mark, text)
+    return mark_safe(text.replace("\n", "<br>"))  # noqa: S308 - escaped above
+
+
+@register.simple_tag
+def diff_value(change: dict[str, Any], side: str) -> str:
+    """One side of a field change for display: the JSON value, or "(absent)"."""
+    if side not in change:
+        return "(absent)"
+    return json.dumps(change[side], ensure_ascii=False)[:300]
