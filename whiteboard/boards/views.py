@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -20,8 +20,7 @@ from whiteboard.boards.models import Board, Membership
 from whiteboard.domain import palette
 from whiteboard.domain.board import DIRECTIONS, PROTOCOLS, WRITE_POLICIES, BoardError, parse_board_json
 from whiteboard.domain.diagram import PROTOCOL_COLORS
-from whiteboard.rendering import RenderError
-from whiteboard.rendering.service import default_service
+from whiteboard.rendering import RenderError, board_layout_async
 from whiteboard.typing import AuthedRequest
 
 
@@ -142,63 +141,19 @@ def _editor_config(request: AuthedRequest, board: Board, role: str) -> dict[str,
 
 
 # graphviz points to canvas pixels: a little wider than 96/72 so labels under the icons breathe.
-_LAYOUT_SCALE = 1.5
 
 
 @require_GET
 @login_required
-def board_layout(request: AuthedRequest, board_id: int) -> JsonResponse:
+async def board_layout(request: AuthedRequest, board_id: int) -> JsonResponse:
     """Positions for every node from graphviz's `dot` layout of the stored board."""
-    board, _ = get_board_for(request.user, board_id, need="edit")
-    doc = board.document
-    if not doc["nodes"]:
-        return JsonResponse({"version": board.version, "positions": {}})
+    user = await request.auser()
+    board, _ = await sync_to_async(get_board_for)(user, board_id, need="edit")
     try:
-        raw = default_service()._run_dot(_layout_dot(doc), "json", nodes=len(doc["nodes"]))
+        positions = await board_layout_async(board.document)
     except RenderError as exc:
         return JsonResponse({"detail": exc.message, "errors": []}, status=exc.status)
-    layout = json.loads(raw)
-    height = float(layout["bb"].split(",")[3])
-    node_ids = {n["id"] for n in doc["nodes"]}
-    positions = {}
-    for obj in layout.get("objects", []):
-        if "pos" in obj and obj.get("name") in node_ids:
-            x, y = (float(v) for v in obj["pos"].split(","))
-            positions[obj["name"]] = {"x": round(x * _LAYOUT_SCALE), "y": round((height - y) * _LAYOUT_SCALE)}
     return JsonResponse({"version": board.version, "positions": positions})
-
-
-def _layout_dot(doc: dict[str, Any]) -> str:
-    """A bare DOT graph shaped like the canvas: fixed-size nodes, groups as clusters.
-
-    Ids match `[A-Za-z0-9_.:-]` (the board schema), so they are safe inside DOT quotes.
-    """
-    children: dict[str | None, list[str]] = {}
-    for group in doc["groups"]:
-        children.setdefault(group.get("parent"), []).append(group["id"])
-    members: dict[str | None, list[str]] = {}
-    for node in doc["nodes"]:
-        members.setdefault(node.get("group"), []).append(node["id"])
-    rankdir = doc.get("direction", "LR")
-    lines = [
-        "digraph G {",
-        f"rankdir={rankdir}; nodesep=0.5; ranksep=0.9; compound=true;",
-        'node [shape=box, fixedsize=true, width=1.3, height=1.1, label=""];',
-    ]
-
-    def emit(group_id: str | None, depth: int) -> None:
-        for node_id in members.get(group_id, []):
-            lines.append(f'"{node_id}";')
-        for child in children.get(group_id, []):
-            if depth < 16:
-                lines.append(f'subgraph "cluster_{child}" {{ margin=24;')
-                emit(child, depth + 1)
-                lines.append("}")
-
-    emit(None, 0)
-    lines += [f'"{e["source"]}" -> "{e["target"]}";' for e in doc["edges"]]
-    lines.append("}")
-    return "\n".join(lines)
 
 
 @require_http_methods(["GET", "POST"])

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from whiteboard.domain.diagram import ICON_INCHES, build_dot
+from whiteboard.domain.layout import layout_dot, positions_from_json
 from whiteboard.domain.palette import icon_path
 from whiteboard.domain.pyexport import board_to_python
 from whiteboard.rendering.dot import DotFailed, DotPool, DotTimeout
@@ -268,6 +269,17 @@ class RenderService:
             with self._pending_lock:
                 self._pending -= 1
 
+    def layout(self, doc: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+        """Canvas positions for every node from graphviz's `dot` layout (auto-layout)."""
+        if not doc["nodes"]:
+            return {}
+        raw = self._run_dot(layout_dot(dict(doc)), "json", nodes=len(doc["nodes"]))
+        return positions_from_json(raw, {n["id"] for n in doc["nodes"]})
+
+    async def layout_async(self, doc: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self.layout, doc)
+
     def close(self) -> None:
         self._executor.shutdown(wait=True)
         self._dot.close()
@@ -444,3 +456,8 @@ async def render_board_async(
 ) -> Rendered:
     """As `render_board`, on the bounded worker pool, without blocking the event loop."""
     return await default_service().render_async(doc, fmt=fmt, scale=scale, styles=styles)
+
+
+async def board_layout_async(doc: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+    """Auto-layout positions on the bounded worker pool, without blocking the event loop."""
+    return await default_service().layout_async(doc)
