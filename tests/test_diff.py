@@ -105,7 +105,12 @@ def test_a_relabel_is_one_field_change_and_keeps_the_findings():
         "added": [],
         "removed": [],
         "changed": [
-            {"id": "gw", "fields": [{"field": "label", "from": "API Gateway", "to": "Edge gateway"}], "props": []}
+            {
+                "id": "gw",
+                "label": "Edge gateway",
+                "fields": [{"field": "label", "from": "API Gateway", "to": "Edge gateway"}],
+                "props": [],
+            }
         ],
     }
     assert diff["findings"] == {"appeared": [], "disappeared": [], "suppressed": [], "unsuppressed": []}

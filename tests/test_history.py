@@ -68,7 +68,12 @@ def test_members_read_versions_and_diffs(request, board, owner, who):
     assert api.get(f"/api/boards/{board.pk}/versions/1").json()["board"]["nodes"][1]["label"] == "API Gateway"
     diff = api.get(f"/api/boards/{board.pk}/diff?from=1&to=2").json()
     assert diff["nodes"]["changed"] == [
-        {"id": "gw", "fields": [{"field": "label", "from": "API Gateway", "to": "Edge GW"}], "props": []}
+        {
+            "id": "gw",
+            "label": "Edge GW",
+            "fields": [{"field": "label", "from": "API Gateway", "to": "Edge GW"}],
+            "props": [],
+        }
     ]
     assert (diff["from"], diff["to"]) == (1, 2)
     assert api.get(f"/api/boards/{board.pk}/activity").json()["count"] == 2

@@ -6,17 +6,16 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from whiteboard.boards import services
 from whiteboard.boards.access import boards_visible_to, get_board_for
-from whiteboard.boards.models import Board, Membership
+from whiteboard.boards.models import Board
 from whiteboard.domain import palette
 from whiteboard.domain.board import DIRECTIONS, PROTOCOLS, WRITE_POLICIES, BoardError, parse_board_json
 from whiteboard.domain.diagram import PROTOCOL_COLORS
@@ -154,29 +153,6 @@ async def board_layout(request: AuthedRequest, board_id: int) -> JsonResponse:
     except RenderError as exc:
         return JsonResponse({"detail": exc.message, "errors": []}, status=exc.status)
     return JsonResponse({"version": board.version, "positions": positions})
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-def board_share(request: AuthedRequest, board_id: int) -> HttpResponse:
-    board, role = get_board_for(request.user, board_id, need="view" if request.method == "GET" else "own")
-    if request.method == "POST":
-        action = request.POST.get("action", "add")
-        if action == "remove":
-            services.board_unshare(board=board, user_id=int(request.POST.get("user_id", "0") or 0))
-        else:
-            username = request.POST.get("username", "").strip()
-            user = get_user_model().objects.filter(username=username).first()
-            if user is None:
-                messages.error(request, f"No user named “{username}”.")
-            else:
-                try:
-                    services.board_share(board=board, user=user, role=request.POST.get("role", "viewer"))
-                except BoardError as exc:
-                    messages.error(request, _error_text(exc))
-        return redirect("board_share", board_id=board.pk)
-    members = Membership.objects.filter(board=board).select_related("user").order_by("user__username")
-    return render(request, "boards/share.html", {"board": board, "role": role, "members": members})
 
 
 @require_GET

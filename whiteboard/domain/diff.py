@@ -10,6 +10,11 @@ A value that is absent on one side (an optional field such as `x` or `group`, or
 told apart from null by leaving `from` or `to` out of the change entry. So the changes explain
 `b` exactly: applying them to `a` gives `b` up to the order of the element lists
 (`apply_diff` does this, and the property tests check it).
+
+Shape: `{"board": [change], "nodes"|"edges"|"groups": {"added": [element], "removed": [element],
+"changed": [{"id", "label", "fields": [change], "props": [{"key", "from"?, "to"?}]}]},
+"findings": {"appeared", "disappeared", "suppressed", "unsuppressed"}, "summary": {"added",
+"removed", "changed"}}`, where a change is `{"field", "from"?, "to"?}`.
 """
 
 from __future__ import annotations
@@ -48,7 +53,7 @@ def _element_changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]
     ]
     if not fields and not props:
         return None
-    return {"id": old["id"], "fields": fields, "props": props}
+    return {"id": old["id"], "label": new.get("label", ""), "fields": fields, "props": props}
 
 
 def _section_diff(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:

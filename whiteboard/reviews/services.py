@@ -24,6 +24,7 @@ from django.utils import timezone
 from whiteboard.boards.access import Role, allows
 from whiteboard.boards.models import Board
 from whiteboard.boards.sharing import members
+from whiteboard.collab.hub import group_name
 from whiteboard.domain.board import BoardError
 from whiteboard.domain.review import review_board
 from whiteboard.reviews.models import BoardReview, Comment, ReviewEvent, ReviewStatus, Thread
@@ -31,6 +32,8 @@ from whiteboard.reviews.models import BoardReview, Comment, ReviewEvent, ReviewS
 log = logging.getLogger(__name__)
 
 MAX_BODY = 5_000
+MAX_THREADS = 5_000  # per board
+MAX_COMMENTS = 500  # per thread
 MAX_NOTE = 2_000
 MAX_REVIEWERS = 20
 # @name, where a name may contain . @ + - but does not end with . or @ (so "@vera." mentions vera).
@@ -64,7 +67,7 @@ def _send(board_id: int, message: dict[str, Any]) -> None:
     frame = json.dumps(message, separators=(",", ":"), ensure_ascii=False)
     try:
         async_to_sync(layer.group_send)(
-            f"board.{board_id}", {"type": "hub.event", "board": board_id, "frame": frame, "origin": ""}
+            group_name(board_id), {"type": "hub.event", "board": board_id, "frame": frame, "origin": ""}
         )
     except Exception:
         # The change is stored; a client that missed it sees it on its next fetch.
@@ -128,6 +131,8 @@ def thread_create(*, board: Board, user: User, target: object, body: object) -> 
         if element is None:
             raise BoardError.one("target.id", f"no {target_type} {target_id[:64]!r} on this board")
         label = element.get("label") or ""
+    if Thread.objects.filter(board=board).count() >= MAX_THREADS:
+        raise BoardError.one("target", f"a board holds at most {MAX_THREADS} comment threads")
     with transaction.atomic():
         thread = Thread.objects.create(
             board=board,
@@ -144,6 +149,8 @@ def thread_create(*, board: Board, user: User, target: object, body: object) -> 
 
 def thread_reply(*, board: Board, thread: Thread, user: User, body: object) -> Comment:
     text = _clean_body(body)
+    if thread.comments.count() >= MAX_COMMENTS:
+        raise BoardError.one("text", f"a thread holds at most {MAX_COMMENTS} comments; open a new one")
     with transaction.atomic():
         comment = _add_comment(thread, board, user, text)
         notify_board(board.pk, {"type": "comment", "event": "replied", "thread": thread_json(thread, board)})

@@ -62,6 +62,11 @@ def rule_detail(request: HttpRequest, rule_id: str) -> HttpResponse:
 # --- comment threads ---------------------------------------------------------------------------
 
 
+def _status(request: AuthedRequest, problem: str | None) -> int:
+    """422 for a refused form, except to htmx, which swaps only 2xx answers into the page."""
+    return 422 if problem and not request.htmx else 200
+
+
 def _threads_context(request: AuthedRequest, board: Board, role: str, target: str | None) -> dict[str, Any]:
     status = request.GET.get("status") or None
     try:
@@ -89,7 +94,7 @@ def comments(request: AuthedRequest, board_id: int) -> HttpResponse:
             return redirect(_comments_url(board, target))
     context = {**_threads_context(request, board, role, target), "problem": problem}
     template = "reviews/comments.html#threads" if request.htmx else "reviews/comments.html"
-    return render(request, template, context, status=422 if problem else 200)
+    return render(request, template, context, status=_status(request, problem))
 
 
 def _comments_url(board: Board, target: str | None) -> str:
@@ -115,7 +120,7 @@ def _thread_response(
     thread = services.thread_get(board, thread_id)
     info = services.target_info(thread, board)
     context = {"board": board, "role": role, "thread": thread, "info": info, "problem": problem}
-    return render(request, "reviews/comments.html#thread", context, status=422 if problem else 200)
+    return render(request, "reviews/comments.html#thread", context, status=_status(request, problem))
 
 
 @require_POST
@@ -176,4 +181,4 @@ def review_status(request: AuthedRequest, board_id: int) -> HttpResponse:
         "problem": problem,
     }
     template = "reviews/status.html#panel" if request.htmx else "reviews/status.html"
-    return render(request, template, context, status=422 if problem else 200)
+    return render(request, template, context, status=_status(request, problem))
