@@ -59,9 +59,7 @@ def synthetic_board(n: int) -> dict[str, Any]:
         for i in range(count):
             nid = f"{gid}_{i}"
             kind = kinds[i % len(kinds)]
-            nodes.append(
-                {"id": nid, "kind": kind, "label": f"{KINDS[kind].name} {i + 1}", "group": gid, "props": {}}
-            )
+            nodes.append({"id": nid, "kind": kind, "label": f"{KINDS[kind].name} {i + 1}", "group": gid, "props": {}})
             tier.append(nid)
         tiers.append(tier)
     edges: list[dict[str, Any]] = []
@@ -113,11 +111,7 @@ def plain_diagrams(doc: dict[str, Any], fmt: str, workdir: Path) -> float:
                 props = e.get("props", {})
                 style = "dashed" if props.get("async") else ""
                 color = PROTOCOL_COLORS.get(props.get("protocol", ""), "")
-                (
-                    built[e["source"]]
-                    >> Edge(label=e.get("label", ""), color=color, style=style)
-                    >> built[e["target"]]
-                )
+                (built[e["source"]] >> Edge(label=e.get("label", ""), color=color, style=style) >> built[e["target"]])
         elapsed = time.perf_counter() - start
         (workdir / f"plain.{fmt}").unlink()
         return elapsed

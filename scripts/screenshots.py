@@ -36,7 +36,10 @@ def main() -> None:
         port = free_port()
         server = subprocess.Popen(
             [py, "-m", "uvicorn", "whiteboard.asgi:application", "--port", str(port), "--lifespan", "off"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             base = f"http://127.0.0.1:{port}"

@@ -254,7 +254,11 @@ def test_members_can_review_a_board(board, who, request):
 
 
 def test_review_and_export_are_404_for_an_outsider_and_401_without_a_token(board, outsider_api, anonymous_api):
-    for path in (f"/api/boards/{board.pk}/review", f"/api/boards/{board.pk}/export.json", f"/api/boards/{board.pk}/export.svg"):
+    for path in (
+        f"/api/boards/{board.pk}/review",
+        f"/api/boards/{board.pk}/export.json",
+        f"/api/boards/{board.pk}/export.svg",
+    ):
         assert outsider_api.get(path).status_code == 404
         assert anonymous_api.get(path).status_code == 401
 

@@ -56,9 +56,7 @@ def test_render_exits_2_for_an_unknown_extension(tmp_path: Path) -> None:
 
 def test_render_exits_2_with_the_place_of_a_bad_board_and_writes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "out.png"
-    result = run_manage(
-        "render", str(write_board(tmp_path, board([node("a", "vectordb")], []))), "-o", str(out)
-    )
+    result = run_manage("render", str(write_board(tmp_path, board([node("a", "vectordb")], []))), "-o", str(out))
     assert result.returncode == 2
     assert b"nodes[0].kind" in result.stderr
     assert not out.exists()

@@ -80,9 +80,7 @@ def svg_texts(group: ET.Element) -> list[str]:
 def test_a_hostile_label_is_drawn_as_its_literal_text_in_the_svg(service: Any, label: str) -> None:
     svg = service.render(hostile_board(label), fmt="svg").content.decode()
     root = ET.fromstring(svg)
-    groups = {
-        cls: [g for g in root.iter(f"{SVG}g") if g.get("class") == cls] for cls in ("node", "edge", "cluster")
-    }
+    groups = {cls: [g for g in root.iter(f"{SVG}g") if g.get("class") == cls] for cls in ("node", "edge", "cluster")}
     assert len(groups["node"]) == 2
     assert len(groups["edge"]) == 1
     assert len(groups["cluster"]) == 1
@@ -98,9 +96,7 @@ def test_a_hostile_label_adds_no_link_image_or_file_reference_to_the_svg(service
     svg = service.render(hostile_board(label), fmt="svg").content.decode()
     root = ET.fromstring(svg)
     for element in root.iter():
-        assert element.tag not in (f"{SVG}a", f"{SVG}image") or element.get(XLINK, "").startswith(
-            "data:image/png"
-        )
+        assert element.tag not in (f"{SVG}a", f"{SVG}image") or element.get(XLINK, "").startswith("data:image/png")
         for name, value in element.attrib.items():
             assert "javascript:" not in value.lower(), (name, value)
             assert "/etc/" not in value and "file:" not in value.lower(), (name, value)
@@ -110,9 +106,7 @@ def test_a_hostile_label_adds_no_link_image_or_file_reference_to_the_svg(service
 
 
 def dot_json(source: str) -> dict[str, Any]:
-    done = subprocess.run(
-        ["dot", "-Tjson"], input=source.encode(), capture_output=True, timeout=30, check=True
-    )
+    done = subprocess.run(["dot", "-Tjson"], input=source.encode(), capture_output=True, timeout=30, check=True)
     return json.loads(done.stdout)
 
 

@@ -196,9 +196,7 @@ def test_concurrent_renders_each_get_their_own_picture() -> None:
     try:
         names = [f"Board number {i}" for i in range(9)]
         with ThreadPoolExecutor(6) as pool:
-            svgs = list(
-                pool.map(lambda n: svc.render(sample_board(name=n), fmt="svg").content.decode(), names)
-            )
+            svgs = list(pool.map(lambda n: svc.render(sample_board(name=n), fmt="svg").content.decode(), names))
             pngs = list(pool.map(lambda n: svc.render(sample_board(name=n), fmt="png").content, names))
         for name, svg in zip(names, svgs, strict=True):
             assert f">{name}</text>" in svg
@@ -217,9 +215,7 @@ def test_a_dot_process_killed_between_renders_is_replaced(service: RenderService
     assert service.render(sample_board(name="second"), fmt="svg").content.startswith(MAGIC["svg"])
 
 
-def test_a_new_service_removes_icon_folders_of_dead_processes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_new_service_removes_icon_folders_of_dead_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()

@@ -25,11 +25,11 @@ from whiteboard.boards.access import boards_visible_to, get_board_for
 from whiteboard.boards.models import Board
 from whiteboard.boards.openapi import openapi_document
 from whiteboard.domain import palette
-from whiteboard.domain.board import BoardError, dumps_board, parse_json, validate_board
+from whiteboard.domain.board import BoardError, parse_json, validate_board
 from whiteboard.domain.review import review_board
 from whiteboard.rendering import FORMATS, InvalidOption, RenderError, UnknownFormat, render_board_async
 
-View = Callable[..., HttpResponse]
+View = Callable[..., Any]
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 

@@ -319,7 +319,7 @@ def _check_group_nesting(group_list: list[dict[str, Any]], groups: dict[str, dic
         current: str | None = group["id"]
         while isinstance(current, str) and current in groups and current not in depth:
             if current in chain:
-                cycle = " -> ".join([*chain[chain.index(current):], current])
+                cycle = " -> ".join([*chain[chain.index(current) :], current])
                 errors.add(f"groups[{i}].parent", f"group cycle: {cycle}")
                 for member in chain:
                     depth[member] = MAX_GROUP_DEPTH

@@ -196,9 +196,7 @@ class RenderCache:
         return len(self._items)
 
 
-_IMAGE = re.compile(
-    r'<image xlink:href="([^"]*)" width="([^"]*)" height="([^"]*)"[^>]*? x="([^"]*)" y="([^"]*)"/>'
-)
+_IMAGE = re.compile(r'<image xlink:href="([^"]*)" width="([^"]*)" height="([^"]*)"[^>]*? x="([^"]*)" y="([^"]*)"/>')
 _FONT = re.compile(r'font-family="[^"]*"')
 _HREF = re.compile(r'(?:xlink:)?href="([^"]*)"')
 
@@ -238,9 +236,7 @@ class RenderService:
 
     # -- public -------------------------------------------------------------------------------
 
-    def render(
-        self, doc: Mapping[str, Any], *, fmt: str, scale: float = 1.0, styles: Styles | None = None
-    ) -> Rendered:
+    def render(self, doc: Mapping[str, Any], *, fmt: str, scale: float = 1.0, styles: Styles | None = None) -> Rendered:
         """`styles`: extra DOT attributes per element id for the pictures (see `diagram.style_plan`)."""
         fmt, scale = self._check(fmt, scale)
         key = cache_key(doc, fmt=fmt, scale=scale, styles=styles)
@@ -288,9 +284,7 @@ class RenderService:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _render_kw(
-        self, doc: Mapping[str, Any], fmt: str, scale: float, styles: Styles | None = None
-    ) -> Rendered:
+    def _render_kw(self, doc: Mapping[str, Any], fmt: str, scale: float, styles: Styles | None = None) -> Rendered:
         return self.render(doc, fmt=fmt, scale=scale, styles=styles)
 
     @staticmethod
@@ -306,9 +300,7 @@ class RenderService:
             raise InvalidOption(f"scale must be between {MIN_SCALE} and {MAX_SCALE}.")
         return fmt, round(scale, 3)
 
-    def _produce(
-        self, doc: Mapping[str, Any], *, fmt: str, scale: float, styles: Styles | None = None
-    ) -> bytes:
+    def _produce(self, doc: Mapping[str, Any], *, fmt: str, scale: float, styles: Styles | None = None) -> bytes:
         if fmt == "json":
             text = json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
             return text.encode()
@@ -323,9 +315,7 @@ class RenderService:
         dpi = {"png": BASE_DPI * scale, "svg": BASE_DPI, "pdf": PDF_DPI}[fmt]
         icon_px = round(ICON_INCHES * dpi)
         graph_attr = {"png": {"dpi": f"{dpi:g}"}, "svg": {}, "pdf": {"dpi": f"{dpi:g}", "margin": "0"}}[fmt]
-        source = build_dot(
-            doc, icon=lambda kind: str(self._icon(kind, icon_px)), graph_attr=graph_attr, styles=styles
-        )
+        source = build_dot(doc, icon=lambda kind: str(self._icon(kind, icon_px)), graph_attr=graph_attr, styles=styles)
         out = self._run_dot(source, fmt, nodes=len(doc.get("nodes") or []))
         return self._embed_svg(out) if fmt == "svg" else out
 
@@ -349,8 +339,7 @@ class RenderService:
     @staticmethod
     def _too_complex(limit: str, nodes: int) -> RenderTooComplex:
         return RenderTooComplex(
-            f"The board is too complex to render within {limit} ({nodes} nodes); "
-            "split it into smaller boards."
+            f"The board is too complex to render within {limit} ({nodes} nodes); split it into smaller boards."
         )
 
     def _workdir(self) -> Path:
@@ -412,9 +401,7 @@ class RenderService:
             w_px, h_px = float(width.removesuffix("px")), float(height.removesuffix("px"))
             w_pt, h_pt = w_px * 72 / BASE_DPI, h_px * 72 / BASE_DPI
             left = float(x) + (w_px - w_pt) / 2
-            return (
-                f'<use xlink:href="#{symbol}" width="{w_pt:.2f}" height="{h_pt:.2f}" x="{left:.2f}" y="{y}"/>'
-            )
+            return f'<use xlink:href="#{symbol}" width="{w_pt:.2f}" height="{h_pt:.2f}" x="{left:.2f}" y="{y}"/>'
 
         text = _IMAGE.sub(replace, text)
         text = _FONT.sub(f'font-family="{SVG_FONT_STACK}"', text)
@@ -444,9 +431,7 @@ def default_service() -> RenderService:
         return _default
 
 
-def render_board(
-    doc: Mapping[str, Any], *, fmt: str, scale: float = 1.0, styles: Styles | None = None
-) -> Rendered:
+def render_board(doc: Mapping[str, Any], *, fmt: str, scale: float = 1.0, styles: Styles | None = None) -> Rendered:
     """Render a validated board document (`validate_board`) in one of FORMATS."""
     return default_service().render(doc, fmt=fmt, scale=scale, styles=styles)
 
