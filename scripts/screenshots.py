@@ -57,10 +57,9 @@ def main() -> None:
                 page.fill("input[name=password]", "archboard-demo")
                 page.click("button[type=submit]")
                 page.wait_for_url(f"{base}/")
-                page.screenshot(path=str(OUT / "board-list.png"))
-                page.click("text=Multi-agent squad")
                 page.wait_for_load_state("networkidle")
-                page.screenshot(path=str(OUT / "board-page.png"), full_page=False)
+                page.wait_for_function("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
+                page.screenshot(path=str(OUT / "board-list.png"))
                 browser.close()
         finally:
             server.terminate()
