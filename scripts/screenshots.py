@@ -51,7 +51,7 @@ def main() -> None:
                     time.sleep(0.1)
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-                page = browser.new_page(viewport={"width": 1360, "height": 860})
+                page = browser.new_page(viewport={"width": 1360, "height": 860}, bypass_csp=True)
                 page.goto(f"{base}/accounts/login/")
                 page.fill("input[name=username]", "demo")
                 page.fill("input[name=password]", "archboard-demo")

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "csp",
     "django_htmx",
     "template_partials",
     "whiteboard.accounts",
@@ -83,11 +84,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "whiteboard.limits.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -130,6 +133,19 @@ else:
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The cache holds the rate-limit counters (whiteboard.limits): shared through Redis when several
+# workers serve the app, process-local otherwise.
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": "archboard",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "archboard"}}
 
 if os.environ.get("REDIS_URL"):
     CHANNEL_LAYERS = {
@@ -177,6 +193,24 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the load balancer probes over plain HTTP
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Scripts and styles only from our own files: no inline code, no eval. `'self'` in connect-src
+# covers the WebSocket to the same host. Exported SVGs carry their icons as data: URIs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 if PRODUCTION:
     SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -190,6 +224,25 @@ ARCHBOARD_RENDER_TIMEOUT = envfloat("ARCHBOARD_RENDER_TIMEOUT", 20.0)
 ARCHBOARD_RENDER_MEMORY = envint("ARCHBOARD_RENDER_MEMORY", 1024 * 1024 * 1024)
 ARCHBOARD_RENDER_WORKERS = envint("ARCHBOARD_RENDER_WORKERS", 2)
 ARCHBOARD_MAX_BOARDS_PER_USER = envint("ARCHBOARD_MAX_BOARDS_PER_USER", 500)
+# Past this many ops in a board's log, the oldest are folded into checkpoints (boards.compaction);
+# the newest ARCHBOARD_OPS_KEEP stay as single ops.
+ARCHBOARD_MAX_OPS_PER_BOARD = envint("ARCHBOARD_MAX_OPS_PER_BOARD", 20000)
+ARCHBOARD_OPS_KEEP = envint("ARCHBOARD_OPS_KEEP", 5000)
+# Largest request body anywhere (a 2 MiB board plus the PUT envelope): beyond it 413.
+ARCHBOARD_MAX_BODY_BYTES = envint("ARCHBOARD_MAX_BODY_BYTES", DATA_UPLOAD_MAX_MEMORY_SIZE)
+
+# Rate limits (whiteboard.limits): "COUNT/SECONDS" per key, over the cache. Generous defaults
+# stop abuse, not people; an empty value switches a limit off.
+ARCHBOARD_RATE_LIMITS = {
+    "login_account": os.environ.get("ARCHBOARD_RATE_LOGIN_ACCOUNT", "10/300"),
+    "login_ip": os.environ.get("ARCHBOARD_RATE_LOGIN_IP", "50/300"),
+    "api_token": os.environ.get("ARCHBOARD_RATE_API_TOKEN", "6000/60"),
+    "board_create": os.environ.get("ARCHBOARD_RATE_BOARD_CREATE", "120/60"),
+    "render": os.environ.get("ARCHBOARD_RATE_RENDER", "240/60"),
+    # Per WebSocket connection (for the consumer: whiteboard.limits.ahit).
+    "ws_op": os.environ.get("ARCHBOARD_RATE_WS_OP", "600/10"),
+    "ws_presence": os.environ.get("ARCHBOARD_RATE_WS_PRESENCE", "300/10"),
+}
 
 LOGGING = {
     "version": 1,

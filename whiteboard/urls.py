@@ -9,6 +9,8 @@ from whiteboard.reviews import api as review_api
 from whiteboard.reviews import views as review_views
 from whiteboard.views import healthz
 
+handler404 = "whiteboard.views.not_found"
+
 urlpatterns = [
     path("", views.board_list, name="board_list"),
     path("healthz", healthz, name="healthz"),
@@ -43,7 +45,7 @@ urlpatterns = [
     path("rules/", review_views.rule_list, name="rule_list"),
     path("rules/<str:rule_id>/", review_views.rule_detail, name="rule_detail"),
     path("palette/icons/<str:kind>.png", views.palette_icon, name="palette_icon"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", account_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", account_views.signup, name="signup"),
     path("accounts/tokens/", account_views.tokens, name="tokens"),

@@ -55,9 +55,14 @@ def browser() -> Iterator[Any]:
 class Editor:
     """One user's browser context on one board, failing the test on any dialog or page error."""
 
-    def __init__(self, browser: Any, server: LiveServer, user: str) -> None:
+    def __init__(self, browser: Any, server: LiveServer, user: str, *, enforce_csp: bool = False) -> None:
         self.server = server
-        self.context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
+        # Playwright's polling `wait_for_function` evaluates strings in the page, which the CSP
+        # forbids (no eval): the tests' own instrumentation bypasses it; tests/browser/test_csp.py
+        # runs the editor under the real policy.
+        self.context = browser.new_context(
+            viewport={"width": 1440, "height": 900}, accept_downloads=True, bypass_csp=not enforce_csp
+        )
         self.page = self.context.new_page()
         self.problems: list[str] = []
         self.page.on("dialog", self._dialog)
@@ -94,8 +99,8 @@ class Editor:
 def editor_for(browser: Any, archboard_server: LiveServer) -> Iterator[Any]:
     opened: list[Editor] = []
 
-    def make(user: str) -> Editor:
-        editor = Editor(browser, archboard_server, user)
+    def make(user: str, *, enforce_csp: bool = False) -> Editor:
+        editor = Editor(browser, archboard_server, user, enforce_csp=enforce_csp)
         opened.append(editor)
         return editor
 

@@ -25,7 +25,7 @@ def main() -> None:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             pages = {}
             for user in ("maya", "sam"):
-                context = browser.new_context(viewport={"width": 1280, "height": 860})
+                context = browser.new_context(viewport={"width": 1280, "height": 860}, bypass_csp=True)
                 pages[user] = context.new_page()
                 login(pages[user], server, user)
             maya, sam = pages["maya"], pages["sam"]

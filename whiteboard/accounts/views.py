@@ -1,18 +1,52 @@
-"""Sign-up and API tokens (log-in and log-out are Django's own views)."""
+"""Log-in with rate limits, sign-up and API tokens (log-out is Django's own view)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import UserCreationForm
-from django.http import HttpResponse
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from whiteboard.accounts.models import ApiToken
 from whiteboard.accounts.services import MAX_TOKENS_PER_USER, token_create, token_revoke
+from whiteboard.limits import RateLimited, check, client_ip, count, reset
 from whiteboard.typing import AuthedRequest
+
+
+class LoginView(auth_views.LoginView):
+    """Django's log-in, with failed attempts limited per account name and per client address.
+
+    Only failures count, so people who log in normally never meet the limit; a locked-out
+    account stays locked for the rest of the window even with the right password, so guessing
+    cannot go on from many addresses.
+    """
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        account = request.POST.get("username", "").strip().lower()[:150]
+        try:
+            check("login_ip", client_ip(request))
+            check("login_account", account)
+        except RateLimited as exc:
+            context = self.get_context_data(form=self.get_form(), rate_limited=str(exc))
+            response = self.render_to_response(context, status=429)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        count("login_ip", client_ip(self.request))
+        count("login_account", self.request.POST.get("username", "").strip().lower()[:150])
+        return super().form_invalid(form)
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        reset("login_account", form.get_user().get_username().lower())
+        return super().form_valid(form)
 
 
 @require_http_methods(["GET", "POST"])

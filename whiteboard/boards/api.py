@@ -12,8 +12,9 @@ from functools import wraps
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import reverse
@@ -27,6 +28,7 @@ from whiteboard.boards.openapi import openapi_document
 from whiteboard.domain import palette
 from whiteboard.domain.board import BoardError, parse_json, validate_board
 from whiteboard.domain.review import review_board
+from whiteboard.limits import RateLimited, hit, too_many
 from whiteboard.rendering import FORMATS, InvalidOption, RenderError, UnknownFormat, render_board_async
 
 View = Callable[..., Any]
@@ -56,7 +58,7 @@ def _csrf_problem(request: HttpRequest) -> str | None:
     return None if rejected is None else "CSRF check failed: send the X-CSRFToken header with session requests"
 
 
-def _refuse(request: HttpRequest, methods: tuple[str, ...], public: bool) -> HttpResponse | None:
+def _refuse(request: HttpRequest, methods: tuple[str, ...], public: bool, limit: str | None) -> HttpResponse | None:
     """The response that refuses this request before the view runs, or None to let it through."""
     if request.method not in methods:
         response = error(405, f"method {request.method} not allowed here; use {', '.join(methods)}")
@@ -74,6 +76,13 @@ def _refuse(request: HttpRequest, methods: tuple[str, ...], public: bool) -> Htt
         if csrf_problem:
             return error(403, csrf_problem)
     request.user = user  # type: ignore[assignment]
+    try:
+        if "Authorization" in request.headers:
+            hit("api_token", request.headers["Authorization"])
+        if limit is not None:
+            hit(limit, user.pk)
+    except RateLimited as exc:
+        return too_many(exc, json_body=True)
     return None
 
 
@@ -90,6 +99,10 @@ def _error_response(exc: Exception) -> HttpResponse:
         return error(409, f"version conflict: the board is at version {exc.current}", version=exc.current)
     if isinstance(exc, services.LimitExceeded):
         return error(403, str(exc))
+    if isinstance(exc, RateLimited):
+        return too_many(exc, json_body=True)
+    if isinstance(exc, RequestDataTooBig):
+        return error(413, f"request body too large; the limit is {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes")
     if isinstance(exc, RenderError):
         response = error(exc.status, exc.message)
         if exc.status == 503:
@@ -98,12 +111,24 @@ def _error_response(exc: Exception) -> HttpResponse:
     raise exc
 
 
-_HANDLED = (BoardError, Http404, PermissionDenied, services.VersionConflict, services.LimitExceeded, RenderError)
+_HANDLED = (
+    BoardError,
+    Http404,
+    PermissionDenied,
+    services.VersionConflict,
+    services.LimitExceeded,
+    RenderError,
+    RateLimited,
+    RequestDataTooBig,
+)
 
 
-def api_view(*methods: str, public: bool = False) -> Callable[[View], View]:
-    """Method check, authentication, CSRF for session writes, and the error shape, for sync and
-    async views alike (async views keep slow work such as rendering off the request thread)."""
+def api_view(*methods: str, public: bool = False, limit: str | None = None) -> Callable[[View], View]:
+    """Method check, authentication, CSRF for session writes, rate limits and the error shape, for
+    sync and async views alike (async views keep slow work such as rendering off the request thread).
+
+    Every token request counts against the token's rate; `limit` names a further per-user scope
+    (whiteboard.limits) for the costly routes."""
 
     def decorate(view: View) -> View:
         if asyncio.iscoroutinefunction(view):
@@ -111,7 +136,7 @@ def api_view(*methods: str, public: bool = False) -> Callable[[View], View]:
             @csrf_exempt
             @wraps(view)
             async def async_wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-                refused = await sync_to_async(_refuse)(request, methods, public)
+                refused = await sync_to_async(_refuse)(request, methods, public, limit)
                 if refused is not None:
                     return refused
                 try:
@@ -124,7 +149,7 @@ def api_view(*methods: str, public: bool = False) -> Callable[[View], View]:
         @csrf_exempt
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            refused = _refuse(request, methods, public)
+            refused = _refuse(request, methods, public, limit)
             if refused is not None:
                 return refused
             try:
@@ -138,7 +163,7 @@ def api_view(*methods: str, public: bool = False) -> Callable[[View], View]:
 
 
 def _json_body(request: HttpRequest) -> Any:
-    return parse_json(request.body, limit=3 * 1024 * 1024)
+    return parse_json(request.body, limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
 
 
 def _board_payload(board: Board) -> dict[str, Any]:
@@ -176,6 +201,7 @@ def palette_list(request: HttpRequest) -> HttpResponse:
 @api_view("GET", "POST")
 def boards(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
+        hit("board_create", request.user.pk)
         board = services.board_create(owner=request.user, document=_json_body(request))  # type: ignore[arg-type]
         return JsonResponse(_board_payload(board), status=201)
     listing = [
@@ -236,7 +262,7 @@ def _download(content: bytes, media_type: str, filename: str) -> HttpResponse:
     return response
 
 
-@api_view("GET")
+@api_view("GET", limit="render")
 async def board_export(request: HttpRequest, board_id: int, fmt: str) -> HttpResponse:
     if fmt not in FORMATS:
         raise UnknownFormat(f"unknown format {fmt[:20]!r}; use one of {', '.join(FORMATS)}")
@@ -246,7 +272,7 @@ async def board_export(request: HttpRequest, board_id: int, fmt: str) -> HttpRes
     return _download(rendered.content, rendered.media_type, f"{slug}.{fmt}")
 
 
-@api_view("POST")
+@api_view("POST", limit="render")
 async def render(request: HttpRequest) -> HttpResponse:
     fmt = request.GET.get("format", "png")
     if fmt not in FORMATS:

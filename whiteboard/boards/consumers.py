@@ -40,7 +40,7 @@ class _Denied(Exception):
 def _role_now(credential: Credential | None, user: Any, board_id: int) -> str:
     if credential is None or not credential.still_valid():
         raise _Denied("you are not logged in (log in, or send Authorization: Bearer <token>)")
-    board = Board.objects.filter(pk=board_id).first()
+    board = Board.objects.only("id", "owner_id").filter(pk=board_id).first()  # not the document
     role = role_for(user, board) if board is not None else None
     if role is None:
         raise _Denied("you do not have access to this board")
@@ -247,3 +247,6 @@ class BoardConsumer(AsyncWebsocketConsumer):
         if not self.closing:
             self.closing = True
             await self.close(code=code, reason=reason[:120])
+        recheck = getattr(self, "recheck", None)
+        if recheck is not None and recheck is not asyncio.current_task():
+            recheck.cancel()

@@ -84,6 +84,8 @@ def document_at(board: Board, version: int) -> dict[str, Any]:
     else:
         raise VersionNotFound(version)  # a log that does not start with a replace: nothing to replay from
     ops = BoardOp.objects.filter(board=board, version__gt=start, version__lte=version).order_by("version")
+    if ops.count() != version - start:
+        raise VersionNotFound(version)  # its single ops were folded into checkpoints (boards.compaction)
     for op in ops.values_list("op", flat=True).iterator():
         document = apply_op(document, op, validated=True)
     return document

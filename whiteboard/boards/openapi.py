@@ -129,7 +129,34 @@ def _errors(*codes: str) -> dict[str, Any]:
     return {code: _ERRORS[code] for code in codes}
 
 
+_METHODS = ("get", "put", "post", "delete", "patch")
+
+
 def openapi_document() -> dict[str, Any]:
+    """The description, with the answers every route may give added to each operation: 429 from
+    the rate limits (whiteboard.limits), and 400 and 413 for a malformed or oversized body."""
+    document = _document()
+    for item in document["paths"].values():
+        for method in _METHODS:
+            operation = item.get(method)
+            if operation is None:
+                continue
+            responses = operation["responses"]
+            if operation.get("security") != []:
+                responses.setdefault("429", _TOO_MANY)
+            if "requestBody" in operation:
+                responses.setdefault("400", _ERRORS["400"])
+                responses.setdefault("413", _json(_ref("Error"), "The request body is over the size limit"))
+    return document
+
+
+_TOO_MANY = {
+    **_json(_ref("Error"), "Over a rate limit; try again after `Retry-After` seconds"),
+    "headers": {"Retry-After": {"required": True, "schema": {"type": "string", "pattern": "^[0-9]+$"}}},
+}
+
+
+def _document() -> dict[str, Any]:
     binary = {"type": "string", "format": "binary"}
     export_types = {
         "image/png": {"schema": binary},
@@ -341,12 +368,13 @@ def _review_workflow_paths() -> dict[str, Any]:
         {"name": "to", "in": "query", "schema": {"type": "integer", "minimum": 1}},
     ]
     text_body = {"required": True, "content": {"application/json": {"schema": obj}}}
+    binary = {"type": "string", "format": "binary"}
 
     def get(summary: str, *params: dict[str, Any]) -> dict[str, Any]:
         return {
             "summary": summary,
             "parameters": list(params),
-            "responses": {"200": _json(obj, "OK"), **_errors("401", "404")},
+            "responses": {"200": _json(obj, "OK"), **_errors("400", "401", "404", "422")},
         }
 
     def post(summary: str, ok: str = "200", body: bool = True, *codes: str) -> dict[str, Any]:
@@ -378,7 +406,17 @@ def _review_workflow_paths() -> dict[str, Any]:
                 _BOARD_ID,
                 {"name": "fmt", "in": "path", "required": True, "schema": {"enum": ["png", "svg"]}},
             ],
-            "get": get("The diff drawn: added green, removed red, changed amber", *span),
+            "get": {
+                **get("The diff drawn: added green, removed red, changed amber", *span),
+                "responses": {
+                    "200": {
+                        "description": "The picture",
+                        "content": {"image/png": {"schema": binary}, "image/svg+xml": {"schema": binary}},
+                    },
+                    "503": _json(_ref("Error"), "The renderer is busy or the board is too complex"),
+                    **_errors("400", "401", "404", "422"),
+                },
+            },
         },
         "/api/boards/{board_id}/activity": {
             "parameters": [_BOARD_ID],

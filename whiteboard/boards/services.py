@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from whiteboard.boards.compaction import compact_if_due
 from whiteboard.boards.history import take_checkpoints
 from whiteboard.boards.models import Board, BoardOp, Membership
 from whiteboard.collab.hub import announce
@@ -103,6 +104,7 @@ def board_apply_op(
             last_change=last_change,
             user=user,
         )
+        compact_if_due(board=board)
         applied = AppliedOp(board.pk, board.version, op_id, _username(user), op, document)
         _announce_after_commit(applied)
     return applied

@@ -19,6 +19,7 @@ from whiteboard.boards.models import Board
 from whiteboard.domain import palette
 from whiteboard.domain.board import DIRECTIONS, PROTOCOLS, WRITE_POLICIES, BoardError, parse_board_json
 from whiteboard.domain.diagram import PROTOCOL_COLORS
+from whiteboard.limits import RateLimited, hit
 from whiteboard.rendering import RenderError, board_layout_async
 from whiteboard.typing import AuthedRequest
 
@@ -45,6 +46,7 @@ def board_list(request: AuthedRequest) -> HttpResponse:
 def board_create(request: AuthedRequest) -> HttpResponse:
     upload = request.FILES.get("document")
     try:
+        hit("board_create", request.user.pk)
         if upload is not None:
             board = services.board_create(owner=request.user, document=parse_board_json(upload.read()))
         else:
@@ -53,7 +55,7 @@ def board_create(request: AuthedRequest) -> HttpResponse:
     except BoardError as exc:
         messages.error(request, f"Could not create the board: {_error_text(exc)}")
         return redirect("board_list")
-    except services.LimitExceeded as exc:
+    except (services.LimitExceeded, RateLimited) as exc:
         messages.error(request, str(exc))
         return redirect("board_list")
     return redirect("board_detail", board_id=board.pk)
@@ -79,8 +81,9 @@ def board_rename(request: AuthedRequest, board_id: int) -> HttpResponse:
 def board_duplicate(request: AuthedRequest, board_id: int) -> HttpResponse:
     board, _ = get_board_for(request.user, board_id, need="view")
     try:
+        hit("board_create", request.user.pk)
         copy = services.board_duplicate(board=board, user=request.user)
-    except services.LimitExceeded as exc:
+    except (services.LimitExceeded, RateLimited) as exc:
         messages.error(request, str(exc))
         return redirect("board_list")
     messages.success(request, f"Duplicated as “{copy.name}”.")

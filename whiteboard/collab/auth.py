@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from importlib import import_module
 from types import SimpleNamespace
 from typing import Any
-from urllib.parse import urlparse
 
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
@@ -46,6 +45,7 @@ class Credential:
 
     def still_valid(self) -> bool:
         """Synchronous (database): is the same user still logged in by this credential?"""
+        user: Any
         if self.token is not None:
             user = resolve_token(self.token)
         elif self.session_key:
@@ -94,10 +94,3 @@ def allowed_hosts_origin_validator(application: Any) -> BrowserOriginValidator:
 def websocket_auth_stack(inner: Any) -> Any:
     """Origin check, then session auth, then bearer token auth (which wins when present)."""
     return allowed_hosts_origin_validator(AuthMiddlewareStack(BearerTokenMiddleware(inner)))
-
-
-def origin_for(url: str) -> str:
-    """The Origin a same-site browser would send for a ws:// or wss:// URL."""
-    parsed = urlparse(url)
-    scheme = "https" if parsed.scheme == "wss" else "http"
-    return f"{scheme}://{parsed.netloc}"

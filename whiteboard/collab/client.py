@@ -18,15 +18,21 @@ import time
 import uuid
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlparse
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from whiteboard.collab.auth import origin_for
 from whiteboard.domain.board import BoardError
 from whiteboard.domain.ops import apply_op
 
 Listener = Callable[["BoardClient", dict[str, Any], float], None]
+
+
+def origin_for(url: str) -> str:
+    """The Origin a same-site browser would send for a ws:// or wss:// URL."""
+    parsed = urlparse(url)
+    return f"{'https' if parsed.scheme == 'wss' else 'http'}://{parsed.netloc}"
 
 
 class Rejected(Exception):
@@ -241,6 +247,14 @@ class BoardClient:
                 raise TimeoutError("no such message")
             await asyncio.sleep(0.01)
 
+    async def wait_acknowledged(self, timeout: float = 10.0) -> None:
+        """Wait until every op sent has been answered (applied or rejected)."""
+        deadline = time.monotonic() + timeout
+        while self._unacked:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{len(self._unacked)} ops never answered")
+            await asyncio.sleep(0.01)
+
     @property
     def unacknowledged(self) -> list[str]:
         return list(self._unacked)
@@ -262,9 +276,8 @@ class BoardClient:
         except ConnectionClosed:
             pass
         finally:
-            received = ws.close_rcvd
-            self.close_code = received.code if received is not None else 1006
-            self.close_reason = received.reason if received is not None else ""
+            self.close_code = ws.close_code if ws.close_code is not None else 1006
+            self.close_reason = ws.close_reason or ""
             for future in self._waiting.values():
                 if not future.done():
                     future.set_exception(ConnectionError(f"closed ({self.close_code})"))

@@ -22,7 +22,7 @@ import time
 import uuid
 import weakref
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import async_to_sync
@@ -168,9 +168,15 @@ class Hub:
         room = self.rooms.get(board_id)
         if room is None:
             return
-        if room.expected is None or room.expected <= version:
+        if room.expected is None:
             room.expected = version + 1
             room.pending = {v: f for v, f in room.pending.items() if v > version}
+        elif version >= room.expected and room.gap_timer is None:
+            # The log is ahead of what the room delivered: the others still need those versions
+            # (the newcomer skips them); if their notifications do not come, read them.
+            room.gap_timer = self.loop.call_later(
+                GAP_WAIT, self._gap_due, room, context=contextvars.Context()
+            )
         self._drain(room)
 
     async def leave(self, board_id: int, outlet: Outlet, user: str) -> None:
@@ -242,8 +248,8 @@ class Hub:
 
     def _gap_due(self, room: Room) -> None:
         room.gap_timer = None
-        if room.pending and self.rooms.get(room.board_id) is room:
-            self._spawn(self._fill(room, max(room.pending) - 1))
+        if self.rooms.get(room.board_id) is room:
+            self._spawn(self._fill(room, None))
 
     async def _fill(self, room: Room, last: int | None) -> None:
         """Read the missing versions from the op log and deliver them."""
@@ -290,7 +296,13 @@ class Hub:
         if self._poller is None:
             self._poller = self._spawn(self._poll())
         if self.layer is not None and self.channel is None:
-            self.channel = await self.layer.new_channel("hub.")
+            # The default "specific." prefix matters: channels_redis receives all of a process's
+            # specific channels through one shared BZPOPMIN, keyed by that prefix; another prefix
+            # would wait behind the consumers' own receives.
+            # A random suffix from uuid, not from `random`: the in-memory layer draws names from the
+            # `random` module, which tests (hypothesis) re-seed, so names would repeat.
+            name = await self.layer.new_channel()
+            self.channel = f"{name.split('!')[0]}!hub{uuid.uuid4().hex}"
             self._listener = self._spawn(self._listen())
 
     async def _listen(self) -> None:
@@ -301,9 +313,11 @@ class Hub:
                 self._received(message)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("collab hub: bad message from the channel layer")
-                await asyncio.sleep(0.1)
+            except Exception as exc:
+                # channels_redis lets an idle BZPOPMIN time out now and then: not worth a trace.
+                if type(exc).__name__ != "TimeoutError":
+                    log.exception("collab hub: bad message from the channel layer")
+                await asyncio.sleep(0.01)
 
     def _received(self, message: dict[str, Any]) -> None:
         if message.get("origin") == self.id:
@@ -333,10 +347,10 @@ class Hub:
                 except Exception:
                     log.exception("collab hub: catching up board %s failed", room.board_id)
 
-    def _spawn(self, awaitable: Awaitable[Any]) -> asyncio.Task[Any]:
+    def _spawn(self, awaitable: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         # A fresh context: callbacks may come from a sync_to_async thread, and a task inheriting
         # that context would find asgiref's single DB thread "in use" and refuse to run.
-        task = self.loop.create_task(awaitable, context=contextvars.Context())  # type: ignore[arg-type]
+        task: asyncio.Task[Any] = self.loop.create_task(awaitable, context=contextvars.Context())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task

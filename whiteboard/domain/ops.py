@@ -123,7 +123,7 @@ def _normalise_op(op: object, loc: str, errors: _Errors, *, nested: bool) -> Op 
         errors.add(loc, f"an op must be an object, not {_type_name(op)}")
         return None
     action = op.get("action")
-    if action not in _OP_KEYS:
+    if not isinstance(action, str) or action not in _OP_KEYS:
         if "action" not in op:
             errors.add(f"{loc}.action", "is required")
         else:

@@ -49,6 +49,7 @@ BASE_DPI = 96
 PDF_DPI = 144
 VECTOR_ICON_PX = 192  # embedded icon resolution for SVG and PDF: sharp at 2x zoom
 SVG_FONT_STACK = "DejaVu Sans,Verdana,Bitstream Vera Sans,Geneva,sans-serif"
+ICON_RETRIES = 5
 
 
 class RenderError(Exception):
@@ -231,6 +232,7 @@ class RenderService:
         self._icon_kinds: dict[str, str] = {}
         self._icon_data: dict[Path, str] = {}
         self._icon_dir: Path | None = None
+        self._workdir_generation = 0
         self._finalizer: weakref.finalize | None = None
         self._dot = DotPool(dot=self.settings.dot, memory=self.settings.memory, cwd=self._workdir)
 
@@ -315,9 +317,29 @@ class RenderService:
         dpi = {"png": BASE_DPI * scale, "svg": BASE_DPI, "pdf": PDF_DPI}[fmt]
         icon_px = round(ICON_INCHES * dpi)
         graph_attr = {"png": {"dpi": f"{dpi:g}"}, "svg": {}, "pdf": {"dpi": f"{dpi:g}", "margin": "0"}}[fmt]
-        source = build_dot(doc, icon=lambda kind: str(self._icon(kind, icon_px)), graph_attr=graph_attr, styles=styles)
-        out = self._run_dot(source, fmt, nodes=len(doc.get("nodes") or []))
-        return self._embed_svg(out) if fmt == "svg" else out
+        # A temp cleaner may delete the icon folder while `dot` reads from it, which would draw the
+        # board without icons: a render that saw the folder change is done again.
+        for _ in range(ICON_RETRIES):
+            before = self._workdir_identity()
+            try:
+                source = build_dot(
+                    doc, icon=lambda kind: str(self._icon(kind, icon_px)), graph_attr=graph_attr, styles=styles
+                )
+                out = self._run_dot(source, fmt, nodes=len(doc.get("nodes") or []))
+                result = self._embed_svg(out) if fmt == "svg" else out
+            except FileNotFoundError:
+                continue
+            if before is not None and before == self._workdir_identity():
+                return result
+        raise RenderBusy("The renderer's working folder keeps disappearing; try again in a few seconds.")
+
+    def _workdir_identity(self) -> tuple[int, int] | None:
+        """Changes whenever the folder is made again (the inode alone could be reused)."""
+        workdir = self._workdir()
+        try:
+            return workdir.stat().st_ino, self._workdir_generation
+        except FileNotFoundError:
+            return None
 
     def _run_dot(self, source: str, fmt: str, *, nodes: int) -> bytes:
         s = self.settings
@@ -350,6 +372,7 @@ class RenderService:
                 self._finalizer = weakref.finalize(self, shutil.rmtree, self._icon_dir, True)
             elif not self._icon_dir.exists():
                 self._icon_dir.mkdir(mode=0o700, parents=True)
+                self._workdir_generation += 1
             return self._icon_dir
 
     def _icon(self, kind: str, px: int) -> Path:
@@ -365,7 +388,9 @@ class RenderService:
         with self._icon_lock:
             target = workdir / f"{source.stem}-{px}.png"
             if not target.exists():
-                workdir.mkdir(mode=0o700, parents=True, exist_ok=True)
+                if not workdir.exists():
+                    workdir.mkdir(mode=0o700, parents=True)
+                    self._workdir_generation += 1
                 with Image.open(source) as original:
                     image = original.convert("RGBA")
                     if max(image.size) > px:

@@ -1,0 +1,103 @@
+"""Resource bounds over HTTP: request body size, boards per user, render concurrency."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from typing import Any
+
+import pytest
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
+from django.test import AsyncClient, Client
+
+from tests.builders import board as build_board
+from tests.builders import node
+from tests.conftest import Api
+from whiteboard.accounts.services import token_create
+from whiteboard.rendering import service as render_service
+from whiteboard.rendering.service import RenderService, RenderSettings
+
+
+@pytest.mark.django_db
+def test_an_api_body_over_the_limit_gets_413_in_the_error_shape(settings: Any, owner_api: Api) -> None:
+    settings.ARCHBOARD_MAX_BODY_BYTES = 1000
+    doc = build_board([node(f"n{i}", label="x" * 100) for i in range(20)], [])
+    response = owner_api.post("/api/boards", doc)
+    assert response.status_code == 413
+    body = response.json()
+    assert "limit is 1000 bytes" in body["detail"]
+    assert body["errors"][0]["loc"] == "body"
+    assert owner_api.post("/api/boards", build_board([node("a")], [])).status_code == 201
+
+
+@pytest.mark.django_db
+def test_a_page_post_over_the_limit_gets_413(settings: Any, owner: Any) -> None:
+    settings.ARCHBOARD_MAX_BODY_BYTES = 1000
+    client = Client()
+    client.force_login(owner)
+    response = client.post("/boards/new", {"name": "x" * 5000})
+    assert response.status_code == 413
+    assert owner.owned_boards.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_body_read_past_the_upload_limit_is_413_not_a_crash(settings: Any, owner_api: Api) -> None:
+    settings.ARCHBOARD_MAX_BODY_BYTES = 10 * 1024 * 1024
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2000
+    raw = json.dumps(build_board([node(f"n{i}", label="y" * 100) for i in range(30)], []))
+    response = owner_api.post("/api/review", raw=raw)
+    assert response.status_code == 413
+    assert response.json()["detail"].startswith("request body too large")
+
+
+@pytest.mark.django_db
+def test_boards_per_user_are_bounded(settings: Any, owner_api: Api, collaborator_api: Api) -> None:
+    settings.ARCHBOARD_MAX_BOARDS_PER_USER = 2
+    doc = build_board([node("a")], [])
+    assert [owner_api.post("/api/boards", doc).status_code for _ in range(3)] == [201, 201, 403]
+    assert "limit of 2 boards" in owner_api.post("/api/boards", doc).json()["detail"]
+    assert collaborator_api.post("/api/boards", doc).status_code == 201
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_renders_past_the_pool_and_queue_get_503_with_retry_after(owner: Any, monkeypatch: Any) -> None:
+    svc = RenderService(RenderSettings(workers=1, queue=1))
+    release = threading.Event()
+    real = svc._render_kw
+
+    def slow(*args: Any) -> Any:
+        release.wait(10)
+        return real(*args)
+
+    monkeypatch.setattr(svc, "_render_kw", slow)
+    monkeypatch.setattr(render_service, "_default", svc)
+    _, raw = await sync_to_async(token_create)(user=owner, name="t")
+    client = AsyncClient()
+    headers = {"Authorization": f"Bearer {raw}"}
+
+    async def post(name: str) -> Any:
+        doc = build_board([node("a")], [], name=name)
+        # As the ASGI handler does per request; without it the test client shares one sync thread.
+        async with ThreadSensitiveContext():
+            return await client.post(
+                "/api/render?format=svg", json.dumps(doc), content_type="application/json", headers=headers
+            )
+
+    try:
+        first, second = asyncio.ensure_future(post("one")), asyncio.ensure_future(post("two"))
+        for _ in range(200):
+            if svc._pending == 2:
+                break
+            await asyncio.sleep(0.01)
+        assert svc._pending == 2
+        busy = await post("three")
+        assert busy.status_code == 503, busy.content
+        assert busy["Retry-After"] == "5"
+        assert "busy" in busy.json()["detail"]
+        release.set()
+        assert [(await first).status_code, (await second).status_code] == [200, 200]
+        assert (await post("four")).status_code == 200
+    finally:
+        release.set()
+        svc.close()

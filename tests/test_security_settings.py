@@ -1,0 +1,104 @@
+"""Deployment settings and the headers every page carries: check --deploy, CSP, frames, referrer."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _production_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DATABASE_URL", "REDIS_URL")}
+    env.update(
+        DJANGO_ENV="production",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="archboard.example.com",
+        DJANGO_SETTINGS_MODULE="whiteboard.settings",
+    )
+    return env
+
+
+def test_production_settings_pass_check_deploy_with_zero_warnings() -> None:
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=_production_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "System check identified no issues (0 silenced)." in done.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key() -> None:
+    env = _production_env()
+    del env["SECRET_KEY"]
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode != 0
+    assert "SECRET_KEY" in done.stderr
+
+
+def _csp(response: Any) -> dict[str, list[str]]:
+    header = response["Content-Security-Policy"]
+    directives: dict[str, list[str]] = {}
+    for part in header.split(";"):
+        name, *values = part.split()
+        directives[name] = values
+    return directives
+
+
+@pytest.mark.django_db
+def test_pages_carry_a_csp_without_inline_scripts_and_deny_framing(board: Any, owner: Any) -> None:
+    client = Client()
+    client.force_login(owner)
+    for path in ("/accounts/login/", "/", f"/boards/{board.pk}/", "/rules/"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        csp = _csp(response)
+        assert csp["script-src"] == ["'self'"], path
+        assert "'unsafe-inline'" not in csp["style-src"] and "'unsafe-eval'" not in csp["script-src"]
+        assert csp["frame-ancestors"] == ["'none'"] and csp["object-src"] == ["'none'"]
+        assert response["X-Frame-Options"] == "DENY"
+        assert response["Referrer-Policy"] == "same-origin"
+        assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_api_carries_the_same_headers(client: Client) -> None:
+    response = client.get("/api/openapi.json")
+    assert response["X-Frame-Options"] == "DENY"
+    assert _csp(response)["script-src"] == ["'self'"]
+
+
+_INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.I)
+_HANDLER = re.compile(r"\son[a-z]+\s*=", re.I)
+_STYLE = re.compile(r"<style\b|\sstyle\s*=", re.I)
+
+
+def test_no_template_has_inline_scripts_handlers_or_styles() -> None:
+    problems = []
+    for path in sorted((ROOT / "templates").rglob("*.html")):
+        text = path.read_text()
+        for pattern, what in ((_INLINE_SCRIPT, "inline <script>"), (_HANDLER, "on* handler"), (_STYLE, "inline style")):
+            problems += [f"{path.relative_to(ROOT)}: {what}: {m.group(0)!r}" for m in pattern.finditer(text)]
+    assert not problems, problems
+
+
+@pytest.mark.django_db
+def test_the_editor_page_rendered_has_no_executable_inline_script(board: Any, owner: Any) -> None:
+    client = Client()
+    client.force_login(owner)
+    html = client.get(f"/boards/{board.pk}/").content.decode()
+    assert not _INLINE_SCRIPT.findall(html)
+    assert not _HANDLER.findall(html.replace("data-on", "data-x"))

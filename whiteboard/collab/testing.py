@@ -1,0 +1,169 @@
+"""Real servers on loopback for the scale-out tests and the benchmark (not used by the app itself).
+
+`Deployment` prepares a database of its own (a fresh PostgreSQL database, or an SQLite file),
+makes users and tokens with the management commands, and starts ASGI worker processes exactly as
+`make run` does (uvicorn, the `websockets` implementation, a 1 MiB message limit).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+PYTHON = sys.executable
+
+
+def port_open(url_or_host: str, port: int | None = None) -> bool:
+    if port is None:
+        parsed = urlparse(url_or_host)
+        host, port = (
+            parsed.hostname or "127.0.0.1",
+            parsed.port
+            or {"postgres": 5432, "redis": 6379}.get(parsed.scheme.replace("postgresql", "postgres"), 80),
+        )
+    else:
+        host = url_or_host
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Deployment:
+    """One database, any number of worker processes sharing it (and Redis, when given)."""
+
+    def __init__(self, *, postgres_url: str | None = None, redis_url: str | None = None) -> None:
+        self.tmp = Path(tempfile.mkdtemp(prefix="archboard-collab-"))
+        self.env = {
+            k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SQLITE_PATH")
+        }
+        self.env.update(DJANGO_SETTINGS_MODULE="whiteboard.settings", DEBUG="0", LOG_LEVEL="WARNING")
+        self.database: str | None = None
+        self.postgres_url = postgres_url
+        if postgres_url:
+            self.database = f"archboard_collab_{uuid.uuid4().hex[:10]}"
+            self._postgres(f'CREATE DATABASE "{self.database}"')
+            self.env["DATABASE_URL"] = _with_path(postgres_url, self.database)
+        else:
+            self.env["SQLITE_PATH"] = str(self.tmp / "db.sqlite3")
+        if redis_url:
+            self.env["REDIS_URL"] = redis_url
+        self.workers: list[subprocess.Popen[bytes]] = []
+        self.ports: list[int] = []
+        self.manage("migrate", "--noinput")
+
+    def manage(self, *args: str) -> str:
+        done = subprocess.run(
+            [PYTHON, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=300
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed: {done.stderr[-2000:]}")
+        return done.stdout
+
+    def token(self, username: str) -> str:
+        return self.manage("create_token", username, "--create").strip().splitlines()[-1]
+
+    def start_worker(self) -> int:
+        port = free_port()
+        log = (self.tmp / f"worker-{port}.log").open("wb")
+        process = subprocess.Popen(
+            [
+                PYTHON, "-m", "uvicorn", "whiteboard.asgi:application", "--host", "127.0.0.1", "--port", str(port),
+                "--ws", "websockets", "--ws-max-size", "1048576", "--lifespan", "off", "--no-access-log",
+            ],
+            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while not port_open("127.0.0.1", port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"worker did not start: {(self.tmp / f'worker-{port}.log').read_text()[-2000:]}"
+                )
+            time.sleep(0.05)
+        self.workers.append(process)
+        self.ports.append(port)
+        return port
+
+    def kill_worker(self, index: int) -> None:
+        """SIGKILL: no shutdown, no goodbye, as a crashed or OOM-killed worker goes."""
+        self.workers[index].send_signal(signal.SIGKILL)
+        self.workers[index].wait(10)
+
+    def ws_url(self, index: int, board_id: int) -> str:
+        return f"ws://127.0.0.1:{self.ports[index]}/ws/boards/{board_id}/"
+
+    def api(self, index: int, method: str, path: str, token: str, body: Any = None) -> Any:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.ports[index]}{path}",
+            method=method,
+            data=json.dumps(body).encode() if body is not None else None,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback only)
+            return json.loads(response.read())
+
+    def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        """Read the deployment's database directly (what is really stored)."""
+        if self.database is not None:
+            import psycopg
+
+            with psycopg.connect(self.env["DATABASE_URL"]) as conn:
+                return list(conn.execute(sql.replace("?", "%s"), params).fetchall())  # type: ignore[arg-type]
+        import sqlite3
+
+        with sqlite3.connect(self.env["SQLITE_PATH"]) as conn:
+            return list(conn.execute(sql, params).fetchall())
+
+    def peak_rss_mb(self, index: int) -> float:
+        """The worker's peak resident memory (VmHWM), in MB."""
+        status = Path(f"/proc/{self.workers[index].pid}/status").read_text()
+        line = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
+        return int(line.split()[1]) / 1024
+
+    def close(self) -> None:
+        for process in self.workers:
+            if process.poll() is None:
+                process.terminate()
+        for process in self.workers:
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if self.database is not None:
+            self._postgres(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+
+    def __enter__(self) -> Deployment:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _postgres(self, statement: str) -> None:
+        import psycopg
+
+        assert self.postgres_url is not None
+        with psycopg.connect(_with_path(self.postgres_url, "postgres"), autocommit=True) as conn:
+            conn.execute(statement)  # type: ignore[arg-type]
+
+
+def _with_path(url: str, database: str) -> str:
+    return urlparse(url)._replace(path=f"/{database}").geturl()

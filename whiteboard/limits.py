@@ -1,0 +1,177 @@
+"""Rate limits and request-size bounds.
+
+Rate limits count hits in fixed windows in Django's cache (Redis when several workers share the
+load, so every worker sees the same counters), one counter per scope and key: a log-in name, a
+client address, an API token, a user. `ARCHBOARD_RATE_LIMITS` sets "COUNT/SECONDS" per scope;
+an empty value switches the scope off. Past the limit the caller gets `RateLimited`, which the
+interfaces turn into 429 with `Retry-After`; other keys are not affected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+SCOPES = ("login_account", "login_ip", "api_token", "board_create", "render", "ws_op", "ws_presence")
+
+
+@dataclass(frozen=True)
+class Rate:
+    count: int
+    seconds: int
+
+
+class RateLimited(Exception):
+    def __init__(self, scope: str, rate: Rate, retry_after: int) -> None:
+        self.scope = scope
+        self.rate = rate
+        self.retry_after = retry_after
+        super().__init__(
+            f"too many requests: the limit is {rate.count} per {rate.seconds} s ({scope.replace('_', ' ')}); "
+            f"try again in {retry_after} s"
+        )
+
+
+def parse_rate(raw: str | None) -> Rate | None:
+    """'COUNT/SECONDS' to a Rate; None or '' means no limit."""
+    if not raw:
+        return None
+    count, _, seconds = raw.partition("/")
+    try:
+        rate = Rate(int(count), int(seconds or "1"))
+    except ValueError:
+        raise ValueError(f"rate {raw!r} is not COUNT/SECONDS") from None
+    if rate.count < 1 or rate.seconds < 1:
+        raise ValueError(f"rate {raw!r} must have a positive count and period")
+    return rate
+
+
+def rate_for(scope: str) -> Rate | None:
+    if scope not in SCOPES:
+        raise KeyError(f"unknown rate-limit scope {scope!r}")
+    return parse_rate(getattr(settings, "ARCHBOARD_RATE_LIMITS", {}).get(scope))
+
+
+def _window(scope: str, key: object, rate: Rate) -> tuple[str, int]:
+    """The cache key of the current window and the seconds until it ends."""
+    now = time.time()
+    window = int(now // rate.seconds)
+    digest = hashlib.sha256(str(key).encode()).hexdigest()[:32]
+    retry_after = max(1, math.ceil((window + 1) * rate.seconds - now))
+    return f"rl:{scope}:{digest}:{window}", retry_after
+
+
+def _count(cache_key: str, rate: Rate) -> int:
+    cache.add(cache_key, 0, timeout=rate.seconds + 1)
+    try:
+        return int(cache.incr(cache_key))
+    except ValueError:  # expired between add and incr
+        cache.add(cache_key, 1, timeout=rate.seconds + 1)
+        return 1
+
+
+def hit(scope: str, key: object) -> None:
+    """Count one request of `key` in `scope`; RateLimited when that goes over the limit."""
+    rate = rate_for(scope)
+    if rate is None:
+        return
+    cache_key, retry_after = _window(scope, key, rate)
+    if _count(cache_key, rate) > rate.count:
+        raise RateLimited(scope, rate, retry_after)
+
+
+async def ahit(scope: str, key: object) -> None:
+    """`hit` for async code (the WebSocket consumer): the cache call runs off the event loop."""
+    await sync_to_async(hit, thread_sensitive=False)(scope, key)
+
+
+def check(scope: str, key: object) -> None:
+    """RateLimited if `key` is already at the limit, without counting this request."""
+    rate = rate_for(scope)
+    if rate is None:
+        return
+    cache_key, retry_after = _window(scope, key, rate)
+    if int(cache.get(cache_key, 0)) >= rate.count:
+        raise RateLimited(scope, rate, retry_after)
+
+
+def count(scope: str, key: object) -> None:
+    """Count one event (a failed log-in) without refusing it."""
+    rate = rate_for(scope)
+    if rate is not None:
+        _count(_window(scope, key, rate)[0], rate)
+
+
+def reset(scope: str, key: object) -> None:
+    rate = rate_for(scope)
+    if rate is not None:
+        cache.delete(_window(scope, key, rate)[0])
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The peer address; behind the proxy, uvicorn's --proxy-headers puts the client's here."""
+    return str(request.META.get("REMOTE_ADDR") or "unknown")
+
+
+def too_many(exc: RateLimited, *, json_body: bool) -> HttpResponse:
+    if json_body:
+        response: HttpResponse = JsonResponse(
+            {"detail": str(exc), "errors": [], "retry_after": exc.retry_after}, status=429
+        )
+    else:
+        response = HttpResponse(str(exc), status=429, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+class RequestBodyLimitMiddleware:
+    """413 for a request that announces a body larger than ARCHBOARD_MAX_BODY_BYTES.
+
+    Checked on Content-Length before anything reads the body; a body without a length is bounded
+    by DATA_UPLOAD_MAX_MEMORY_SIZE when it is read.
+    """
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        refused = self._refuse(request)
+        if self.is_async:
+            return self._acall(request, refused)
+        return refused or self.get_response(request)
+
+    async def _acall(self, request: HttpRequest, refused: HttpResponse | None) -> HttpResponse:
+        return refused or await self.get_response(request)
+
+    @staticmethod
+    def _refuse(request: HttpRequest) -> HttpResponse | None:
+        limit = int(getattr(settings, "ARCHBOARD_MAX_BODY_BYTES", settings.DATA_UPLOAD_MAX_MEMORY_SIZE))
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        return body_too_large(request, length, limit) if length > limit else None
+
+
+def body_too_large(request: HttpRequest, length: int | None, limit: int) -> HttpResponse:
+    size = f"{length} bytes" if length is not None else "too large"
+    detail = f"request body is {size}; the limit is {limit} bytes"
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": detail, "errors": [{"loc": "body", "msg": detail}]}, status=413)
+    return HttpResponse(json.dumps(detail)[1:-1], status=413, content_type="text/plain; charset=utf-8")
