@@ -2,6 +2,7 @@
 // the commands (undo/redo, clipboard, group, delete, layout) and their keyboard shortcuts.
 
 import { Canvas, snap } from "./canvas.js";
+import { Comments } from "./comments.js";
 import { Palette } from "./palette.js";
 import { Findings, Properties } from "./panels.js";
 import { Presence } from "./presence.js";
@@ -123,6 +124,18 @@ const findings = new Findings({
 });
 
 new Presence({ canvas, sync, layer: $("#cursors"), list: $("#peers"), me: config.user });
+
+const comments = new Comments({
+  canvas,
+  sync,
+  layer: $("#comment-markers"),
+  panel: $("#comments-panel"),
+  title: $("#comments-title"),
+  count: $("#comments-count"),
+  status: $("#review-status-slot"),
+  urls: { comments: config.commentsUrl, markers: config.markersUrl, status: config.reviewStatusUrl },
+  onOpen: () => showTab("comments"),
+});
 
 const palette = new Palette({
   root: $("#palette"),
@@ -533,14 +546,16 @@ window.addEventListener("blur", () => canvas.setSpace(false));
 
 // --- tabs ----------------------------------------------------------------------------------
 
+function showTab(name) {
+  for (const tab of document.querySelectorAll(".inspector .tab")) {
+    tab.classList.toggle("active", tab.dataset.tab === name);
+    tab.setAttribute("aria-selected", String(tab.dataset.tab === name));
+  }
+  for (const panel of document.querySelectorAll(".inspector .tab-panel")) panel.hidden = panel.dataset.panel !== name;
+}
+
 for (const tab of document.querySelectorAll(".inspector .tab")) {
-  tab.addEventListener("click", () => {
-    for (const other of document.querySelectorAll(".inspector .tab")) {
-      other.classList.toggle("active", other === tab);
-      other.setAttribute("aria-selected", String(other === tab));
-    }
-    for (const panel of document.querySelectorAll(".inspector .tab-panel")) panel.hidden = panel.dataset.panel !== tab.dataset.tab;
-  });
+  tab.addEventListener("click", () => showTab(tab.dataset.tab));
 }
 
 // Export links close their menu.
@@ -552,6 +567,7 @@ for (const link of document.querySelectorAll("#export-menu a")) {
 
 updateTitle();
 findings.refreshSoon(0);
+comments.start();
 sync.connect();
 requestAnimationFrame(() => {
   performance.mark("archboard:interactive");
@@ -563,6 +579,7 @@ window.archboard = {
   sync,
   canvas,
   commands,
+  comments,
   board: () => sync.view.toDocument(),
   version: () => sync.version,
   metrics: sync.metrics,

@@ -6,7 +6,8 @@
 // is pending they are the same object, so a remote op costs one apply.
 //
 // Events (EventTarget): "change" {touched, remote}, "status" {state, text}, "rejected" {error},
-// "snapshot" {message}, "presence", "left", "review", "confirmed".
+// "snapshot" {message}, "presence", "left", "review", "confirmed", and the design-review pushes
+// "comment" {event, thread} and "review_status" {status, reviewers, ...} (issue 7).
 
 import { Board, OpError } from "./model.js";
 
@@ -144,6 +145,8 @@ export class Sync extends EventTarget {
       case "presence":
       case "left":
       case "review":
+      case "comment":
+      case "review_status":
         this.dispatchEvent(new CustomEvent(message.type, { detail: message }));
         break;
       default:

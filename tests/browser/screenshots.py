@@ -58,6 +58,35 @@ def main() -> None:
             maya.keyboard.press("?")
             maya.wait_for_timeout(200)
             maya.screenshot(path=str(OUT / "editor-shortcuts.png"))
+            maya.keyboard.press("Escape")
+            maya.evaluate("window.archboard.commands.fit()")
+            # Design review on the canvas: Sam comments on the Super Agent from its Comments tab and
+            # on the vector DB through the API; Maya sees both markers live and answers in the panel.
+            box = sam.evaluate("window.archboard.rendered('super')")
+            sam.mouse.click(box["x"], box["y"])
+            sam.click(".tab[data-tab=comments]")
+            sam.wait_for_selector("#comments-panel input[name=target][value='node:super']", state="attached")
+            sam.fill(
+                "#comments-panel .new-thread textarea",
+                "@maya should the Super Agent call the LLM pool directly, or through the task queue?",
+            )
+            sam.click("#comments-panel .new-thread button[type=submit]")
+            server.api(
+                "sam",
+                "POST",
+                f"/api/boards/{board_id}/comments",
+                {"target": "node:vdb", "text": "One replica of the vector DB is a single point of failure."},
+            )
+            maya.wait_for_selector(".comment-marker[data-target='node:vdb']")
+            box = maya.evaluate("window.archboard.rendered('super')")
+            maya.click(".comment-marker[data-target='node:super']")
+            maya.wait_for_selector("#comments-panel .thread .mention")
+            maya.fill("#comments-panel .reply-form textarea", "Through the queue: it absorbs bursts and retries.")
+            maya.click("#comments-panel .reply-form button[type=submit]")
+            maya.wait_for_selector("#comments-panel .thread .comment:nth-of-type(2)")
+            maya.mouse.move(box["x"] - 260, box["y"] + 220)
+            maya.wait_for_timeout(500)
+            maya.screenshot(path=str(OUT / "editor-comments.png"))
             browser.close()
     finally:
         server.stop()

@@ -72,8 +72,13 @@ def link_create(*, board: Board, user: User) -> tuple[ShareLink, str]:
 
 def link_revoke(*, board: Board, link_id: int) -> bool:
     """Revoke at once: the next request (or WebSocket check) with the token gets 404."""
-    live = ShareLink.objects.filter(board=board, pk=link_id, revoked_at__isnull=True)
-    return live.update(revoked_at=timezone.now()) > 0
+    link = ShareLink.objects.filter(board=board, pk=link_id, revoked_at__isnull=True).first()
+    if link is None:
+        return False
+    link.revoked_at = timezone.now()
+    # A save (not a queryset update) so open sockets hear of the change and re-check at once.
+    link.save(update_fields=["revoked_at"])
+    return True
 
 
 def link_board_id(token: str) -> int | None:

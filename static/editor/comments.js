@@ -1,0 +1,199 @@
+// Design-review comments and the review status on the canvas (issue 7).
+//
+// - Markers: a speech bubble with the count of open threads on each node and edge that has any
+//   (GET /api/boards/{id}/comments/markers), refreshed when the server pushes a `comment` frame.
+// - The Comments tab: the server-rendered htmx partial of the threads of the selected element
+//   (GET /boards/{id}/comments?target=node:ID), or of the whole board when nothing is selected.
+// - The review status partial (GET /boards/{id}/review/status) at the top of the Review tab,
+//   refreshed on `review_status` frames.
+// The partials are Django templates (escaped server-side); user text never goes in as HTML here.
+
+const HX = { "HX-Request": "true", Accept: "text/html" };
+
+export class Comments {
+  constructor({ canvas, sync, layer, panel, title, count, status, urls, onOpen }) {
+    this.canvas = canvas;
+    this.sync = sync;
+    this.layer = layer;
+    this.panel = panel;
+    this.title = title;
+    this.count = count;
+    this.status = status;
+    this.urls = urls;
+    this.onOpen = onOpen;
+    this.markers = new Map(); // "node:gw" -> {open, resolved}
+    this.target = null; // "node:gw", "edge:e1" or null (the whole board)
+    this.stale = false;
+    this.timer = null;
+    this.loading = 0;
+    sync.addEventListener("comment", (e) => this.onComment(e.detail));
+    sync.addEventListener("review_status", () => this.loadStatus());
+    // After a reconnect, anything pushed while we were away is fetched again.
+    sync.addEventListener("snapshot", () => this.refreshMarkersSoon(0));
+    canvas.addEventListener("selection", (e) => this.select(e.detail));
+    canvas.addEventListener("viewport", () => this.place());
+    canvas.addEventListener("redrawn", () => this.place());
+    canvas.cy.on("position", "node", () => this.schedulePlace());
+    sync.addEventListener("change", () => this.schedulePlace());
+    // A comment or reply posted from the panel: htmx swaps the answer in; keep the title in step.
+    panel.addEventListener("htmx:afterSwap", () => this.refreshMarkersSoon(0));
+    panel.querySelector("[data-refresh]")?.addEventListener("click", () => this.loadPanel());
+    // Done typing (the text posted or cleared): catch up with what came in meanwhile.
+    panel.addEventListener("focusout", () => setTimeout(() => this.stale && !this.busy() && this.loadPanel(), 0));
+  }
+
+  start() {
+    this.refreshMarkersSoon(0);
+    this.loadPanel();
+    this.loadStatus();
+  }
+
+  // --- markers -------------------------------------------------------------------------------
+
+  refreshMarkersSoon(delay = 150) {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.fetchMarkers(), delay);
+  }
+
+  async fetchMarkers() {
+    try {
+      const response = await fetch(this.urls.markers, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (!response.ok) return;
+      const body = await response.json();
+      this.markers = new Map(Object.entries(body.targets || {}));
+    } catch {
+      return; // offline: keep the last markers; the next frame or reconnect asks again
+    }
+    let open = 0;
+    for (const entry of this.markers.values()) open += entry.open;
+    this.count.textContent = open ? String(open) : "";
+    this.place();
+  }
+
+  schedulePlace() {
+    if (this.placeQueued) return;
+    this.placeQueued = true;
+    requestAnimationFrame(() => {
+      this.placeQueued = false;
+      this.place();
+    });
+  }
+
+  place() {
+    const cy = this.canvas.cy;
+    const layer = this.layer;
+    const zoom = cy.zoom();
+    const pan = cy.pan();
+    const width = cy.width();
+    const height = cy.height();
+    layer.hidden = zoom < 0.3;
+    if (layer.hidden) return;
+    const existing = new Map([...layer.children].map((el) => [el.dataset.target, el]));
+    for (const [target, entry] of this.markers) {
+      if (!entry.open) continue;
+      const [type, id] = target.split(/:(.*)/s);
+      if (type !== "node" && type !== "edge") continue;
+      const el = cy.getElementById(id);
+      if (el.empty()) continue;
+      let x;
+      let y;
+      if (el.isNode()) {
+        const bb = el.renderedBoundingBox({ includeLabels: false, includeOverlays: false });
+        x = bb.x1 + 2;
+        y = bb.y1 + 2;
+      } else {
+        const mid = el.midpoint();
+        x = mid.x * zoom + pan.x + 14;
+        y = mid.y * zoom + pan.y - 14;
+      }
+      if (x < -30 || y < -30 || x > width + 30 || y > height + 30) continue;
+      let marker = existing.get(target);
+      existing.delete(target);
+      if (!marker) {
+        marker = document.createElement("button");
+        marker.type = "button";
+        marker.className = "comment-marker";
+        marker.dataset.target = target;
+        marker.addEventListener("click", (event) => {
+          event.stopPropagation();
+          this.canvas.select([id]);
+          this.onOpen();
+        });
+        layer.append(marker);
+      }
+      const text = String(entry.open);
+      if (marker.textContent !== text) marker.textContent = text;
+      const label = `${entry.open} open comment thread${entry.open === 1 ? "" : "s"}: click to read`;
+      if (marker.title !== label) {
+        marker.title = label;
+        marker.setAttribute("aria-label", label);
+      }
+      marker.style.transform = `translate(${Math.round(x - 11)}px, ${Math.round(y - 11)}px)`;
+    }
+    for (const el of existing.values()) el.remove();
+  }
+
+  // --- the panel -----------------------------------------------------------------------------
+
+  select(ids) {
+    const board = this.sync.view;
+    const kind = ids.length === 1 ? board.kindOf(ids[0]) : null;
+    const target = kind === "node" || kind === "edge" ? `${kind}:${ids[0]}` : null;
+    if (target === this.target) return;
+    this.target = target;
+    this.loadPanel();
+  }
+
+  onComment(message) {
+    this.refreshMarkersSoon();
+    const thread = message.thread || {};
+    const t = thread.target || {};
+    const target = t.type === "board" ? "board" : `${t.type}:${t.id}`;
+    if (this.target === null || this.target === target) this.loadPanel({ quiet: true });
+  }
+
+  // Someone is typing in the panel: do not replace what they typed; offer the refresh instead.
+  busy() {
+    return [...this.panel.querySelectorAll("textarea")].some((t) => t.value.trim() !== "" || t === document.activeElement);
+  }
+
+  async loadPanel({ quiet = false } = {}) {
+    const element = this.target ? this.sync.view.get(this.target.split(/:(.*)/s)[1]) : null;
+    this.title.textContent = this.target ? `On ${this.target.split(":")[0]} “${(element && element.label) || this.target.split(/:(.*)/s)[1]}”` : "All comments on the board";
+    if (quiet && this.busy()) {
+      this.stale = true;
+      this.panel.dataset.stale = "1";
+      return;
+    }
+    const url = this.target ? `${this.urls.comments}?target=${encodeURIComponent(this.target)}` : this.urls.comments;
+    const ticket = ++this.loading;
+    try {
+      const response = await fetch(url, { credentials: "same-origin", headers: HX });
+      if (!response.ok || ticket !== this.loading) return;
+      const html = await response.text();
+      if (ticket !== this.loading) return;
+      this.body().innerHTML = html; // a server-rendered partial: every user string escaped there
+      window.htmx?.process(this.body());
+      this.stale = false;
+      delete this.panel.dataset.stale;
+    } catch {
+      // offline: keep what is shown
+    }
+  }
+
+  body() {
+    return this.panel.querySelector(".comments-body");
+  }
+
+  async loadStatus() {
+    if ([...this.status.querySelectorAll("textarea")].some((t) => t.value.trim() || t === document.activeElement)) return;
+    try {
+      const response = await fetch(this.urls.status, { credentials: "same-origin", headers: HX });
+      if (!response.ok) return;
+      this.status.innerHTML = await response.text(); // server-rendered partial
+      window.htmx?.process(this.status);
+    } catch {
+      // offline
+    }
+  }
+}
