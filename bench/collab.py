@@ -151,18 +151,14 @@ async def run_ours(
     # Deliveries per second over the time it really took to deliver them all (a backlog counts).
     result = summary(latencies, sent, counting["deliveries"], max(counting["last"] - started, elapsed))
     result["ops_per_s"] = round(sent / elapsed, 1)
-    result.update(
-        editors=editors, lost=lost, duplicated=duplicated, replicas_identical=identical, version=version
-    )
+    result.update(editors=editors, lost=lost, duplicated=duplicated, replicas_identical=identical, version=version)
     return result
 
 
 async def run_relay(port: int, editors: int, rate: float, seconds: float) -> dict[str, Any]:
     latencies: list[float] = []
     counting: dict[str, Any] = {"on": False, "deliveries": 0, "last": 0.0}
-    sockets = [
-        await connect(f"ws://127.0.0.1:{port}/", max_size=None, compression=None) for _ in range(editors)
-    ]
+    sockets = [await connect(f"ws://127.0.0.1:{port}/", max_size=None, compression=None) for _ in range(editors)]
 
     async def reader(ws: Any) -> None:
         async for raw in ws:
@@ -206,9 +202,7 @@ async def run_relay(port: int, editors: int, rate: float, seconds: float) -> dic
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--editors", default="20,50,100")
     parser.add_argument("--seconds", default="20,10,10")
     parser.add_argument("--rate", type=float, default=10.0)
@@ -238,9 +232,7 @@ def main() -> int:
                 ours = asyncio.run(run_ours(deployment, token, board_id, n, args.rate, s))
                 bare = asyncio.run(run_relay(relay_port, n, args.rate, s))
                 ours["relay"] = bare
-                ours["fraction_of_relay"] = round(
-                    ours["deliveries_per_s"] / max(bare["deliveries_per_s"], 1), 3
-                )
+                ours["fraction_of_relay"] = round(ours["deliveries_per_s"] / max(bare["deliveries_per_s"], 1), 3)
                 ours["peak_rss_mb"] = round(deployment.peak_rss_mb(0), 1)
                 rows.append(ours)
                 print(

@@ -39,9 +39,7 @@ def add(node_id: str) -> dict[str, Any]:
     return {"action": "add_node", "node": {"id": node_id, "kind": "service"}}
 
 
-async def converge(
-    clients: list[BoardClient], deployment: Deployment, board_id: int, token: str
-) -> dict[str, Any]:
+async def converge(clients: list[BoardClient], deployment: Deployment, board_id: int, token: str) -> dict[str, Any]:
     for client in clients:
         await client.wait_acknowledged(timeout=20)
     (version,) = deployment.query("SELECT version FROM boards_board WHERE id = ?", board_id)[0]
@@ -100,9 +98,7 @@ def test_a_worker_killed_mid_stream_loses_no_acknowledged_op(deployment: Deploym
     mine: dict[BoardClient, set[str]] = {}
 
     async def scenario() -> None:
-        victims = [
-            BoardClient(deployment.ws_url(0, board_id), token=token, listener=listen) for _ in range(3)
-        ]
+        victims = [BoardClient(deployment.ws_url(0, board_id), token=token, listener=listen) for _ in range(3)]
         survivor = BoardClient(deployment.ws_url(1, board_id), token=token, listener=listen)
         for client in [*victims, survivor]:
             mine[client] = set()
@@ -138,7 +134,5 @@ def test_a_worker_killed_mid_stream_loses_no_acknowledged_op(deployment: Deploym
     stored_ids = [op_id for (op_id,) in stored]
     assert acknowledged <= set(stored_ids), "an acknowledged op is missing from the log"
     assert len(stored_ids) == len(set(stored_ids)), "an op was applied twice"
-    versions = [
-        v for (v,) in deployment.query("SELECT version FROM boards_boardop WHERE board_id = ?", board_id)
-    ]
+    versions = [v for (v,) in deployment.query("SELECT version FROM boards_boardop WHERE board_id = ?", board_id)]
     assert sorted(versions) == list(range(1, len(versions) + 1))

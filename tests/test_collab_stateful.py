@@ -64,9 +64,7 @@ class LiveClient:
         assert self.comm is not None
         message = await self.comm.receive_json_from(timeout=timeout)
         assert message["type"] != "error", message
-        if message["type"] == "rejected" or (
-            message["type"] == "applied" and message["user"] == self.replica.user
-        ):
+        if message["type"] == "rejected" or (message["type"] == "applied" and message["user"] == self.replica.user):
             self.outstanding.discard(message["op_id"])
         reply = self.replica.handle(message)
         if reply is not None:

@@ -125,18 +125,14 @@ async def test_an_op_reaches_every_client_the_sender_included_after_it_is_stored
     await bob.leave()
 
 
-async def test_ops_from_several_clients_arrive_in_one_total_order(
-    board: Board, tokens: dict[str, str]
-) -> None:
+async def test_ops_from_several_clients_arrive_in_one_total_order(board: Board, tokens: dict[str, str]) -> None:
     alice, bob = await joined(board.pk, tokens["owner"]), await joined(board.pk, tokens["editor"])
     for i in range(5):
         await alice.op({"action": "add_node", "node": {"id": f"a{i}", "kind": "llm"}}, f"a{i}")
         await bob.op({"action": "add_node", "node": {"id": f"b{i}", "kind": "llm"}}, f"b{i}")
     seen = []
     for socket in (alice, bob):
-        seen.append(
-            [(m["version"], m["op_id"]) for m in [await socket.receive_type("applied") for _ in range(10)]]
-        )
+        seen.append([(m["version"], m["op_id"]) for m in [await socket.receive_type("applied") for _ in range(10)]])
     assert seen[0] == seen[1]
     assert [v for v, _ in seen[0]] == list(range(2, 12))
     await alice.leave()
@@ -164,9 +160,7 @@ async def test_an_op_on_a_deleted_element_is_rejected_cleanly(board: Board, toke
     await alice.receive_type("applied")
     await alice.op({"action": "update_node", "id": "q", "set": {"label": "late"}}, "late")
     rejected = await alice.receive_type("rejected")
-    assert rejected["errors"] == [
-        {"loc": "op.id", "msg": "no node with id 'q' (it was deleted or never added)"}
-    ]
+    assert rejected["errors"] == [{"loc": "op.id", "msg": "no node with id 'q' (it was deleted or never added)"}]
     await alice.leave()
 
 
@@ -183,9 +177,7 @@ async def test_a_resent_op_id_gets_the_original_applied_and_is_not_applied_twice
     await alice.leave()
 
 
-async def test_a_viewers_op_is_rejected_but_the_viewer_sees_changes(
-    board: Board, tokens: dict[str, str]
-) -> None:
+async def test_a_viewers_op_is_rejected_but_the_viewer_sees_changes(board: Board, tokens: dict[str, str]) -> None:
     vera, olivia = await joined(board.pk, tokens["viewer"]), await joined(board.pk, tokens["owner"])
     assert vera.snapshot["role"] == "viewer"
     await vera.op(NODE, "v-1")
@@ -272,9 +264,7 @@ async def test_bad_messages_are_rejected_with_a_clear_reason_and_change_nothing(
     await bob.leave()
 
 
-async def test_binary_frames_and_messages_over_1_mib_are_rejected(
-    board: Board, tokens: dict[str, str]
-) -> None:
+async def test_binary_frames_and_messages_over_1_mib_are_rejected(board: Board, tokens: dict[str, str]) -> None:
     alice = await joined(board.pk, tokens["owner"])
     await alice.comm.send_to(bytes_data=b"{}")
     assert "binary" in (await alice.receive_type("rejected"))["error"]
@@ -302,9 +292,7 @@ async def test_sync_returns_every_op_after_the_given_version(board: Board, token
     await alice.leave()
 
 
-async def test_sync_from_too_long_ago_gets_a_snapshot(
-    board: Board, tokens: dict[str, str], monkeypatch: Any
-) -> None:
+async def test_sync_from_too_long_ago_gets_a_snapshot(board: Board, tokens: dict[str, str], monkeypatch: Any) -> None:
     from whiteboard.collab import store
 
     monkeypatch.setattr(store, "MAX_SYNC_OPS", 1)
@@ -319,9 +307,7 @@ async def test_sync_from_too_long_ago_gets_a_snapshot(
     await alice.leave()
 
 
-async def test_presence_goes_to_the_others_and_left_follows_a_disconnect(
-    board: Board, tokens: dict[str, str]
-) -> None:
+async def test_presence_goes_to_the_others_and_left_follows_a_disconnect(board: Board, tokens: dict[str, str]) -> None:
     alice, bob = await joined(board.pk, tokens["owner"]), await joined(board.pk, tokens["editor"])
     await alice.send({"type": "presence", "cursor": {"x": 1, "y": 2}, "selection": ["gw"]})
     seen = await bob.receive()

@@ -92,9 +92,7 @@ def test_null_clears_an_optional_field() -> None:
 
 
 def test_update_node_can_change_kind_and_group() -> None:
-    result = apply_op(
-        sample(), {"action": "update_node", "id": "db", "set": {"kind": "cache", "group": "deep"}}
-    )
+    result = apply_op(sample(), {"action": "update_node", "id": "db", "set": {"kind": "cache", "group": "deep"}})
     assert result["nodes"][2] == {"id": "db", "kind": "cache", "label": "", "group": "deep", "props": {}}
 
 
@@ -107,9 +105,7 @@ def test_delete_node_removes_its_edges() -> None:
 def test_add_update_and_delete_edge() -> None:
     doc = apply_op(sample(), {"action": "add_edge", "edge": {"id": "e4", "source": "db", "target": "gw"}})
     assert doc["edges"][-1] == {"id": "e4", "source": "db", "target": "gw", "label": "", "props": {}}
-    doc = apply_op(
-        doc, {"action": "update_edge", "id": "e4", "set": {"source": "svc", "props": {"async": True}}}
-    )
+    doc = apply_op(doc, {"action": "update_edge", "id": "e4", "set": {"source": "svc", "props": {"async": True}}})
     assert doc["edges"][-1] == {
         "id": "e4",
         "source": "svc",

@@ -25,12 +25,14 @@ def _limits() -> tuple[int, int]:
     return limit, max(keep, CHECKPOINT_EVERY)
 
 
-def compact_if_due(*, board: Board) -> int:
-    """Called by `board_apply_op` inside its transaction: compact when the log is over the limit.
+def compact_if_due(*, board: Board, since: int | None = None) -> int:
+    """Called by `board_apply_ops` inside its transaction: compact when the log is over the limit.
 
-    Only looked at on checkpoint versions, so the count costs one query per CHECKPOINT_EVERY ops.
+    `since` is the version before the ops just stored (default: one op). Only looked at when a
+    checkpoint version was passed, so the count costs one query per CHECKPOINT_EVERY ops.
     """
-    if board.version % CHECKPOINT_EVERY:
+    before = board.version - 1 if since is None else since
+    if board.version // CHECKPOINT_EVERY == before // CHECKPOINT_EVERY:
         return 0
     limit, keep = _limits()
     if BoardOp.objects.filter(board=board).count() <= limit:

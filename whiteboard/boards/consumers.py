@@ -12,15 +12,17 @@ import contextlib
 import time
 import uuid
 from typing import Any
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.contrib.auth.models import AnonymousUser
 
 from whiteboard.boards.access import role_for
 from whiteboard.boards.models import Board
-from whiteboard.boards.services import AppliedOp, board_apply_op
+from whiteboard.boards.services import OpItem, OpResult, board_apply_ops
 from whiteboard.collab import protocol, store
-from whiteboard.collab.auth import Credential
+from whiteboard.collab.auth import Credential, access_epoch
 from whiteboard.collab.hub import Hub, Outlet, get_hub
 from whiteboard.domain.board import BoardError
 
@@ -29,31 +31,42 @@ from whiteboard.domain.board import BoardError
 OP_RATE = 50.0
 OP_BURST = 100.0
 PRESENCE_INTERVAL = 1 / 30
-# How often an idle socket re-checks its credential and role (ops always check).
+# How often an idle socket re-checks its credential and role.
 RECHECK_INTERVAL = 3.0
+# How long an op may rely on the socket's last access check; a change of access made in this
+# process (auth.access_epoch) forces a re-check before the next op at once.
+ACCESS_CACHE = 1.0
 
 
 class _Denied(Exception):
     """The user may no longer see the board (or is no longer logged in)."""
 
 
-def _role_now(credential: Credential | None, user: Any, board_id: int) -> str:
-    if credential is None or not credential.still_valid():
+def _role_now(credential: Credential | None, user: Any, board_id: int, link: str | None = None) -> str:
+    # A read-only link (`?link=<token>`, issue 7) lets anyone in as a viewer while it is live.
+    logged_in = credential is not None and credential.still_valid()
+    if not logged_in and not link:
         raise _Denied("you are not logged in (log in, or send Authorization: Bearer <token>)")
     board = Board.objects.only("id", "owner_id").filter(pk=board_id).first()  # not the document
-    role = role_for(user, board) if board is not None else None
+    role = role_for(user if logged_in else AnonymousUser(), board, link=link) if board is not None else None
     if role is None:
-        raise _Denied("you do not have access to this board")
+        raise _Denied("this link no longer opens the board" if link else "you do not have access to this board")
     return role
 
 
-def _apply(credential: Credential | None, user: Any, board_id: int, op: Any, op_id: str) -> AppliedOp:
-    if _role_now(credential, user, board_id) == "viewer":
-        raise BoardError.one("", "you are a viewer of this board: viewers cannot change it")
+def _link_from(scope: dict[str, Any]) -> str | None:
+    """The read-only link's token from the handshake's query string (`?link=...`), if any."""
+    values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("link")
+    token = values[0] if values else None
+    return token if token and len(token) <= 100 else None
+
+
+def _apply_batch(board_id: int, items: list[OpItem]) -> list[OpResult | _Denied]:
+    """The hub's group commit: every op of the board waiting for the database, in one transaction."""
     try:
-        return board_apply_op(board_id=board_id, op=op, op_id=op_id, user=user)
+        return list(board_apply_ops(board_id=board_id, items=items))
     except Board.DoesNotExist:
-        raise _Denied("the board was deleted") from None
+        return [_Denied("the board was deleted") for _ in items]
 
 
 def _snapshot_frame(board_id: int, presence: list[dict[str, Any]], extra: dict[str, Any]) -> tuple[int, str]:
@@ -77,11 +90,14 @@ class BoardConsumer(AsyncWebsocketConsumer):
     hub: Hub | None = None
     outlet: Outlet | None = None
     role: str | None = None
+    role_epoch = -1
+    role_checked = float("-inf")  # the first op always checks
 
     async def connect(self) -> None:
         self.board_id = int(self.scope["url_route"]["kwargs"]["board_id"])
         self.user = self.scope.get("user")
         self.credential = Credential.from_scope(self.scope)
+        self.link = _link_from(self.scope)
         self.client_id = uuid.uuid4().hex[:12]
         self.name = self.user.get_username() if self.credential is not None else ""
         self.colour = protocol.colour_for(self.name)
@@ -92,7 +108,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
         self.closing = False
         await self.accept()
         try:
-            self.role = await database_sync_to_async(_role_now)(self.credential, self.user, self.board_id)
+            self.role = await database_sync_to_async(_role_now)(self.credential, self.user, self.board_id, self.link)
         except _Denied as exc:
             await self._deny(str(exc))
             return
@@ -127,6 +143,12 @@ class BoardConsumer(AsyncWebsocketConsumer):
             self._reply(protocol.rejected(None, exc.errors))
             return
         kind = message["type"]
+        # --- read-only links (issue 7): whoever came in by a link is a viewer; refuse, keep the socket ---
+        if kind == "op" and self.link is not None and self.role == "viewer":
+            errors = [{"loc": "", "msg": "you are a viewer of this board (a read-only link): viewers cannot change it"}]
+            self._reply(protocol.rejected(message.get("op_id"), errors))
+            return
+        # --- end read-only links ---
         if kind == "op":
             await self._on_op(message)
         elif kind == "sync":
@@ -140,9 +162,12 @@ class BoardConsumer(AsyncWebsocketConsumer):
         await self._throttle()
         try:
             op_id, op = protocol.check_op_message(message, self.board_id)
-            applied = await database_sync_to_async(_apply)(
-                self.credential, self.user, self.board_id, op, op_id
-            )
+            if await self._current_role() == "viewer":
+                raise BoardError.one("", "you are a viewer of this board: viewers cannot change it")
+            assert self.hub is not None
+            applied = await self.hub.apply(self.board_id, OpItem(op, op_id, self.user), _apply_batch)
+            if isinstance(applied, Exception):
+                raise applied
         except BoardError as exc:
             self._reply(protocol.rejected(message.get("op_id"), exc.errors))
             return
@@ -154,6 +179,14 @@ class BoardConsumer(AsyncWebsocketConsumer):
             # A resend: the original result again, to the sender only; the op is not applied twice.
             self._reply(applied.message())
         # A new op reaches everyone, the sender included, through the hub (see services.announce).
+
+    async def _current_role(self) -> str:
+        """The role, re-read at most every ACCESS_CACHE seconds, and at once after an access change."""
+        epoch, now = access_epoch(), time.monotonic()
+        if self.role is None or epoch != self.role_epoch or now - self.role_checked >= ACCESS_CACHE:
+            self.role = await database_sync_to_async(_role_now)(self.credential, self.user, self.board_id, self.link)
+            self.role_epoch, self.role_checked = epoch, now
+        return self.role
 
     async def _throttle(self) -> None:
         now = time.monotonic()
@@ -172,9 +205,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
             self._reply(protocol.rejected(None, exc.errors))
             return
         assert self.hub is not None and self.outlet is not None
-        frame = await database_sync_to_async(_sync_frame)(
-            self.board_id, since, self.hub.presence_list(self.board_id)
-        )
+        frame = await database_sync_to_async(_sync_frame)(self.board_id, since, self.hub.presence_list(self.board_id))
         self.outlet.send(frame)
 
     # --- presence ------------------------------------------------------------------------------
@@ -217,7 +248,9 @@ class BoardConsumer(AsyncWebsocketConsumer):
         while True:
             await asyncio.sleep(RECHECK_INTERVAL)
             try:
-                self.role = await database_sync_to_async(_role_now)(self.credential, self.user, self.board_id)
+                self.role = await database_sync_to_async(_role_now)(
+                    self.credential, self.user, self.board_id, self.link
+                )
             except _Denied as exc:
                 await self._deny(str(exc))
                 return
@@ -232,9 +265,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
         await self.base_send({"type": "websocket.send", "text": frame})
 
     def _too_slow(self) -> None:
-        asyncio.get_running_loop().create_task(
-            self._close(protocol.CLOSE_TOO_SLOW, "too far behind: reconnect")
-        )
+        asyncio.get_running_loop().create_task(self._close(protocol.CLOSE_TOO_SLOW, "too far behind: reconnect"))
 
     async def _deny(self, reason: str) -> None:
         if self.outlet is not None:

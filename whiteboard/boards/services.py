@@ -7,20 +7,24 @@ change, whether it came from a WebSocket, the REST API, a page or the command li
 from __future__ import annotations
 
 import copy
+import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 
 from whiteboard.boards.compaction import compact_if_due
 from whiteboard.boards.history import take_checkpoints
 from whiteboard.boards.models import Board, BoardOp, Membership
-from whiteboard.collab.hub import announce
-from whiteboard.domain.board import BoardError, empty_board, validate_board
+from whiteboard.collab.hub import announce_many
+from whiteboard.domain.board import MAX_BYTES, BoardError, empty_board, validate_board
 from whiteboard.domain.ops import apply_op, validate_op
 
 
@@ -71,49 +75,175 @@ def board_create(*, owner: User, document: dict[str, Any]) -> Board:
     return board
 
 
+@dataclass(frozen=True)
+class OpItem:
+    """One op waiting to be applied: `board_apply_ops` takes a batch of them (from many sockets)."""
+
+    op: Any
+    op_id: str
+    user: User | None
+    expect_version: int | None = None
+
+
+# Each item of a batch ends in its own result: the applied op, or the error that rejected it.
+OpResult = AppliedOp | BoardError | VersionConflict
+
+
 def board_apply_op(
     *, board_id: int, op: dict[str, Any], op_id: str, user: User | None, expect_version: int | None = None
 ) -> AppliedOp:
     """Apply one op in one transaction: check it, bump the version by 1, store op and board.
 
-    The board row is locked for the transaction (SELECT ... FOR UPDATE on PostgreSQL; SQLite
-    takes its write lock at BEGIN IMMEDIATE), so ops on a board are applied in one total order
-    across connections and worker processes. A resent `op_id` returns the original result.
+    The one-item case of `board_apply_ops`. A resent `op_id` returns the original result.
     Raises BoardError for an invalid op and VersionConflict when `expect_version` is stale.
     """
-    op = validate_op(op)
+    (result,) = board_apply_ops(board_id=board_id, items=[OpItem(op, op_id, user, expect_version)])
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+def board_apply_ops(*, board_id: int, items: Sequence[OpItem]) -> list[OpResult]:
+    """Apply a batch of ops, in order, in ONE transaction (group commit): one result per item.
+
+    The board row is locked for the transaction (SELECT ... FOR UPDATE on PostgreSQL; SQLite
+    takes its write lock at BEGIN IMMEDIATE), so ops on a board are applied in one total order
+    across connections and worker processes. Each op is accepted or rejected on its own: a
+    rejected op changes nothing and the next one sees the board as it was. Accepted ops get
+    consecutive versions; the board is saved once and the op rows are inserted together. A resent
+    `op_id` (from the log, or earlier in the same batch) gets the original result, flagged
+    `duplicate`. Live editors hear of the accepted ops, in version order, after the commit.
+    Raises Board.DoesNotExist (for the whole batch) when the board is gone.
+    """
+    results: list[OpResult | None] = [None] * len(items)
+    normal: list[dict[str, Any] | None] = [None] * len(items)
+    for i, item in enumerate(items):
+        try:
+            normal[i] = validate_op(item.op)
+        except BoardError as exc:
+            results[i] = exc
     with transaction.atomic():
         board = Board.objects.select_for_update().get(pk=board_id)
-        if user is not None:
-            earlier = BoardOp.objects.filter(board=board, user=user, op_id=op_id).first()
-            if earlier is not None:
-                return AppliedOp(board.pk, earlier.version, op_id, _username(user), earlier.op, board.document, True)
-        if expect_version is not None and expect_version != board.version:
-            raise VersionConflict(board.version)
-        document = apply_op(board.document, op, validated=True)
+        done: dict[tuple[int, str], tuple[int, dict[str, Any]]] = {}  # (user id, op_id) -> (version, op)
+        asked = [item.op_id for i, item in enumerate(items) if item.user is not None and results[i] is None]
+        if asked:
+            rows = BoardOp.objects.filter(board=board, op_id__in=set(asked), user__isnull=False)
+            for user_id, op_id, version, stored_op in rows.values_list("user_id", "op_id", "version", "op"):
+                done[user_id, op_id] = (version, stored_op)
         before_version, before_document, last_change = board.version, board.document, board.updated_at
-        board.version += 1
-        board.document = document
-        board.name = document["name"]
-        board.save(update_fields=["version", "document", "name", "updated_at"])
-        BoardOp.objects.create(board=board, version=board.version, op_id=op_id, user=user, op=op)
-        take_checkpoints(
-            board=board,
-            before_version=before_version,
-            before_document=before_document,
-            last_change=last_change,
-            user=user,
-        )
-        compact_if_due(board=board)
-        applied = AppliedOp(board.pk, board.version, op_id, _username(user), op, document)
-        _announce_after_commit(applied)
-    return applied
+        version, document = board.version, board.document
+        size = _DocumentSize(board_id, version, document)
+        accepted: list[tuple[AppliedOp, User | None]] = []
+        for i, item in enumerate(items):
+            op = normal[i]
+            if op is None:
+                continue
+            key = (item.user.pk, item.op_id) if item.user is not None else None
+            if key is not None and key in done:
+                earlier_version, earlier_op = done[key]
+                results[i] = AppliedOp(
+                    board.pk, earlier_version, item.op_id, _username(item.user), earlier_op, document, True
+                )
+                continue
+            if item.expect_version is not None and item.expect_version != version:
+                results[i] = VersionConflict(version)
+                continue
+            try:
+                candidate = apply_op(document, op, validated=True)
+                size.check(op, candidate)
+            except BoardError as exc:
+                results[i] = exc
+                continue
+            version, document = version + 1, candidate
+            applied = AppliedOp(board.pk, version, item.op_id, _username(item.user), op, document)
+            results[i] = applied
+            accepted.append((applied, item.user))
+            if key is not None:
+                done[key] = (version, op)
+        if accepted:
+            _store(board, accepted)
+            _after_store(board, accepted, before_version, before_document, last_change)
+            size.remember(version)
+            _announce_after_commit([applied for applied, _ in accepted])
+    return [r for r in results if r is not None]  # every item has its result by now
+
+
+def _store(board: Board, accepted: list[tuple[AppliedOp, User | None]]) -> None:
+    """One save of the board, one insert of all the op rows."""
+    last = accepted[-1][0]
+    board.version = last.version
+    board.document = last.document
+    board.name = last.document["name"]
+    board.save(update_fields=["version", "document", "name", "updated_at"])
+    BoardOp.objects.bulk_create(
+        [BoardOp(board=board, version=a.version, op_id=a.op_id, user=user, op=a.op) for a, user in accepted]
+    )
+
+
+def _after_store(
+    board: Board,
+    accepted: list[tuple[AppliedOp, User | None]],
+    before_version: int,
+    before_document: dict[str, Any],
+    last_change: datetime,
+) -> None:
+    """The history checkpoints of every new version, then compaction if a checkpoint was passed."""
+    final_version, final_document = board.version, board.document
+    try:
+        for applied, user in accepted:
+            # take_checkpoints looks at the board as of the op it is told about.
+            board.version, board.document = applied.version, applied.document
+            take_checkpoints(
+                board=board,
+                before_version=before_version,
+                before_document=before_document,
+                last_change=last_change,
+                user=user,
+            )
+            before_version, before_document, last_change = applied.version, applied.document, timezone.now()
+    finally:
+        board.version, board.document = final_version, final_document
+    compact_if_due(board=board, since=accepted[0][0].version - 1)
+
+
+class _DocumentSize:
+    """The 2 MiB limit of an encoded board (SPEC 1), enforced on the op path without encoding the
+    whole document for every op: a per-process upper bound of the board's encoded size (keyed by
+    board and version, so another worker's change only costs one exact measure) grows by the size
+    of each op, which bounds what it can add; only near the limit, or for an op whose growth the
+    bound does not cover (`replace`, `delete_group`), is the candidate document encoded exactly.
+    """
+
+    _known: dict[int, tuple[int, int]] = {}  # board id -> (version, upper bound of its encoded size)
+
+    def __init__(self, board_id: int, version: int, document: dict[str, Any]) -> None:
+        self.board_id = board_id
+        known = self._known.get(board_id)
+        self.bound = known[1] if known is not None and known[0] == version else _encoded_size(document)
+
+    def check(self, op: dict[str, Any], candidate: dict[str, Any]) -> None:
+        text = json.dumps(op, ensure_ascii=False, separators=(",", ":"))
+        bound = self.bound + len(text.encode()) + 64
+        if bound > MAX_BYTES or "replace" in text or "delete_group" in text:
+            bound = _encoded_size(candidate)
+            if bound > MAX_BYTES:
+                raise BoardError.one("op", f"the board would be {bound} bytes, the limit is {MAX_BYTES} bytes (2 MiB)")
+        self.bound = bound
+
+    def remember(self, version: int) -> None:
+        if len(self._known) > 10_000:
+            self._known.clear()
+        self._known[self.board_id] = (version, self.bound)
+
+
+def _encoded_size(document: dict[str, Any]) -> int:
+    return len(json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode())
 
 
 # --- live fan-out (whiteboard.collab) -----------------------------------------------------------
-def _announce_after_commit(applied: AppliedOp) -> None:
-    """Live editors hear of an op only once it is committed (SPEC 5: stored before announced)."""
-    transaction.on_commit(partial(announce, applied))
+def _announce_after_commit(accepted: list[AppliedOp]) -> None:
+    """Live editors hear of ops only once they are committed (SPEC 5: stored before announced)."""
+    transaction.on_commit(partial(announce_many, accepted))
 
 
 # --- end of live fan-out ------------------------------------------------------------------------

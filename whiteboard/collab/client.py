@@ -149,9 +149,7 @@ class BoardClient:
         )
         self._reader = asyncio.get_running_loop().create_task(self._read(self._ws))
         waiter = asyncio.ensure_future(self._snapshot.wait())
-        done, _ = await asyncio.wait(
-            {waiter, self._reader}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
-        )
+        done, _ = await asyncio.wait({waiter, self._reader}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         if waiter not in done:
             waiter.cancel()
             raise ConnectionError(f"no snapshot: closed with {self.close_code} {self.close_reason!r}")
@@ -191,9 +189,7 @@ class BoardClient:
         await self._send({"type": "op", "op_id": op_id, "op": op})
         return op_id
 
-    async def apply(
-        self, op: dict[str, Any], op_id: str | None = None, timeout: float = 10.0
-    ) -> dict[str, Any]:
+    async def apply(self, op: dict[str, Any], op_id: str | None = None, timeout: float = 10.0) -> dict[str, Any]:
         """Send an op and wait for its `applied` (returned) or `rejected` (raised as Rejected)."""
         op_id = op_id or uuid.uuid4().hex
         future = self._waiting[op_id] = asyncio.get_running_loop().create_future()
@@ -214,9 +210,7 @@ class BoardClient:
         self.replica.syncing = True
         await self._send({"type": "sync", "since": self.version})
 
-    async def send_presence(
-        self, cursor: dict[str, float] | None, selection: list[str] | None = None
-    ) -> None:
+    async def send_presence(self, cursor: dict[str, float] | None, selection: list[str] | None = None) -> None:
         message: dict[str, Any] = {"type": "presence", "cursor": cursor}
         if selection is not None:
             message["selection"] = selection
@@ -232,9 +226,7 @@ class BoardClient:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._version_changed.wait(), remaining)
 
-    async def wait_for(
-        self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 10.0
-    ) -> dict[str, Any]:
+    async def wait_for(self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 10.0) -> dict[str, Any]:
         """The first received (non-op) message matching predicate, waiting for it if needed."""
         deadline = time.monotonic() + timeout
         seen = 0

@@ -23,7 +23,7 @@ import uuid
 import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     from whiteboard.boards.services import AppliedOp
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 # How long an out-of-order frame waits for the ones before it before they are read from the log.
 GAP_WAIT = 0.2
@@ -146,6 +149,9 @@ class Hub:
         self._listener: asyncio.Task[None] | None = None
         self._poller: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        # Ops waiting for the database, per board (group commit: see `apply`).
+        self._op_queues: dict[int, list[tuple[Any, asyncio.Future[Any]]]] = {}
+        self._op_runners: dict[int, asyncio.Task[None]] = {}
 
     # --- connections ---------------------------------------------------------------------------
 
@@ -174,9 +180,7 @@ class Hub:
         elif version >= room.expected and room.gap_timer is None:
             # The log is ahead of what the room delivered: the others still need those versions
             # (the newcomer skips them); if their notifications do not come, read them.
-            room.gap_timer = self.loop.call_later(
-                GAP_WAIT, self._gap_due, room, context=contextvars.Context()
-            )
+            room.gap_timer = self.loop.call_later(GAP_WAIT, self._gap_due, room, context=contextvars.Context())
         self._drain(room)
 
     async def leave(self, board_id: int, outlet: Outlet, user: str) -> None:
@@ -202,12 +206,51 @@ class Hub:
         horizon = time.monotonic() - PRESENCE_TTL
         return [message for seen, message in room.presence.values() if seen >= horizon]
 
+    # --- ops: group commit -----------------------------------------------------------------------
+
+    def apply(self, board_id: int, item: T, run: Callable[[int, list[T]], list[R]]) -> asyncio.Future[R]:
+        """Queue an op of a board; the future gets its result once its batch is committed.
+
+        One runner per board calls `run(board_id, items)` (synchronous: it goes to the database
+        thread) with everything that is waiting each time that thread is free for it: natural
+        batching, no added delay. A lone op goes at once; under load, ops that arrived while the
+        previous batch was being stored share one transaction.
+        """
+        future: asyncio.Future[R] = self.loop.create_future()
+        self._op_queues.setdefault(board_id, []).append((item, future))
+        if board_id not in self._op_runners:
+            self._op_runners[board_id] = self._spawn(self._run_ops(board_id, run))
+        return future
+
+    async def _run_ops(self, board_id: int, run: Callable[[int, list[Any]], list[Any]]) -> None:
+        try:
+            while batch := self._op_queues.pop(board_id, None):
+                try:
+                    results = await database_sync_to_async(run)(board_id, [item for item, _ in batch])
+                except BaseException as exc:
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                    if isinstance(exc, asyncio.CancelledError):
+                        raise
+                    continue
+                for (_, future), result in zip(batch, results, strict=True):
+                    if not future.done():
+                        future.set_result(result)
+        finally:
+            self._op_runners.pop(board_id, None)
+
     # --- broadcasts ----------------------------------------------------------------------------
 
     def publish(self, board_id: int, version: int, frame: str) -> None:
         """An op committed in this worker: deliver it here and tell the other workers."""
         self._applied(board_id, version, frame)
         self._forward(board_id, {"type": "hub.applied", "version": version, "frame": frame})
+
+    def publish_many(self, board_id: int, frames: list[tuple[int, str]]) -> None:
+        """A batch of ops committed in this worker, in version order."""
+        for version, frame in frames:
+            self.publish(board_id, version, frame)
 
     def presence(self, board_id: int, client_id: str, message: dict[str, Any]) -> None:
         room = self.rooms.get(board_id)
@@ -242,9 +285,7 @@ class Hub:
                 outlet.applied(room.expected, frame)
             room.expected += 1
         if room.pending and room.gap_timer is None and not room.filling:
-            room.gap_timer = self.loop.call_later(
-                GAP_WAIT, self._gap_due, room, context=contextvars.Context()
-            )
+            room.gap_timer = self.loop.call_later(GAP_WAIT, self._gap_due, room, context=contextvars.Context())
 
     def _gap_due(self, room: Room) -> None:
         room.gap_timer = None
@@ -271,6 +312,19 @@ class Hub:
         for outlet in list(room.outlets.values()):
             if outlet.client_id != client_id:
                 outlet.send(frame, droppable=True)
+
+    # --- review events (issue 7) ---
+    def event_here(self, board_id: int, frame: str) -> None:
+        """A comment or review-status frame (`hub.event`, from whiteboard.reviews.services): to every
+        connection of the board in this worker. Every worker's hub gets the group message, this one's
+        too (its origin is ""), so one worker with the in-memory layer delivers it as well."""
+        room = self.rooms.get(board_id)
+        if room is None:
+            return
+        for outlet in list(room.outlets.values()):
+            outlet.send(frame)
+
+    # --- end review events ---
 
     def _left_here(self, room: Room, message: dict[str, Any]) -> None:
         room.presence.pop(message["client"], None)
@@ -333,6 +387,10 @@ class Hub:
                 self._presence_here(room, item["client"], item)
         elif kind == "hub.left":
             self._left_here(room, message["message"])
+        # --- review events (issue 7) ---
+        elif kind == "hub.event":
+            self.event_here(room.board_id, message["frame"])
+        # --- end review events ---
 
     async def _poll(self) -> None:
         while True:
@@ -389,25 +447,32 @@ def _running_hub() -> Hub | None:
 
 
 def announce(applied: AppliedOp) -> None:
-    """Tell every live editor of the board about an op that was just committed.
+    """Tell every live editor of the board about an op that was just committed."""
+    announce_many([applied])
+
+
+def announce_many(batch: list[AppliedOp]) -> None:
+    """Tell every live editor of the board about ops that were just committed (in version order).
 
     Called after commit from any thread (services run ops in worker threads). In a process that
-    serves WebSockets the local hub delivers it and forwards it to the other workers; elsewhere (a
-    management command, a test) it goes straight to the channel layer.
+    serves WebSockets the local hub delivers them and forwards them to the other workers; elsewhere
+    (a management command, a test) they go straight to the channel layer.
     """
-    frame = protocol.encode(protocol.applied(applied.version, applied.op_id, applied.user, applied.op))
+    if not batch:
+        return
+    board_id = batch[0].board_id
+    frames = [(a.version, protocol.encode(protocol.applied(a.version, a.op_id, a.user, a.op))) for a in batch]
     hub = _running_hub()
     if hub is not None:
-        hub.loop.call_soon_threadsafe(
-            hub.publish, applied.board_id, applied.version, frame, context=contextvars.Context()
-        )
+        hub.loop.call_soon_threadsafe(hub.publish_many, board_id, frames, context=contextvars.Context())
         return
     layer = get_channel_layer()
     if layer is None:
         return
-    message = {"type": "hub.applied", "board": applied.board_id, "version": applied.version, "frame": frame}
-    try:
-        async_to_sync(layer.group_send)(group_name(applied.board_id), {**message, "origin": ""})
-    except Exception:
-        # The op is stored; live editors catch up from the log. Never fail a commit over this.
-        log.exception("collab: could not announce board %s version %s", applied.board_id, applied.version)
+    for version, frame in frames:
+        message = {"type": "hub.applied", "board": board_id, "version": version, "frame": frame}
+        try:
+            async_to_sync(layer.group_send)(group_name(board_id), {**message, "origin": ""})
+        except Exception:
+            # The op is stored; live editors catch up from the log. Never fail a commit over this.
+            log.exception("collab: could not announce board %s version %s", board_id, version)

@@ -49,9 +49,7 @@ def parse(text: str | None, data: bytes | None) -> dict[str, Any]:
     if text is None:
         raise BoardError.one("", "messages must be JSON text frames, not binary")
     if len(text) > MAX_MESSAGE_BYTES // 4 and len(text.encode()) > MAX_MESSAGE_BYTES:
-        raise BoardError.one(
-            "", f"message is over {MAX_MESSAGE_BYTES} bytes (1 MiB); send a large board by PUT"
-        )
+        raise BoardError.one("", f"message is over {MAX_MESSAGE_BYTES} bytes (1 MiB); send a large board by PUT")
     try:
         message = json.loads(text, parse_constant=_no_constants)
     except (ValueError, RecursionError) as exc:
@@ -76,9 +74,7 @@ def check_op_message(message: dict[str, Any], board_id: int) -> tuple[str, Any]:
     if not isinstance(op_id, str) or not 1 <= len(op_id) <= MAX_OP_ID:
         raise BoardError.one("op_id", f"is required: a string of 1-{MAX_OP_ID} characters, unique per user")
     if "board" in message and message["board"] != board_id:
-        raise BoardError.one(
-            "board", f"this socket is for board {board_id}, not {json.dumps(message['board'])[:20]}"
-        )
+        raise BoardError.one("board", f"this socket is for board {board_id}, not {json.dumps(message['board'])[:20]}")
     if "op" not in message:
         raise BoardError.one("op", "is required")
     return op_id, message["op"]
@@ -127,9 +123,7 @@ def _only(message: dict[str, Any], allowed: tuple[str, ...]) -> None:
     for key in message:
         if key not in allowed:
             names = ", ".join(allowed)
-            raise BoardError.one(
-                str(key)[:64], f"unknown key in a {message['type']} message (allowed: {names})"
-            )
+            raise BoardError.one(str(key)[:64], f"unknown key in a {message['type']} message (allowed: {names})")
 
 
 def colour_for(name: str) -> str:

@@ -30,8 +30,7 @@ def port_open(url_or_host: str, port: int | None = None) -> bool:
         parsed = urlparse(url_or_host)
         host, port = (
             parsed.hostname or "127.0.0.1",
-            parsed.port
-            or {"postgres": 5432, "redis": 6379}.get(parsed.scheme.replace("postgresql", "postgres"), 80),
+            parsed.port or {"postgres": 5432, "redis": 6379}.get(parsed.scheme.replace("postgresql", "postgres"), 80),
         )
     else:
         host = url_or_host
@@ -53,9 +52,7 @@ class Deployment:
 
     def __init__(self, *, postgres_url: str | None = None, redis_url: str | None = None) -> None:
         self.tmp = Path(tempfile.mkdtemp(prefix="archboard-collab-"))
-        self.env = {
-            k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SQLITE_PATH")
-        }
+        self.env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SQLITE_PATH")}
         self.env.update(DJANGO_SETTINGS_MODULE="whiteboard.settings", DEBUG="0", LOG_LEVEL="WARNING")
         self.database: str | None = None
         self.postgres_url = postgres_url
@@ -95,9 +92,7 @@ class Deployment:
         deadline = time.monotonic() + 30
         while not port_open("127.0.0.1", port):
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"worker did not start: {(self.tmp / f'worker-{port}.log').read_text()[-2000:]}"
-                )
+                raise RuntimeError(f"worker did not start: {(self.tmp / f'worker-{port}.log').read_text()[-2000:]}")
             time.sleep(0.05)
         self.workers.append(process)
         self.ports.append(port)

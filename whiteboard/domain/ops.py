@@ -360,9 +360,7 @@ class _Draft:
     def board(self) -> Board:
         lists = {"nodes": self.nodes.result(), "edges": self.edges.result(), "groups": self.groups.result()}
         return {
-            key: lists[key] if key in lists else self.top[key]
-            for key in TOP_KEYS
-            if key in lists or key in self.top
+            key: lists[key] if key in lists else self.top[key] for key in TOP_KEYS if key in lists or key in self.top
         }
 
 
@@ -408,9 +406,7 @@ def _merged(old: dict[str, Any], changes: dict[str, Any], keys: tuple[str, ...],
                 else:
                     props[prop] = prop_value
             if len(props) > MAX_PROPS:
-                raise BoardError.one(
-                    f"{loc}.set.props", f"would have {len(props)} keys, the limit is {MAX_PROPS}"
-                )
+                raise BoardError.one(f"{loc}.set.props", f"would have {len(props)} keys, the limit is {MAX_PROPS}")
             merged["props"] = props
         elif value is None:
             merged.pop(key, None)
@@ -421,9 +417,7 @@ def _merged(old: dict[str, Any], changes: dict[str, Any], keys: tuple[str, ...],
 
 def _check_limit(section: _Section, limit: int, loc: str) -> None:
     if len(section) >= limit:
-        raise BoardError.one(
-            loc, f"the board already has {len(section)} {section.kind}s, the limit is {limit}"
-        )
+        raise BoardError.one(loc, f"the board already has {len(section)} {section.kind}s, the limit is {limit}")
 
 
 def _add_node(d: _Draft, op: Op, loc: str) -> None:
