@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -39,15 +40,22 @@ class Socket:
         return await self.comm.receive_json_from(timeout=timeout)
 
     async def receive_type(self, kind: str, timeout: float = 3) -> dict[str, Any]:
-        """The next message of this type, skipping presence chatter."""
+        """The next message of this type, skipping presence chatter and pushed review findings."""
         while True:
             message = await self.receive(timeout)
             if message["type"] == kind:
                 return message
-            assert message["type"] in ("presence", "left"), message
+            assert message["type"] in ("presence", "left", "review"), message
 
-    async def nothing(self) -> bool:
-        return await self.comm.receive_nothing(timeout=0.3)
+    async def nothing(self, timeout: float = 0.3) -> bool:
+        """True when nothing but pushed review findings arrives within `timeout`."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while (remaining := deadline - asyncio.get_running_loop().time()) > 0:
+            if await self.comm.receive_nothing(timeout=remaining):
+                return True
+            if (await self.receive())["type"] != "review":
+                return False
+        return True
 
     async def close_code(self) -> int:
         while True:
@@ -414,3 +422,17 @@ async def test_lost_notifications_are_filled_from_the_op_log(
     assert versions == [2, 3, 4, 5, 6]
     assert dropped == [2, 4, 6]
     await alice.leave()
+
+
+async def test_review_findings_are_pushed_after_changes(board: Board, tokens: dict[str, str]) -> None:
+    alice, bob = await joined(board.pk, tokens["owner"]), await joined(board.pk, tokens["editor"])
+    orphan = {"action": "add_node", "node": {"id": "lonely", "kind": "service", "label": "Lonely"}}
+    await alice.op(orphan, "a-orphan")
+    for socket in (alice, bob):
+        assert (await socket.receive_type("applied"))["op_id"] == "a-orphan"
+        review = await socket.receive_type("review", timeout=5)
+        assert review["version"] == 2
+        assert any(f["rule"] == "orphan-component" and f["nodes"] == ["lonely"] for f in review["findings"])
+        assert set(review["summary"]) == {"error", "warning", "info"}
+    await alice.leave()
+    await bob.leave()

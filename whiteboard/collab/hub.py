@@ -30,6 +30,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
 from whiteboard.collab import protocol, store
+from whiteboard.domain.review import review_board
 
 if TYPE_CHECKING:
     from whiteboard.boards.services import AppliedOp
@@ -47,6 +48,8 @@ POLL_INTERVAL = 2.0
 PRESENCE_FLUSH = 0.05
 # Presence of a client not heard of for this long is left out of snapshots.
 PRESENCE_TTL = 60.0
+# Review findings are pushed this long after the latest op a room delivered (edits come in bursts).
+REVIEW_DEBOUNCE = 0.5
 # Frames queued for one connection: past this it is closed (it reconnects and syncs); presence is
 # dropped much earlier.
 MAX_BACKLOG = 2_000
@@ -136,6 +139,8 @@ class Room:
         self.presence_out: dict[str, dict[str, Any] | None] = {}
         self.gap_timer: asyncio.TimerHandle | None = None
         self.filling = False
+        self.review_timer: asyncio.TimerHandle | None = None
+        self.reviewed = 0
         self.joined = asyncio.Event()
 
 
@@ -284,6 +289,10 @@ class Hub:
             for outlet in list(room.outlets.values()):
                 outlet.applied(room.expected, frame)
             room.expected += 1
+        if room.review_timer is None and room.expected - 1 > room.reviewed and room.outlets:
+            room.review_timer = self.loop.call_later(
+                REVIEW_DEBOUNCE, self._review_due, room, context=contextvars.Context()
+            )
         if room.pending and room.gap_timer is None and not room.filling:
             room.gap_timer = self.loop.call_later(GAP_WAIT, self._gap_due, room, context=contextvars.Context())
 
@@ -305,6 +314,31 @@ class Hub:
             room.filling = False
         if room.expected is not None and room.pending:
             self._drain(room)
+
+    # --- review findings pushed after changes (debounced) ---
+    def _review_due(self, room: Room) -> None:
+        room.review_timer = None
+        if self.rooms.get(room.board_id) is room and room.outlets:
+            self._spawn(self._push_review(room))
+
+    async def _push_review(self, room: Room) -> None:
+        """Review the stored board once edits pause and push the findings to this worker's editors.
+
+        Edits come in bursts, so this runs REVIEW_DEBOUNCE after the latest delivered op, at most
+        once per pause; the rules run off the event loop."""
+        current = await database_sync_to_async(store.snapshot)(room.board_id)
+        if current is None:
+            return
+        version, document = current
+        if version <= room.reviewed:
+            return
+        result = await asyncio.to_thread(review_board, document, version=version)
+        room.reviewed = version
+        frame = protocol.encode(
+            {"type": "review", "version": version, "findings": result["findings"], "summary": result["summary"]}
+        )
+        for outlet in list(room.outlets.values()):
+            outlet.send(frame, droppable=True)
 
     def _presence_here(self, room: Room, client_id: str, message: dict[str, Any]) -> None:
         room.presence[client_id] = (time.monotonic(), message)
