@@ -436,3 +436,24 @@ async def test_review_findings_are_pushed_after_changes(board: Board, tokens: di
         assert set(review["summary"]) == {"error", "warning", "info"}
     await alice.leave()
     await bob.leave()
+
+
+async def test_ops_over_the_connection_limit_are_rejected_with_retry_after_and_others_go_on(
+    board: Board, tokens: dict[str, str], settings: Any
+) -> None:
+    settings.ARCHBOARD_RATE_LIMITS = {**settings.ARCHBOARD_RATE_LIMITS, "ws_op": "3/60"}
+    alice, bob = await joined(board.pk, tokens["owner"]), await joined(board.pk, tokens["editor"])
+    for i in range(3):
+        await alice.op({"action": "update_node", "id": "gw", "set": {"label": f"v{i}"}}, f"a-{i}")
+        assert (await alice.receive_type("applied"))["op_id"] == f"a-{i}"
+    await alice.op({"action": "update_node", "id": "gw", "set": {"label": "flood"}}, "a-flood")
+    rejected = await alice.receive_type("rejected")
+    assert rejected["op_id"] == "a-flood" and "too many" in rejected["error"] and rejected["retry_after"] >= 1
+    await bob.op({"action": "update_node", "id": "gw", "set": {"label": "bob"}}, "b-1")
+    seen = [(await bob.receive_type("applied"))["op_id"] for _ in range(4)]
+    assert seen == ["a-0", "a-1", "a-2", "b-1"]
+    stored = await database_sync_to_async(Board.objects.get)(pk=board.pk)
+    labels = {n["id"]: n["label"] for n in stored.document["nodes"]}
+    assert labels["gw"] == "bob" and stored.version == 5
+    await alice.leave()
+    await bob.leave()

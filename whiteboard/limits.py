@@ -80,6 +80,33 @@ def _count(cache_key: str, rate: Rate) -> int:
         return 1
 
 
+class ConnectionWindow:
+    """A fixed-window counter owned by one WebSocket connection.
+
+    The WebSocket limits are per connection, so the count lives with the connection instead of
+    in the shared cache: no cache round trip on every op, and it ends with the socket.
+    """
+
+    def __init__(self, scope: str) -> None:
+        self.scope = scope
+        self.rate = rate_for(scope)
+        self.window = -1
+        self.count = 0
+
+    def hit(self) -> None:
+        """Count one message; RateLimited when that goes over the limit of this window."""
+        if self.rate is None:
+            return
+        now = time.time()
+        window = int(now // self.rate.seconds)
+        if window != self.window:
+            self.window, self.count = window, 0
+        self.count += 1
+        if self.count > self.rate.count:
+            retry_after = max(1, math.ceil((window + 1) * self.rate.seconds - now))
+            raise RateLimited(self.scope, self.rate, retry_after)
+
+
 def hit(scope: str, key: object) -> None:
     """Count one request of `key` in `scope`; RateLimited when that goes over the limit."""
     rate = rate_for(scope)

@@ -25,6 +25,7 @@ from whiteboard.collab import protocol, store
 from whiteboard.collab.auth import Credential, access_epoch
 from whiteboard.collab.hub import Hub, Outlet, get_hub
 from whiteboard.domain.board import BoardError
+from whiteboard.limits import ConnectionWindow, RateLimited
 
 # Ops per second one connection may send, with a burst allowance; past it the connection's own
 # messages wait (TCP backpressure on the flooder), nobody else's do.
@@ -103,6 +104,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
         self.colour = protocol.colour_for(self.name)
         self.tokens = OP_BURST
         self.refilled = time.monotonic()
+        self.op_limit = ConnectionWindow("ws_op")
+        self.presence_limit = ConnectionWindow("ws_presence")
         self.presence_sent = 0.0
         self.presence_next: dict[str, Any] | None = None
         self.closing = False
@@ -159,6 +162,12 @@ class BoardConsumer(AsyncWebsocketConsumer):
     # --- ops -----------------------------------------------------------------------------------
 
     async def _on_op(self, message: dict[str, Any]) -> None:
+        try:
+            self.op_limit.hit()
+        except RateLimited as exc:
+            reply = protocol.rejected(message.get("op_id"), [{"loc": "", "msg": str(exc)}])
+            self._reply({**reply, "retry_after": exc.retry_after})
+            return
         await self._throttle()
         try:
             op_id, op = protocol.check_op_message(message, self.board_id)
@@ -216,6 +225,10 @@ class BoardConsumer(AsyncWebsocketConsumer):
         except BoardError as exc:
             self._reply(protocol.rejected(None, exc.errors))
             return
+        try:
+            self.presence_limit.hit()
+        except RateLimited:
+            return  # presence is droppable: over the limit it is simply not passed on
         update = {
             "type": "presence",
             "user": self.name,
