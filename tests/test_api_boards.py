@@ -301,3 +301,12 @@ def test_post_render_returns_a_png_and_stores_nothing(owner_api):
 def test_post_render_rejects_an_unknown_format_and_a_bad_scale(owner_api):
     assert owner_api.post("/api/render?format=bmp", sample_board()).status_code == 400
     assert owner_api.post("/api/render?format=png&scale=abc", sample_board()).status_code == 400
+
+
+def test_the_exported_text_keeps_the_document_key_order_on_every_database(owner_api):
+    doc = validate_board(sample_board("Key order"))
+    board_id = owner_api.post("/api/boards", doc).json()["id"]
+    text = owner_api.get(f"/api/boards/{board_id}/export.json").content.decode()
+    assert list(json.loads(text)) == ["format", "name", "description", "direction", "nodes", "edges", "groups"]
+    assert list(json.loads(text)["nodes"][1]) == ["id", "kind", "label", "x", "y", "group", "props"]
+    assert json.loads(text) == doc

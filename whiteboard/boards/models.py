@@ -5,6 +5,15 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from whiteboard.domain.board import in_key_order
+
+
+class BoardDocumentField(models.JSONField):  # type: ignore[type-arg]
+    """A board document. Read back in the schema's key order (jsonb sorts keys on PostgreSQL)."""
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        return in_key_order(super().from_db_value(value, expression, connection))
+
 
 class Board(models.Model):
     """A board: its current document, and the version that every applied op increments.
@@ -15,7 +24,7 @@ class Board(models.Model):
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="owned_boards")
     name = models.CharField(max_length=200, blank=True, db_index=True)
-    document = models.JSONField()
+    document = BoardDocumentField()
     version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -91,7 +100,7 @@ class Snapshot(models.Model):
     kind = models.CharField(max_length=5, choices=Kind.choices)
     name = models.CharField(max_length=200, blank=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    document: models.JSONField[Any] = models.JSONField()
+    document = BoardDocumentField()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

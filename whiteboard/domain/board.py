@@ -426,5 +426,24 @@ def dumps_board(doc: dict[str, Any], *, indent: int | None = 2) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=indent)
 
 
+def _ordered(element: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    return {key: element[key] for key in keys if key in element}
+
+
+def in_key_order(doc: dict[str, Any]) -> dict[str, Any]:
+    """A valid document with its keys back in the schema's order.
+
+    PostgreSQL's jsonb stores objects with their keys sorted; the document read back is equal,
+    and this puts it back in the order export writes, so exported files diff cleanly.
+    """
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        return doc
+    ordered = _ordered(doc, TOP_KEYS)
+    for section, keys in (("nodes", NODE_KEYS), ("edges", EDGE_KEYS), ("groups", GROUP_KEYS)):
+        if isinstance(ordered.get(section), list):
+            ordered[section] = [_ordered(e, keys) if isinstance(e, dict) else e for e in ordered[section]]
+    return ordered
+
+
 def empty_board(name: str = "") -> dict[str, Any]:
     return validate_board({"format": FORMAT, "name": name, "nodes": [], "edges": []})

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from whiteboard.domain.board import dumps_board
 from whiteboard.domain.diagram import ICON_INCHES, build_dot
 from whiteboard.domain.layout import layout_dot, positions_from_json
 from whiteboard.domain.palette import icon_path
@@ -304,8 +305,8 @@ class RenderService:
 
     def _produce(self, doc: Mapping[str, Any], *, fmt: str, scale: float, styles: Styles | None = None) -> bytes:
         if fmt == "json":
-            text = json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-            return text.encode()
+            # The document as `export_board` writes it: schema key order, so exports diff cleanly.
+            return (dumps_board(dict(doc)) + "\n").encode()
         if fmt == "py":
             return board_to_python(doc).encode()
         if fmt == "dot":
