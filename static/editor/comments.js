@@ -8,6 +8,8 @@
 //   refreshed on `review_status` frames.
 // The partials are Django templates (escaped server-side); user text never goes in as HTML here.
 
+import { onNextFrame, renderOverlay } from "./overlay.js";
+
 const HX = { "HX-Request": "true", Accept: "text/html" };
 
 export class Comments {
@@ -33,6 +35,7 @@ export class Comments {
     canvas.addEventListener("selection", (e) => this.select(e.detail));
     canvas.addEventListener("viewport", () => this.place());
     canvas.addEventListener("redrawn", () => this.place());
+    this.schedulePlace = onNextFrame(() => this.place());
     canvas.cy.on("position", "node", () => this.schedulePlace());
     sync.addEventListener("change", () => this.schedulePlace());
     // A comment or reply posted from the panel: htmx swaps the answer in; keep the title in step.
@@ -70,67 +73,48 @@ export class Comments {
     this.place();
   }
 
-  schedulePlace() {
-    if (this.placeQueued) return;
-    this.placeQueued = true;
-    requestAnimationFrame(() => {
-      this.placeQueued = false;
-      this.place();
-    });
-  }
-
   place() {
     const cy = this.canvas.cy;
-    const layer = this.layer;
-    const zoom = cy.zoom();
-    const pan = cy.pan();
-    const width = cy.width();
-    const height = cy.height();
-    layer.hidden = zoom < 0.3;
-    if (layer.hidden) return;
-    const existing = new Map([...layer.children].map((el) => [el.dataset.target, el]));
-    for (const [target, entry] of this.markers) {
-      if (!entry.open) continue;
-      const [type, id] = target.split(/:(.*)/s);
-      if (type !== "node" && type !== "edge") continue;
-      const el = cy.getElementById(id);
-      if (el.empty()) continue;
-      let x;
-      let y;
-      if (el.isNode()) {
-        const bb = el.renderedBoundingBox({ includeLabels: false, includeOverlays: false });
-        x = bb.x1 + 2;
-        y = bb.y1 + 2;
-      } else {
+    renderOverlay(cy, this.layer, this.markers, {
+      keyAttr: "target",
+      margin: 30,
+      anchor: (target, entry) => {
+        if (!entry.open) return null;
+        const [type, id] = target.split(/:(.*)/s);
+        if (type !== "node" && type !== "edge") return null;
+        const el = cy.getElementById(id);
+        if (el.empty()) return null;
+        if (el.isNode()) {
+          const bb = el.renderedBoundingBox({ includeLabels: false, includeOverlays: false });
+          return { x: bb.x1 + 2, y: bb.y1 + 2 };
+        }
+        const zoom = cy.zoom();
+        const pan = cy.pan();
         const mid = el.midpoint();
-        x = mid.x * zoom + pan.x + 14;
-        y = mid.y * zoom + pan.y - 14;
-      }
-      if (x < -30 || y < -30 || x > width + 30 || y > height + 30) continue;
-      let marker = existing.get(target);
-      existing.delete(target);
-      if (!marker) {
-        marker = document.createElement("button");
+        return { x: mid.x * zoom + pan.x + 14, y: mid.y * zoom + pan.y - 14 };
+      },
+      create: (target) => {
+        const marker = document.createElement("button");
         marker.type = "button";
         marker.className = "comment-marker";
-        marker.dataset.target = target;
         marker.addEventListener("click", (event) => {
           event.stopPropagation();
-          this.canvas.select([id]);
+          this.canvas.select([target.split(/:(.*)/s)[1]]);
           this.onOpen();
         });
-        layer.append(marker);
-      }
-      const text = String(entry.open);
-      if (marker.textContent !== text) marker.textContent = text;
-      const label = `${entry.open} open comment thread${entry.open === 1 ? "" : "s"}: click to read`;
-      if (marker.title !== label) {
-        marker.title = label;
-        marker.setAttribute("aria-label", label);
-      }
-      marker.style.transform = `translate(${Math.round(x - 11)}px, ${Math.round(y - 11)}px)`;
-    }
-    for (const el of existing.values()) el.remove();
+        return marker;
+      },
+      update: (marker, entry, x, y) => {
+        const text = String(entry.open);
+        if (marker.textContent !== text) marker.textContent = text;
+        const label = `${entry.open} open comment thread${entry.open === 1 ? "" : "s"}: click to read`;
+        if (marker.title !== label) {
+          marker.title = label;
+          marker.setAttribute("aria-label", label);
+        }
+        marker.style.transform = `translate(${Math.round(x - 11)}px, ${Math.round(y - 11)}px)`;
+      },
+    });
   }
 
   // --- the panel -----------------------------------------------------------------------------

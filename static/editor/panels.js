@@ -2,6 +2,8 @@
 // change an op) and the review findings (fetched from the review API after each change), with
 // severity badges on the canvas. All user text goes in through textContent / value, never HTML.
 
+import { onNextFrame, renderOverlay } from "./overlay.js";
+
 const KNOWN_PROPS = new Set(["replicas", "protocol", "async", "rate_limited", "public", "write_policy", "notes"]);
 const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 };
 
@@ -225,6 +227,7 @@ export class Findings {
     });
     canvas.addEventListener("viewport", () => this.placeBadges());
     canvas.addEventListener("redrawn", () => this.placeBadges());
+    this.schedulePlace = onNextFrame(() => this.placeBadges());
     canvas.cy.on("position", "node", () => this.schedulePlace());
   }
 
@@ -331,64 +334,39 @@ export class Findings {
     }
   }
 
-  schedulePlace() {
-    if (this.placeQueued) return;
-    this.placeQueued = true;
-    requestAnimationFrame(() => {
-      this.placeQueued = false;
-      this.placeBadges();
-    });
-  }
-
   placeBadges() {
     const cy = this.canvas.cy;
-    const layer = this.badgeLayer;
-    const zoom = cy.zoom();
-    const pan = cy.pan();
-    const width = cy.width();
-    const height = cy.height();
-    // Too far out to read a badge: the coloured borders carry the severity instead.
-    layer.hidden = zoom < 0.3;
-    if (layer.hidden) return;
-    const existing = new Map([...layer.children].map((el) => [el.dataset.id, el]));
-    for (const [id, entry] of this.byElement) {
-      const el = cy.getElementById(id);
-      if (el.empty()) continue;
-      let x;
-      let y;
-      if (el.isNode()) {
-        const p = el.position();
-        const half = el.isParent() ? null : (el.width() / 2) * zoom;
-        if (half === null) {
+    // Too far out to read a badge (the layer hides): the coloured borders carry the severity.
+    renderOverlay(cy, this.badgeLayer, this.byElement, {
+      keyAttr: "id",
+      anchor: (id) => {
+        const el = cy.getElementById(id);
+        if (el.empty()) return null;
+        const zoom = cy.zoom();
+        const pan = cy.pan();
+        if (el.isNode() && el.isParent()) {
           const bb = el.renderedBoundingBox({ includeLabels: false });
-          x = bb.x2 - 4;
-          y = bb.y1 + 4;
-        } else {
-          x = p.x * zoom + pan.x + half - 4;
-          y = p.y * zoom + pan.y - half + 4;
+          return { x: bb.x2 - 4, y: bb.y1 + 4 };
         }
-      } else {
+        if (el.isNode()) {
+          const p = el.position();
+          const half = (el.width() / 2) * zoom;
+          return { x: p.x * zoom + pan.x + half - 4, y: p.y * zoom + pan.y - half + 4 };
+        }
         const mid = el.midpoint();
-        x = mid.x * zoom + pan.x;
-        y = mid.y * zoom + pan.y - 12;
-      }
-      if (x < -20 || y < -20 || x > width + 20 || y > height + 20) continue;
-      let badge = existing.get(id);
-      existing.delete(id);
-      if (!badge) {
-        badge = document.createElement("span");
-        badge.dataset.id = id;
-        layer.append(badge);
-      }
-      const cls = `badge ${entry.severity}`;
-      if (badge.className !== cls) {
-        badge.className = cls;
-        badge.textContent = entry.severity === "info" ? "i" : "!";
-      }
-      const title = entry.messages.join("\n");
-      if (badge.title !== title) badge.title = title;
-      badge.style.transform = `translate(${x - 9}px, ${y - 9}px)`;
-    }
-    for (const el of existing.values()) el.remove();
+        return { x: mid.x * zoom + pan.x, y: mid.y * zoom + pan.y - 12 };
+      },
+      create: () => document.createElement("span"),
+      update: (badge, entry, x, y) => {
+        const cls = `badge ${entry.severity}`;
+        if (badge.className !== cls) {
+          badge.className = cls;
+          badge.textContent = entry.severity === "info" ? "i" : "!";
+        }
+        const title = entry.messages.join("\n");
+        if (badge.title !== title) badge.title = title;
+        badge.style.transform = `translate(${x - 9}px, ${y - 9}px)`;
+      },
+    });
   }
 }
