@@ -310,3 +310,12 @@ def test_the_exported_text_keeps_the_document_key_order_on_every_database(owner_
     assert list(json.loads(text)) == ["format", "name", "description", "direction", "nodes", "edges", "groups"]
     assert list(json.loads(text)["nodes"][1]) == ["id", "kind", "label", "x", "y", "group", "props"]
     assert json.loads(text) == doc
+
+
+def test_custom_props_keep_the_order_they_were_written_in_on_every_database(owner_api):
+    doc = sample_board("Props order")
+    doc["nodes"][0]["props"] = {"zeta": "1", "alpha": "2", "mid": "3", "replicas": 2}
+    board_id = owner_api.post("/api/boards", doc).json()["id"]
+    text = owner_api.get(f"/api/boards/{board_id}/export.json").content.decode()
+    assert list(json.loads(text)["nodes"][0]["props"]) == list(validate_board(doc)["nodes"][0]["props"])
+    assert list(Board.objects.get(pk=board_id).document["nodes"][0]["props"])[:3] == ["zeta", "alpha", "mid"]

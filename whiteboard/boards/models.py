@@ -9,9 +9,28 @@ from whiteboard.domain.board import in_key_order
 
 
 class BoardDocumentField(models.JSONField):  # type: ignore[type-arg]
-    """A board document. Read back in the schema's key order (jsonb sorts keys on PostgreSQL)."""
+    """A board document, stored and read back with its keys in the order they were written.
+
+    PostgreSQL's `jsonb` sorts object keys, so on PostgreSQL the column is plain `json`, which
+    keeps the text as sent (and is cheaper to write); nothing queries inside a document. Documents
+    still read back in the schema's key order, for rows written while the column was `jsonb`.
+    """
+
+    def db_type(self, connection: Any) -> str | None:
+        if connection.vendor == "postgresql":
+            return "json"
+        return super().db_type(connection)
+
+    def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
+        if connection.vendor != "postgresql" or value is None:
+            return super().get_db_prep_value(value, connection, prepared)
+        from psycopg.types.json import Json  # PostgreSQL only: send as `json`, not as `jsonb`
+
+        return Json(value if prepared else self.get_prep_value(value))
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if value is not None and not isinstance(value, str):  # psycopg decodes `json` itself
+            return in_key_order(value)
         return in_key_order(super().from_db_value(value, expression, connection))
 
 
