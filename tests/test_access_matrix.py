@@ -2,8 +2,9 @@
 viewer, editor and owner, with the status each must get.
 
 The list of patterns comes from the URL conf itself: a route added without a row here fails
-`test_every_route_is_in_the_matrix`. (The WebSocket's message types are covered by the consumer's
-own tests; the handshake answers with the same access function, `boards.access.get_board_for`.)
+`test_every_route_is_in_the_matrix`. The WebSocket has its own matrix, built the same way from the
+protocol's message types: tests/test_access_matrix_ws.py (the handshake and every client message
+type against the same callers, plus link holders and callers who lose access while connected).
 """
 
 from __future__ import annotations

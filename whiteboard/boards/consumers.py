@@ -11,7 +11,8 @@ import asyncio
 import contextlib
 import time
 import uuid
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -87,6 +88,9 @@ def _sync_frame(board_id: int, since: int, presence: list[dict[str, Any]]) -> st
 
 
 class BoardConsumer(AsyncWebsocketConsumer):
+    # No channel of its own: the worker's hub does all fan-out. With one, every socket would also
+    # sit in the channel layer's receive, and die with it when Redis goes away.
+    channel_layer_alias = "archboard.no-layer-per-socket"
     board_id: int
     hub: Hub | None = None
     outlet: Outlet | None = None
@@ -146,18 +150,22 @@ class BoardConsumer(AsyncWebsocketConsumer):
             self._reply(protocol.rejected(None, exc.errors))
             return
         kind = message["type"]
+        # Every message type needs the access the socket had at its handshake, checked again (at most
+        # ACCESS_CACHE old): a removed member or a revoked link gets nothing more, not even a sync.
+        try:
+            await self._current_role()
+        except _Denied as exc:
+            op_id = message.get("op_id") if kind == "op" else None
+            self._reply(protocol.rejected(op_id, [{"loc": "", "msg": str(exc)}]))
+            await self._deny(str(exc))
+            return
         # --- read-only links (issue 7): whoever came in by a link is a viewer; refuse, keep the socket ---
         if kind == "op" and self.link is not None and self.role == "viewer":
             errors = [{"loc": "", "msg": "you are a viewer of this board (a read-only link): viewers cannot change it"}]
             self._reply(protocol.rejected(message.get("op_id"), errors))
             return
         # --- end read-only links ---
-        if kind == "op":
-            await self._on_op(message)
-        elif kind == "sync":
-            await self._on_sync(message)
-        else:
-            self._on_presence(message)
+        await self.HANDLERS[kind](self, message)
 
     # --- ops -----------------------------------------------------------------------------------
 
@@ -219,7 +227,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
 
     # --- presence ------------------------------------------------------------------------------
 
-    def _on_presence(self, message: dict[str, Any]) -> None:
+    async def _on_presence(self, message: dict[str, Any]) -> None:
         try:
             fields = protocol.check_presence(message)
         except BoardError as exc:
@@ -254,6 +262,13 @@ class BoardConsumer(AsyncWebsocketConsumer):
         self.presence_sent = time.monotonic()
         if self.hub is not None:
             self.hub.presence(self.board_id, self.client_id, update)
+
+    # One handler per client message type of the protocol (protocol.CLIENT_TYPES).
+    HANDLERS: ClassVar[dict[str, Callable[[BoardConsumer, dict[str, Any]], Awaitable[None]]]] = {
+        "op": _on_op,
+        "sync": _on_sync,
+        "presence": _on_presence,
+    }
 
     # --- access over time ----------------------------------------------------------------------
 
