@@ -10,6 +10,12 @@ Ordering: the op log in the database is the truth and versions are consecutive. 
 before it come, and a gap that does not close by itself (the channel layer drops messages when a
 channel is over capacity, or a worker died between commit and forward) is filled from the op log.
 A slow poll catches a dropped last message, which no later frame would reveal.
+
+The channel layer may go away (Redis restarted or unreachable). Ops are still committed and
+acknowledged in the worker that took them (the database is the truth); other workers then get them
+from the op log by their poll. The hub notices the failure, stops publishing, retries with backoff,
+and when the layer answers again re-joins its rooms' groups (a restarted Redis has forgotten them)
+and catches every room up from the log at once.
 """
 
 from __future__ import annotations
@@ -54,6 +60,12 @@ REVIEW_DEBOUNCE = 0.5
 # dropped much earlier.
 MAX_BACKLOG = 2_000
 PRESENCE_BACKLOG = 100
+# After the channel layer fails, try it again after this long, doubling up to LAYER_RETRY_MAX.
+LAYER_RETRY = 0.1
+LAYER_RETRY_MAX = 2.0
+# How often a worker re-adds itself to its rooms' groups: a Redis restarted between two commands
+# (redis-py reconnects silently) or channels_redis's group expiry drops members without an error.
+GROUP_REFRESH = 10.0
 
 
 def group_name(board_id: int) -> str:
@@ -157,6 +169,10 @@ class Hub:
         # Ops waiting for the database, per board (group commit: see `apply`).
         self._op_queues: dict[int, list[tuple[Any, asyncio.Future[Any]]]] = {}
         self._op_runners: dict[int, asyncio.Task[None]] = {}
+        # False from a failed channel-layer call until `_recover` reaches the layer again.
+        self.layer_up = True
+        self._recovery: asyncio.Task[None] | None = None
+        self._refreshed = time.monotonic()
 
     # --- connections ---------------------------------------------------------------------------
 
@@ -165,10 +181,11 @@ class Hub:
         if room is None:
             room = self.rooms[board_id] = Room(board_id)
             room.outlets[outlet.client_id] = outlet
-            await self._start()
-            if self.layer is not None and self.channel is not None:
-                await self.layer.group_add(group_name(board_id), self.channel)
-            room.joined.set()
+            try:
+                await self._start()
+                await self._group_add(board_id)
+            finally:
+                room.joined.set()  # whatever happened: later joiners must not wait forever
         else:
             room.outlets[outlet.client_id] = outlet
             await room.joined.wait()
@@ -200,9 +217,13 @@ class Hub:
             if room.gap_timer is not None:
                 room.gap_timer.cancel()
             if self.layer is not None and self.channel is not None:
-                await self.layer.group_discard(group_name(board_id), self.channel)
+                try:
+                    await self.layer.group_discard(group_name(board_id), self.channel)
+                except Exception as exc:
+                    # Harmless: messages for a board without a room here are ignored.
+                    self._layer_down("group_discard", exc)
                 if board_id in self.rooms:  # someone joined while we were leaving the group
-                    await self.layer.group_add(group_name(board_id), self.channel)
+                    await self._group_add(board_id)
 
     def presence_list(self, board_id: int) -> list[dict[str, Any]]:
         room = self.rooms.get(board_id)
@@ -373,10 +394,19 @@ class Hub:
             self._forward(room.board_id, {"type": "hub.presence", "messages": batch})
 
     def _forward(self, board_id: int, message: dict[str, Any]) -> None:
-        if self.layer is None:
+        if self.layer is None or not self.layer_up:
+            # Down: the other workers read the ops from the log (poll, then at once on recovery);
+            # presence and "left" are droppable.
             return
         message = {**message, "board": board_id, "origin": self.id}
-        self._spawn(self.layer.group_send(group_name(board_id), message))
+        self._spawn(self._group_send(board_id, message))
+
+    async def _group_send(self, board_id: int, message: dict[str, Any]) -> None:
+        assert self.layer is not None
+        try:
+            await self.layer.group_send(group_name(board_id), message)
+        except Exception as exc:
+            self._layer_down("group_send", exc)
 
     # --- other workers -------------------------------------------------------------------------
 
@@ -395,17 +425,26 @@ class Hub:
 
     async def _listen(self) -> None:
         assert self.layer is not None and self.channel is not None
+        delay = LAYER_RETRY
         while True:
             try:
                 message = await self.layer.receive(self.channel)
-                self._received(message)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                # channels_redis lets an idle BZPOPMIN time out now and then: not worth a trace.
-                if type(exc).__name__ != "TimeoutError":
-                    log.exception("collab hub: bad message from the channel layer")
-                await asyncio.sleep(0.01)
+                # channels_redis lets an idle BZPOPMIN time out now and then: not a failure.
+                if type(exc).__name__ == "TimeoutError":
+                    await asyncio.sleep(0.01)
+                else:
+                    self._layer_down("receive", exc)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, LAYER_RETRY_MAX)
+                continue
+            delay = LAYER_RETRY
+            try:
+                self._received(message)
+            except Exception:
+                log.exception("collab hub: bad message from the channel layer")
 
     def _received(self, message: dict[str, Any]) -> None:
         if message.get("origin") == self.id:
@@ -429,6 +468,12 @@ class Hub:
     async def _poll(self) -> None:
         while True:
             await asyncio.sleep(POLL_INTERVAL)
+            refresh_due = time.monotonic() - self._refreshed >= GROUP_REFRESH
+            if self.layer is not None and self.channel is not None and self.layer_up and refresh_due:
+                try:
+                    await self._subscribe_all()
+                except Exception as exc:
+                    self._layer_down("group_add", exc)
             for room in list(self.rooms.values()):
                 if room.expected is None or room.filling:
                     continue
@@ -438,6 +483,56 @@ class Hub:
                         await self._fill(room, stored)
                 except Exception:
                     log.exception("collab hub: catching up board %s failed", room.board_id)
+
+    # --- the channel layer going away and coming back -------------------------------------------
+
+    async def _group_add(self, board_id: int) -> None:
+        if self.layer is None or self.channel is None:
+            return
+        try:
+            await self.layer.group_add(group_name(board_id), self.channel)
+        except Exception as exc:
+            # The socket is served anyway; `_recover` joins the group once the layer is back.
+            self._layer_down("group_add", exc)
+
+    async def _subscribe_all(self) -> None:
+        """Join every room's group again (idempotent); raises when the layer does not answer."""
+        assert self.layer is not None and self.channel is not None
+        for board_id in list(self.rooms):
+            await self.layer.group_add(group_name(board_id), self.channel)
+        self._refreshed = time.monotonic()
+
+    def _layer_down(self, what: str, exc: BaseException) -> None:
+        if self.layer_up:
+            self.layer_up = False
+            log.warning(
+                "collab hub: the channel layer failed (%s: %s); ops of other workers come from the op log "
+                "until it is back",
+                what,
+                exc,
+            )
+        if self._recovery is None or self._recovery.done():
+            self._recovery = self._spawn(self._recover())
+
+    async def _recover(self) -> None:
+        """Retry with backoff until the layer answers; then re-join every group and catch up."""
+        assert self.layer is not None and self.channel is not None
+        delay = LAYER_RETRY
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                # A message to our own channel (the listener drops it): a round trip even with no rooms.
+                await self.layer.send(self.channel, {"type": "hub.ping", "origin": self.id})
+                await self._subscribe_all()
+                break
+            except Exception:
+                delay = min(delay * 2, LAYER_RETRY_MAX)
+        self.layer_up = True
+        log.warning("collab hub: the channel layer is back; rejoined %d board groups", len(self.rooms))
+        # Notifications sent while this worker was out of its groups are lost: read them now.
+        for room in list(self.rooms.values()):
+            if room.expected is not None:
+                self._spawn(self._fill(room, None))
 
     def _spawn(self, awaitable: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         # A fresh context: callbacks may come from a sync_to_async thread, and a task inheriting
