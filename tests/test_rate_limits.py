@@ -136,3 +136,48 @@ async def test_the_async_hit_for_websocket_connections_limits_per_connection(sma
     with pytest.raises(RateLimited):
         await ahit("ws_op", "conn-1")
     await ahit("ws_op", "conn-2")
+
+
+@pytest.fixture
+def cache_down() -> Any:
+    """A Redis cache on a loopback port where nothing listens: every cache call fails at once.
+
+    Its own override (not the `settings` fixture), so the working cache is back before the
+    autouse fixture clears the counters."""
+    import socket
+
+    from django.test import override_settings
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    broken = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": f"redis://127.0.0.1:{port}/0",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+    with override_settings(CACHES={"default": broken}):
+        yield
+
+
+def test_the_limits_fail_open_with_a_warning_when_the_cache_is_down(
+    small_limits: Any, cache_down: None, caplog: Any
+) -> None:
+    from whiteboard import limits
+
+    limits._last_cache_warning = 0.0
+    with caplog.at_level("WARNING", logger="whiteboard.limits"):
+        for _ in range(10):  # well over api_token's 5/60: nothing counts, nothing is refused
+            hit("api_token", "tok")
+        limits.check("login_account", "someone")
+        limits.reset("login_account", "someone")
+    warnings = [r for r in caplog.records if "the cache failed" in r.getMessage()]
+    assert len(warnings) == 1  # one warning, not one per request
+
+
+def test_log_in_and_the_api_keep_working_while_the_cache_is_down(
+    small_limits: Any, cache_down: None, owner: Any, owner_api: Api
+) -> None:
+    assert _login(Client(), "olivia", "pw-olivia-123").status_code == 302
+    for _ in range(7):  # over api_token's limit of 5: served, not 429 and not 500
+        assert owner_api.get("/api/boards").status_code == 200

@@ -5,12 +5,17 @@ load, so every worker sees the same counters), one counter per scope and key: a 
 client address, an API token, a user. `ARCHBOARD_RATE_LIMITS` sets "COUNT/SECONDS" per scope;
 an empty value switches the scope off. Past the limit the caller gets `RateLimited`, which the
 interfaces turn into 429 with `Retry-After`; other keys are not affected.
+
+When the cache itself fails (Redis restarted or unreachable), the limits fail open: the request
+is served and a warning is logged (at most every CACHE_WARNING_EVERY seconds). An outage of the
+counters must not take the whole app down with it; the limits come back with the cache.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -21,6 +26,11 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_asy
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
+
+log = logging.getLogger(__name__)
+
+CACHE_WARNING_EVERY = 10.0
+_last_cache_warning = 0.0
 
 SCOPES = ("login_account", "login_ip", "api_token", "board_create", "render", "ws_op", "ws_presence")
 
@@ -72,12 +82,27 @@ def _window(scope: str, key: object, rate: Rate) -> tuple[str, int]:
 
 
 def _count(cache_key: str, rate: Rate) -> int:
-    cache.add(cache_key, 0, timeout=rate.seconds + 1)
+    """The hits in this window, this one included; 0 when the cache does not answer."""
     try:
-        return int(cache.incr(cache_key))
-    except ValueError:  # expired between add and incr
-        cache.add(cache_key, 1, timeout=rate.seconds + 1)
-        return 1
+        cache.add(cache_key, 0, timeout=rate.seconds + 1)
+        try:
+            return int(cache.incr(cache_key))
+        except ValueError:  # expired between add and incr
+            cache.add(cache_key, 1, timeout=rate.seconds + 1)
+            return 1
+    except Exception as exc:
+        _cache_failed(exc)
+        return 0
+
+
+def _cache_failed(exc: Exception) -> None:
+    global _last_cache_warning
+    now = time.monotonic()
+    if now - _last_cache_warning >= CACHE_WARNING_EVERY:
+        _last_cache_warning = now
+        log.warning(
+            "rate limits: the cache failed (%s: %s); requests pass unlimited until it is back", type(exc).__name__, exc
+        )
 
 
 class ConnectionWindow:
@@ -128,7 +153,12 @@ def check(scope: str, key: object) -> None:
     if rate is None:
         return
     cache_key, retry_after = _window(scope, key, rate)
-    if int(cache.get(cache_key, 0)) >= rate.count:
+    try:
+        hits = int(cache.get(cache_key, 0))
+    except Exception as exc:
+        _cache_failed(exc)
+        return
+    if hits >= rate.count:
         raise RateLimited(scope, rate, retry_after)
 
 
@@ -142,7 +172,10 @@ def count(scope: str, key: object) -> None:
 def reset(scope: str, key: object) -> None:
     rate = rate_for(scope)
     if rate is not None:
-        cache.delete(_window(scope, key, rate)[0])
+        try:
+            cache.delete(_window(scope, key, rate)[0])
+        except Exception as exc:
+            _cache_failed(exc)
 
 
 def client_ip(request: HttpRequest) -> str:
