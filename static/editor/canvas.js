@@ -23,7 +23,10 @@ export class Canvas extends EventTarget {
     this.tool = "select";
     this.far = false;
     this.spaceDown = false;
+    this.touching = false; // fingers are on the canvas (see bindTouch)
+    this.fingers = 0;
     this.findings = new Map(); // element id -> {severity, messages}
+    this.peerOutlines = false;
     this.cy = cytoscape({
       container,
       style: this.style(protocolColors),
@@ -45,6 +48,7 @@ export class Canvas extends EventTarget {
     this.bindMoves();
     this.bindSelection();
     this.bindHover();
+    this.bindTouch();
     if (!readOnly) this.bindEdgeHandles();
     this.onViewport();
     new ResizeObserver(() => this.cy.resize()).observe(container);
@@ -101,7 +105,10 @@ export class Canvas extends EventTarget {
         style: {
           shape: "round-rectangle",
           "corner-radius": 14,
-          "background-image": "none",
+          // No image as an empty list, not "none": Cytoscape 3.34 flips a node's
+          // :backgrounding state twice per draw when its one image is "none", and each flip
+          // restyles the group and everything in it (about 100 restyles per frame here).
+          "background-image": [],
           "background-color": "data(fill)",
           "background-opacity": 0.85,
           "border-width": 1.5,
@@ -121,7 +128,7 @@ export class Canvas extends EventTarget {
           ghost: "no",
         },
       },
-      { selector: "node.empty-group", style: { width: 160, height: 100, "background-image": "none", "background-color": "#f8fafc", "border-style": "dashed", "text-valign": "center", "text-margin-y": 0 } },
+      { selector: "node.empty-group", style: { width: 160, height: 100, "background-image": [], "background-color": "#f8fafc", "border-style": "dashed", "text-valign": "center", "text-margin-y": 0 } },
       {
         selector: "node:selected",
         style: {
@@ -364,7 +371,7 @@ export class Canvas extends EventTarget {
           el = el.move({ source: edge.source, target: edge.target });
         }
         el.data(data);
-        el.classes(this.edgeClasses(edge));
+        el.classes(this.edgeClasses(edge) + this.findingClass(edge.id));
       }
       const goneGroups = goneEls.nodes().filter((n) => n.data("isGroup") && n.inside());
       for (const group of goneGroups.toArray()) {
@@ -383,7 +390,12 @@ export class Canvas extends EventTarget {
   }
 
   markEmptyGroups() {
-    this.cy.nodes(".group").forEach((g) => g.toggleClass("empty-group", g.children().empty()));
+    // Only where it changes: toggling a class restyles the group and everything inside it,
+    // even when the class was already right.
+    this.cy.nodes(".group").forEach((g) => {
+      const empty = g.children().empty();
+      if (g.hasClass("empty-group") !== empty) g.toggleClass("empty-group", empty);
+    });
   }
 
   emitEmpty() {
@@ -487,7 +499,8 @@ export class Canvas extends EventTarget {
 
   updateGestures() {
     const panning = this.tool === "pan" || this.spaceDown;
-    this.cy.userPanningEnabled(panning);
+    this.cy.userPanningEnabled(panning || this.touching);
+    this.cy.userZoomingEnabled(this.touching);
     this.cy.boxSelectionEnabled(!panning);
     this.cy.autoungrabify(this.readOnly || panning);
     this.stage.classList.toggle("panning", panning);
@@ -496,6 +509,37 @@ export class Canvas extends EventTarget {
       if (this.tool === "connect" && !panning) this.eh.enableDrawMode();
       else if (this.eh.drawMode && !this.handleDrawing) this.eh.disableDrawMode();
     }
+  }
+
+  // Touch screens: Cytoscape's own gestures (one finger on the background pans, two fingers
+  // pinch-zoom, one finger on a component moves it). They are switched on only while fingers
+  // are on the canvas, because for the mouse a drag on the background box-selects and the
+  // wheel is handled above. The browser's own touch panning and zooming stay off the canvas.
+  bindTouch() {
+    this.container.style.touchAction = "none";
+    this.stage.addEventListener(
+      "touchstart",
+      (event) => {
+        if (!this.container.contains(event.target)) return;
+        this.fingers = event.touches.length;
+        if (this.touching) return;
+        this.touching = true;
+        this.updateGestures();
+      },
+      { capture: true, passive: true },
+    );
+    const lift = (event) => {
+      this.fingers = event.touches.length;
+      if (!this.touching || this.fingers) return;
+      // After Cytoscape has seen the end of the gesture, unless another one has begun.
+      setTimeout(() => {
+        if (this.fingers || !this.touching) return;
+        this.touching = false;
+        this.updateGestures();
+      }, 0);
+    };
+    window.addEventListener("touchend", lift, { passive: true });
+    window.addEventListener("touchcancel", lift, { passive: true });
   }
 
   toModel(clientX, clientY) {
@@ -733,13 +777,19 @@ export class Canvas extends EventTarget {
     return f && (f.severity === "error" || f.severity === "warning") ? ` sev-${f.severity}` : "";
   }
 
+  // Only the elements whose severity class changes are touched: a class change restyles the
+  // element and redraws it, and a review of a large board flags hundreds of them.
   applyFindingClasses() {
     const cy = this.cy;
     cy.batch(() => {
-      cy.elements(".sev-error, .sev-warning").removeClass("sev-error sev-warning");
+      cy.elements(".sev-error, .sev-warning").forEach((el) => {
+        const want = this.findingClass(el.id()).trim();
+        for (const cls of ["sev-error", "sev-warning"]) if (cls !== want && el.hasClass(cls)) el.removeClass(cls);
+      });
       for (const [id, f] of this.findings) {
-        if (f.severity === "info") continue;
-        cy.getElementById(id).addClass(`sev-${f.severity}`);
+        if (f.severity !== "error" && f.severity !== "warning") continue;
+        const el = cy.getElementById(id);
+        if (el.nonempty() && !el.hasClass(`sev-${f.severity}`)) el.addClass(`sev-${f.severity}`);
       }
     });
   }
@@ -752,6 +802,9 @@ export class Canvas extends EventTarget {
   // Peers' selections, outlined in their colours.
   setPeerSelections(byId) {
     const cy = this.cy;
+    // Nobody else is selecting anything and nothing is outlined: skip the scan of every element.
+    if (!byId.size && !this.peerOutlines) return;
+    this.peerOutlines = byId.size > 0;
     cy.batch(() => {
       cy.elements("[peer]").forEach((el) => {
         if (!byId.has(el.id())) el.removeData("peer");

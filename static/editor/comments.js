@@ -33,9 +33,10 @@ export class Comments {
     // After a reconnect, anything pushed while we were away is fetched again.
     sync.addEventListener("snapshot", () => this.refreshMarkersSoon(0));
     canvas.addEventListener("selection", (e) => this.select(e.detail));
+    // At once on pan and zoom, in the next frame after a change (see Findings in panels.js).
     canvas.addEventListener("viewport", () => this.place());
-    canvas.addEventListener("redrawn", () => this.place());
     this.schedulePlace = onNextFrame(() => this.place());
+    canvas.addEventListener("redrawn", () => this.schedulePlace());
     canvas.cy.on("position", "node", () => this.schedulePlace());
     sync.addEventListener("change", () => this.schedulePlace());
     // A comment or reply posted from the panel: htmx swaps the answer in; keep the title in step.

@@ -162,13 +162,39 @@ const palette = new Palette({
   },
 });
 
+// On-screen latency of other people's edits (issue 6, read by bench/editor.py): from the
+// `applied` frame arriving to the first canvas draw that includes the change (`drawn`), and to
+// the end of that frame, once the page is painted with it (`applied`).
+const metrics = { applied: [], drawn: [] };
+let undrawn = []; // arrival times of remote changes made on the canvas and not drawn yet
+const record = (list, ms) => {
+  list.push(ms);
+  if (list.length > 2000) list.shift();
+};
+canvas.cy.on("render", () => {
+  if (!undrawn.length) return;
+  const arrivals = undrawn;
+  undrawn = [];
+  const drawn = performance.now();
+  for (const arrived of arrivals) record(metrics.drawn, drawn - arrived);
+  // A task posted during the frame runs once the frame is painted.
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => {
+    const painted = performance.now();
+    for (const arrived of arrivals) record(metrics.applied, painted - arrived);
+  };
+  channel.port2.postMessage(null);
+});
+
 sync.addEventListener("change", (event) => {
-  const { touched } = event.detail;
+  const { touched, arrived } = event.detail;
   canvas.reconcile(touched, sync.view);
+  if (arrived != null && undrawn.length < 1000) undrawn.push(arrived);
   properties.refresh(touched);
   if (touched.has("@board")) updateTitle();
   findings.refreshSoon();
 });
+
 sync.addEventListener("rejected", (event) => {
   const { error, local } = event.detail;
   toast(local ? error : `Your edit was undone: the server refused it (${error}).`, "error", 7000);
@@ -178,6 +204,7 @@ sync.addEventListener("snapshot", () => findings.refreshSoon(0));
 window.addEventListener("online", () => sync.retry());
 
 function showStatus({ state, text }) {
+  if (state === "online" && !performance.getEntriesByName("archboard:live").length) performance.mark("archboard:live");
   const el = $("#conn");
   el.className = `conn conn-${state}`;
   const pending = sync.pending.length;
@@ -427,9 +454,11 @@ function setTool(tool) {
   for (const button of document.querySelectorAll(".toolbar [data-tool]")) button.classList.toggle("active", button.dataset.tool === tool);
 }
 
-canvas.addEventListener("viewport", (event) => {
-  $(".zoom-level").textContent = `${Math.round(event.detail.zoom * 100)}%`;
-});
+const showZoom = (zoom) => {
+  $(".zoom-level").textContent = `${Math.round(zoom * 100)}%`;
+};
+canvas.addEventListener("viewport", (event) => showZoom(event.detail.zoom));
+showZoom(canvas.cy.zoom()); // the board opened fitted to the window, before this listener
 canvas.addEventListener("empty", (event) => {
   $("#empty-hint").hidden = !event.detail || readOnly;
 });
@@ -582,7 +611,7 @@ window.archboard = {
   comments,
   board: () => sync.view.toDocument(),
   version: () => sync.version,
-  metrics: sync.metrics,
+  metrics,
   rendered: (id) => {
     const el = canvas.cy.getElementById(id);
     if (el.empty()) return null;

@@ -20,8 +20,9 @@ export function onNextFrame(fn) {
 // screen by more than `margin` are skipped, elements of vanished entries removed; below 30 %
 // zoom the layer is hidden (too small to read).
 export function renderOverlay(cy, layer, entries, { keyAttr, anchor, create, update, margin = 20 }) {
-  layer.hidden = cy.zoom() < 0.3;
-  if (layer.hidden) return;
+  const hide = cy.zoom() < 0.3;
+  if (layer.hidden !== hide) layer.hidden = hide;
+  if (hide) return;
   const width = cy.width();
   const height = cy.height();
   const existing = new Map([...layer.children].map((el) => [el.dataset[keyAttr], el]));

@@ -1,4 +1,5 @@
-// The palette: search, drag a component onto the canvas, or click it and then click the canvas.
+// The palette: search, drag a component onto the canvas, or click (tap) it and then click (tap)
+// the canvas.
 
 import { snap } from "./canvas.js";
 
@@ -9,6 +10,7 @@ export class Palette {
     this.canvas = canvas;
     this.onPlace = onPlace;
     this.placing = null;
+    this.pointerType = "mouse"; // of the last press on a palette item (for the hint's wording)
     this.hint = stage.querySelector("#placing-hint");
     this.search = root.querySelector("#palette-search");
     this.search.addEventListener("input", () => this.filter(this.search.value));
@@ -33,6 +35,9 @@ export class Palette {
         if (img) event.dataTransfer.setDragImage(img, 18, 18);
         this.cancelPlacing();
       });
+      item.addEventListener("pointerdown", (event) => {
+        this.pointerType = event.pointerType;
+      });
       item.addEventListener("click", () => {
         if (this.placing === item.dataset.kind) this.cancelPlacing();
         else this.startPlacing(item.dataset.kind);
@@ -53,9 +58,11 @@ export class Palette {
       event.preventDefault();
       this.place(kind, event.clientX, event.clientY);
     });
-    // Click-then-click: the next press on the canvas places the component there.
+    // Click-then-click (or tap-then-tap): the next press on the canvas, by mouse, finger or
+    // pen, places the component there. Cancelling the pointerdown keeps the mouse events that
+    // would follow it from Cytoscape (no box selection starts).
     stage.addEventListener(
-      "mousedown",
+      "pointerdown",
       (event) => {
         if (!this.placing || event.button !== 0 || !canvas.container.contains(event.target)) return;
         event.stopPropagation();
@@ -84,7 +91,9 @@ export class Palette {
     const item = this.root.querySelector(`.palette-item[data-kind="${CSS.escape(kind)}"]`);
     item?.classList.add("armed");
     this.stage.classList.add("placing");
-    this.hint.textContent = `Click to place ${item ? item.title.split(":")[0] : kind} · Esc to cancel`;
+    const name = item ? item.title.split(":")[0] : kind;
+    this.hint.textContent =
+      this.pointerType === "touch" || this.pointerType === "pen" ? `Tap the canvas to place ${name} · tap ${name} again to cancel` : `Click to place ${name} · Esc to cancel`;
     this.hint.hidden = false;
   }
 

@@ -199,6 +199,11 @@ export class Properties {
   }
 }
 
+function whenIdle(fn) {
+  if (window.requestIdleCallback) window.requestIdleCallback(fn, { timeout: 500 });
+  else setTimeout(fn, 50);
+}
+
 function coerce(text, like) {
   if (typeof like === "number" && text.trim() !== "" && Number.isFinite(Number(text))) return Number(text);
   if (typeof like === "boolean" && (text === "true" || text === "false")) return text === "true";
@@ -225,10 +230,17 @@ export class Findings {
         this.show(e.detail.findings);
       }
     });
+    // Pan and zoom move the badges at once (a viewport change can come from an animation step,
+    // inside the frame being drawn); after a change of the board they are placed in the next
+    // animation frame callback, which runs after Cytoscape's own: in the frame that draws the
+    // change, and not in the way of drawing it.
     canvas.addEventListener("viewport", () => this.placeBadges());
-    canvas.addEventListener("redrawn", () => this.placeBadges());
     this.schedulePlace = onNextFrame(() => this.placeBadges());
+    canvas.addEventListener("redrawn", () => this.schedulePlace());
     canvas.cy.on("position", "node", () => this.schedulePlace());
+    this.shownKey = null;
+    this.listSummary = null;
+    this.listQueued = false;
   }
 
   // Ask the server again a little after the last change (edits come in bursts).
@@ -250,6 +262,11 @@ export class Findings {
   }
 
   show(findings, summary = null) {
+    // The review of a design whose findings did not change (most edits: a move, a rename)
+    // changes nothing on screen.
+    const key = JSON.stringify(findings);
+    if (key === this.shownKey) return;
+    this.shownKey = key;
     this.findings = findings.slice().sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || (a.suppressed ? 1 : 0) - (b.suppressed ? 1 : 0));
     if (!summary) {
       summary = { error: 0, warning: 0, info: 0 };
@@ -266,14 +283,23 @@ export class Findings {
       }
     }
     this.canvas.setFindings(this.byElement);
-    this.renderList(summary);
-    this.placeBadges();
-  }
-
-  renderList(summary) {
     const total = summary.error + summary.warning + summary.info;
     this.count.textContent = total ? String(total) : "";
     this.count.className = `count ${summary.error ? "error" : summary.warning ? "warning" : total ? "info" : ""}`;
+    // The list (hundreds of rows on a large board) is rebuilt when the page is idle, so that
+    // it never holds up the drawing of someone's edit.
+    this.listSummary = summary;
+    if (!this.listQueued) {
+      this.listQueued = true;
+      whenIdle(() => {
+        this.listQueued = false;
+        this.renderList(this.listSummary);
+      });
+    }
+    this.schedulePlace();
+  }
+
+  renderList(summary) {
     this.summary.replaceChildren();
     for (const sev of ["error", "warning", "info"]) {
       const pill = document.createElement("span");
@@ -336,14 +362,14 @@ export class Findings {
 
   placeBadges() {
     const cy = this.canvas.cy;
+    const zoom = cy.zoom();
+    const pan = cy.pan();
     // Too far out to read a badge (the layer hides): the coloured borders carry the severity.
     renderOverlay(cy, this.badgeLayer, this.byElement, {
       keyAttr: "id",
       anchor: (id) => {
         const el = cy.getElementById(id);
         if (el.empty()) return null;
-        const zoom = cy.zoom();
-        const pan = cy.pan();
         if (el.isNode() && el.isParent()) {
           const bb = el.renderedBoundingBox({ includeLabels: false });
           return { x: bb.x2 - 4, y: bb.y1 + 4 };

@@ -5,9 +5,10 @@
 // `server` with this client's unconfirmed ops replayed on top (what is on screen). When nothing
 // is pending they are the same object, so a remote op costs one apply.
 //
-// Events (EventTarget): "change" {touched, remote}, "status" {state, text}, "rejected" {error},
-// "snapshot" {message}, "presence", "left", "review", "confirmed", and the design-review pushes
-// "comment" {event, thread} and "review_status" {status, reviewers, ...} (issue 7).
+// Events (EventTarget): "change" {touched, remote, arrived}, "status" {state, text},
+// "rejected" {error}, "snapshot" {message}, "presence", "left", "review", "confirmed", and the
+// design-review pushes "comment" {event, thread} and "review_status" {status, reviewers, ...}
+// (issue 7).
 
 import { Board, OpError } from "./model.js";
 
@@ -32,7 +33,6 @@ export class Sync extends EventTarget {
     this.session = Math.random().toString(36).slice(2, 8);
     this.counter = 0;
     this.clientId = null;
-    this.metrics = { applied: [] };
   }
 
   connect() {
@@ -264,16 +264,10 @@ export class Sync extends EventTarget {
     this.view = view;
   }
 
-  emitChange(touched, remote, t0 = null) {
-    this.dispatchEvent(new CustomEvent("change", { detail: { touched, remote } }));
-    if (t0 !== null) {
-      // Time from the frame arriving to the change being painted (the frame after this task).
-      requestAnimationFrame(() => {
-        const list = this.metrics.applied;
-        list.push(performance.now() - t0);
-        if (list.length > 2000) list.shift();
-      });
-    }
+  // `arrived`: when the frame of another client's op arrived (performance.now()), for the
+  // on-screen latency the page measures (main.js), or null.
+  emitChange(touched, remote, arrived = null) {
+    this.dispatchEvent(new CustomEvent("change", { detail: { touched, remote, arrived } }));
   }
 
   sendPresence(cursor, selection) {
