@@ -286,6 +286,7 @@ export class Canvas extends EventTarget {
       cy.elements().remove();
       cy.add(elements);
       this.markEmptyGroups();
+      this.placeEmptyGroups();
     });
     this.applyFindingClasses();
     this.emitEmpty();
@@ -387,6 +388,21 @@ export class Canvas extends EventTarget {
     });
     this.emitEmpty();
     this.dispatchEvent(new CustomEvent("redrawn"));
+  }
+
+  // A group with no members has no position of its own (the board format stores none): at first
+  // load, stack the empty ones in a column right of everything else, not at the origin under it.
+  // (A group that empties later keeps where it was: Cytoscape leaves its last position.)
+  placeEmptyGroups() {
+    const empty = this.cy.nodes(".empty-group").filter((g) => g.parent().empty());
+    if (empty.empty()) return;
+    const rest = this.cy.elements().not(empty).boundingBox();
+    const x = Number.isFinite(rest.x2) ? rest.x2 + 140 : 0;
+    let y = Number.isFinite(rest.y1) ? rest.y1 + 50 : 0;
+    empty.forEach((g) => {
+      g.position({ x, y });
+      y += 140;
+    });
   }
 
   markEmptyGroups() {

@@ -61,3 +61,20 @@ def test_a_group_dropped_on_another_group_nests_in_it_and_undo_takes_it_out(
     nodes = {n["id"]: n for n in ed.board()["nodes"]}
     assert (nodes["db"]["x"], nodes["db"]["y"], nodes["cache"]["x"]) == (480, 320, 660)
     assert page.evaluate("window.archboard.canvas.cy.getElementById('data').parent().empty()")
+
+
+def test_an_empty_group_opens_beside_the_components_not_under_them(archboard_server: Any, editor_for: Any) -> None:
+    doc = board(
+        [node("web", "service", label="Web", x=0, y=0), node("db", "sql_db", label="DB", x=200, y=0)],
+        groups=[{"id": "spare", "label": "Spare"}, {"id": "later", "label": "Later"}],
+    )
+    ed = editor_for("alice").open(archboard_server.create_board("alice", doc))
+    boxes = {key: ed.node_at(key) for key in ("web", "db", "spare", "later")}
+
+    def overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+        return a["x1"] < b["x2"] and b["x1"] < a["x2"] and a["y1"] < b["y2"] and b["y1"] < a["y2"]
+
+    for group in ("spare", "later"):
+        assert boxes[group]["x1"] > boxes["db"]["x2"], group  # right of the components
+        assert not overlap(boxes[group], boxes["web"]) and not overlap(boxes[group], boxes["db"])
+    assert not overlap(boxes["spare"], boxes["later"])
