@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "whiteboard.settings")
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+from whiteboard.http_handler import PooledASGIHandler  # noqa: E402
+
+django_asgi_app = PooledASGIHandler()
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 

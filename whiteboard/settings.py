@@ -116,7 +116,7 @@ TEMPLATES = [
 ]
 
 if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True)}
 else:
     DATABASES = {
         "default": {
@@ -131,7 +131,9 @@ else:
             },
             # Keep the connection: closing the last connection of a WAL database checkpoints the
             # WAL, which cost ~2 ms per op batch of the live-collaboration DB thread (issue 5).
+            # HTTP threads keep theirs too (whiteboard.http_handler), checked at each request.
             "CONN_MAX_AGE": None,
+            "CONN_HEALTH_CHECKS": True,
         }
     }
 
@@ -224,6 +226,12 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# Threads that run the sync views of one ASGI worker (whiteboard.http_handler), each with its own
+# database connection. Python runs one thread at a time: under load, more threads only take turns
+# away from the event loop and the collaboration DB thread, so live editors wait longer (measured
+# with bench/load.py). More can pay off when queries wait on the network (PostgreSQL).
+ARCHBOARD_HTTP_THREADS = envint("ARCHBOARD_HTTP_THREADS", 2)
 
 ARCHBOARD_RENDER_TIMEOUT = envfloat("ARCHBOARD_RENDER_TIMEOUT", 20.0)
 ARCHBOARD_RENDER_MEMORY = envint("ARCHBOARD_RENDER_MEMORY", 1024 * 1024 * 1024)
