@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMPS := .stamps
 
-.PHONY: run test lint bench install system-deps browser-deps serve
+.PHONY: run test lint bench install system-deps browser-deps bench-deps serve
 
 $(STAMPS)/python: requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ system-deps:
 
 browser-deps:
 	@WITH_BROWSER=1 scripts/system-deps.sh
+
+bench-deps:
+	@WITH_BENCH=1 scripts/system-deps.sh
 
 install: system-deps $(STAMPS)/python $(STAMPS)/node
 
@@ -45,5 +48,5 @@ lint: install
 	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
 
-bench: install
+bench: install bench-deps
 	$(PY) bench/run_all.py

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages Archboard needs when they are missing: graphviz (`dot`) and
-# fonts always, Debian's Chromium for the browser tests when WITH_BROWSER=1.
+# fonts always, Debian's Chromium for the browser tests when WITH_BROWSER=1, the wrk load
+# generator for bench/load.py when WITH_BENCH=1.
 set -euo pipefail
 
 need=()
@@ -10,6 +11,9 @@ fc-list 2>/dev/null | grep -qi "NotoSans-" || need+=(fonts-noto-core)
 fc-list 2>/dev/null | grep -qi "NotoColorEmoji" || need+=(fonts-noto-color-emoji)
 if [ "${WITH_BROWSER:-0}" = "1" ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
+fi
+if [ "${WITH_BENCH:-0}" = "1" ]; then
+  command -v wrk >/dev/null 2>&1 || need+=(wrk)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 
