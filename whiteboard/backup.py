@@ -18,6 +18,9 @@ from django.apps import apps
 from django.core import serializers
 from django.db import transaction
 
+from whiteboard.boards.models import Board
+from whiteboard.boards.services import board_summaries_fill
+
 FORMAT = "archboard-backup/1"
 # In dependency order: what a row points at comes before it.
 MODELS = (
@@ -85,6 +88,8 @@ def restore(path: Path, *, replace: bool = False) -> dict[str, int]:
         for obj in serializers.deserialize("json", json.dumps(archive["objects"])):
             obj.save()
         _reset_sequences(models)
+        # Archives made before the boards' summary columns existed: fill them now.
+        board_summaries_fill(boards=list(Board.objects.filter(node_count__isnull=True).defer("document")))
     return {label: found.get(label, 0) for label in MODELS}
 
 

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from whiteboard.boards.models import Board, Membership, ShareLink
+from whiteboard.boards.services import board_summaries_fill
 
 Role = Literal["owner", "editor", "viewer"]
 Need = Literal["view", "edit", "own"]
@@ -56,12 +57,19 @@ def get_board_for(
     return board, role
 
 
-def boards_visible_to(user: User) -> list[tuple[Board, Role]]:
-    owned = [(b, "owner") for b in Board.objects.filter(owner=user)]
-    shared = [
-        (m.board, m.role)
-        for m in Membership.objects.filter(user=user).select_related("board").order_by("-board__updated_at")
-    ]
-    result: list[tuple[Board, Role]] = owned + shared  # type: ignore[assignment]
+def boards_visible_to(user: User, *, name_contains: str = "") -> list[tuple[Board, Role]]:
+    """The boards the user owns or has a role on, most recently changed first, with the user's role.
+
+    Without their documents (up to 2 MiB each, and a user may have hundreds of boards): a list
+    shows the summary columns. `name_contains` keeps the boards whose name contains it, any case.
+    """
+    owned = Board.objects.filter(owner=user).defer("document")
+    shared = Membership.objects.filter(user=user).select_related("board").defer("board__document")
+    if name_contains:
+        owned = owned.filter(name__icontains=name_contains)
+        shared = shared.filter(board__name__icontains=name_contains)
+    result: list[tuple[Board, Role]] = [(b, "owner") for b in owned]
+    result += [(m.board, m.role) for m in shared.order_by("-board__updated_at")]  # type: ignore[misc]
     result.sort(key=lambda pair: pair[0].updated_at, reverse=True)
+    board_summaries_fill(boards=[board for board, _ in result])
     return result

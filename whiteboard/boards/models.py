@@ -47,6 +47,12 @@ class Board(models.Model):
     version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # What the board list shows of the document, stored beside it by the services that write it
+    # (`summary_of`), so a list never loads documents of up to 2 MiB. Null when not known: a row
+    # restored from a backup made before these columns existed; the next list fills it in.
+    node_count = models.PositiveIntegerField(null=True)
+    edge_count = models.PositiveIntegerField(null=True)
+    description = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["-updated_at"]
@@ -54,13 +60,14 @@ class Board(models.Model):
     def __str__(self) -> str:
         return self.name or f"Board {self.pk}"
 
-    @property
-    def node_count(self) -> int:
-        return len(self.document.get("nodes", []))
-
-    @property
-    def edge_count(self) -> int:
-        return len(self.document.get("edges", []))
+    @staticmethod
+    def summary_of(document: dict[str, Any]) -> dict[str, Any]:
+        """The summary columns for `document`: every write of `Board.document` sets them too."""
+        return {
+            "node_count": len(document.get("nodes", [])),
+            "edge_count": len(document.get("edges", [])),
+            "description": document.get("description", ""),
+        }
 
 
 class Membership(models.Model):

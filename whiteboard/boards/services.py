@@ -68,7 +68,7 @@ def board_create(*, owner: User, document: dict[str, Any]) -> Board:
     with transaction.atomic():
         if Board.objects.filter(owner=owner).count() >= limit:
             raise LimitExceeded(f"you have reached the limit of {limit} boards; delete one first")
-        board = Board.objects.create(owner=owner, name=doc["name"], document=doc, version=1)
+        board = Board.objects.create(owner=owner, name=doc["name"], document=doc, version=1, **Board.summary_of(doc))
         BoardOp.objects.create(
             board=board, version=1, op_id=new_op_id("create"), user=owner, op={"action": "replace", "board": doc}
         )
@@ -174,7 +174,10 @@ def _store(board: Board, accepted: list[tuple[AppliedOp, User | None]]) -> None:
     board.version = last.version
     board.document = last.document
     board.name = last.document["name"]
-    board.save(update_fields=["version", "document", "name", "updated_at"])
+    summary = Board.summary_of(last.document)
+    for field, value in summary.items():
+        setattr(board, field, value)
+    board.save(update_fields=["version", "document", "name", *summary, "updated_at"])
     BoardOp.objects.bulk_create(
         [BoardOp(board=board, version=a.version, op_id=a.op_id, user=user, op=a.op) for a, user in accepted]
     )
@@ -275,6 +278,20 @@ def board_duplicate(*, board: Board, user: User) -> Board:
 
 def board_create_empty(*, owner: User, name: str) -> Board:
     return board_create(owner=owner, document=empty_board(name))
+
+
+def board_summaries_fill(*, boards: Sequence[Board]) -> None:
+    """Set the summary columns of the boards that lack them (rows restored from a backup made
+    before the columns existed), in place and in the database. A board changed meanwhile keeps
+    the summary its change stored."""
+    unknown = {board.pk: board for board in boards if board.node_count is None}
+    if not unknown:
+        return
+    for pk, version, document in Board.objects.filter(pk__in=unknown).values_list("pk", "version", "document"):
+        summary = Board.summary_of(document)
+        Board.objects.filter(pk=pk, version=version, node_count__isnull=True).update(**summary)
+        for field, value in summary.items():
+            setattr(unknown[pk], field, value)
 
 
 def board_delete(*, board: Board) -> None:

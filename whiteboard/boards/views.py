@@ -33,9 +33,7 @@ def _error_text(exc: BoardError) -> str:
 @login_required
 def board_list(request: AuthedRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
-    rows = boards_visible_to(request.user)
-    if query:
-        rows = [(b, role) for b, role in rows if query.lower() in b.name.lower()]
+    rows = boards_visible_to(request.user, name_contains=query)
     context = {"rows": rows, "query": query}
     if request.htmx and request.htmx.target == "board-rows":
         return render(request, "boards/list.html#rows", context)
@@ -110,7 +108,7 @@ def board_detail(request: AuthedRequest, board_id: int) -> HttpResponse:
     context = {
         "board": board,
         "role": role,
-        "categories": [(palette.CATEGORIES[c], kinds) for c, kinds in palette.kinds_by_category().items()],
+        "categories": _palette_categories(get_script_prefix()),
         "protocols": PROTOCOLS,
         "write_policies": WRITE_POLICIES,
         "directions": DIRECTIONS,
@@ -146,6 +144,27 @@ def _editor_kinds(script_prefix: str) -> dict[str, dict[str, str]]:
         kind.id: {"name": kind.name, "category": kind.category, "icon": reverse("palette_icon", args=[kind.id])}
         for kind in palette.KINDS.values()
     }
+
+
+@functools.cache
+def _palette_categories(script_prefix: str) -> tuple[tuple[str, tuple[dict[str, str], ...]], ...]:
+    """The editor's palette panel by category, with each kind's icon URL and search text ready:
+    built once, like `_editor_kinds`, rather than 33 URL reversals in every page render."""
+    kinds = _editor_kinds(script_prefix)
+    return tuple(
+        (
+            palette.CATEGORIES[category],
+            tuple(
+                {
+                    **kinds[kind.id],
+                    "id": kind.id,
+                    "search": f"{kind.id} {kind.name.lower()} {palette.CATEGORIES[category].lower()}",
+                }
+                for kind in members
+            ),
+        )
+        for category, members in palette.kinds_by_category().items()
+    )
 
 
 # graphviz points to canvas pixels: a little wider than 96/72 so labels under the icons breathe.
