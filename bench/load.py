@@ -47,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 
 from whiteboard.collab.client import BoardClient  # noqa: E402
 
-LEVELS = [int(n) for n in os.environ.get("LOAD_LEVELS", "1,2,4,8,12,16,24,32").split(",")]
+LEVELS = [int(n) for n in os.environ.get("LOAD_LEVELS", "1,2,4,8,16,24,32,48,64").split(",")]
 SECONDS_PER_LEVEL = int(os.environ.get("LOAD_SECONDS", "5"))
 EDITORS = int(os.environ.get("LOAD_EDITORS", "10"))
 RATE = float(os.environ.get("LOAD_EDITOR_RATE", "3"))
