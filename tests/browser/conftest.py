@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
 from tests.browser.liveserver import LiveServer, login, start_server
+
+E = TypeVar("E", bound="Editor")
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -95,12 +98,14 @@ class Editor:
         self.context.close()
 
 
-@pytest.fixture
-def editor_for(browser: Any, archboard_server: LiveServer) -> Iterator[Any]:
-    opened: list[Editor] = []
+@contextmanager
+def editors_from(open_one: Callable[..., E]) -> Iterator[Callable[..., E]]:
+    """A factory of editors for a test; at its end they are closed, and any problem one saw
+    (a dialog, a page error) fails the test."""
+    opened: list[E] = []
 
-    def make(user: str, *, enforce_csp: bool = False) -> Editor:
-        editor = Editor(browser, archboard_server, user, enforce_csp=enforce_csp)
+    def make(*args: Any, **kwargs: Any) -> E:
+        editor = open_one(*args, **kwargs)
         opened.append(editor)
         return editor
 
@@ -109,3 +114,12 @@ def editor_for(browser: Any, archboard_server: LiveServer) -> Iterator[Any]:
     for editor in opened:
         editor.close()
     assert not problems, problems
+
+
+@pytest.fixture
+def editor_for(browser: Any, archboard_server: LiveServer) -> Iterator[Any]:
+    def open_one(user: str, *, enforce_csp: bool = False) -> Editor:
+        return Editor(browser, archboard_server, user, enforce_csp=enforce_csp)
+
+    with editors_from(open_one) as make:
+        yield make

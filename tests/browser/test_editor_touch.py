@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import Editor
+from tests.browser.conftest import Editor, editors_from
 from tests.browser.liveserver import LiveServer, login
 from tests.builders import board, node
 
@@ -57,18 +57,8 @@ class TabletEditor(Editor):
 
 @pytest.fixture
 def tablet(browser: Any, archboard_server: LiveServer) -> Iterator[Any]:
-    opened: list[TabletEditor] = []
-
-    def make(user: str) -> TabletEditor:
-        editor = TabletEditor(browser, archboard_server, user)
-        opened.append(editor)
-        return editor
-
-    yield make
-    problems = [p for e in opened for p in e.problems]
-    for editor in opened:
-        editor.close()
-    assert not problems, problems
+    with editors_from(lambda user: TabletEditor(browser, archboard_server, user)) as make:
+        yield make
 
 
 def _canvas_box(ed: TabletEditor) -> dict[str, float]:
