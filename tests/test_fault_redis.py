@@ -115,12 +115,12 @@ def fast_recovery(monkeypatch: Any) -> None:
     monkeypatch.setattr(hub_module, "LAYER_RETRY_MAX", 0.05)
 
 
-async def eventually(predicate: Any, what: str, timeout: float = 10.0) -> None:
+async def eventually(predicate: Any, what: str, timeout: float = 10.0, every: float = 0.01) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(every)
 
 
 class Worker:
@@ -297,14 +297,6 @@ def add(node_id: str) -> dict[str, Any]:
     return {"action": "add_node", "node": {"id": node_id, "kind": "service"}}
 
 
-async def wait_until(predicate: Any, what: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
-
-
 @pytest.mark.services
 @pytest.mark.slow
 def test_editors_recover_and_lose_nothing_acknowledged_when_redis_restarts(
@@ -351,15 +343,24 @@ def test_editors_recover_and_lose_nothing_acknowledged_when_redis_restarts(
                 await asyncio.sleep(0.02)
 
         streams = [asyncio.ensure_future(stream(client)) for client in editors]
-        await wait_until(lambda: len(acknowledged) >= 30, "ops acknowledged before the fault")
+        await eventually(lambda: len(acknowledged) >= 30, "ops acknowledged before the fault", timeout=20.0, every=0.05)
         redis_server.kill()
         # Ops go on being stored and acknowledged while Redis is down: the database is the truth.
         during = len(acknowledged)
-        await wait_until(lambda: len(acknowledged) >= during + 30, "ops acknowledged while Redis was down")
+        await eventually(
+            lambda: len(acknowledged) >= during + 30, "ops acknowledged while Redis was down", timeout=20.0, every=0.05
+        )
         redis_server.start()
-        await wait_until(lambda: redis_server.group_members(board_id) == 2, "both workers back in the board's group")
+        await eventually(
+            lambda: redis_server.group_members(board_id) == 2,
+            "both workers back in the board's group",
+            timeout=20.0,
+            every=0.05,
+        )
         after = len(acknowledged)
-        await wait_until(lambda: len(acknowledged) >= after + 30, "ops acknowledged after Redis came back")
+        await eventually(
+            lambda: len(acknowledged) >= after + 30, "ops acknowledged after Redis came back", timeout=20.0, every=0.05
+        )
         stop.set()
         await asyncio.gather(*streams)
 
