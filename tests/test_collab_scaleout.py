@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -117,7 +118,9 @@ def test_a_worker_killed_mid_stream_loses_no_acknowledged_op(deployment: Deploym
                 await asyncio.sleep(0.01)
 
         streams = [asyncio.ensure_future(stream(c, 400)) for c in [*victims, survivor]]
+        deadline = time.monotonic() + 30
         while len(acknowledged) < 60:
+            assert time.monotonic() < deadline, f"only {len(acknowledged)} ops acknowledged in 30 s"
             await asyncio.sleep(0.01)
         deployment.kill_worker(0)
         await asyncio.gather(*streams[:3])

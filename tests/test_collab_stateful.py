@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -39,6 +40,8 @@ from whiteboard.domain.ops import apply_op
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CLIENTS = 3
+# The op log must stand still within this long once every client is quiet.
+SETTLE_DEADLINE = 30.0
 DRAW_FROM = validate_board(sample_board())
 
 
@@ -190,10 +193,12 @@ class CollaborationMachine(RuleBasedStateMachine):
             assert not client.outstanding, f"{client.name} never heard back about {client.outstanding}"
         # A client that disconnected may have had an op in flight: wait until the log stands still.
         version = -1
+        deadline = time.monotonic() + SETTLE_DEADLINE
         while True:
             stored = await database_sync_to_async(Board.objects.get)(pk=self.board.pk)
             if stored.version == version:
                 break
+            assert time.monotonic() < deadline, f"the op log kept growing for {SETTLE_DEADLINE} s"
             version = stored.version
             await asyncio.sleep(0.1)
         for client in self.clients:

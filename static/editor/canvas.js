@@ -23,7 +23,7 @@ export class Canvas extends EventTarget {
     this.tool = "select";
     this.far = false;
     this.spaceDown = false;
-    this.touching = false; // fingers are on the canvas (see bindTouch)
+    this.touching = false; // the touch screen is in use (see bindTouch)
     this.fingers = 0;
     this.findings = new Map(); // element id -> {severity, messages}
     this.peerOutlines = false;
@@ -528,9 +528,15 @@ export class Canvas extends EventTarget {
   }
 
   // Touch screens: Cytoscape's own gestures (one finger on the background pans, two fingers
-  // pinch-zoom, one finger on a component moves it). They are switched on only while fingers
-  // are on the canvas, because for the mouse a drag on the background box-selects and the
+  // pinch-zoom, one finger on a component moves it). They are switched on while the touch
+  // screen is in use, because for the mouse a drag on the background box-selects and the
   // wheel is handled above. The browser's own touch panning and zooming stay off the canvas.
+  //
+  // Lifting the fingers does not end touch mode: Cytoscape must still see the end of the
+  // gesture with its touch settings. The mouse ends it: a mouse or pen press and the wheel
+  // reach these capturing listeners before Cytoscape's own handlers of the same event, so the
+  // very first mouse gesture after a touch is already a mouse gesture (no timer to lose a race
+  // against).
   bindTouch() {
     this.container.style.touchAction = "none";
     this.stage.addEventListener(
@@ -546,16 +552,17 @@ export class Canvas extends EventTarget {
     );
     const lift = (event) => {
       this.fingers = event.touches.length;
-      if (!this.touching || this.fingers) return;
-      // After Cytoscape has seen the end of the gesture, unless another one has begun.
-      setTimeout(() => {
-        if (this.fingers || !this.touching) return;
-        this.touching = false;
-        this.updateGestures();
-      }, 0);
     };
     window.addEventListener("touchend", lift, { passive: true });
     window.addEventListener("touchcancel", lift, { passive: true });
+    const mouseArrives = (event) => {
+      if (!this.touching || this.fingers) return;
+      if (event.type === "pointerdown" && event.pointerType === "touch") return;
+      this.touching = false;
+      this.updateGestures();
+    };
+    this.stage.addEventListener("pointerdown", mouseArrives, { capture: true });
+    this.stage.addEventListener("wheel", mouseArrives, { capture: true, passive: true });
   }
 
   toModel(clientX, clientY) {

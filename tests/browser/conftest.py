@@ -92,7 +92,7 @@ class Editor:
 
     def wait_idle(self) -> None:
         """Until every local edit is confirmed by the server."""
-        self.page.wait_for_function("window.archboard.sync.pending.length === 0", timeout=5_000)
+        self.page.wait_for_function("window.archboard.sync.pending.length === 0")
 
     def close(self) -> None:
         self.context.close()

@@ -138,3 +138,35 @@ def test_fingers_pinch_zoom_and_pan_the_canvas_and_the_mouse_still_box_selects(
     page.mouse.up()
     page.wait_for_function("window.archboard.canvas.selectedIds().length === 2")
     assert ed.viewport()["pan"] == fitted["pan"]
+
+
+def test_a_mouse_press_right_after_the_fingers_lift_is_a_mouse_gesture(archboard_server: Any, tablet: Any) -> None:
+    """A tap, its lift and the next mouse press handled back to back, in one task of the page:
+    nothing may be left to a timer, or the press would still be taken as a touch pan."""
+    board_id = archboard_server.create_board("tina", board([node("a", "service", label="A", x=0, y=0)]))
+    ed = tablet("tina").open(board_id)
+    cy = _canvas_box(ed)
+    x, y = cy["x"] + cy["width"] / 2, cy["y"] + cy["height"] * 0.75
+    gestures = ed.page.evaluate(
+        """([x, y]) => {
+            const cy = window.archboard.canvas.cy;
+            const target = document.elementFromPoint(x, y);
+            const finger = new Touch({ identifier: 1, target, clientX: x, clientY: y });
+            const touch = (type, touches) =>
+                target.dispatchEvent(new TouchEvent(type, { bubbles: true, touches, changedTouches: [finger] }));
+            touch("touchstart", [finger]);
+            const during = { panning: cy.userPanningEnabled(), zooming: cy.userZoomingEnabled() };
+            touch("touchend", []);
+            const init = { bubbles: true, cancelable: true, clientX: x, clientY: y, button: 0, buttons: 1 };
+            target.dispatchEvent(new PointerEvent("pointerdown", { ...init, pointerType: "mouse", isPrimary: true }));
+            const after = { panning: cy.userPanningEnabled(), zooming: cy.userZoomingEnabled() };
+            target.dispatchEvent(new PointerEvent("pointerup", { ...init, buttons: 0, pointerType: "mouse" }));
+            return { during, after, boxSelect: cy.boxSelectionEnabled() };
+        }""",
+        [x, y],
+    )
+    assert gestures == {
+        "during": {"panning": True, "zooming": True},
+        "after": {"panning": False, "zooming": False},
+        "boxSelect": True,
+    }
