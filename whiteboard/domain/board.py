@@ -16,7 +16,11 @@ import math
 import re
 from typing import Any, TypeGuard
 
+from whiteboard.domain.errors import BoardError
+from whiteboard.domain.jsontext import child_loc, loads, shown_key, text_problem
 from whiteboard.domain.palette import KINDS
+
+__all__ = ["BoardError", "parse_board_json", "parse_json", "validate_board"]
 
 FORMAT = "archboard/1"
 DIRECTIONS = ("TB", "BT", "LR", "RL")
@@ -47,18 +51,6 @@ NODE_KEYS = ("id", "kind", "label", "x", "y", "group", "props")
 EDGE_KEYS = ("id", "source", "target", "label", "props")
 GROUP_KEYS = ("id", "label", "parent", "props")
 SUPPRESSION_KEYS = ("rule", "target", "reason")
-
-
-class BoardError(ValueError):
-    """A document (or an op) was rejected. `errors` lists every problem as {"loc", "msg"}."""
-
-    def __init__(self, errors: list[dict[str, str]]) -> None:
-        self.errors = errors
-        super().__init__("; ".join(f"{e['loc']}: {e['msg']}" if e["loc"] else e["msg"] for e in errors))
-
-    @classmethod
-    def one(cls, loc: str, msg: str) -> BoardError:
-        return cls([{"loc": loc, "msg": msg}])
 
 
 class _TooManyErrors(Exception):
@@ -98,8 +90,7 @@ def _type_name(value: object) -> str:
 def _check_keys(obj: dict[str, Any], allowed: tuple[str, ...], loc: str, errors: _Errors) -> None:
     for key in obj:
         if key not in allowed:
-            where = f"{loc}.{key}" if loc else str(key)
-            errors.add(where, f"unknown key {key!r} (allowed: {', '.join(allowed)})")
+            errors.add(child_loc(loc, key), f"unknown key {shown_key(key)!r} (allowed: {', '.join(allowed)})")
 
 
 def _text(obj: dict[str, Any], key: str, loc: str, limit: int, errors: _Errors) -> str:
@@ -109,6 +100,10 @@ def _text(obj: dict[str, Any], key: str, loc: str, limit: int, errors: _Errors) 
         return ""
     if len(value) > limit:
         errors.add(loc, f"is {len(value)} characters long, the limit is {limit}")
+    else:
+        problem = text_problem(value)
+        if problem:
+            errors.add(loc, problem)
     return value
 
 
@@ -147,6 +142,8 @@ def _check_prop_value(key: str, value: object, loc: str, element: str, errors: _
     if isinstance(value, str):
         if len(value) > MAX_PROP_STRING:
             errors.add(loc, f"is {len(value)} characters long, the limit is {MAX_PROP_STRING}")
+        elif problem := text_problem(value):
+            errors.add(loc, problem)
         return
     if _is_number(value):
         if not math.isfinite(value) or abs(value) > MAX_PROP_NUMBER:
@@ -166,6 +163,9 @@ def validate_props(value: object, loc: str, element: str, errors: _Errors) -> di
     for key, item in value.items():
         if len(key) > MAX_PROP_KEY or not key:
             errors.add(f"{loc}", f"prop names must be 1-{MAX_PROP_KEY} characters")
+            continue
+        if problem := text_problem(key):
+            errors.add(f"{loc}", f"a prop name has {problem}")
             continue
         _check_prop_value(key, item, f"{loc}.{key}", element, errors)
     return dict(value)
@@ -399,21 +399,10 @@ def _validate(data: object, errors: _Errors) -> dict[str, Any]:
     return doc
 
 
-def _reject_constant(name: str) -> float:
-    raise ValueError(f"{name} is not valid JSON: numbers must be finite")
-
-
 def parse_json(raw: bytes | str, *, limit: int = MAX_BYTES) -> Any:
-    """Parse JSON text with the size limit; BoardError (loc "body") on any problem."""
-    size = len(raw.encode() if isinstance(raw, str) else raw)
-    if size > limit:
-        raise BoardError.one("body", f"document is {size} bytes, the limit is {limit} bytes (2 MiB)")
-    try:
-        return json.loads(raw, parse_constant=_reject_constant)
-    except RecursionError:
-        raise BoardError.one("body", "malformed JSON: nested too deeply") from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BoardError.one("body", f"malformed JSON: {exc}") from None
+    """Parse JSON text with the size limit, strictly (whiteboard.domain.jsontext); BoardError
+    (loc "body" for malformed text) on any problem."""
+    return loads(raw, limit=limit)
 
 
 def parse_board_json(raw: bytes | str) -> dict[str, Any]:
