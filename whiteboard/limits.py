@@ -32,7 +32,17 @@ log = logging.getLogger(__name__)
 CACHE_WARNING_EVERY = 10.0
 _last_cache_warning = 0.0
 
-SCOPES = ("login_account", "login_ip", "api_token", "board_create", "render", "ws_op", "ws_presence")
+SCOPES = (
+    "login_account",
+    "login_ip",
+    "signup_ip",
+    "api_token",
+    "board_create",
+    "comment",
+    "render",
+    "ws_op",
+    "ws_presence",
+)
 
 
 @dataclass(frozen=True)
@@ -143,7 +153,7 @@ def hit(scope: str, key: object) -> None:
 
 
 async def ahit(scope: str, key: object) -> None:
-    """`hit` for async code (the WebSocket consumer): the cache call runs off the event loop."""
+    """`hit` for async code (the render service): the cache call runs off the event loop."""
     await sync_to_async(hit, thread_sensitive=False)(scope, key)
 
 

@@ -250,8 +250,13 @@ ARCHBOARD_MAX_BODY_BYTES = envint("ARCHBOARD_MAX_BODY_BYTES", DATA_UPLOAD_MAX_ME
 ARCHBOARD_RATE_LIMITS = {
     "login_account": os.environ.get("ARCHBOARD_RATE_LOGIN_ACCOUNT", "10/300"),
     "login_ip": os.environ.get("ARCHBOARD_RATE_LOGIN_IP", "50/300"),
+    # Sign-up attempts per client address: a classroom behind one NAT signs up in a burst, a
+    # script making accounts by the hundred is stopped.
+    "signup_ip": os.environ.get("ARCHBOARD_RATE_SIGNUP_IP", "30/600"),
     "api_token": os.environ.get("ARCHBOARD_RATE_API_TOKEN", "6000/60"),
     "board_create": os.environ.get("ARCHBOARD_RATE_BOARD_CREATE", "120/60"),
+    # Comments and replies per user: a lively review is a few a minute.
+    "comment": os.environ.get("ARCHBOARD_RATE_COMMENT", "30/60"),
     "render": os.environ.get("ARCHBOARD_RATE_RENDER", "240/60"),
     # Per WebSocket connection (for the consumer: whiteboard.limits.ahit).
     "ws_op": os.environ.get("ARCHBOARD_RATE_WS_OP", "600/10"),

@@ -58,7 +58,7 @@ def _csrf_problem(request: HttpRequest) -> str | None:
     return None if rejected is None else "CSRF check failed: send the X-CSRFToken header with session requests"
 
 
-def _refuse(request: HttpRequest, methods: tuple[str, ...], public: bool, limit: str | None) -> HttpResponse | None:
+def _refuse(request: HttpRequest, methods: tuple[str, ...], public: bool) -> HttpResponse | None:
     """The response that refuses this request before the view runs, or None to let it through."""
     if request.method not in methods:
         response = error(405, f"method {request.method} not allowed here; use {', '.join(methods)}")
@@ -79,8 +79,6 @@ def _refuse(request: HttpRequest, methods: tuple[str, ...], public: bool, limit:
     try:
         if "Authorization" in request.headers:
             hit("api_token", request.headers["Authorization"])
-        if limit is not None:
-            hit(limit, user.pk)
     except RateLimited as exc:
         return too_many(exc, json_body=True)
     return None
@@ -123,12 +121,12 @@ _HANDLED = (
 )
 
 
-def api_view(*methods: str, public: bool = False, limit: str | None = None) -> Callable[[View], View]:
+def api_view(*methods: str, public: bool = False) -> Callable[[View], View]:
     """Method check, authentication, CSRF for session writes, rate limits and the error shape, for
     sync and async views alike (async views keep slow work such as rendering off the request thread).
 
-    Every token request counts against the token's rate; `limit` names a further per-user scope
-    (whiteboard.limits) for the costly routes."""
+    Every token request counts against the token's rate; renders count against the user's render
+    budget where they run (whiteboard.rendering)."""
 
     def decorate(view: View) -> View:
         if asyncio.iscoroutinefunction(view):
@@ -136,7 +134,7 @@ def api_view(*methods: str, public: bool = False, limit: str | None = None) -> C
             @csrf_exempt
             @wraps(view)
             async def async_wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-                refused = await sync_to_async(_refuse)(request, methods, public, limit)
+                refused = await sync_to_async(_refuse)(request, methods, public)
                 if refused is not None:
                     return refused
                 try:
@@ -149,7 +147,7 @@ def api_view(*methods: str, public: bool = False, limit: str | None = None) -> C
         @csrf_exempt
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            refused = _refuse(request, methods, public, limit)
+            refused = _refuse(request, methods, public)
             if refused is not None:
                 return refused
             try:
@@ -262,21 +260,21 @@ def _download(content: bytes, media_type: str, filename: str) -> HttpResponse:
     return response
 
 
-@api_view("GET", limit="render")
+@api_view("GET")
 async def board_export(request: HttpRequest, board_id: int, fmt: str) -> HttpResponse:
     if fmt not in FORMATS:
         raise UnknownFormat(f"unknown format {fmt[:20]!r}; use one of {', '.join(FORMATS)}")
     board, _ = await sync_to_async(get_board_for)(request.user, board_id, need="view")
-    rendered = await render_board_async(board.document, fmt=fmt, scale=_scale(request))
+    rendered = await render_board_async(board.document, fmt=fmt, scale=_scale(request), budget=request.user.pk)
     slug = "".join(c if c.isalnum() else "-" for c in board.name.lower()).strip("-")[:60] or f"board-{board.pk}"
     return _download(rendered.content, rendered.media_type, f"{slug}.{fmt}")
 
 
-@api_view("POST", limit="render")
+@api_view("POST")
 async def render(request: HttpRequest) -> HttpResponse:
     fmt = request.GET.get("format", "png")
     if fmt not in FORMATS:
         raise UnknownFormat(f"unknown format {fmt[:20]!r}; use one of {', '.join(FORMATS)}")
     doc = validate_board(_json_body(request))
-    rendered = await render_board_async(doc, fmt=fmt, scale=_scale(request))
+    rendered = await render_board_async(doc, fmt=fmt, scale=_scale(request), budget=request.user.pk)
     return _download(rendered.content, rendered.media_type, f"board.{fmt}")

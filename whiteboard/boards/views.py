@@ -20,7 +20,7 @@ from whiteboard.boards.models import Board
 from whiteboard.domain import palette
 from whiteboard.domain.board import DIRECTIONS, PROTOCOLS, WRITE_POLICIES, BoardError, parse_board_json
 from whiteboard.domain.diagram import PROTOCOL_COLORS
-from whiteboard.limits import RateLimited, hit
+from whiteboard.limits import RateLimited, hit, too_many
 from whiteboard.rendering import RenderError, board_layout_async
 from whiteboard.typing import AuthedRequest
 
@@ -172,14 +172,16 @@ def _palette_categories(script_prefix: str) -> tuple[tuple[str, tuple[dict[str, 
 
 @require_GET
 @login_required
-async def board_layout(request: AuthedRequest, board_id: int) -> JsonResponse:
+async def board_layout(request: AuthedRequest, board_id: int) -> HttpResponse:
     """Positions for every node from graphviz's `dot` layout of the stored board."""
     user = await request.auser()
     board, _ = await sync_to_async(get_board_for)(user, board_id, need="edit")
     try:
-        positions = await board_layout_async(board.document)
+        positions = await board_layout_async(board.document, budget=user.pk)
     except RenderError as exc:
         return JsonResponse({"detail": exc.message, "errors": []}, status=exc.status)
+    except RateLimited as exc:
+        return too_many(exc, json_body=True)
     return JsonResponse({"version": board.version, "positions": positions})
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from whiteboard import limits
 from whiteboard.domain.board import dumps_board
 from whiteboard.domain.diagram import ICON_INCHES, build_dot
 from whiteboard.domain.layout import layout_dot, positions_from_json
@@ -457,18 +458,32 @@ def default_service() -> RenderService:
         return _default
 
 
-def render_board(doc: Mapping[str, Any], *, fmt: str, scale: float = 1.0, styles: Styles | None = None) -> Rendered:
+# Who a render is counted against (the "render" rate limit of whiteboard.limits): a user's
+# key, an address; None for trusted callers (the command line). Every render and layout of the
+# app passes through the three functions below and must say, so no route can forget the budget.
+Budget = object | None
+
+
+def render_board(
+    doc: Mapping[str, Any], *, fmt: str, budget: Budget, scale: float = 1.0, styles: Styles | None = None
+) -> Rendered:
     """Render a validated board document (`validate_board`) in one of FORMATS."""
+    if budget is not None:
+        limits.hit("render", budget)
     return default_service().render(doc, fmt=fmt, scale=scale, styles=styles)
 
 
 async def render_board_async(
-    doc: Mapping[str, Any], *, fmt: str, scale: float = 1.0, styles: Styles | None = None
+    doc: Mapping[str, Any], *, fmt: str, budget: Budget, scale: float = 1.0, styles: Styles | None = None
 ) -> Rendered:
     """As `render_board`, on the bounded worker pool, without blocking the event loop."""
+    if budget is not None:
+        await limits.ahit("render", budget)
     return await default_service().render_async(doc, fmt=fmt, scale=scale, styles=styles)
 
 
-async def board_layout_async(doc: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+async def board_layout_async(doc: Mapping[str, Any], *, budget: Budget) -> dict[str, dict[str, int]]:
     """Auto-layout positions on the bounded worker pool, without blocking the event loop."""
+    if budget is not None:
+        await limits.ahit("render", budget)
     return await default_service().layout_async(doc)

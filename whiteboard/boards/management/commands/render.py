@@ -32,7 +32,7 @@ class Command(BaseCommand):
             )
         doc = read_board_arg(options["file"])
         try:
-            rendered = render_board(doc, fmt=fmt, scale=options["scale"])
+            rendered = render_board(doc, fmt=fmt, scale=options["scale"], budget=None)
         except RenderError as exc:
             raise CommandError(exc.message, returncode=EXIT_BAD_INPUT) from None
         try:
