@@ -239,9 +239,79 @@ class RequestBodyLimitMiddleware:
         return body_too_large(request, length, limit) if length > limit else None
 
 
-def body_too_large(request: HttpRequest, length: int | None, limit: int) -> HttpResponse:
+def _too_large(path: str, length: int | None, limit: int) -> tuple[bytes, str]:
+    """The 413 answer's body and content type: the API's error shape under /api/, text elsewhere."""
     size = f"{length} bytes" if length is not None else "too large"
     detail = f"request body is {size}; the limit is {limit} bytes"
-    if request.path.startswith("/api/"):
-        return JsonResponse({"detail": detail, "errors": [{"loc": "body", "msg": detail}]}, status=413)
-    return HttpResponse(json.dumps(detail)[1:-1], status=413, content_type="text/plain; charset=utf-8")
+    if path.startswith("/api/"):
+        return json.dumps({"detail": detail, "errors": [{"loc": "body", "msg": detail}]}).encode(), "application/json"
+    return detail.encode(), "text/plain; charset=utf-8"
+
+
+def body_too_large(request: HttpRequest, length: int | None, limit: int) -> HttpResponse:
+    content, content_type = _too_large(request.path, length, limit)
+    return HttpResponse(content, status=413, content_type=content_type)
+
+
+class BodyLimit:
+    """ASGI: a request body over ARCHBOARD_MAX_BODY_BYTES is refused before it is read.
+
+    Django's ASGI handler reads the whole body (spooling it to disk past a few MiB) before any
+    middleware or view runs, so a size check there comes after the cost, and comes after the
+    authentication check too. Here a Content-Length over the limit is answered 413 at once, with
+    nothing read; a body without one (chunked) is counted as it streams in and cut at the limit:
+    Django is told the client went away, and the 413 goes out in its place.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = int(settings.ARCHBOARD_MAX_BODY_BYTES)
+        declared = None
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = None
+        if declared is not None and declared > limit:
+            await self._refuse(send, scope, declared, limit)
+            return
+        received = 0
+        over = False
+        started = False
+
+        async def counted_receive() -> Any:
+            nonlocal received, over
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    over = True
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def watched_send(message: Any) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        await self.app(scope, counted_receive, watched_send)
+        if over and not started:
+            await self._refuse(send, scope, None, limit)
+
+    @staticmethod
+    async def _refuse(send: Any, scope: dict[str, Any], length: int | None, limit: int) -> None:
+        content, content_type = _too_large(scope.get("path", ""), length, limit)
+        headers = [
+            (b"content-type", content_type.encode()),
+            (b"content-length", str(len(content)).encode()),
+            # The rest of the body is not read: the connection cannot carry another request.
+            (b"connection", b"close"),
+        ]
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.body", "body": content})
