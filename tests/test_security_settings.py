@@ -50,6 +50,60 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
     assert "SECRET_KEY" in done.stderr
 
 
+_OUTSIDE = ("DEBUG", "DATABASE_URL", "REDIS_URL", "DJANGO_ENV", "SECRET_KEY", "SECRET_KEY_FILE")
+
+
+def _settings(code: str = "import whiteboard.settings", **env: str) -> subprocess.CompletedProcess[str]:
+    """Run `code` in a fresh interpreter whose environment has exactly `env` of the settings' inputs."""
+    clean = {k: v for k, v in os.environ.items() if k not in _OUTSIDE}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "whiteboard.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("change-me-to-a-long-random-string-before-deploying-archboard-0123456789", "placeholder"),
+        ("dev-only-insecure-key-do-not-use-in-production-archboard", "placeholder"),
+        ("django-insecure-" + secrets.token_urlsafe(40), "placeholder"),
+        (secrets.token_urlsafe(30), "at least 50"),
+    ],
+    ids=["the-example-once-committed", "the-development-key", "django-placeholder", "short"],
+)
+def test_production_refuses_a_published_placeholder_or_short_key(key: str, reason: str) -> None:
+    done = _settings(DJANGO_ENV="production", SECRET_KEY=key)
+    assert done.returncode != 0
+    assert "ImproperlyConfigured: SECRET_KEY" in done.stderr and reason in done.stderr
+    assert key not in done.stderr  # a refused key may still be someone's real one: never echoed
+
+
+def test_production_runs_on_the_key_file_made_at_first_start(tmp_path: Path) -> None:
+    key_file = tmp_path / "secret_key"
+    subprocess.run([sys.executable, "-m", "whiteboard.secretkey", str(key_file)], cwd=ROOT, check=True, timeout=60)
+    env = {k: v for k, v in _production_env().items() if k != "SECRET_KEY"}
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={**env, "SECRET_KEY_FILE": str(key_file)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_key_file_that_cannot_be_read_is_named() -> None:
+    done = _settings(DJANGO_ENV="production", SECRET_KEY_FILE="/nonexistent/secret_key")
+    assert done.returncode != 0
+    assert "SECRET_KEY_FILE='/nonexistent/secret_key' cannot be read: No such file or directory" in done.stderr
+
+
 def _csp(response: Any) -> dict[str, list[str]]:
     header = response["Content-Security-Policy"]
     directives: dict[str, list[str]] = {}

@@ -12,6 +12,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from whiteboard.secretkey import weakness
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -50,7 +52,10 @@ def envsecret(name: str, default: str | None = None) -> str | None:
     """A secret from NAME, or from the file named by NAME_FILE (Docker/Kubernetes secrets)."""
     path = os.environ.get(f"{name}_FILE")
     if path:
-        return Path(path).read_text().strip()
+        try:
+            return Path(path).read_text().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}_FILE={path!r} cannot be read: {exc.strerror}") from None
     return os.environ.get(name, default)
 
 
@@ -59,10 +64,13 @@ PRODUCTION = DJANGO_ENV == "production"
 DEBUG = envbool("DEBUG", False)
 
 SECRET_KEY = envsecret("SECRET_KEY") or ""
-if not SECRET_KEY:
-    if PRODUCTION:
-        raise ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) must be set when DJANGO_ENV=production")
-    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-archboard"
+if PRODUCTION and (_key_problem := weakness(SECRET_KEY)):
+    raise ImproperlyConfigured(
+        f"SECRET_KEY {_key_problem}; DJANGO_ENV=production needs a random key of at least 50 characters: "
+        "point SECRET_KEY_FILE at a file that `python -m whiteboard.secretkey` creates (the container does)"
+    )
+_DEVELOPMENT_KEY = "dev-only-insecure-key-do-not-use-in-production-archboard"
+SECRET_KEY = SECRET_KEY or _DEVELOPMENT_KEY
 
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
