@@ -13,7 +13,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM python:3.11-slim-bookworm AS app
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_ENV=production PORT=8000 WEB_CONCURRENCY=1
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_ENV=production HOST=0.0.0.0 PORT=8000 WEB_CONCURRENCY=1
 RUN apt-get update \
  && apt-get install -y --no-install-recommends graphviz fonts-dejavu-core fonts-noto-core fonts-noto-color-emoji \
  && rm -rf /var/lib/apt/lists/* \
@@ -36,4 +36,5 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD python -c "import urllib.request,os; urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"PORT\"]}/healthz', timeout=4)"
 # The key file (SECRET_KEY_FILE, on a volume the workers share) is made at the first start.
-CMD ["sh", "-c", "python -m whiteboard.secretkey && python manage.py migrate --noinput && exec uvicorn whiteboard.asgi:application --host 0.0.0.0 --port ${PORT} --workers ${WEB_CONCURRENCY} --ws websockets --ws-max-size 1048576 --proxy-headers --forwarded-allow-ips='*' --lifespan off"]
+# Forwarded headers count only from FORWARDED_ALLOW_IPS, the proxy's address (none: ignored).
+CMD ["sh", "-c", "python -m whiteboard.secretkey && python manage.py migrate --noinput && exec python -m whiteboard.serve --workers ${WEB_CONCURRENCY}"]

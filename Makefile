@@ -35,9 +35,7 @@ install: system-deps $(STAMPS)/python $(STAMPS)/node
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	@echo "Archboard on http://$(HOST):$(PORT)/"
-	DEBUG=$${DEBUG:-1} $(VENV)/bin/uvicorn whiteboard.asgi:application --host $(HOST) --port $(PORT) \
-		--ws websockets --ws-max-size 1048576 --lifespan off
+	DEBUG=$${DEBUG:-1} HOST=$(HOST) PORT=$(PORT) $(PY) -m whiteboard.serve
 
 test: install browser-deps
 	@scripts/run-tests.sh

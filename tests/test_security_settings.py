@@ -104,6 +104,20 @@ def test_a_key_file_that_cannot_be_read_is_named() -> None:
     assert "SECRET_KEY_FILE='/nonexistent/secret_key' cannot be read: No such file or directory" in done.stderr
 
 
+STRONG_KEY = secrets.token_urlsafe(64)
+
+
+def test_a_forged_forwarded_proto_does_not_make_a_request_secure() -> None:
+    """The scheme comes from uvicorn, which believes X-Forwarded-Proto only from the configured proxy."""
+    code = (
+        "import django; django.setup(); from django.test import RequestFactory; "
+        "print(RequestFactory().get('/', HTTP_X_FORWARDED_PROTO='https').is_secure())"
+    )
+    done = _settings(code, DJANGO_ENV="production", SECRET_KEY=STRONG_KEY)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
+
+
 def _csp(response: Any) -> dict[str, list[str]]:
     header = response["Content-Security-Policy"]
     directives: dict[str, list[str]] = {}

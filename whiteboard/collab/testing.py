@@ -2,7 +2,7 @@
 
 `Deployment` prepares a database of its own (a fresh PostgreSQL database, or an SQLite file),
 makes users and tokens with the management commands, and starts ASGI worker processes exactly as
-`make run` does (uvicorn, the `websockets` implementation, a 1 MiB message limit).
+`make run` and the container do (`python -m whiteboard.serve`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -47,13 +48,24 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class Deployment:
-    """One database, any number of worker processes sharing it (and Redis, when given)."""
+# Chosen by the deployment (or per worker), never inherited from the shell that runs it.
+_OWN_VARIABLES = ("DATABASE_URL", "REDIS_URL", "SQLITE_PATH", "HOST", "PORT", "FORWARDED_ALLOW_IPS")
 
-    def __init__(self, *, postgres_url: str | None = None, redis_url: str | None = None) -> None:
+
+class Deployment:
+    """One database, any number of worker processes sharing it (and Redis, when given).
+
+    `env` adds to or overrides the workers' and management commands' environment (for example
+    production settings).
+    """
+
+    def __init__(
+        self, *, postgres_url: str | None = None, redis_url: str | None = None, env: Mapping[str, str] | None = None
+    ) -> None:
         self.tmp = Path(tempfile.mkdtemp(prefix="archboard-collab-"))
-        self.env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SQLITE_PATH")}
+        self.env = {k: v for k, v in os.environ.items() if k not in _OWN_VARIABLES}
         self.env.update(DJANGO_SETTINGS_MODULE="whiteboard.settings", DEBUG="0", LOG_LEVEL="WARNING")
+        self.env.update(env or {})
         self.database: str | None = None
         self.postgres_url = postgres_url
         if postgres_url:
@@ -66,6 +78,7 @@ class Deployment:
             self.env["REDIS_URL"] = redis_url
         self.workers: list[subprocess.Popen[bytes]] = []
         self.ports: list[int] = []
+        self.logs: list[Path] = []
         self.manage("migrate", "--noinput")
 
     def manage(self, *args: str) -> str:
@@ -79,24 +92,48 @@ class Deployment:
     def token(self, username: str) -> str:
         return self.manage("create_token", username, "--create").strip().splitlines()[-1]
 
-    def start_worker(self) -> int:
+    def start_worker(self, *, forwarded_allow_ips: str = "", access_log: bool = False) -> int:
+        """Start one worker on a free loopback port; `forwarded_allow_ips` names the proxy it trusts.
+
+        With `access_log`, the worker logs every request it answers (see `log`), so a test can
+        tell which worker served which request.
+        """
         port = free_port()
-        log = (self.tmp / f"worker-{port}.log").open("wb")
-        process = subprocess.Popen(
-            [
-                PYTHON, "-m", "uvicorn", "whiteboard.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-                "--ws", "websockets", "--ws-max-size", "1048576", "--lifespan", "off", "--no-access-log",
-            ],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        log_path = self.tmp / f"worker-{port}.log"
+        env = {**self.env, "HOST": "127.0.0.1", "PORT": str(port)}
+        if forwarded_allow_ips:  # unset otherwise, as under `make run`
+            env["FORWARDED_ALLOW_IPS"] = forwarded_allow_ips
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                [PYTHON, "-m", "whiteboard.serve", *([] if access_log else ["--no-access-log"])],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
         deadline = time.monotonic() + 30
         while not port_open("127.0.0.1", port):
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"worker did not start: {(self.tmp / f'worker-{port}.log').read_text()[-2000:]}")
+                process.kill()
+                raise RuntimeError(f"worker did not start: {log_path.read_text()[-2000:]}")
             time.sleep(0.05)
         self.workers.append(process)
         self.ports.append(port)
+        self.logs.append(log_path)
         return port
+
+    def log(self, index: int) -> str:
+        """What the worker has written so far: its access log, when started with one, and errors."""
+        return self.logs[index].read_text(errors="replace")
+
+    def wait_logged(self, needles: Sequence[str], timeout: float = 10.0) -> dict[str, list[int]]:
+        """For each needle, the workers whose log has it, once every needle is in some log."""
+        deadline = time.monotonic() + timeout
+        while True:
+            logs = [self.log(index) for index in range(len(self.workers))]
+            found = {needle: [index for index, log in enumerate(logs) if needle in log] for needle in needles}
+            if all(found.values()):
+                return found
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no worker logged {[needle for needle, where in found.items() if not where]}")
+            time.sleep(0.05)
 
     def kill_worker(self, index: int) -> None:
         """SIGKILL: no shutdown, no goodbye, as a crashed or OOM-killed worker goes."""
