@@ -51,6 +51,7 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
 
 
 _OUTSIDE = ("DEBUG", "DATABASE_URL", "REDIS_URL", "DJANGO_ENV", "SECRET_KEY", "SECRET_KEY_FILE")
+_OUTSIDE += ("ARCHBOARD_BIND_HOST", "ARCHBOARD_ALLOW_INSECURE_DEBUG")
 
 
 def _settings(code: str = "import whiteboard.settings", **env: str) -> subprocess.CompletedProcess[str]:
@@ -105,6 +106,35 @@ def test_a_key_file_that_cannot_be_read_is_named() -> None:
 
 
 STRONG_KEY = secrets.token_urlsafe(64)
+
+
+@pytest.mark.parametrize(
+    ("host", "env", "refused"),
+    [
+        ("0.0.0.0", {"DEBUG": "1"}, ["DEBUG is on", "SECRET_KEY is the development key"]),
+        ("0.0.0.0", {"DEBUG": "0"}, ["SECRET_KEY is the development key"]),
+        ("0.0.0.0", {"DEBUG": "1", "SECRET_KEY": STRONG_KEY}, ["DEBUG is on"]),
+        ("192.168.1.20", {"DEBUG": "0", "SECRET_KEY": "short"}, ["SECRET_KEY is 5 characters long"]),
+        ("::", {"DEBUG": "1"}, ["DEBUG is on"]),
+        ("0.0.0.0", {"DEBUG": "1", "ARCHBOARD_ALLOW_INSECURE_DEBUG": "1"}, []),
+        ("0.0.0.0", {"DEBUG": "0", "SECRET_KEY": STRONG_KEY}, []),
+        ("127.0.0.1", {"DEBUG": "1"}, []),
+        ("localhost", {"DEBUG": "1"}, []),
+        ("::1", {"DEBUG": "1"}, []),
+    ],
+)
+def test_debug_or_a_weak_key_is_refused_on_an_address_other_machines_reach(
+    host: str, env: dict[str, str], refused: list[str]
+) -> None:
+    done = _settings(ARCHBOARD_BIND_HOST=host, **env)
+    if not refused:
+        assert done.returncode == 0, done.stderr
+        return
+    assert done.returncode != 0
+    assert f"refusing to serve on {host}" in done.stderr
+    for reason in refused:
+        assert reason in done.stderr
+    assert "ARCHBOARD_ALLOW_INSECURE_DEBUG=1" in done.stderr
 
 
 def test_a_forged_forwarded_proto_does_not_make_a_request_secure() -> None:

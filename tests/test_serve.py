@@ -1,5 +1,6 @@
 """The one server command line (`python -m whiteboard.serve`, used by `make run` and the container):
-forwarded headers believed from the configured proxy only."""
+forwarded headers believed from the configured proxy only, and the development defaults refused,
+with the reason, on an address other machines can reach."""
 
 from __future__ import annotations
 
@@ -51,6 +52,15 @@ def _serve(**env: str) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=60,
     )
+
+
+def test_make_run_on_a_public_address_refuses_with_the_reason_and_what_to_do() -> None:
+    done = _serve(HOST="0.0.0.0", DEBUG="1")
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "refusing to serve on 0.0.0.0" in done.stderr
+    assert "DEBUG is on" in done.stderr and "SECRET_KEY is the development key" in done.stderr
+    assert "HOST=127.0.0.1" in done.stderr and "ARCHBOARD_ALLOW_INSECURE_DEBUG=1" in done.stderr
 
 
 def test_a_bad_proxy_address_stops_the_server_before_it_starts() -> None:

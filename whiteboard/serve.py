@@ -7,8 +7,9 @@ FORWARDED_ALLOW_IPS: addresses or networks, comma-separated. Without it they are
 altogether: uvicorn's own default would believe them from 127.0.0.1, so any local process could
 pose as any client address, and the per-address limits would count the forged one.
 
-The settings are read once before uvicorn starts, so that a refusal (a weak production key)
-ends with its reason instead of a traceback.
+The settings are read once before uvicorn starts, with the address named, so that a refusal
+(DEBUG or the development key on a public address, a weak production key) ends with its reason
+instead of a traceback.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ def main(argv: list[str]) -> int:
     except ValueError as exc:
         print(f"archboard: {exc}", file=sys.stderr)
         return 2
+    os.environ["ARCHBOARD_BIND_HOST"] = options.host
     try:
         import whiteboard.settings  # noqa: F401
     except ImproperlyConfigured as exc:

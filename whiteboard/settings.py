@@ -6,6 +6,7 @@ PostgreSQL and `REDIS_URL` to the Redis channel layer (several ASGI workers behi
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -59,6 +60,15 @@ def envsecret(name: str, default: str | None = None) -> str | None:
     return os.environ.get(name, default)
 
 
+def is_loopback(host: str) -> bool:
+    if host.strip("[]") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 DJANGO_ENV = os.environ.get("DJANGO_ENV", "development")
 PRODUCTION = DJANGO_ENV == "production"
 DEBUG = envbool("DEBUG", False)
@@ -71,6 +81,24 @@ if PRODUCTION and (_key_problem := weakness(SECRET_KEY)):
     )
 _DEVELOPMENT_KEY = "dev-only-insecure-key-do-not-use-in-production-archboard"
 SECRET_KEY = SECRET_KEY or _DEVELOPMENT_KEY
+
+# The address the server listens on, named by whiteboard.serve (`make run`, the container). The
+# development defaults (DEBUG, a published key) are fine on loopback, where only this machine can
+# reach them; on any other address anyone who can reach it could read tracebacks with settings or
+# sign a session cookie for any user.
+BIND_HOST = os.environ.get("ARCHBOARD_BIND_HOST", "")
+if BIND_HOST and not is_loopback(BIND_HOST) and not envbool("ARCHBOARD_ALLOW_INSECURE_DEBUG", False):
+    _unsafe = ["DEBUG is on"] if DEBUG else []
+    if SECRET_KEY == _DEVELOPMENT_KEY:
+        _unsafe.append("SECRET_KEY is the development key")
+    elif _key_problem := weakness(SECRET_KEY):
+        _unsafe.append(f"SECRET_KEY {_key_problem}")
+    if _unsafe:
+        raise ImproperlyConfigured(
+            f"refusing to serve on {BIND_HOST}, an address other machines can reach: {'; '.join(_unsafe)}. "
+            "Serve on HOST=127.0.0.1, or set DEBUG=0 and a SECRET_KEY (or SECRET_KEY_FILE) of at least 50 random "
+            "characters, or, when every machine that can reach this one is yours, ARCHBOARD_ALLOW_INSECURE_DEBUG=1."
+        )
 
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]

@@ -49,7 +49,10 @@ def free_port() -> int:
 
 
 # Chosen by the deployment (or per worker), never inherited from the shell that runs it.
-_OWN_VARIABLES = ("DATABASE_URL", "REDIS_URL", "SQLITE_PATH", "HOST", "PORT", "FORWARDED_ALLOW_IPS")
+_OWN_VARIABLES = (
+    "DATABASE_URL", "REDIS_URL", "SQLITE_PATH", "HOST", "PORT", "FORWARDED_ALLOW_IPS", "ARCHBOARD_BIND_HOST",
+    "ARCHBOARD_ALLOW_INSECURE_DEBUG",
+)  # fmt: skip
 
 
 class Deployment:
