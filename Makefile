@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMPS := .stamps
 
-.PHONY: run test lint bench install system-deps browser-deps bench-deps serve
+.PHONY: run test lint bench install system-deps test-deps bench-deps serve
 
 $(STAMPS)/python: requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,8 +24,8 @@ $(STAMPS)/node: package.json package-lock.json
 system-deps:
 	@scripts/system-deps.sh
 
-browser-deps:
-	@WITH_BROWSER=1 scripts/system-deps.sh
+test-deps:
+	@WITH_TESTS=1 scripts/system-deps.sh
 
 bench-deps:
 	@WITH_BENCH=1 scripts/system-deps.sh
@@ -37,7 +37,7 @@ run: install
 	$(PY) manage.py seed_demo
 	DEBUG=$${DEBUG:-1} HOST=$(HOST) PORT=$(PORT) $(PY) -m whiteboard.serve
 
-test: install browser-deps
+test: install test-deps
 	@scripts/run-tests.sh
 
 lint: install

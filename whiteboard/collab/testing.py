@@ -2,13 +2,16 @@
 
 `Deployment` prepares a database of its own (a fresh PostgreSQL database, or an SQLite file),
 makes users and tokens with the management commands, and starts ASGI worker processes exactly as
-`make run` and the container do (`python -m whiteboard.serve`).
+`make run` and the container do (`python -m whiteboard.serve`). `Nginx` runs deploy/nginx.conf in
+front of them, changed only where loopback needs it.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -198,6 +201,101 @@ class Deployment:
         assert self.postgres_url is not None
         with psycopg.connect(_with_path(self.postgres_url, "postgres"), autocommit=True) as conn:
             conn.execute(statement)  # type: ignore[arg-type]
+
+
+NGINX_CONF = ROOT / "deploy" / "nginx.conf"
+NGINX_BINARIES = ("/usr/sbin/nginx", "/usr/bin/nginx")
+
+
+def nginx_binary() -> str | None:
+    """Debian's nginx (scripts/system-deps.sh installs it for the tests); /usr/sbin is often off PATH."""
+    return next((path for path in NGINX_BINARIES if os.access(path, os.X_OK)), None)
+
+
+def loopback_nginx_conf(conf: str, *, upstream_ports: Sequence[int], port: int) -> str:
+    """deploy/nginx.conf with its upstream servers on loopback ports and its listen on `port`.
+
+    Everything else stays as deployed. Each rewrite must find exactly what it expects, so a
+    changed configuration fails here instead of quietly testing something else.
+    """
+    servers = re.compile(r"^(\s*server\s+)[\w.-]+:\d+", re.MULTILINE)
+    found = len(servers.findall(conf))
+    if found != len(upstream_ports):
+        raise ValueError(f"nginx.conf has {found} upstream servers, expected {len(upstream_ports)}")
+    ports = iter(upstream_ports)
+    conf = servers.sub(lambda m: f"{m.group(1)}127.0.0.1:{next(ports)}", conf)
+    conf, listens = re.subn(r"^(\s*)listen\s+80;", rf"\g<1>listen 127.0.0.1:{port};", conf, flags=re.MULTILINE)
+    if listens != 1:
+        raise ValueError(f"nginx.conf has {listens} 'listen 80;' lines, expected 1")
+    return conf
+
+
+class Nginx:
+    """deploy/nginx.conf served by a real nginx, a child process of the test, in front of workers.
+
+    The configuration goes, as in the nginx image, inside a minimal main configuration: its pid
+    file, logs and temporary files in a folder of its own, so it runs as any user.
+    """
+
+    def __init__(self, binary: str, upstream_ports: Sequence[int]) -> None:
+        self.binary = binary
+        self.folder = Path(tempfile.mkdtemp(prefix="archboard-nginx-"))
+        # As root, nginx's worker runs as nobody: it must be able to enter the folder.
+        self.folder.chmod(0o755)
+        self.port = free_port()
+        (self.folder / "archboard.conf").write_text(
+            loopback_nginx_conf(NGINX_CONF.read_text(), upstream_ports=upstream_ports, port=self.port)
+        )
+        kinds = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        temp_paths = "\n".join(f"    {kind}_temp_path {self.folder / kind};" for kind in kinds)
+        (self.folder / "nginx.conf").write_text(
+            f"worker_processes 1;\n"
+            f"pid {self.folder / 'nginx.pid'};\n"
+            f"error_log {self.error_log} warn;\n"
+            f"events {{ worker_connections 256; }}\n"
+            f"http {{\n    access_log {self.folder / 'access.log'};\n{temp_paths}\n"
+            f"    include {self.folder / 'archboard.conf'};\n}}\n"
+        )
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def error_log(self) -> Path:
+        return self.folder / "error.log"
+
+    def start(self, timeout: float = 15.0) -> int:
+        with (self.folder / "stderr.log").open("wb") as stderr:
+            self.process = subprocess.Popen(
+                [
+                    self.binary, "-p", str(self.folder), "-c", str(self.folder / "nginx.conf"),
+                    "-e", str(self.error_log), "-g", "daemon off;",
+                ],
+                stdout=stderr, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while not port_open("127.0.0.1", self.port):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                problems = (self.folder / "stderr.log").read_text() + self.error_log.read_text()
+                self.close()
+                raise RuntimeError(f"nginx did not start: {problems[-2000:]}")
+            time.sleep(0.05)
+        return self.port
+
+    def close(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def __enter__(self) -> Nginx:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _with_path(url: str, database: str) -> str:
