@@ -122,7 +122,7 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     if not CHROMIUM.exists():
-        sys.exit(f"{CHROMIUM} is missing: install Debian's chromium (make browser-deps)")
+        sys.exit(f"{CHROMIUM} is missing: install Debian's chromium (make test-deps)")
     server = start_server()
     try:
         board_id = server.create_board("bench", big_board())

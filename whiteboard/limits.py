@@ -189,7 +189,10 @@ def reset(scope: str, key: object) -> None:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The peer address; behind the proxy, uvicorn's --proxy-headers puts the client's here."""
+    """The client's address: the peer's, or the one the proxy named in FORWARDED_ALLOW_IPS forwarded.
+
+    uvicorn decides which (whiteboard.serve), so a forged X-Forwarded-For counts for nothing here.
+    """
     return str(request.META.get("REMOTE_ADDR") or "unknown")
 
 
