@@ -6,9 +6,12 @@ set -euo pipefail
 
 need=()
 command -v dot >/dev/null 2>&1 || need+=(graphviz)
-fc-list 2>/dev/null | grep -qi "DejaVuSans" || need+=(fonts-dejavu-core)
-fc-list 2>/dev/null | grep -qi "NotoSans-" || need+=(fonts-noto-core)
-fc-list 2>/dev/null | grep -qi "NotoColorEmoji" || need+=(fonts-noto-color-emoji)
+# The font list is read once: `fc-list | grep -q` under pipefail fails whenever grep stops
+# reading early, and the font would be installed again on every run.
+fonts="$(fc-list 2>/dev/null || true)"
+grep -qi "DejaVuSans" <<<"$fonts" || need+=(fonts-dejavu-core)
+grep -qi "NotoSans-" <<<"$fonts" || need+=(fonts-noto-core)
+grep -qi "NotoColorEmoji" <<<"$fonts" || need+=(fonts-noto-color-emoji)
 if [ "${WITH_TESTS:-0}" = "1" ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)

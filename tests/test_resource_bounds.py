@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -183,3 +185,9 @@ async def test_a_body_within_the_limit_reaches_the_app(settings: Any) -> None:
     await application(_scope("/api/boards", [(b"content-length", b"1000")]), upload.receive, upload.send)
     assert upload.status() == 401  # read in full, then refused for want of credentials
     assert upload.read == 1000
+
+
+def test_nginx_refuses_exactly_the_bodies_the_app_refuses(settings: Any) -> None:
+    conf = (Path(__file__).resolve().parent.parent / "deploy" / "nginx.conf").read_text()
+    (megabytes,) = re.findall(r"client_max_body_size\s+(\d+)m;", conf)
+    assert int(megabytes) * 1024 * 1024 == settings.ARCHBOARD_MAX_BODY_BYTES

@@ -261,9 +261,9 @@ class BodyLimit:
 
     Django's ASGI handler reads the whole body (spooling it to disk past a few MiB) before any
     middleware or view runs, so a size check there comes after the cost, and comes after the
-    authentication check too. Here a Content-Length over the limit is answered 413 at once, with
-    nothing read; a body without one (chunked) is counted as it streams in and cut at the limit:
-    Django is told the client went away, and the 413 goes out in its place.
+    authentication check too. Here a Content-Length over the limit is answered 413 at once, before
+    any of it is read; a body without one (chunked) is counted as it streams in and cut at the
+    limit: Django is told the client went away, and the 413 goes out in its place.
     """
 
     def __init__(self, app: Any) -> None:
