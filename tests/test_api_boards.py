@@ -24,7 +24,16 @@ def test_palette_lists_every_category_with_icons(anonymous_api):
     response = anonymous_api.get("/api/palette")
     assert response.status_code == 200
     categories = response.json()["categories"]
-    assert [c["id"] for c in categories] == ["client", "edge", "compute", "ai", "data", "messaging", "ops"]
+    assert [c["id"] for c in categories] == [
+        "client",
+        "edge",
+        "compute",
+        "ai",
+        "data",
+        "messaging",
+        "ops",
+        "annotation",
+    ]
     llm = next(k for c in categories for k in c["kinds"] if k["id"] == "llm")
     assert llm["icon"].endswith("/palette/icons/llm.png") and llm["name"] == "LLM"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import json
 import os
@@ -289,3 +290,68 @@ def test_the_python_export_runs_and_draws_the_board(tmp_path: Path, fixture: Pat
     )
     assert done.returncode == 0, done.stderr.decode()
     assert (tmp_path / "board.png").read_bytes().startswith(MAGIC["png"])
+
+
+def tech_board() -> dict[str, Any]:
+    """Two caches, one plain and one Redis, and two SQL databases whose classes share a name."""
+    return board(
+        [
+            node("c1", "cache", label="Plain cache"),
+            node("c2", "cache", label="Sessions", props={"tech": "redis"}),
+            node("d1", "sql_db", label="Ledger"),
+            node("d2", "sql_db", label="Orders", props={"tech": "cloud-sql"}),
+        ],
+        [edge("e1", "c2", "d1", label="", props={}), edge("e2", "c1", "d2", props={})],
+        name="Techs",
+    )
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_a_board_with_techs_renders_in_every_format(service: RenderService, fmt: str) -> None:
+    assert service.render(tech_board(), fmt=fmt).content.startswith(MAGIC[fmt])
+
+
+def test_a_tech_is_drawn_with_its_own_icon_in_the_dot_and_the_svg(service: RenderService) -> None:
+    dot = service.render(tech_board(), fmt="dot").content.decode()
+    assert 'image="onprem/inmemory/redis.png"' in dot and 'image="gcp/database/sql.png"' in dot
+    svg = service.render(tech_board(), fmt="svg").content.decode()
+    # Four nodes, four different icons: the plain kinds' and the two techs'.
+    assert svg.count("<symbol") == 4 and svg.count("<use ") == 4
+
+
+def test_the_python_export_imports_each_tech_class_under_its_own_name() -> None:
+    script = RenderService(RenderSettings()).render(tech_board(), fmt="py").content.decode()
+    tree = ast.parse(script)
+    imports = {
+        (stmt.module, alias.name, alias.asname)
+        for stmt in tree.body
+        if isinstance(stmt, ast.ImportFrom)
+        for alias in stmt.names
+    }
+    assert ("diagrams.onprem.inmemory", "Redis", None) in imports
+    assert ("diagrams.gcp.database", "SQL", "GcpDatabaseSQL") in imports
+    assert ("diagrams.generic.database", "SQL", "GenericDatabaseSQL") in imports
+    calls = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    assert {"Redis", "GcpDatabaseSQL", "GenericDatabaseSQL"} <= calls
+
+
+def test_the_python_export_with_techs_runs_and_draws_the_board(tmp_path: Path) -> None:
+    (tmp_path / "board.py").write_bytes(RenderService(RenderSettings()).render(tech_board(), fmt="py").content)
+    done = subprocess.run(
+        [sys.executable, "board.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": ""},
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    assert (tmp_path / "board.png").read_bytes().startswith(MAGIC["png"])
+
+
+def test_notes_and_their_arrows_are_left_out_of_the_diagrams_layout(service: RenderService) -> None:
+    doc = tech_board()
+    doc["nodes"].append(node("n", "note", label="Remember the TTL"))
+    doc["edges"].append(edge("a", "n", "c2"))
+    dot = service.render(doc, fmt="dot").content.decode()
+    assert dot == service.render(tech_board(), fmt="dot").content.decode()
+    assert "Remember the TTL" not in service.render(doc, fmt="py").content.decode()

@@ -143,6 +143,26 @@ export class Canvas extends EventTarget {
       { selector: "node:parent:selected", style: { "border-style": "solid", "border-width": 2 } },
       { selector: "node.hover", style: { "border-color": "#98a2b3" } },
       { selector: "node:selected.hover", style: { "border-color": "#3559e0" } },
+      // A note is free text: no box, no icon; a dashed outline only when hovered or selected.
+      {
+        selector: "node.note",
+        style: {
+          width: "data(w)",
+          height: "data(h)",
+          "background-opacity": 0,
+          "background-image": [],
+          "border-width": 0,
+          "text-valign": "center",
+          "text-margin-y": 0,
+          "text-max-width": "data(w)",
+          "font-size": 13,
+          "font-weight": 400,
+          color: "#344054",
+          "text-background-opacity": 0,
+          ghost: "no",
+        },
+      },
+      { selector: "node.note.hover, node.note:selected", style: { "border-width": 1.5, "border-style": "dashed" } },
       {
         selector: "node[peer]",
         style: {
@@ -184,6 +204,8 @@ export class Canvas extends EventTarget {
       { selector: "edge.far", style: { "curve-style": "haystack", "haystack-radius": 0, "target-arrow-shape": "none", label: "" } },
       { selector: "node.far", style: { label: "", ghost: "no" } },
       { selector: "edge.async", style: { "line-style": "dashed", "line-dash-pattern": [7, 5] } },
+      // An arrow to or from a note annotates; it is not a call.
+      { selector: "edge.annotation", style: { "line-style": "dotted", "line-color": "#98a2b3", "target-arrow-color": "#98a2b3", width: 1.2, label: "" } },
       {
         selector: "edge:selected",
         style: { width: 3, "underlay-color": "#3559e0", "underlay-opacity": 0.18, "underlay-padding": 4 },
@@ -225,13 +247,20 @@ export class Canvas extends EventTarget {
     const kind = this.kinds[node.kind] || { name: node.kind, icon: "" };
     const replicas = Number.isInteger(node.props?.replicas) ? node.props.replicas : 1;
     const label = node.label || kind.name;
-    return {
+    const tech = kind.techs?.find((t) => t.id === node.props?.tech);
+    const data = {
       id: node.id,
       parent: node.group ?? undefined,
       kind: node.kind,
-      icon: kind.icon,
+      icon: tech?.icon || kind.icon || "",
       display: replicas > 1 ? `${label}  ×${replicas}` : label,
     };
+    if (node.kind === "note") {
+      // Room for the text: about 7 px a character at 13 px, 18 px a line.
+      const lines = label.split("\n").reduce((n, line) => n + Math.max(1, Math.ceil((line.length * 7) / 180)), 0);
+      Object.assign(data, { display: label, w: 180, h: Math.max(36, lines * 18 + 12) });
+    }
+    return data;
   }
 
   groupData(group, board) {
@@ -293,12 +322,15 @@ export class Canvas extends EventTarget {
   }
 
   nodeClasses(node) {
+    if (node.kind === "note") return "note" + (this.far ? " far" : "");
     const replicas = Number.isInteger(node.props?.replicas) ? node.props.replicas : 1;
     return (replicas > 1 ? "replicated" : "") + (this.far ? " far" : "");
   }
 
   edgeClasses(edge) {
-    return (edge.props?.async ? "async" : "") + (this.far ? " far" : "");
+    const board = this.getBoard();
+    const annotation = [edge.source, edge.target].some((id) => board.nodes.get(id)?.kind === "note");
+    return (edge.props?.async ? "async" : "") + (annotation ? " annotation" : "") + (this.far ? " far" : "");
   }
 
   updateDetail() {

@@ -141,11 +141,14 @@ const palette = new Palette({
   root: $("#palette"),
   stage,
   canvas,
+  kinds: config.kinds,
   readOnly,
-  onPlace: (kind, pos) => {
+  onPlace: (kind, pos, tech) => {
     const board = sync.view;
     const id = board.freshId(kind);
-    const node = { id, kind, label: config.kinds[kind]?.name || kind, x: pos.x, y: pos.y, props: {} };
+    const named = tech ? config.kinds[kind]?.techs.find((t) => t.id === tech) : null;
+    const label = named?.name || config.kinds[kind]?.name || kind;
+    const node = { id, kind, label, x: pos.x, y: pos.y, props: named ? { tech: named.id } : {} };
     // Dropped inside a group: it joins the innermost one.
     const hit = canvas.cy
       .nodes(".group")

@@ -177,7 +177,12 @@ def openapi(request: HttpRequest) -> HttpResponse:
 
 @api_view("GET", public=True)
 def palette_list(request: HttpRequest) -> HttpResponse:
-    grouped = palette.kinds_by_category()
+    """Categories, kinds and each kind's technologies. A kind without a picture (a note) has
+    `"icon": null` and `"diagrams_class": null`."""
+
+    def url(name: str, arg: str) -> str:
+        return request.build_absolute_uri(reverse(name, args=[arg]))
+
     categories = [
         {
             "id": category,
@@ -187,13 +192,22 @@ def palette_list(request: HttpRequest) -> HttpResponse:
                     "id": kind.id,
                     "name": kind.name,
                     "category": kind.category,
-                    "icon": request.build_absolute_uri(reverse("palette_icon", args=[kind.id])),
+                    "icon": url("palette_icon", kind.id) if kind.drawn else None,
                     "diagrams_class": kind.diagrams_class,
+                    "techs": [
+                        {
+                            "id": tech.id,
+                            "name": tech.name,
+                            "icon": url("palette_tech_icon", tech.id),
+                            "diagrams_class": tech.diagrams_class,
+                        }
+                        for tech in palette.techs_of(kind.id)
+                    ],
                 }
                 for kind in kinds
             ],
         }
-        for category, kinds in grouped.items()
+        for category, kinds in palette.kinds_by_category().items()
     ]
     return JsonResponse({"categories": categories})
 

@@ -20,6 +20,8 @@ _PROPS = {
         "public": {"type": "boolean"},
         "write_policy": {"enum": list(schema.WRITE_POLICIES)},
         "notes": {"type": "string", "maxLength": schema.MAX_PROP_STRING},
+        "tech": {"type": "string", "description": "a technology id of the node's kind (GET /api/palette)"},
+        "route": {"enum": list(schema.ROUTES), "description": "edges: how the canvas and the drawn export route it"},
     },
 }
 _COORD = {"type": "number", "minimum": -schema.MAX_COORD, "maximum": schema.MAX_COORD}
@@ -104,6 +106,42 @@ def _board_schema() -> dict[str, Any]:
                 },
             },
         },
+    }
+
+
+def _palette_schema() -> dict[str, Any]:
+    url = {"type": "string", "format": "uri"}
+    tech = {
+        "type": "object",
+        "required": ["id", "name", "icon", "diagrams_class"],
+        "properties": {
+            "id": {"type": "string", "pattern": r"^[a-z0-9]+(?:-[a-z0-9]+)*$"},
+            "name": {"type": "string"},
+            "icon": url,
+            "diagrams_class": {"type": "string"},
+        },
+    }
+    kind = {
+        "type": "object",
+        "required": ["id", "name", "category", "icon", "diagrams_class", "techs"],
+        "properties": {
+            "id": {"enum": sorted(KINDS)},
+            "name": {"type": "string"},
+            "category": {"type": "string"},
+            "icon": {"oneOf": [url, {"type": "null"}], "description": "null for a kind drawn as text (a note)"},
+            "diagrams_class": {"type": ["string", "null"]},
+            "techs": {"type": "array", "items": tech},
+        },
+    }
+    category = {
+        "type": "object",
+        "required": ["id", "name", "kinds"],
+        "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "kinds": {"type": "array", "items": kind}},
+    }
+    return {
+        "type": "object",
+        "required": ["categories"],
+        "properties": {"categories": {"type": "array", "items": category}},
     }
 
 
@@ -223,7 +261,7 @@ def _document() -> dict[str, Any]:
                 "get": {
                     "summary": "Categories and kinds with display names and icon URLs",
                     "security": [],
-                    "responses": {"200": _json({"type": "object"}, "The palette")},
+                    "responses": {"200": _json(_palette_schema(), "The palette")},
                 }
             },
             "/api/boards": {

@@ -137,17 +137,32 @@ def _editor_config(request: AuthedRequest, board: Board, role: str) -> dict[str,
     }
 
 
+def kind_icon_url(kind: palette.Kind) -> str | None:
+    """Where a kind's icon is served; None for a kind drawn as text (a note)."""
+    return reverse("palette_icon", args=[kind.id]) if kind.drawn else None
+
+
+def tech_icon_url(tech: palette.Tech) -> str:
+    return reverse("palette_tech_icon", args=[tech.id])
+
+
 @functools.cache
-def _editor_kinds(script_prefix: str) -> dict[str, dict[str, str]]:
-    """The palette for the editor: the same on every page, and 33 URL reversals to build."""
+def _editor_kinds(script_prefix: str) -> dict[str, dict[str, Any]]:
+    """The palette for the editor, techs included: the same on every page, and a few hundred URL
+    reversals to build."""
     return {
-        kind.id: {"name": kind.name, "category": kind.category, "icon": reverse("palette_icon", args=[kind.id])}
+        kind.id: {
+            "name": kind.name,
+            "category": kind.category,
+            "icon": kind_icon_url(kind),
+            "techs": [{"id": t.id, "name": t.name, "icon": tech_icon_url(t)} for t in palette.techs_of(kind.id)],
+        }
         for kind in palette.KINDS.values()
     }
 
 
 @functools.cache
-def _palette_categories(script_prefix: str) -> tuple[tuple[str, tuple[dict[str, str], ...]], ...]:
+def _palette_categories(script_prefix: str) -> tuple[tuple[str, tuple[dict[str, Any], ...]], ...]:
     """The editor's palette panel by category, with each kind's icon URL and search text ready:
     built once, like `_editor_kinds`, rather than 33 URL reversals in every page render."""
     kinds = _editor_kinds(script_prefix)
@@ -158,7 +173,11 @@ def _palette_categories(script_prefix: str) -> tuple[tuple[str, tuple[dict[str, 
                 {
                     **kinds[kind.id],
                     "id": kind.id,
-                    "search": f"{kind.id} {kind.name.lower()} {palette.CATEGORIES[category].lower()}",
+                    # Technologies are found too: "redis" finds the cache.
+                    "search": " ".join(
+                        [kind.id, kind.name.lower(), palette.CATEGORIES[category].lower()]
+                        + [f"{t.id} {t.name.lower()}" for t in palette.techs_of(kind.id)]
+                    ),
                 }
                 for kind in members
             ),
@@ -186,6 +205,16 @@ async def board_layout(request: AuthedRequest, board_id: int) -> JsonResponse:
 @require_GET
 @cache_control(public=True, max_age=86400)
 def palette_icon(request: HttpRequest, kind: str) -> FileResponse:
-    if kind not in palette.KINDS:
-        raise Http404("No such kind.")
+    if kind not in palette.KINDS or not palette.KINDS[kind].drawn:
+        raise Http404("No such kind, or a kind without an icon.")
     return FileResponse(palette.icon_path(kind).open("rb"), content_type="image/png")
+
+
+@require_GET
+@cache_control(public=True, max_age=86400)
+def palette_tech_icon(request: HttpRequest, tech: str) -> FileResponse:
+    if tech not in palette.TECHS:
+        raise Http404("No such technology.")
+    return FileResponse(
+        palette.class_icon_path(palette.TECHS[tech].diagrams_class).open("rb"), content_type="image/png"
+    )

@@ -29,7 +29,7 @@ from typing import Any
 from whiteboard.domain.board import dumps_board
 from whiteboard.domain.diagram import ICON_INCHES, build_dot
 from whiteboard.domain.layout import layout_dot, positions_from_json
-from whiteboard.domain.palette import icon_path
+from whiteboard.domain.palette import class_icon_path
 from whiteboard.domain.pyexport import board_to_python
 from whiteboard.rendering.dot import DotFailed, DotPool, DotTimeout
 
@@ -139,7 +139,10 @@ def drawn_content(doc: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "name": doc.get("name", ""),
         "direction": doc.get("direction", "LR"),
-        "nodes": [[n.get("id"), n.get("kind"), n.get("label", ""), n.get("group")] for n in doc["nodes"]],
+        "nodes": [
+            [n.get("id"), n.get("kind"), n.get("label", ""), n.get("group"), (n.get("props") or {}).get("tech")]
+            for n in doc["nodes"]
+        ],
         "edges": [
             [e.get("source"), e.get("target"), e.get("label", ""), edge_props(e.get("props") or {})]
             for e in doc["edges"]
@@ -230,7 +233,7 @@ class RenderService:
         self._pending_lock = threading.Lock()
         self._icon_lock = threading.Lock()
         self._icons: dict[tuple[str, int], Path] = {}
-        self._icon_kinds: dict[str, str] = {}
+        self._icon_classes: dict[str, str] = {}
         self._icon_data: dict[Path, str] = {}
         self._icon_dir: Path | None = None
         self._workdir_generation = 0
@@ -324,7 +327,7 @@ class RenderService:
             before = self._workdir_identity()
             try:
                 source = build_dot(
-                    doc, icon=lambda kind: str(self._icon(kind, icon_px)), graph_attr=graph_attr, styles=styles
+                    doc, icon=lambda cls: str(self._icon(cls, icon_px)), graph_attr=graph_attr, styles=styles
                 )
                 out = self._run_dot(source, fmt, nodes=len(doc.get("nodes") or []))
                 result = self._embed_svg(out) if fmt == "svg" else out
@@ -376,18 +379,19 @@ class RenderService:
                 self._workdir_generation += 1
             return self._icon_dir
 
-    def _icon(self, kind: str, px: int) -> Path:
-        """A copy of the kind's icon scaled to the size it is drawn at (made once per size)."""
-        found = self._icons.get((kind, px))
+    def _icon(self, diagrams_class: str, px: int) -> Path:
+        """A copy of a node class's icon scaled to the size it is drawn at (made once per size)."""
+        found = self._icons.get((diagrams_class, px))
         # A temp cleaner may have removed the folder under a long-running server: then remake it.
         if found is not None and found.exists():
             return found
         from PIL import Image
 
-        source = icon_path(kind)
+        source = class_icon_path(diagrams_class)
         workdir = self._workdir()
         with self._icon_lock:
-            target = workdir / f"{source.stem}-{px}.png"
+            # Named by class: icons of different providers share file names (storage.png, sql.png).
+            target = workdir / f"{diagrams_class.removeprefix('diagrams.').replace('.', '-')}-{px}.png"
             if not target.exists():
                 if not workdir.exists():
                     workdir.mkdir(mode=0o700, parents=True)
@@ -399,8 +403,8 @@ class RenderService:
                     partial = workdir / f".{target.name}.part"
                     image.save(partial, format="PNG", compress_level=1)
                     partial.replace(target)
-            self._icons[(kind, px)] = target
-            self._icon_kinds[str(target)] = kind
+            self._icons[(diagrams_class, px)] = target
+            self._icon_classes[str(target)] = diagrams_class
             return target
 
     def _data_uri(self, path: Path) -> str:
@@ -418,10 +422,10 @@ class RenderService:
 
         def replace(match: re.Match[str]) -> str:
             href, width, height, x, y = match.groups()
-            kind = self._icon_kinds.get(href)
-            if kind is None or str(Path(href).parent) != icon_dir:
+            diagrams_class = self._icon_classes.get(href)
+            if diagrams_class is None or str(Path(href).parent) != icon_dir:
                 raise RenderError("unexpected image reference in SVG output")
-            symbol = symbols.setdefault(kind, f"icon{len(symbols)}")
+            symbol = symbols.setdefault(diagrams_class, f"icon{len(symbols)}")
             # graphviz 2.43 writes the icon's pixel count where the layout used points
             # (pixels * 72 / dpi), anchored at the node's top-left: shrink it about the centre.
             w_px, h_px = float(width.removesuffix("px")), float(height.removesuffix("px"))
@@ -437,9 +441,9 @@ class RenderService:
         px = VECTOR_ICON_PX
         defs = "".join(
             f'<symbol id="{sid}" viewBox="0 0 {px} {px}" preserveAspectRatio="xMidYMid meet">'
-            f'<image width="{px}" height="{px}" xlink:href="{self._data_uri(self._icon(kind, px))}"/>'
+            f'<image width="{px}" height="{px}" xlink:href="{self._data_uri(self._icon(cls, px))}"/>'
             "</symbol>"
-            for kind, sid in symbols.items()
+            for cls, sid in symbols.items()
         )
         text = re.sub(r"(<svg\b[^>]*>)", lambda m: m.group(1) + f"\n<defs>{defs}</defs>", text, count=1)
         return text.encode()
