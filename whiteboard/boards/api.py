@@ -29,7 +29,14 @@ from whiteboard.domain import palette
 from whiteboard.domain.board import BoardError, parse_json, validate_board
 from whiteboard.domain.review import review_board
 from whiteboard.limits import RateLimited, hit, too_many
-from whiteboard.rendering import FORMATS, InvalidOption, RenderError, UnknownFormat, render_board_async
+from whiteboard.rendering import (
+    FORMATS,
+    InvalidOption,
+    RenderError,
+    UnknownFormat,
+    picture_from_query,
+    render_board_async,
+)
 
 View = Callable[..., Any]
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -281,7 +288,9 @@ async def board_export(request: HttpRequest, board_id: int, fmt: str) -> HttpRes
     if fmt not in FORMATS:
         raise UnknownFormat(f"unknown format {fmt[:20]!r}; use one of {', '.join(FORMATS)}")
     board, _ = await sync_to_async(get_board_for)(request.user, board_id, need="view")
-    rendered = await render_board_async(board.document, fmt=fmt, scale=_scale(request))
+    page = request.build_absolute_uri(reverse("board_detail", args=[board.pk]))
+    picture = picture_from_query(request.GET, link=page)
+    rendered = await render_board_async(board.document, fmt=fmt, scale=_scale(request), picture=picture)
     slug = "".join(c if c.isalnum() else "-" for c in board.name.lower()).strip("-")[:60] or f"board-{board.pk}"
     return _download(rendered.content, rendered.media_type, f"{slug}.{fmt}")
 
@@ -291,6 +300,7 @@ async def render(request: HttpRequest) -> HttpResponse:
     fmt = request.GET.get("format", "png")
     if fmt not in FORMATS:
         raise UnknownFormat(f"unknown format {fmt[:20]!r}; use one of {', '.join(FORMATS)}")
+    picture = picture_from_query(request.GET)
     doc = validate_board(_json_body(request))
-    rendered = await render_board_async(doc, fmt=fmt, scale=_scale(request))
+    rendered = await render_board_async(doc, fmt=fmt, scale=_scale(request), picture=picture)
     return _download(rendered.content, rendered.media_type, f"board.{fmt}")

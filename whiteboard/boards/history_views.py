@@ -21,7 +21,7 @@ from whiteboard.domain import palette
 from whiteboard.domain.board import BoardError
 from whiteboard.domain.diff import DIFF_COLORS
 from whiteboard.domain.review import review_board
-from whiteboard.rendering import FORMATS, render_board_async
+from whiteboard.rendering import FORMATS, RenderError, picture_from_query, render_board_async
 from whiteboard.typing import AuthedRequest
 
 HISTORY_PAGE = 25
@@ -125,7 +125,10 @@ async def _image(request: HttpRequest, board_id: int, version: int | None, fmt: 
         doc = board.document
     else:
         board, doc = await sync_to_async(_image_input)(user, board_id, version, link)
-    rendered = await render_board_async(doc, fmt=fmt)
+    try:
+        rendered = await render_board_async(doc, fmt=fmt, picture=picture_from_query(request.GET))
+    except RenderError as exc:
+        return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
     response = HttpResponse(rendered.content, content_type=FORMATS[fmt])
     response["Cache-Control"] = "private, max-age=0"
     # An SVG opened on its own is a document of this site: it may show its embedded icons, nothing more.

@@ -160,6 +160,28 @@ _ERRORS = {
     "404": _json(_ref("Error"), "No such board, or not visible to the caller"),
     "422": _json(_ref("Error"), "The document or request is invalid; `errors` names each place"),
 }
+# SPEC section 7: how a PNG, SVG or PDF is drawn.
+_PICTURE_PARAMS = [
+    {
+        "name": "layout",
+        "in": "query",
+        "description": "drawn: as the canvas shows it (default when every node has x and y); auto: graphviz",
+        "schema": {"enum": ["drawn", "auto"]},
+    },
+    {"name": "background", "in": "query", "schema": {"enum": ["white", "transparent"], "default": "white"}},
+    {
+        "name": "width",
+        "in": "query",
+        "description": "drawn layout: the picture's width in px; text stays at least 11 px",
+        "schema": {"type": "integer", "minimum": 200, "maximum": 4000},
+    },
+]
+_LINKS_PARAM = {
+    "name": "links",
+    "in": "query",
+    "description": "drawn SVG: 1 links each node to its element on the board page",
+    "schema": {"enum": ["0", "1"]},
+}
 _BOARD_ID = {"name": "board_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
 
 
@@ -354,6 +376,8 @@ def _document() -> dict[str, Any]:
                         "schema": {"enum": ["png", "svg", "pdf", "dot", "py", "json"]},
                     },
                     {"name": "scale", "in": "query", "schema": {"type": "number", "minimum": 0.25, "maximum": 4}},
+                    *_PICTURE_PARAMS,
+                    _LINKS_PARAM,
                 ],
                 "get": {
                     "summary": "The rendering (PNG, SVG, PDF, DOT, diagrams Python script) or the document",
@@ -382,6 +406,7 @@ def _document() -> dict[str, Any]:
                             "schema": {"enum": ["png", "svg", "pdf", "dot", "py", "json"], "default": "png"},
                         },
                         {"name": "scale", "in": "query", "schema": {"type": "number", "minimum": 0.25, "maximum": 4}},
+                        *_PICTURE_PARAMS,
                     ],
                     "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Board")}}},
                     "responses": {

@@ -22,27 +22,20 @@ from typing import Any
 import diagrams
 
 from whiteboard.domain.board import without_notes
-from whiteboard.domain.palette import KINDS, class_by_path, drawing_class
+from whiteboard.domain.look import (
+    DEFAULT_EDGE_COLOR,
+    GROUP_FILLS,
+    LOOK,
+    PROTOCOL_COLORS,
+    edge_text,
+    node_text,
+    replica_badge,
+)
+from whiteboard.domain.palette import class_by_path, drawing_class
 
 FONT = "DejaVu Sans"
 LINE_WIDTH = 20  # characters per label line; the node box is fixed width
 TEXT_COLOR = "#2D3436"
-DEFAULT_EDGE_COLOR = "#7B8894"
-
-# Protocol -> edge colour. Async edges are dashed, so colour and style say different things.
-PROTOCOL_COLORS: dict[str, str] = {
-    "http": "#5D6D7E",
-    "https": "#2874A6",
-    "grpc": "#7D3C98",
-    "graphql": "#C2185B",
-    "websocket": "#138D75",
-    "sse": "#229954",
-    "tcp": "#34495E",
-    "amqp": "#CA6F1E",
-    "kafka": "#9A7D0A",
-    "sql": "#B03A2E",
-    "other": DEFAULT_EDGE_COLOR,
-}
 
 # Graph, node and edge defaults: diagrams' look with a leaner page (small pad, spline edges so
 # edge labels get their own place; orthogonal edges cannot carry labels and are slower).
@@ -174,16 +167,19 @@ def dot_text(text: str) -> str:
     return escape(text.replace("&", "&amp;"))
 
 
+# Labels follow the look's rules (`look.py`), as on the canvas: a component's label or its kind's
+# name with the `×N` of its replicas, an edge's label or its protocol.
+
+
 def _node_text(node: Mapping[str, Any]) -> str:
-    label = str(node.get("label") or "")
-    if not label.strip():
-        label = KINDS[node["kind"]].name
-    return "\n".join(wrap_label(label))
+    badge = replica_badge(node.get("props") or {})
+    text = node_text(node) + (LOOK["replicas"]["separator"] + badge if badge else "")
+    return "\n".join(wrap_label(text))
 
 
 def _edge_text(edge: Mapping[str, Any]) -> str:
-    label = str(edge.get("label") or "")
-    return "\n".join(wrap_label(label, width=30)) if label.strip() else ""
+    text = edge_text(edge)
+    return "\n".join(wrap_label(text, width=30)) if text.strip() else ""
 
 
 def _edge_attrs(edge: Mapping[str, Any]) -> dict[str, str]:
@@ -277,8 +273,8 @@ def plan_board(doc: Mapping[str, Any]) -> Plan:
     )
 
 
-# Light fills by nesting depth; diagrams' own colours, which read well on a white page.
-CLUSTER_FILLS = ("#E5F5FD", "#EBF3E7", "#ECE8F6", "#FDF7E3")
+# Light fills by nesting depth, as the canvas draws groups.
+CLUSTER_FILLS = GROUP_FILLS
 
 
 def cluster_attrs(cluster: PlanCluster) -> dict[str, str]:
