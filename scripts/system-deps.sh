@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs the system packages Archboard needs when they are missing: graphviz (`dot`) and
-# fonts always, Debian's Chromium for the browser tests when WITH_BROWSER=1, the wrk load
-# generator for bench/load.py when WITH_BENCH=1.
+# Installs the system packages Archboard needs when they are missing: graphviz (`dot`), librsvg
+# (`rsvg-convert`) and fonts always, Debian's Chromium for the browser tests when WITH_BROWSER=1,
+# the wrk load generator for bench/load.py when WITH_BENCH=1.
 set -euo pipefail
 
 need=()
 command -v dot >/dev/null 2>&1 || need+=(graphviz)
+# rsvg-convert turns the drawn SVG into PNG and PDF (whiteboard/rendering/rsvg.py).
+command -v rsvg-convert >/dev/null 2>&1 || need+=(librsvg2-bin)
 fc-list 2>/dev/null | grep -qi "DejaVuSans" || need+=(fonts-dejavu-core)
 fc-list 2>/dev/null | grep -qi "NotoSans-" || need+=(fonts-noto-core)
 fc-list 2>/dev/null | grep -qi "NotoColorEmoji" || need+=(fonts-noto-color-emoji)
