@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from diagrams import Cluster, Diagram, Edge  # noqa: E402
 
-from whiteboard.domain.diagram import PROTOCOL_COLORS  # noqa: E402
+from whiteboard.domain.look import PROTOCOL_COLORS  # noqa: E402
 from whiteboard.domain.palette import KINDS, node_class  # noqa: E402
 from whiteboard.rendering.service import RenderService, RenderSettings  # noqa: E402
 

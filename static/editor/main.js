@@ -84,7 +84,7 @@ const canvas = new Canvas({
   container: $("#cy"),
   stage,
   kinds: config.kinds,
-  protocolColors: config.protocolColors,
+  look: config.look,
   readOnly,
   onOp: (op) => submit(op),
   getBoard: () => sync.view,
@@ -95,6 +95,13 @@ performance.mark("archboard:loaded");
 canvas.cy.resize();
 canvas.fit();
 performance.mark("archboard:fit");
+// A node of a drawn picture exported with links (?links=1) links here as #node-<id>.
+const linked = /^#node-(.+)$/.exec(window.location.hash);
+if (linked && sync.view.nodes.has(decodeURIComponent(linked[1]))) {
+  const id = decodeURIComponent(linked[1]);
+  canvas.select([id]);
+  canvas.centreOn(canvas.cy.getElementById(id));
+}
 
 const properties = new Properties({
   root: $("#inspector"),

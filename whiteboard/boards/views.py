@@ -18,8 +18,8 @@ from whiteboard.boards import services
 from whiteboard.boards.access import boards_visible_to, get_board_for
 from whiteboard.boards.models import Board
 from whiteboard.domain import palette
-from whiteboard.domain.board import DIRECTIONS, PROTOCOLS, WRITE_POLICIES, BoardError, parse_board_json
-from whiteboard.domain.diagram import PROTOCOL_COLORS
+from whiteboard.domain.board import DIRECTIONS, PROTOCOLS, ROUTES, WRITE_POLICIES, BoardError, parse_board_json
+from whiteboard.domain.look import LOOK
 from whiteboard.limits import RateLimited, hit
 from whiteboard.rendering import RenderError, board_layout_async
 from whiteboard.typing import AuthedRequest
@@ -110,6 +110,7 @@ def board_detail(request: AuthedRequest, board_id: int) -> HttpResponse:
         "role": role,
         "categories": _palette_categories(get_script_prefix()),
         "protocols": PROTOCOLS,
+        "routes": ROUTES,
         "write_policies": WRITE_POLICIES,
         "directions": DIRECTIONS,
         "editor_config": _editor_config(request, board, role),
@@ -133,7 +134,7 @@ def _editor_config(request: AuthedRequest, board: Board, role: str) -> dict[str,
         "layoutUrl": reverse("board_layout", args=[board.pk]),
         "exportUrl": reverse("api_board_export", args=[board.pk, "FORMAT"]),
         "kinds": _editor_kinds(get_script_prefix()),
-        "protocolColors": PROTOCOL_COLORS,
+        "look": LOOK,
     }
 
 
