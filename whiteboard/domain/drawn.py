@@ -119,15 +119,16 @@ def _lines_box(lines: list[str], size: float, weight: int) -> tuple[float, float
 
 
 def _text(x: float, top: float, lines: list[str], size: float, attrs: str, badge: str = "") -> str:
-    """Centred lines from `top`, 1.2 em apart; `badge` ends the last line in its own tspan."""
+    """Centred lines from `top`, 1.2 em apart, in one text element (librsvg lays out each text
+    element on its own, and that is most of its time); `badge` ends the last line in a tspan."""
     out = []
     for i, line in enumerate(lines):
         y = top + size * (1.2 * i + 0.95)
         body = _esc(line)
         if badge and i == len(lines) - 1 and line.endswith(badge):
             body = f'{_esc(line[: -len(badge)])}<tspan class="replicas" font-weight="700">{_esc(badge)}</tspan>'
-        out.append(f'<text x="{x:.1f}" y="{y:.1f}" {attrs}>{body}</text>')
-    return "".join(out)
+        out.append(f'<tspan x="{x:.1f}" y="{y:.1f}">{body}</tspan>')
+    return f"<text {attrs}>{''.join(out)}</text>"
 
 
 # --- the plan -----------------------------------------------------------------------------------
@@ -458,9 +459,8 @@ class DrawOptions:
 @dataclass
 class Drawing:
     svg: str
-    width: float  # natural size in user units
+    width: float  # the picture's size in user units (before any `DrawOptions.width`)
     height: float
-    boxes: dict[str, Box]  # per element id, as in data-bbox
 
 
 def draw_board(
@@ -514,7 +514,7 @@ def _draw(doc: Mapping[str, Any], icon: Callable[[str], str], options: DrawOptio
         svg, box = _edge_svg(edge, _edge_shape(src, dst, route, offset), annotation=annotation, scale=scale)
         edge_parts.append(svg)
         edge_boxes.append(box)
-        _note_legend(edge, legend, annotation=annotation)
+        _add_to_legend(edge, legend, annotation=annotation)
 
     content = list(boxes.values()) + edge_boxes
     x1, y1, x2, y2 = _union(content) if content else (0.0, 0.0, 0.0, 0.0)
@@ -532,7 +532,6 @@ def _draw(doc: Mapping[str, Any], icon: Callable[[str], str], options: DrawOptio
             assert node.icon_class is not None
             symbol = symbols.setdefault(node.icon_class, f"i{len(symbols)}")
             parts.append(_node_svg(node, symbol, shift, scale, options.link))
-    shifted = {k: _moved(b, shift) for k, b in boxes.items()}
     svg = _document(
         body="".join(parts),
         shift=shift,
@@ -544,7 +543,7 @@ def _draw(doc: Mapping[str, Any], icon: Callable[[str], str], options: DrawOptio
         options=options,
         text_scale=scale,
     )
-    return Drawing(svg, width, height, shifted)
+    return Drawing(svg, width, height)
 
 
 def _moved(box: Box, shift: Point) -> Box:
@@ -684,7 +683,8 @@ def _edge_svg(edge: Mapping[str, Any], shape: _EdgeShape, *, annotation: bool, s
     return f'<g data-id="{_esc(str(edge["id"]))}" data-type="edge"{extra}>{"".join(parts)}</g>', box
 
 
-def _note_legend(edge: Mapping[str, Any], legend: dict[str, str], *, annotation: bool) -> None:
+def _add_to_legend(edge: Mapping[str, Any], legend: dict[str, str], *, annotation: bool) -> None:
+    """Note the edge's protocol and line style in the legend (keyed as `_legend_svg` orders them)."""
     props = edge.get("props") or {}
     if annotation:
         legend.setdefault("annotation", "annotation")
