@@ -20,6 +20,7 @@ import pytest
 from tests.builders import board, edge, node, sample_board
 from whiteboard.rendering import (
     FORMATS,
+    Picture,
     RenderBusy,
     RenderError,
     RenderService,
@@ -29,6 +30,8 @@ from whiteboard.rendering import (
 )
 from whiteboard.rendering.service import RenderCache, cache_key
 
+# The tests of dot's processes, limits and icon folder draw with graphviz: the auto layout.
+AUTO = Picture(layout="auto")
 MAGIC = {
     "png": b"\x89PNG\r\n",
     "pdf": b"%PDF-",
@@ -169,12 +172,12 @@ async def test_a_too_complex_board_stops_at_the_time_limit_while_other_renders_g
 def test_dot_runs_under_the_memory_limit() -> None:
     svc = RenderService(RenderSettings(memory=256 << 20))
     try:
-        assert svc.render(sample_board(), fmt="png").content.startswith(MAGIC["png"])
+        assert svc.render(sample_board(), fmt="png", picture=AUTO).content.startswith(MAGIC["png"])
         with pytest.raises(RenderTooComplex) as caught:
             svc.render(complete_graph(25), fmt="png", scale=4)
         assert caught.value.status == 503
         assert "256 MiB memory limit" in caught.value.message
-        assert svc.render(sample_board(name="after"), fmt="png").content.startswith(MAGIC["png"])
+        assert svc.render(sample_board(name="after"), fmt="png", picture=AUTO).content.startswith(MAGIC["png"])
     finally:
         svc.close()
 
@@ -197,8 +200,10 @@ def test_concurrent_renders_each_get_their_own_picture() -> None:
     try:
         names = [f"Board number {i}" for i in range(9)]
         with ThreadPoolExecutor(6) as pool:
-            svgs = list(pool.map(lambda n: svc.render(sample_board(name=n), fmt="svg").content.decode(), names))
-            pngs = list(pool.map(lambda n: svc.render(sample_board(name=n), fmt="png").content, names))
+            svgs = list(
+                pool.map(lambda n: svc.render(sample_board(name=n), fmt="svg", picture=AUTO).content.decode(), names)
+            )
+            pngs = list(pool.map(lambda n: svc.render(sample_board(name=n), fmt="png", picture=AUTO).content, names))
         for name, svg in zip(names, svgs, strict=True):
             assert f">{name}</text>" in svg
             assert svg.count("<svg") == 1
@@ -208,12 +213,13 @@ def test_concurrent_renders_each_get_their_own_picture() -> None:
 
 
 def test_a_dot_process_killed_between_renders_is_replaced(service: RenderService) -> None:
-    service.render(sample_board(name="first"), fmt="svg")
+    service.render(sample_board(name="first"), fmt="svg", picture=AUTO)
+    assert service._dot._idle["svg"]
     for procs in service._dot._idle.values():
         for proc in procs:
             proc.proc.kill()
             proc.proc.wait()
-    assert service.render(sample_board(name="second"), fmt="svg").content.startswith(MAGIC["svg"])
+    assert service.render(sample_board(name="second"), fmt="svg", picture=AUTO).content.startswith(MAGIC["svg"])
 
 
 def test_a_new_service_removes_icon_folders_of_dead_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -233,11 +239,11 @@ def test_a_new_service_removes_icon_folders_of_dead_processes(tmp_path: Path, mo
 
 
 def test_icons_are_remade_when_a_temp_cleaner_removed_them(service: RenderService) -> None:
-    service.render(sample_board(name="before"), fmt="png")
+    service.render(sample_board(name="before"), fmt="png", picture=AUTO)
     shutil.rmtree(service._workdir())
-    svg = service.render(sample_board(name="after"), fmt="svg").content.decode()
+    svg = service.render(sample_board(name="after"), fmt="svg", picture=AUTO).content.decode()
     assert svg.count("<symbol") == len({n["kind"] for n in sample_board()["nodes"]})
-    assert service.render(sample_board(name="after"), fmt="png").content.startswith(MAGIC["png"])
+    assert service.render(sample_board(name="after"), fmt="png", picture=AUTO).content.startswith(MAGIC["png"])
     assert any(service._workdir().glob("*.png"))
 
 
@@ -248,7 +254,8 @@ def test_rendering_leaves_no_files_behind(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.chdir(workdir)
     svc = RenderService(RenderSettings())
     for fmt in FORMATS:
-        svc.render(sample_board(), fmt=fmt)
+        for layout in ("auto", "drawn"):
+            svc.render(sample_board(), fmt=fmt, picture=Picture(layout=layout))
     (icon_dir,) = tmp_path.glob("archboard-render-*")
     assert all(p.suffix == ".png" for p in icon_dir.iterdir())
     svc.close()

@@ -126,7 +126,7 @@ def _text(x: float, top: float, lines: list[str], size: float, attrs: str, badge
         y = top + size * (1.2 * i + 0.95)
         body = _esc(line)
         if badge and i == len(lines) - 1 and line.endswith(badge):
-            body = f'{_esc(line[: -len(badge)])}<tspan class="replicas" font-weight="700">{_esc(badge)}</tspan>'
+            body = f'{_esc(line[: -len(badge)])}<tspan class="replicas">{_esc(badge)}</tspan>'
         out.append(f'<tspan x="{x:.1f}" y="{y:.1f}">{body}</tspan>')
     return f"<text {attrs}>{''.join(out)}</text>"
 
