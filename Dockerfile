@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # Archboard: a multi-stage image. Build wheels and front-end packages in throwaway stages, then
-# run as a non-root user with graphviz and fonts, static files collected, under uvicorn (ASGI).
+# run as a non-root user with graphviz, librsvg and fonts, static files collected, under uvicorn (ASGI).
 
 FROM python:3.11-slim-bookworm AS wheels
 WORKDIR /build
@@ -15,7 +15,7 @@ RUN npm ci --omit=dev --no-audit --no-fund
 FROM python:3.11-slim-bookworm AS app
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_ENV=production HOST=0.0.0.0 PORT=8000 WEB_CONCURRENCY=1
 RUN apt-get update \
- && apt-get install -y --no-install-recommends graphviz fonts-dejavu-core fonts-noto-core fonts-noto-color-emoji \
+ && apt-get install -y --no-install-recommends graphviz librsvg2-bin fonts-dejavu-core fonts-noto-core fonts-noto-color-emoji \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --create-home --uid 10001 archboard \
  && install -d -m 0700 -o archboard -g archboard /var/lib/archboard

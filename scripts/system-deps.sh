@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs the system packages Archboard needs when they are missing: graphviz (`dot`) and
-# fonts always; for the tests (WITH_TESTS=1) Debian's Chromium for the browser tests and nginx for
+# Installs the system packages Archboard needs when they are missing: graphviz (`dot`), librsvg
+# (`rsvg-convert`) and fonts always; for the tests (WITH_TESTS=1) Debian's Chromium for the browser tests and nginx for
 # the deployed-topology test; the wrk load generator for bench/load.py when WITH_BENCH=1.
 set -euo pipefail
 
 need=()
 command -v dot >/dev/null 2>&1 || need+=(graphviz)
+# rsvg-convert turns the drawn SVG into PNG and PDF (whiteboard/rendering/rsvg.py).
+command -v rsvg-convert >/dev/null 2>&1 || need+=(librsvg2-bin)
 # The font list is read once: `fc-list | grep -q` under pipefail fails whenever grep stops
 # reading early, and the font would be installed again on every run.
 fonts="$(fc-list 2>/dev/null || true)"

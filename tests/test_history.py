@@ -243,3 +243,13 @@ def test_openapi_describes_the_review_workflow_routes(anonymous_api):
         "/api/boards/{board_id}/review/status",
     ):
         assert path in paths
+
+
+def test_a_version_image_takes_the_picture_options_and_names_a_bad_one(board, owner):
+    client = logged_in(owner)
+    drawn = client.get(f"/boards/{board.pk}/versions/1/image.svg")
+    assert drawn.status_code == 200 and b'data-layout="drawn"' in drawn.content
+    auto = client.get(f"/boards/{board.pk}/versions/1/image.svg?layout=auto")
+    assert auto.status_code == 200 and b'data-layout="drawn"' not in auto.content
+    bad = client.get(f"/boards/{board.pk}/versions/1/image.png?background=pink")
+    assert bad.status_code == 400 and "background must be" in bad.content.decode()

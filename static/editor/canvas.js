@@ -1,19 +1,19 @@
 // The canvas: Cytoscape.js draws the board (nodes with the `diagrams` icons, groups as compound
 // nodes, edges styled by protocol) and turns direct manipulation into ops. It never changes the
 // board itself: every gesture becomes an op handed to `onOp`, and the board comes back through
-// `reconcile` (optimistically at once, then as confirmed by the server).
+// `reconcile` (optimistically at once, then as confirmed by the server). Colours, line styles,
+// sizes, badges and label rules come from the server's look table (whiteboard/domain/look.py),
+// which the drawn export reads too, so the exported picture is what the canvas shows.
 
 const GRID = 20;
 const FAR_ZOOM = 0.4;
-const NODE_SIZE = 60;
-const GROUP_FILLS = ["#eef6fc", "#f0f7ec", "#f3f0fa", "#fdf8e8"];
-const GROUP_BORDERS = ["#9cc3e0", "#a9cf98", "#bcaee0", "#e2c77a"];
 
 export const snap = (value) => Math.round(value / GRID) * GRID;
 
 export class Canvas extends EventTarget {
-  constructor({ container, stage, kinds, protocolColors, readOnly, onOp, getBoard }) {
+  constructor({ container, stage, kinds, look, readOnly, onOp, getBoard }) {
     super();
+    this.look = look;
     this.container = container;
     this.stage = stage;
     this.kinds = kinds;
@@ -29,7 +29,7 @@ export class Canvas extends EventTarget {
     this.peerOutlines = false;
     this.cy = cytoscape({
       container,
-      style: this.style(protocolColors),
+      style: this.style(look),
       minZoom: 0.08,
       maxZoom: 3,
       userZoomingEnabled: false,
@@ -56,37 +56,38 @@ export class Canvas extends EventTarget {
 
   // --- style ------------------------------------------------------------------------------
 
-  style(protocolColors) {
-    const font = '"Inter", "DejaVu Sans", system-ui, sans-serif';
+  style(look) {
+    const font = look.font;
+    const { node, group, edge, note } = look;
     const rules = [
       {
         selector: "node",
         style: {
           shape: "round-rectangle",
-          width: NODE_SIZE,
-          height: NODE_SIZE,
-          "corner-radius": 12,
-          "background-color": "#ffffff",
-          "border-width": 1,
-          "border-color": "#d5dae1",
+          width: node.size,
+          height: node.size,
+          "corner-radius": node.corner,
+          "background-color": node.fill,
+          "border-width": node.stroke_width,
+          "border-color": node.stroke,
           "background-image": "data(icon)",
-          "background-width": "68%",
-          "background-height": "68%",
+          "background-width": `${node.icon * 100}%`,
+          "background-height": `${node.icon * 100}%`,
           "background-clip": "none",
           "background-image-smoothing": "yes",
           label: "data(display)",
           "font-family": font,
-          "font-size": 12,
-          "font-weight": 500,
-          color: "#1d2430",
+          "font-size": node.label.size,
+          "font-weight": node.label.weight,
+          color: node.label.color,
           "text-valign": "bottom",
           "text-halign": "center",
-          "text-margin-y": 7,
+          "text-margin-y": node.label.gap,
           "text-wrap": "wrap",
-          "text-max-width": 130,
-          "text-background-color": "#ffffff",
-          "text-background-opacity": 0.85,
-          "text-background-padding": 2,
+          "text-max-width": node.label.wrap,
+          "text-background-color": node.label.background,
+          "text-background-opacity": node.label.background_opacity,
+          "text-background-padding": node.label.padding,
           "text-background-shape": "round-rectangle",
           "min-zoomed-font-size": 7,
         },
@@ -95,40 +96,41 @@ export class Canvas extends EventTarget {
         selector: "node.replicated",
         style: {
           ghost: "yes",
-          "ghost-offset-x": 5,
-          "ghost-offset-y": -5,
-          "ghost-opacity": 0.45,
+          "ghost-offset-x": node.ghost.dx,
+          "ghost-offset-y": node.ghost.dy,
+          "ghost-opacity": node.ghost.opacity,
         },
       },
       {
         selector: "node:parent",
         style: {
           shape: "round-rectangle",
-          "corner-radius": 14,
+          "corner-radius": group.corner,
           // No image as an empty list, not "none": Cytoscape 3.34 flips a node's
           // :backgrounding state twice per draw when its one image is "none", and each flip
           // restyles the group and everything in it (about 100 restyles per frame here).
           "background-image": [],
           "background-color": "data(fill)",
-          "background-opacity": 0.85,
-          "border-width": 1.5,
+          "background-opacity": group.opacity,
+          "border-width": group.stroke_width,
           "border-style": "dashed",
+          "border-dash-pattern": group.dash,
           "border-color": "data(stroke)",
-          padding: 28,
+          padding: group.padding,
           label: "data(display)",
           "text-valign": "top",
           "text-halign": "center",
-          "text-margin-y": 24,
-          "font-size": 12,
-          "font-weight": 600,
-          color: "#344054",
+          "text-margin-y": group.label.gap,
+          "font-size": group.label.size,
+          "font-weight": group.label.weight,
+          color: group.label.color,
           "text-background-opacity": 0,
           "text-transform": "uppercase",
           "min-zoomed-font-size": 4,
           ghost: "no",
         },
       },
-      { selector: "node.empty-group", style: { width: 160, height: 100, "background-image": [], "background-color": "#f8fafc", "border-style": "dashed", "text-valign": "center", "text-margin-y": 0 } },
+      { selector: "node.empty-group", style: { width: group.empty.width, height: group.empty.height, "background-image": [], "background-color": group.empty.fill, "border-style": "dashed", "text-valign": "center", "text-margin-y": 0 } },
       {
         selector: "node:selected",
         style: {
@@ -143,6 +145,26 @@ export class Canvas extends EventTarget {
       { selector: "node:parent:selected", style: { "border-style": "solid", "border-width": 2 } },
       { selector: "node.hover", style: { "border-color": "#98a2b3" } },
       { selector: "node:selected.hover", style: { "border-color": "#3559e0" } },
+      // A note is free text: no box, no icon; a dashed outline only when hovered or selected.
+      {
+        selector: "node.note",
+        style: {
+          width: "data(w)",
+          height: "data(h)",
+          "background-opacity": 0,
+          "background-image": [],
+          "border-width": 0,
+          "text-valign": "center",
+          "text-margin-y": 0,
+          "text-max-width": "data(w)",
+          "font-size": note.size,
+          "font-weight": note.weight,
+          color: note.color,
+          "text-background-opacity": 0,
+          ghost: "no",
+        },
+      },
+      { selector: "node.note.hover, node.note:selected", style: { "border-width": 1.5, "border-style": "dashed" } },
       {
         selector: "node[peer]",
         style: {
@@ -157,33 +179,36 @@ export class Canvas extends EventTarget {
       {
         selector: "edge",
         style: {
-          width: 1.8,
+          width: edge.width,
           "curve-style": "bezier",
-          "control-point-step-size": 36,
+          "control-point-step-size": edge.bundle_step,
           "line-color": "data(color)",
           "target-arrow-color": "data(color)",
           "target-arrow-shape": "triangle",
-          "arrow-scale": 1.05,
+          "arrow-scale": edge.arrow_scale,
           label: "data(display)",
           "font-family": font,
-          "font-size": 10.5,
-          color: "#475467",
-          "text-background-color": "#f8f9fb",
-          "text-background-opacity": 0.95,
-          "text-background-padding": 2,
+          "font-size": edge.label.size,
+          color: edge.label.color,
+          "text-background-color": edge.label.background,
+          "text-background-opacity": edge.label.background_opacity,
+          "text-background-padding": edge.label.padding,
           "text-background-shape": "round-rectangle",
           "text-wrap": "wrap",
-          "text-max-width": 120,
+          "text-max-width": edge.label.wrap,
           "min-zoomed-font-size": 6,
-          "source-distance-from-node": 2,
-          "target-distance-from-node": 2,
+          "source-distance-from-node": edge.distance,
+          "target-distance-from-node": edge.distance,
         },
       },
+      // props.route: a curved edge bends by data(bend); an orthogonal one turns half way.
+      { selector: "edge.route-curved", style: { "curve-style": "unbundled-bezier", "control-point-distances": "data(bend)", "control-point-weights": 0.5 } },
+      { selector: "edge.route-orthogonal", style: { "curve-style": "taxi", "taxi-direction": "auto", "taxi-turn": "50%", "taxi-turn-min-distance": 10 } },
       // Zoomed far out, labels and arrows are unreadable: draw edges as plain lines (several
       // times cheaper per frame on a large board).
       { selector: "edge.far", style: { "curve-style": "haystack", "haystack-radius": 0, "target-arrow-shape": "none", label: "" } },
       { selector: "node.far", style: { label: "", ghost: "no" } },
-      { selector: "edge.async", style: { "line-style": "dashed", "line-dash-pattern": [7, 5] } },
+      { selector: "edge.async", style: { "line-style": "dashed", "line-dash-pattern": edge.async_dash } },
       {
         selector: "edge:selected",
         style: { width: 3, "underlay-color": "#3559e0", "underlay-opacity": 0.18, "underlay-padding": 4 },
@@ -213,9 +238,12 @@ export class Canvas extends EventTarget {
       { selector: "node.eh-source, node.eh-target", style: { "border-color": "#3559e0", "border-width": 2.5 } },
       { selector: ".eh-ghost-edge.eh-preview-active", style: { opacity: 0 } },
     ];
-    for (const [protocol, color] of Object.entries(protocolColors)) {
+    for (const [protocol, { color }] of Object.entries(look.protocols)) {
       rules.push({ selector: `edge[protocol = "${protocol}"]`, style: { "line-color": color, "target-arrow-color": color } });
     }
+    // An arrow to or from a note annotates; it is not a call (after the protocols: it wins).
+    const a = look.annotation;
+    rules.push({ selector: "edge.annotation", style: { "line-style": "dashed", "line-dash-pattern": a.dash, "line-color": a.color, "target-arrow-color": a.color, width: a.width, label: "" } });
     return rules;
   }
 
@@ -223,15 +251,24 @@ export class Canvas extends EventTarget {
 
   nodeData(node) {
     const kind = this.kinds[node.kind] || { name: node.kind, icon: "" };
+    const { replicas: badge, note } = this.look;
     const replicas = Number.isInteger(node.props?.replicas) ? node.props.replicas : 1;
     const label = node.label || kind.name;
-    return {
+    const tech = kind.techs?.find((t) => t.id === node.props?.tech);
+    const data = {
       id: node.id,
       parent: node.group ?? undefined,
       kind: node.kind,
-      icon: kind.icon,
-      display: replicas > 1 ? `${label}  ×${replicas}` : label,
+      icon: tech?.icon || kind.icon || "",
+      display: replicas >= badge.min ? `${label}${badge.separator}${badge.badge.replace("{n}", replicas)}` : label,
     };
+    if (node.kind === "note") {
+      // The box a note takes, as the drawn export sizes it (look.note); an empty note shows
+      // its kind's name here only, to be found and filled in.
+      const lines = (node.label || "").split("\n").reduce((n, line) => n + Math.max(1, Math.ceil((line.length * note.char) / note.width)), 0);
+      Object.assign(data, { display: label, w: note.width, h: Math.max(note.min_height, lines * note.line + note.pad) });
+    }
+    return data;
   }
 
   groupData(group, board) {
@@ -244,25 +281,38 @@ export class Canvas extends EventTarget {
     return {
       id: group.id,
       parent: group.parent ?? undefined,
-      display: group.label || "Group",
-      fill: GROUP_FILLS[depth % GROUP_FILLS.length],
-      stroke: GROUP_BORDERS[depth % GROUP_BORDERS.length],
+      display: group.label || this.look.group.label.fallback,
+      fill: this.look.group.fills[depth % this.look.group.fills.length],
+      stroke: this.look.group.strokes[depth % this.look.group.strokes.length],
       isGroup: true,
     };
   }
 
   edgeData(edge) {
     const protocol = edge.props?.protocol;
-    let display = edge.label || "";
-    if (!display && protocol && protocol !== "other") display = protocol.toUpperCase();
-    return {
+    const data = {
       id: edge.id,
       source: edge.source,
       target: edge.target,
-      display,
+      display: edge.label?.trim() ? edge.label : this.look.protocols[protocol]?.label || "",
       protocol: protocol || "",
-      color: "#8a94a6",
+      color: this.look.edge.color,
     };
+    if (edge.props?.route === "curved") data.bend = this.bendOf(edge);
+    return data;
+  }
+
+  // A curved edge bends by look.edge.curve, each further curved edge between the same two nodes
+  // (in board order) by curve_step more, as the drawn export bends them.
+  bendOf(edge) {
+    const { curve, curve_step: step } = this.look.edge;
+    let before = 0;
+    for (const other of this.getBoard().edges.values()) {
+      if (other.id === edge.id) break;
+      const same = (other.source === edge.source && other.target === edge.target) || (other.source === edge.target && other.target === edge.source);
+      if (same && other.props?.route === "curved") before += 1;
+    }
+    return curve + before * step;
   }
 
   // Draw a whole board (first load).
@@ -293,12 +343,16 @@ export class Canvas extends EventTarget {
   }
 
   nodeClasses(node) {
+    if (node.kind === "note") return "note" + (this.far ? " far" : "");
     const replicas = Number.isInteger(node.props?.replicas) ? node.props.replicas : 1;
     return (replicas > 1 ? "replicated" : "") + (this.far ? " far" : "");
   }
 
   edgeClasses(edge) {
-    return (edge.props?.async ? "async" : "") + (this.far ? " far" : "");
+    const board = this.getBoard();
+    const annotation = [edge.source, edge.target].some((id) => board.nodes.get(id)?.kind === "note");
+    const route = edge.props?.route === "curved" || edge.props?.route === "orthogonal" ? ` route-${edge.props.route}` : "";
+    return (edge.props?.async ? "async" : "") + route + (annotation ? " annotation" : "") + (this.far ? " far" : "");
   }
 
   updateDetail() {

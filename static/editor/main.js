@@ -84,7 +84,7 @@ const canvas = new Canvas({
   container: $("#cy"),
   stage,
   kinds: config.kinds,
-  protocolColors: config.protocolColors,
+  look: config.look,
   readOnly,
   onOp: (op) => submit(op),
   getBoard: () => sync.view,
@@ -95,6 +95,13 @@ performance.mark("archboard:loaded");
 canvas.cy.resize();
 canvas.fit();
 performance.mark("archboard:fit");
+// A node of a drawn picture exported with links (?links=1) links here as #node-<id>.
+const linked = /^#node-(.+)$/.exec(window.location.hash);
+if (linked && sync.view.nodes.has(decodeURIComponent(linked[1]))) {
+  const id = decodeURIComponent(linked[1]);
+  canvas.select([id]);
+  canvas.centreOn(canvas.cy.getElementById(id));
+}
 
 const properties = new Properties({
   root: $("#inspector"),
@@ -141,11 +148,14 @@ const palette = new Palette({
   root: $("#palette"),
   stage,
   canvas,
+  kinds: config.kinds,
   readOnly,
-  onPlace: (kind, pos) => {
+  onPlace: (kind, pos, tech) => {
     const board = sync.view;
     const id = board.freshId(kind);
-    const node = { id, kind, label: config.kinds[kind]?.name || kind, x: pos.x, y: pos.y, props: {} };
+    const named = tech ? config.kinds[kind]?.techs.find((t) => t.id === tech) : null;
+    const label = named?.name || config.kinds[kind]?.name || kind;
+    const node = { id, kind, label, x: pos.x, y: pos.y, props: named ? { tech: named.id } : {} };
     // Dropped inside a group: it joins the innermost one.
     const hit = canvas.cy
       .nodes(".group")

@@ -1,11 +1,13 @@
 // The palette: search, drag a component onto the canvas, or click (tap) it and then click (tap)
-// the canvas.
+// the canvas. A search that names a technology ("redis") shows it on its kind's item, and the
+// component placed from there uses it.
 
 import { snap } from "./canvas.js";
 
 export class Palette {
-  constructor({ root, stage, canvas, readOnly, onPlace }) {
+  constructor({ root, stage, canvas, kinds, readOnly, onPlace }) {
     this.root = root;
+    this.kinds = kinds;
     this.stage = stage;
     this.canvas = canvas;
     this.onPlace = onPlace;
@@ -21,7 +23,7 @@ export class Palette {
         this.search.blur();
       } else if (event.key === "Enter") {
         const first = root.querySelector(".palette-item:not([hidden])");
-        if (first) this.startPlacing(first.dataset.kind);
+        if (first) this.startPlacing(first.dataset.kind, first.dataset.tech);
         this.search.blur();
       }
     });
@@ -29,6 +31,7 @@ export class Palette {
     for (const item of root.querySelectorAll(".palette-item")) {
       item.addEventListener("dragstart", (event) => {
         event.dataTransfer.setData("application/x-archboard-kind", item.dataset.kind);
+        if (item.dataset.tech) event.dataTransfer.setData("application/x-archboard-tech", item.dataset.tech);
         event.dataTransfer.setData("text/plain", item.dataset.kind);
         event.dataTransfer.effectAllowed = "copy";
         const img = item.querySelector("img");
@@ -40,7 +43,7 @@ export class Palette {
       });
       item.addEventListener("click", () => {
         if (this.placing === item.dataset.kind) this.cancelPlacing();
-        else this.startPlacing(item.dataset.kind);
+        else this.startPlacing(item.dataset.kind, item.dataset.tech);
       });
     }
     stage.addEventListener("dragover", (event) => {
@@ -56,7 +59,7 @@ export class Palette {
       const kind = event.dataTransfer.getData("application/x-archboard-kind");
       if (!kind) return;
       event.preventDefault();
-      this.place(kind, event.clientX, event.clientY);
+      this.place(kind, event.clientX, event.clientY, event.dataTransfer.getData("application/x-archboard-tech") || null);
     });
     // Click-then-click (or tap-then-tap): the next press on the canvas, by mouse, finger or
     // pen, places the component there. Cancelling the pointerdown keeps the mouse events that
@@ -68,7 +71,7 @@ export class Palette {
         event.stopPropagation();
         event.preventDefault();
         const kind = this.placing;
-        this.place(kind, event.clientX, event.clientY);
+        this.place(kind, event.clientX, event.clientY, this.placingTech);
         if (!event.shiftKey) this.cancelPlacing();
       },
       true,
@@ -80,18 +83,19 @@ export class Palette {
     });
   }
 
-  place(kind, clientX, clientY) {
+  place(kind, clientX, clientY, tech = null) {
     const pos = this.canvas.toModel(clientX, clientY);
-    this.onPlace(kind, { x: snap(pos.x), y: snap(pos.y) });
+    this.onPlace(kind, { x: snap(pos.x), y: snap(pos.y) }, tech);
   }
 
-  startPlacing(kind) {
+  startPlacing(kind, tech = null) {
     this.cancelPlacing();
     this.placing = kind;
+    this.placingTech = tech || null;
     const item = this.root.querySelector(`.palette-item[data-kind="${CSS.escape(kind)}"]`);
     item?.classList.add("armed");
     this.stage.classList.add("placing");
-    const name = item ? item.title.split(":")[0] : kind;
+    const name = tech ? this.kinds[kind].techs.find((t) => t.id === tech)?.name || tech : item ? item.title.split(":")[0] : kind;
     this.hint.textContent =
       this.pointerType === "touch" || this.pointerType === "pen" ? `Tap the canvas to place ${name} · tap ${name} again to cancel` : `Click to place ${name} · Esc to cancel`;
     this.hint.hidden = false;
@@ -101,6 +105,7 @@ export class Palette {
     if (!this.placing) return false;
     this.root.querySelectorAll(".palette-item.armed").forEach((el) => el.classList.remove("armed"));
     this.placing = null;
+    this.placingTech = null;
     this.stage.classList.remove("placing");
     this.hint.hidden = true;
     return true;
@@ -114,12 +119,32 @@ export class Palette {
       for (const item of section.querySelectorAll(".palette-item")) {
         const match = words.every((w) => item.dataset.search.includes(w));
         item.hidden = !match;
+        this.showTech(item, match ? this.techMatching(item.dataset.kind, words) : null);
         if (match) visible += 1;
       }
       section.hidden = visible === 0;
       shown += visible;
     }
     this.root.querySelector(".palette-empty").hidden = shown > 0;
+  }
+
+  // The technology a search names on this kind's item, unless the words name the kind itself.
+  techMatching(kind, words) {
+    const entry = this.kinds[kind];
+    const kindText = `${kind} ${entry.name.toLowerCase()}`;
+    if (!words.length || words.every((w) => kindText.includes(w))) return null;
+    return entry.techs.find((t) => words.every((w) => `${t.id} ${t.name.toLowerCase()}`.includes(w) || kindText.includes(w))) || null;
+  }
+
+  showTech(item, tech) {
+    if ((item.dataset.tech || null) === (tech?.id || null)) return;
+    const entry = this.kinds[item.dataset.kind];
+    const img = item.querySelector("img");
+    const name = item.querySelector("span:last-child");
+    if (tech) item.dataset.tech = tech.id;
+    else delete item.dataset.tech;
+    if (img) img.src = tech ? tech.icon : entry.icon;
+    name.textContent = tech ? tech.name : entry.name;
   }
 
   focusSearch() {

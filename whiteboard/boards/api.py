@@ -29,7 +29,14 @@ from whiteboard.domain import palette
 from whiteboard.domain.board import BoardError, parse_json, validate_board
 from whiteboard.domain.review import review_board
 from whiteboard.limits import RateLimited, hit, too_many
-from whiteboard.rendering import FORMATS, InvalidOption, RenderError, UnknownFormat, render_board_async
+from whiteboard.rendering import (
+    FORMATS,
+    InvalidOption,
+    RenderError,
+    UnknownFormat,
+    picture_from_query,
+    render_board_async,
+)
 
 View = Callable[..., Any]
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -175,7 +182,12 @@ def openapi(request: HttpRequest) -> HttpResponse:
 
 @api_view("GET", public=True)
 def palette_list(request: HttpRequest) -> HttpResponse:
-    grouped = palette.kinds_by_category()
+    """Categories, kinds and each kind's technologies. A kind without a picture (a note) has
+    `"icon": null` and `"diagrams_class": null`."""
+
+    def url(name: str, arg: str) -> str:
+        return request.build_absolute_uri(reverse(name, args=[arg]))
+
     categories = [
         {
             "id": category,
@@ -185,13 +197,22 @@ def palette_list(request: HttpRequest) -> HttpResponse:
                     "id": kind.id,
                     "name": kind.name,
                     "category": kind.category,
-                    "icon": request.build_absolute_uri(reverse("palette_icon", args=[kind.id])),
+                    "icon": url("palette_icon", kind.id) if kind.drawn else None,
                     "diagrams_class": kind.diagrams_class,
+                    "techs": [
+                        {
+                            "id": tech.id,
+                            "name": tech.name,
+                            "icon": url("palette_tech_icon", tech.id),
+                            "diagrams_class": tech.diagrams_class,
+                        }
+                        for tech in palette.techs_of(kind.id)
+                    ],
                 }
                 for kind in kinds
             ],
         }
-        for category, kinds in grouped.items()
+        for category, kinds in palette.kinds_by_category().items()
     ]
     return JsonResponse({"categories": categories})
 
@@ -265,7 +286,11 @@ async def board_export(request: HttpRequest, board_id: int, fmt: str) -> HttpRes
     if fmt not in FORMATS:
         raise UnknownFormat(f"unknown format {fmt[:20]!r}; use one of {', '.join(FORMATS)}")
     board, _ = await sync_to_async(get_board_for)(request.user, board_id, need="view")
-    rendered = await render_board_async(board.document, fmt=fmt, scale=_scale(request), budget=request.user.pk)
+    page = request.build_absolute_uri(reverse("board_detail", args=[board.pk]))
+    picture = picture_from_query(request.GET, link=page)
+    rendered = await render_board_async(
+        board.document, fmt=fmt, scale=_scale(request), picture=picture, budget=request.user.pk
+    )
     slug = "".join(c if c.isalnum() else "-" for c in board.name.lower()).strip("-")[:60] or f"board-{board.pk}"
     return _download(rendered.content, rendered.media_type, f"{slug}.{fmt}")
 
@@ -275,6 +300,7 @@ async def render(request: HttpRequest) -> HttpResponse:
     fmt = request.GET.get("format", "png")
     if fmt not in FORMATS:
         raise UnknownFormat(f"unknown format {fmt[:20]!r}; use one of {', '.join(FORMATS)}")
+    picture = picture_from_query(request.GET)
     doc = validate_board(_json_body(request))
-    rendered = await render_board_async(doc, fmt=fmt, scale=_scale(request), budget=request.user.pk)
+    rendered = await render_board_async(doc, fmt=fmt, scale=_scale(request), picture=picture, budget=request.user.pk)
     return _download(rendered.content, rendered.media_type, f"board.{fmt}")

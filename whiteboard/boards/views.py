@@ -18,8 +18,8 @@ from whiteboard.boards import services
 from whiteboard.boards.access import boards_visible_to, get_board_for
 from whiteboard.boards.models import Board
 from whiteboard.domain import palette
-from whiteboard.domain.board import DIRECTIONS, PROTOCOLS, WRITE_POLICIES, BoardError, parse_board_json
-from whiteboard.domain.diagram import PROTOCOL_COLORS
+from whiteboard.domain.board import DIRECTIONS, PROTOCOLS, ROUTES, WRITE_POLICIES, BoardError, parse_board_json
+from whiteboard.domain.look import LOOK
 from whiteboard.limits import RateLimited, hit, too_many
 from whiteboard.rendering import RenderError, board_layout_async
 from whiteboard.typing import AuthedRequest
@@ -110,6 +110,7 @@ def board_detail(request: AuthedRequest, board_id: int) -> HttpResponse:
         "role": role,
         "categories": _palette_categories(get_script_prefix()),
         "protocols": PROTOCOLS,
+        "routes": ROUTES,
         "write_policies": WRITE_POLICIES,
         "directions": DIRECTIONS,
         "editor_config": _editor_config(request, board, role),
@@ -133,21 +134,36 @@ def _editor_config(request: AuthedRequest, board: Board, role: str) -> dict[str,
         "layoutUrl": reverse("board_layout", args=[board.pk]),
         "exportUrl": reverse("api_board_export", args=[board.pk, "FORMAT"]),
         "kinds": _editor_kinds(get_script_prefix()),
-        "protocolColors": PROTOCOL_COLORS,
+        "look": LOOK,
     }
 
 
+def kind_icon_url(kind: palette.Kind) -> str | None:
+    """Where a kind's icon is served; None for a kind drawn as text (a note)."""
+    return reverse("palette_icon", args=[kind.id]) if kind.drawn else None
+
+
+def tech_icon_url(tech: palette.Tech) -> str:
+    return reverse("palette_tech_icon", args=[tech.id])
+
+
 @functools.cache
-def _editor_kinds(script_prefix: str) -> dict[str, dict[str, str]]:
-    """The palette for the editor: the same on every page, and 33 URL reversals to build."""
+def _editor_kinds(script_prefix: str) -> dict[str, dict[str, Any]]:
+    """The palette for the editor, techs included: the same on every page, and a few hundred URL
+    reversals to build."""
     return {
-        kind.id: {"name": kind.name, "category": kind.category, "icon": reverse("palette_icon", args=[kind.id])}
+        kind.id: {
+            "name": kind.name,
+            "category": kind.category,
+            "icon": kind_icon_url(kind),
+            "techs": [{"id": t.id, "name": t.name, "icon": tech_icon_url(t)} for t in palette.techs_of(kind.id)],
+        }
         for kind in palette.KINDS.values()
     }
 
 
 @functools.cache
-def _palette_categories(script_prefix: str) -> tuple[tuple[str, tuple[dict[str, str], ...]], ...]:
+def _palette_categories(script_prefix: str) -> tuple[tuple[str, tuple[dict[str, Any], ...]], ...]:
     """The editor's palette panel by category, with each kind's icon URL and search text ready:
     built once, like `_editor_kinds`, rather than 33 URL reversals in every page render."""
     kinds = _editor_kinds(script_prefix)
@@ -158,7 +174,11 @@ def _palette_categories(script_prefix: str) -> tuple[tuple[str, tuple[dict[str, 
                 {
                     **kinds[kind.id],
                     "id": kind.id,
-                    "search": f"{kind.id} {kind.name.lower()} {palette.CATEGORIES[category].lower()}",
+                    # Technologies are found too: "redis" finds the cache.
+                    "search": " ".join(
+                        [kind.id, kind.name.lower(), palette.CATEGORIES[category].lower()]
+                        + [f"{t.id} {t.name.lower()}" for t in palette.techs_of(kind.id)]
+                    ),
                 }
                 for kind in members
             ),
@@ -188,6 +208,16 @@ async def board_layout(request: AuthedRequest, board_id: int) -> HttpResponse:
 @require_GET
 @cache_control(public=True, max_age=86400)
 def palette_icon(request: HttpRequest, kind: str) -> FileResponse:
-    if kind not in palette.KINDS:
-        raise Http404("No such kind.")
+    if kind not in palette.KINDS or not palette.KINDS[kind].drawn:
+        raise Http404("No such kind, or a kind without an icon.")
     return FileResponse(palette.icon_path(kind).open("rb"), content_type="image/png")
+
+
+@require_GET
+@cache_control(public=True, max_age=86400)
+def palette_tech_icon(request: HttpRequest, tech: str) -> FileResponse:
+    if tech not in palette.TECHS:
+        raise Http404("No such technology.")
+    return FileResponse(
+        palette.class_icon_path(palette.TECHS[tech].diagrams_class).open("rb"), content_type="image/png"
+    )

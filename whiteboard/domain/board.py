@@ -18,7 +18,7 @@ from typing import Any, TypeGuard
 
 from whiteboard.domain.errors import BoardError
 from whiteboard.domain.jsontext import child_loc, loads, shown_key, text_problem
-from whiteboard.domain.palette import KINDS
+from whiteboard.domain.palette import KINDS, NOTE
 
 __all__ = ["BoardError", "parse_board_json", "parse_json", "validate_board"]
 
@@ -26,6 +26,7 @@ FORMAT = "archboard/1"
 DIRECTIONS = ("TB", "BT", "LR", "RL")
 PROTOCOLS = ("http", "https", "grpc", "graphql", "websocket", "sse", "tcp", "amqp", "kafka", "sql", "other")
 WRITE_POLICIES = ("write-through", "write-around", "write-back")
+ROUTES = ("straight", "curved", "orthogonal")
 
 MAX_NODES = 5_000
 MAX_EDGES = 20_000
@@ -137,6 +138,16 @@ def _check_prop_value(key: str, value: object, loc: str, element: str, errors: _
     if key == "notes" and not isinstance(value, str):
         errors.add(loc, f"notes must be a string, not {_type_name(value)}")
         return
+    # 1.1: a node's technology (which ones a kind has is checked with the kind, `tech_problem`)
+    # and how the canvas and the drawn export route an edge.
+    if key == "tech" and element == "node":
+        if not isinstance(value, str):
+            errors.add(loc, f"tech must be a technology id, not {_type_name(value)}")
+        return
+    if key == "route" and element == "edge":
+        if value not in ROUTES:
+            errors.add(loc, f"unknown route {json.dumps(value)[:40]} (allowed: {' '.join(ROUTES)})")
+        return
     if value is None or isinstance(value, bool):
         return
     if isinstance(value, str):
@@ -150,6 +161,14 @@ def _check_prop_value(key: str, value: object, loc: str, element: str, errors: _
             errors.add(loc, "must be a finite number of at most 1e15 in size")
         return
     errors.add(loc, f"values must be a string, number, boolean or null, not {_type_name(value)}")
+
+
+def tech_problem(kind: str, tech: str) -> str | None:
+    """Why `tech` cannot be the technology of a node of `kind` (a known kind), or None if it can."""
+    allowed = KINDS[kind].techs
+    if tech in allowed:
+        return None
+    return f"unknown tech {tech[:64]!r} for kind {kind!r} (allowed: {', '.join(allowed) or 'none'})"
 
 
 def validate_props(value: object, loc: str, element: str, errors: _Errors) -> dict[str, Any]:
@@ -208,7 +227,12 @@ def normalise_node(raw: object, loc: str, errors: _Errors) -> dict[str, Any] | N
         if group is not None:
             validate_id(group, f"{loc}.group", errors)
         node["group"] = group
-    node["props"] = validate_props(raw.get("props", {}), f"{loc}.props", "node", errors)
+    node["props"] = props = validate_props(raw.get("props", {}), f"{loc}.props", "node", errors)
+    tech = props.get("tech")
+    if isinstance(kind, str) and kind in KINDS and isinstance(tech, str):
+        problem = tech_problem(kind, tech)
+        if problem:
+            errors.add(f"{loc}.props.tech", problem)
     return node
 
 
@@ -432,6 +456,23 @@ def in_key_order(doc: dict[str, Any]) -> dict[str, Any]:
         if isinstance(ordered.get(section), list):
             ordered[section] = [_ordered(e, keys) if isinstance(e, dict) else e for e in ordered[section]]
     return ordered
+
+
+def without_notes(doc: dict[str, Any]) -> dict[str, Any]:
+    """The part of a valid board that models the system: no notes, no edges to or from them.
+
+    Notes annotate a board: the review, the estimate and the `diagrams` layout read this part
+    only. An edge to or from a note is an annotation arrow (it points the note at something),
+    not a call, so it goes with the note. A board without notes is returned as it is.
+    """
+    notes = {n["id"] for n in doc["nodes"] if n["kind"] == NOTE}
+    if not notes:
+        return doc
+    return {
+        **doc,
+        "nodes": [n for n in doc["nodes"] if n["id"] not in notes],
+        "edges": [e for e in doc["edges"] if e["source"] not in notes and e["target"] not in notes],
+    }
 
 
 def empty_board(name: str = "") -> dict[str, Any]:
