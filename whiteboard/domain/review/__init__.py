@@ -1,0 +1,32 @@
+"""The review engine (SPEC section 3): the rule registry, the board graph and `review_board`.
+
+`graph` reads a board into integer-indexed arrays and holds the graph algorithms the rules share;
+`registry` keeps the rules; `rules/` holds them, one module per category (structure, data,
+messaging, ai, ops, capacity); `engine` runs them and applies the board's suppressions.
+"""
+
+from __future__ import annotations
+
+from whiteboard.domain.review import rules as _rules  # noqa: F401  (registers every rule)
+from whiteboard.domain.review.engine import fails, review_board
+from whiteboard.domain.review.graph import (
+    BoardGraph,
+    articulation_points,
+    immediate_dominators,
+    strongly_connected_components,
+)
+from whiteboard.domain.review.registry import RULES, SEVERITIES, Finding, Rule, rule_docs
+
+__all__ = [
+    "RULES",
+    "SEVERITIES",
+    "BoardGraph",
+    "Finding",
+    "Rule",
+    "articulation_points",
+    "fails",
+    "immediate_dominators",
+    "review_board",
+    "rule_docs",
+    "strongly_connected_components",
+]

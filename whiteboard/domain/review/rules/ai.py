@@ -1,0 +1,317 @@
+"""AI systems: agents, models, retrieval and their guardrails."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+
+from whiteboard.domain.review.graph import BoardGraph, immediate_dominators, reach, strongly_connected_components
+from whiteboard.domain.review.registry import Finding, rules_of
+
+rule = rules_of("ai")
+
+STREAMING_PROTOCOLS = frozenset({"sse", "websocket"})
+MAX_SYNC_DEPTH = 4
+
+
+_AGENTS = ("agent", "orchestrator")
+
+
+@rule(
+    "agent-cycle",
+    severity="warning",
+    title="Agents call each other in a loop",
+    hint="Break the loop with a supervisor that owns termination, or bound it with a turn budget.",
+    core=True,
+)
+def agent_cycle(g: BoardGraph) -> Iterator[Finding]:
+    """
+    Why it matters: agents that can hand work back and forth can do so forever: runaway token
+    spend, unbounded latency, and conversations nobody can trace.
+
+    How to fix: make the flow a tree (a supervisor delegates, workers answer), or document the
+    loop's bound (a turn budget) and suppress the finding with that reason.
+
+    Example: `planner -> critic -> planner` (both agents) is flagged; `supervisor -> planner`,
+    `supervisor -> critic` is not.
+    """
+    members = g.of_kind(*_AGENTS)
+    if len(members) < 2:
+        return
+    kinds = g.kinds
+    inside: dict[int, list[int]] = {}
+    for v in members:
+        inside[v] = [w for w in g.succ[v] if kinds[w] in _AGENTS]
+    for component in strongly_connected_components(members, inside, len(g)):
+        if len(component) < 2:
+            continue
+        yield _cycle_finding(g, component, "Agents {} form a cycle.")
+
+
+def _cycle_finding(g: BoardGraph, component: list[int], template: str) -> Finding:
+    nodes = set(component)
+    edges = [g.edge_id(k) for v in component for k in g.out_edges[v] if g.dst[k] in nodes]
+    names = ", ".join(g.describe(v) for v in sorted(component, key=g.ids.__getitem__))
+    return Finding([g.ids[v] for v in component], edges, template.format(names))
+
+
+@rule(
+    "no-streaming-to-client",
+    severity="warning",
+    title="Clients wait for LLM answers without streaming",
+    hint="Stream tokens to the client: give a client edge protocol 'sse' or 'websocket'.",
+    core=True,
+)
+def no_streaming_to_client(g: BoardGraph) -> Iterator[Finding]:
+    """
+    Why it matters: LLM answers take seconds to generate; without streaming, users stare at a
+    spinner for the whole generation and time out on long answers.
+
+    How to fix: stream partial output: mark a connection from the client with protocol `sse` or
+    `websocket` (for example `browser -> websocket_server` with `"protocol": "websocket"`).
+
+    Example: `browser -> api -> llm` over `https` is flagged; the same with the browser edge's
+    protocol set to `sse` is not.
+    """
+    llms = g.of_kind("llm")
+    if not llms:
+        return
+    reachable = g.reachable_from_clients
+    reached = [i for i in llms if reachable[i]]
+    if not reached:
+        return
+    for s in g.of_category("client"):
+        for k in g.out_edges[s]:
+            if g.edge_props(k).get("protocol") in STREAMING_PROTOCOLS:
+                return
+    names = ", ".join(g.describe(i) for i in reached[:5]) + (" ..." if len(reached) > 5 else "")
+    yield Finding(
+        [g.ids[i] for i in reached],
+        message=f"Clients reach {names} but no client connection streams (sse or websocket).",
+    )
+
+
+_CALLERS = frozenset({"client", "edge", "compute", "ai"})
+
+
+@rule(
+    "deep-sync-chain-to-llm",
+    severity="warning",
+    title=f"More than {MAX_SYNC_DEPTH} synchronous hops from a client to an LLM",
+    hint="Make part of the chain asynchronous (queue + worker) or collapse hops.",
+)
+def deep_sync_chain_to_llm(g: BoardGraph) -> Iterator[Finding]:
+    """
+    Why it matters: every synchronous hop adds its latency and its failure rate to the request,
+    and an LLM call already takes seconds. Past 4 services and models in a row,
+    timeouts stack up and one slow hop fails the whole request.
+
+    How to fix: hand long work to a queue and a worker and answer asynchronously, or merge hops
+    that only forward. The depth counts compute and AI components on the shortest synchronous
+    path from a client, the LLM included; gateways, load balancers and CDNs do not count, and an
+    edge with `"async": true` or protocol `amqp`/`kafka` breaks the chain.
+
+    Example: `browser -> gw -> api -> orchestrator -> agent -> router -> llm` (5 components) is
+    flagged; `browser -> gw -> api -> agent -> llm` (3) is not.
+    """
+    llms = g.of_kind("llm")
+    if not llms:
+        return
+    cats, is_async = g.categories, g.is_async
+    n = len(g)
+    inf = n + 1
+    depth = [inf] * n
+    via = [-1] * n  # the edge a shortest chain arrives by
+    queue: deque[int] = deque()
+    for s in g.of_category("client"):
+        depth[s] = 0
+        queue.append(s)
+    # 0-1 breadth-first search: entering a compute or AI component costs 1, anything else 0.
+    while queue:
+        v = queue.popleft()
+        if cats[v] not in _CALLERS:
+            continue
+        dv = depth[v]
+        for k in g.out_edges[v]:
+            if is_async[k]:
+                continue
+            w = g.dst[k]
+            cost = 1 if cats[w] == "compute" or cats[w] == "ai" else 0
+            if dv + cost < depth[w]:
+                depth[w] = dv + cost
+                via[w] = k
+                if cost:
+                    queue.append(w)
+                else:
+                    queue.appendleft(w)
+    for i in llms:
+        if inf > depth[i] > MAX_SYNC_DEPTH:
+            nodes, edges = [i], []
+            v = i
+            while via[v] >= 0:
+                k = via[v]
+                edges.append(g.edge_id(k))
+                v = g.src[k]
+                nodes.append(v)
+            chain = " -> ".join(g.ids[v] for v in reversed(nodes))
+            yield Finding(
+                [g.ids[v] for v in nodes],
+                edges,
+                f"{g.describe(i)} is {depth[i]} synchronous components deep: {chain}.",
+            )
+
+
+_RETRIEVAL_STORES = frozenset({"vector_db", "search_index"})
+
+
+@rule(
+    "agent-without-tool-boundary",
+    severity="warning",
+    title="An agent reaches data or external systems without a tool in between",
+    hint="Give the agent a `tool` node that wraps the access with its own permissions.",
+)
+def agent_without_tool_boundary(g: BoardGraph) -> Iterator[Finding]:
+    """
+    Why it matters: an agent's actions are chosen by a model, so prompt injection turns into
+    whatever the agent can reach. Direct access to a database or an external system gives the
+    model the full power of those credentials.
+
+    How to fix: put a `tool` node between the agent and the resource: a narrow, permission-checked
+    interface (read-only queries, allow-listed endpoints, human approval for writes).
+
+    Retrieval stores (`vector_db`, `search_index`) are exempt: querying them is ordinary
+    retrieval-augmented generation.
+
+    Example: `agent -> sql_db` is flagged; `agent -> tool -> sql_db` is not.
+    """
+    for i in g.of_kind("agent"):
+        targets, edges = [], []
+        for k in g.out_edges[i]:
+            t = g.dst[k]
+            kind = g.kinds[t]
+            if kind == "external_system" or (g.categories[t] == "data" and kind not in _RETRIEVAL_STORES):
+                targets.append(t)
+                edges.append(g.edge_id(k))
+        if targets:
+            names = ", ".join(g.describe(t) for t in dict.fromkeys(targets))
+            yield Finding(
+                [g.ids[i], *dict.fromkeys(g.ids[t] for t in targets)],
+                edges,
+                f"Agent {g.describe(i)} reaches {names} with no tool boundary.",
+            )
+
+
+@rule(
+    "llm-path-bottleneck",
+    severity="warning",
+    title="Every path from the clients to an LLM crosses one unreplicated component",
+    hint="Replicate it (replicas >= 2) or add a second route to the model.",
+)
+def llm_path_bottleneck(g: BoardGraph) -> Iterator[Finding]:
+    """
+    Why it matters: the AI features of the product depend on every component that all requests
+    to the model pass through. If one of them runs as a single instance, its failure takes every
+    AI feature down, even when the rest of the system is healthy.
+
+    How to fix: replicate the component (`replicas` >= 2) or give the requests a second route.
+    Found with dominators: the component lies on every directed path from any client to the LLM.
+
+    Example: `browser -> gw -> agent -> llm` with `agent` at 1 replica is flagged for `gw` and
+    `agent` (if they have 1 replica each); with `replicas: 2` on both it is not.
+    """
+    llms = g.of_kind("llm")
+    if not llms:
+        return
+    reachable = g.reachable_from_clients
+    targets = [i for i in llms if reachable[i]]
+    if not targets:
+        return
+    # Only nodes that lead to a reachable LLM can lie on a path to one: search just those.
+    leads_to_llm = reach(g.pred, targets, len(g))
+    idom = immediate_dominators(g.succ, g.pred, g.of_category("client"), leads_to_llm)
+    virtual = len(g)
+    cats, kinds = g.categories, g.kinds
+    flagged: dict[int, int] = {}  # bottleneck -> first llm it gates
+    walked = bytearray(len(g))
+    for llm in targets:
+        v = idom[llm]
+        while v != virtual and not walked[v]:
+            walked[v] = True
+            if cats[v] != "client" and kinds[v] != "llm" and g.replicas(v) < 2:
+                flagged[v] = llm
+            v = idom[v]
+    for v in sorted(flagged):
+        yield Finding(
+            [g.ids[v]],
+            message=f"Every path from the clients to {g.describe(flagged[v])} goes through "
+            f"{g.describe(v)}, which has one replica.",
+        )
+
+
+@rule(
+    "llm-without-rate-limit",
+    severity="warning",
+    title="Clients reach an LLM through no rate limit",
+    hint="Put a rate-limited gateway (rate_limited: true) on the path to the model.",
+)
+def llm_without_rate_limit(g: BoardGraph) -> Iterator[Finding]:
+    """
+    Why it matters: every call to a model costs money. A path from clients to an LLM with no rate
+    limit lets one script spend the month's budget in an hour (denial of wallet).
+
+    How to fix: mark a component on every path as `"rate_limited": true` (usually the API
+    gateway) and configure per-user quotas there.
+
+    Example: `browser -> api -> llm` is flagged; `browser -> gw -> api -> llm` with
+    `"rate_limited": true` on `gw` is not.
+    """
+    llms = g.of_kind("llm")
+    if not llms:
+        return
+    limited, succ = g.rate_limited, g.succ
+    state = bytearray(len(g))  # 0: not reached, 1: reached through no limit, 2: rate limited
+    stack = []
+    for s in g.of_category("client"):
+        if not state[s]:
+            state[s] = 2 if limited[s] else 1
+            if state[s] == 1:
+                stack.append(s)
+    while stack:
+        for w in succ[stack.pop()]:
+            if not state[w]:
+                if limited[w]:
+                    state[w] = 2
+                else:
+                    state[w] = 1
+                    stack.append(w)
+    for i in llms:
+        if state[i] == 1:
+            yield Finding(
+                [g.ids[i]],
+                message=f"Clients reach {g.describe(i)} through no rate-limited component.",
+            )
+
+
+@rule(
+    "vector-db-without-embedding-model",
+    severity="info",
+    title="A vector database but no embedding model",
+    hint="Add the embedding model that turns documents and queries into vectors.",
+)
+def vector_db_without_embedding_model(g: BoardGraph) -> Iterator[Finding]:
+    """
+    Why it matters: vectors are only comparable when documents and queries are embedded by the
+    same model. A board with a vector store and no embedding model hides the component whose
+    version change silently breaks retrieval.
+
+    How to fix: add an `embedding_model` node and connect it where documents are indexed and
+    queries are embedded.
+
+    Example: `agent -> vector_db` alone is flagged; adding `agent -> embedding_model` clears it.
+    """
+    stores = g.of_kind("vector_db")
+    if stores and not g.of_kind("embedding_model"):
+        yield Finding(
+            [g.ids[i] for i in stores],
+            message="The board has a vector database but no embedding model.",
+        )
