@@ -232,6 +232,99 @@ def test_it_validates_suppressions():
     assert locs(board([], [], review={"mute": []})) == ["review.mute"]
 
 
+def test_it_keeps_rule_settings_and_policies_exactly_as_given():
+    review = {
+        "suppress": [{"rule": "policy:tools-only", "target": "a"}],
+        "rules": {"orphan-component": "off", "no-such-rule": "error"},
+        "policies": [
+            {
+                "id": "tools-only",
+                "severity": "error",
+                "message": "Agents use tools",
+                "forbid": {"from": {"kind": ["agent"]}, "to": {"category": ["data"]}},
+            },
+            {"id": "guarded", "require": {"from": {}, "to": {"kind": ["llm"]}, "through": {"kind": ["guardrail"]}}},
+            {"id": "ha", "limit": {"select": {"group": ["ghost"], "tech": ["postgresql"]}, "min_replicas": 2}},
+        ],
+    }
+    doc = validate_board(board([node("a", "agent")], [], review=review))
+    assert doc["review"] == review
+    assert validate_board(doc) == doc
+
+
+def test_it_names_the_place_of_an_unknown_kind_in_a_policy_selector():
+    policies = [{"id": f"p{i}", "limit": {"select": {}, "min_replicas": 2}} for i in range(2)]
+    policies.append({"id": "p2", "forbid": {"from": {"kind": ["vectordb"]}, "to": {}}})
+    assert errors_of(board([], [], review={"policies": policies})) == [
+        {"loc": "review.policies[2].forbid.from.kind[0]", "msg": "unknown kind 'vectordb'"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("policy", "loc"),
+    [
+        ({"id": "Bad Id", "limit": {"select": {}, "min_replicas": 2}}, "review.policies[0].id"),
+        ({"limit": {"select": {}, "min_replicas": 2}}, "review.policies[0].id"),
+        ({"id": "x" * 65, "limit": {"select": {}, "min_replicas": 2}}, "review.policies[0].id"),
+        ({"id": "p", "severity": "fatal", "limit": {"select": {}, "min_replicas": 2}}, "review.policies[0].severity"),
+        ({"id": "p"}, "review.policies[0]"),
+        (
+            {"id": "p", "limit": {"select": {}, "min_replicas": 2}, "forbid": {"from": {}, "to": {}}},
+            "review.policies[0]",
+        ),
+        ({"id": "p", "when": 1, "limit": {"select": {}, "min_replicas": 2}}, "review.policies[0].when"),
+        ({"id": "p", "forbid": {"to": {}}}, "review.policies[0].forbid.from"),
+        ({"id": "p", "forbid": {"from": {}, "to": {}, "direct": "yes"}}, "review.policies[0].forbid.direct"),
+        ({"id": "p", "require": {"from": {}, "to": {}}}, "review.policies[0].require.through"),
+        ({"id": "p", "limit": {"select": {}, "min_replicas": 0}}, "review.policies[0].limit.min_replicas"),
+        ({"id": "p", "limit": {"select": {}}}, "review.policies[0].limit.min_replicas"),
+        (
+            {"id": "p", "limit": {"select": {"kinds": ["llm"]}, "min_replicas": 2}},
+            "review.policies[0].limit.select.kinds",
+        ),
+        ({"id": "p", "limit": {"select": {"kind": "llm"}, "min_replicas": 2}}, "review.policies[0].limit.select.kind"),
+        (
+            {"id": "p", "limit": {"select": {"category": ["gpu"]}, "min_replicas": 2}},
+            "review.policies[0].limit.select.category[0]",
+        ),
+        (
+            {"id": "p", "limit": {"select": {"tech": ["redis", "vaporware"]}, "min_replicas": 2}},
+            "review.policies[0].limit.select.tech[1]",
+        ),
+        (
+            {"id": "p", "limit": {"select": {"group": ["a b"]}, "min_replicas": 2}},
+            "review.policies[0].limit.select.group[0]",
+        ),
+        ({"id": "p", "limit": {"select": [], "min_replicas": 2}}, "review.policies[0].limit.select"),
+        ({"id": "p", "message": 7, "limit": {"select": {}, "min_replicas": 2}}, "review.policies[0].message"),
+    ],
+)
+def test_it_rejects_a_malformed_policy_at_its_place(policy, loc):
+    assert locs(board([], [], review={"policies": [policy]})) == [loc]
+
+
+def test_it_rejects_a_repeated_policy_id_and_more_than_fifty_policies():
+    limit = {"select": {}, "min_replicas": 2}
+    repeated = [{"id": "p", "limit": limit}, {"id": "p", "limit": limit}]
+    assert errors_of(board([], [], review={"policies": repeated})) == [
+        {"loc": "review.policies[1].id", "msg": "duplicate policy id 'p' (already used by review.policies[0])"}
+    ]
+    many = [{"id": f"p{i}", "limit": limit} for i in range(51)]
+    assert errors_of(board([], [], review={"policies": many})) == [
+        {"loc": "review.policies", "msg": "has 51 entries, the limit is 50"}
+    ]
+    validate_board(board([], [], review={"policies": many[:50]}))
+
+
+def test_it_checks_rule_settings_but_leaves_unknown_rule_ids_to_the_review():
+    validate_board(board([], [], review={"rules": {"no-such-rule": "off", "policy:" + "p" * 64: "info"}}))
+    assert errors_of(board([], [], review={"rules": {"orphan-component": "loud"}})) == [
+        {"loc": "review.rules.orphan-component", "msg": 'must be one of off, info, warning, error, not "loud"'}
+    ]
+    assert locs(board([], [], review={"rules": ["orphan-component"]})) == ["review.rules"]
+    assert locs(board([], [], review={"rules": {"r" * 72: "off"}})) == ["review.rules." + "r" * 64]
+
+
 def test_it_reports_several_problems_at_once_and_stops_at_fifty():
     errors = errors_of(board([node(f"n{i}", "nope") for i in range(100)], []))
     assert len(errors) == 51

@@ -103,6 +103,23 @@ ERRORS = {
     },
 }
 
+# The errors board with a policy of its own and two rule settings.
+WITH_POLICIES = {
+    **ERRORS,
+    "review": {
+        **ERRORS["review"],
+        "rules": {"orphan-component": "off", "unreplicated-datastore": "info"},
+        "policies": [
+            {
+                "id": "no-direct-db",
+                "severity": "error",
+                "message": "Clients reach data through services",
+                "forbid": {"from": {"category": ["client"]}, "to": {"category": ["data"]}},
+            }
+        ],
+    },
+}
+
 
 def write(tmp_path: Path, doc: dict[str, Any], name: str = "board.json") -> str:
     path = tmp_path / name
@@ -205,6 +222,20 @@ def test_sarif_output_is_valid_and_names_rules_results_and_locations(tmp_path: P
     assert "no-such-rule" in notification["message"]["text"]
 
 
+def test_sarif_describes_the_boards_policies_and_rule_settings(tmp_path: Path) -> None:
+    log = sarif_of(write(tmp_path, WITH_POLICIES))
+    validate_sarif(log)
+    [run] = log["runs"]
+    rules = run["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == [*RULES, "policy:no-direct-db"]
+    assert rules[-1]["defaultConfiguration"]["level"] == "error"
+    [policy_result] = [r for r in run["results"] if r["ruleId"] == "policy:no-direct-db"]
+    assert rules[policy_result["ruleIndex"]]["id"] == "policy:no-direct-db"
+    assert "orphan-component" not in {r["ruleId"] for r in run["results"]}
+    overrides = {o["descriptor"]["id"]: o["configuration"] for o in run["invocations"][0]["ruleConfigurationOverrides"]}
+    assert overrides == {"orphan-component": {"enabled": False}, "unreplicated-datastore": {"level": "note"}}
+
+
 def test_sarif_from_stdin_is_valid_without_physical_locations() -> None:
     result = run_review("-", "--format", "sarif", stdin=json.dumps(ERRORS))
     log = json.loads(result.stdout)
@@ -222,7 +253,7 @@ def test_every_demo_board_reviews_to_valid_sarif(fixture: Path) -> None:
 def test_sarif_multitool_validate_reports_no_errors(tmp_path: Path) -> None:
     need(SARIF_MULTITOOL, "sarif-multitool (npm @microsoft/sarif-multitool)")
     sarif = tmp_path / "review.sarif"
-    sarif.write_text(run_review(write(tmp_path, ERRORS), "--format", "sarif").stdout)
+    sarif.write_text(run_review(write(tmp_path, WITH_POLICIES), "--format", "sarif").stdout)
     report = tmp_path / "validation.sarif"
     result = subprocess.run(
         [str(SARIF_MULTITOOL), "validate", str(sarif), "--output", str(report), "--log", "ForceOverwrite"],

@@ -18,7 +18,7 @@ from typing import Any, TypeGuard
 
 from whiteboard.domain.errors import BoardError
 from whiteboard.domain.jsontext import child_loc, loads, shown_key, text_problem
-from whiteboard.domain.palette import KINDS, NOTE
+from whiteboard.domain.palette import CATEGORIES, KINDS, NOTE, TECHS
 
 __all__ = ["BoardError", "parse_board_json", "parse_json", "validate_board"]
 
@@ -43,6 +43,16 @@ MAX_COORD = 1e7
 MAX_PROP_NUMBER = 1e15
 MAX_SUPPRESSIONS = 1_000
 MAX_REASON = 2_000
+# 1.1: the board's own rule settings and policies (SPEC section 3).
+MAX_POLICIES = 50
+MAX_RULE_SETTINGS = 500
+MAX_SELECTOR_ITEMS = 100
+POLICY_PREFIX = "policy:"
+# A finding's rule id: a registered rule's id, or "policy:" and a policy id of 1-64 characters.
+MAX_RULE_ID = len(POLICY_PREFIX) + 64
+RULE_SETTINGS = ("off", "info", "warning", "error")
+POLICY_SEVERITIES = ("error", "warning", "info")
+POLICY_ID_RE = re.compile(r"[a-z0-9-]{1,64}")
 MAX_ERRORS = 50
 
 ID_RE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
@@ -51,7 +61,16 @@ TOP_KEYS = ("format", "name", "description", "direction", "nodes", "edges", "gro
 NODE_KEYS = ("id", "kind", "label", "x", "y", "group", "props")
 EDGE_KEYS = ("id", "source", "target", "label", "props")
 GROUP_KEYS = ("id", "label", "parent", "props")
+REVIEW_KEYS = ("suppress", "rules", "policies")
 SUPPRESSION_KEYS = ("rule", "target", "reason")
+POLICY_KEYS = ("id", "severity", "message", "forbid", "require", "limit")
+# What each kind of policy holds; the selectors are the `SELECTOR_KEYS` objects among them.
+POLICY_SHAPES: dict[str, tuple[str, ...]] = {
+    "forbid": ("from", "to", "direct"),
+    "require": ("from", "to", "through"),
+    "limit": ("select", "min_replicas"),
+}
+SELECTOR_KEYS = ("kind", "category", "group", "tech")
 
 
 class _TooManyErrors(Exception):
@@ -276,34 +295,155 @@ def normalise_group(raw: object, loc: str, errors: _Errors) -> dict[str, Any] | 
 
 
 def normalise_review(raw: object, errors: _Errors) -> dict[str, Any]:
+    """Check the `review` object; its entries are kept exactly as given.
+
+    Rule ids are checked for shape only: which rules exist is the review engine's business, and a
+    setting or suppression for an unknown rule is a warning of the review, not an error here.
+    """
     if not isinstance(raw, dict):
         errors.add("review", f"must be an object, not {_type_name(raw)}")
         return {}
-    _check_keys(raw, ("suppress",), "review", errors)
+    _check_keys(raw, REVIEW_KEYS, "review", errors)
     review: dict[str, Any] = {}
     if "suppress" in raw:
-        items = raw["suppress"]
-        if not isinstance(items, list):
-            errors.add("review.suppress", f"must be an array, not {_type_name(items)}")
-            return review
-        if len(items) > MAX_SUPPRESSIONS:
-            errors.add("review.suppress", f"has {len(items)} entries, the limit is {MAX_SUPPRESSIONS}")
-            return review
-        for i, item in enumerate(items):
-            loc = f"review.suppress[{i}]"
-            if not isinstance(item, dict):
-                errors.add(loc, f"must be an object, not {_type_name(item)}")
-                continue
-            _check_keys(item, SUPPRESSION_KEYS, loc, errors)
-            rule = item.get("rule")
-            if not isinstance(rule, str) or not rule or len(rule) > 64:
-                errors.add(f"{loc}.rule", "is required: a rule id of 1-64 characters")
-            if "target" in item and item["target"] is not None:
-                validate_id(item["target"], f"{loc}.target", errors)
-            if "reason" in item:
-                _text(item, "reason", f"{loc}.reason", MAX_REASON, errors)
-        review["suppress"] = items
+        _check_suppressions(raw["suppress"], errors)
+        review["suppress"] = raw["suppress"]
+    if "rules" in raw:
+        _check_rule_settings(raw["rules"], errors)
+        review["rules"] = raw["rules"]
+    if "policies" in raw:
+        _check_policies(raw["policies"], errors)
+        review["policies"] = raw["policies"]
     return review
+
+
+def _rule_id_problem(value: object) -> str | None:
+    """Why `value` cannot be a rule id (of a registered rule or "policy:<id>"), or None."""
+    if not isinstance(value, str) or not value or len(value) > MAX_RULE_ID:
+        return f"must be a rule id of 1-{MAX_RULE_ID} characters"
+    return text_problem(value)
+
+
+def _check_suppressions(items: object, errors: _Errors) -> None:
+    if not isinstance(items, list):
+        errors.add("review.suppress", f"must be an array, not {_type_name(items)}")
+        return
+    if len(items) > MAX_SUPPRESSIONS:
+        errors.add("review.suppress", f"has {len(items)} entries, the limit is {MAX_SUPPRESSIONS}")
+        return
+    for i, item in enumerate(items):
+        loc = f"review.suppress[{i}]"
+        if not isinstance(item, dict):
+            errors.add(loc, f"must be an object, not {_type_name(item)}")
+            continue
+        _check_keys(item, SUPPRESSION_KEYS, loc, errors)
+        problem = _rule_id_problem(item.get("rule"))
+        if problem:
+            errors.add(f"{loc}.rule", problem if "rule" in item else "is required: the id of the rule to suppress")
+        if "target" in item and item["target"] is not None:
+            validate_id(item["target"], f"{loc}.target", errors)
+        if "reason" in item:
+            _text(item, "reason", f"{loc}.reason", MAX_REASON, errors)
+
+
+def _check_rule_settings(settings: object, errors: _Errors) -> None:
+    """`{"<rule id>": "off" | "info" | "warning" | "error"}`."""
+    if not isinstance(settings, dict):
+        errors.add("review.rules", f"must be an object of rule ids, not {_type_name(settings)}")
+        return
+    if len(settings) > MAX_RULE_SETTINGS:
+        errors.add("review.rules", f"has {len(settings)} entries, the limit is {MAX_RULE_SETTINGS}")
+        return
+    for rule_id, setting in settings.items():
+        loc = child_loc("review.rules", rule_id)
+        problem = _rule_id_problem(rule_id)
+        if problem:
+            errors.add(loc, problem)
+        elif setting not in RULE_SETTINGS:
+            errors.add(loc, f"must be one of {', '.join(RULE_SETTINGS)}, not {json.dumps(setting)[:40]}")
+
+
+def _check_policies(policies: object, errors: _Errors) -> None:
+    if not isinstance(policies, list):
+        errors.add("review.policies", f"must be an array, not {_type_name(policies)}")
+        return
+    if len(policies) > MAX_POLICIES:
+        errors.add("review.policies", f"has {len(policies)} entries, the limit is {MAX_POLICIES}")
+        return
+    seen: dict[str, str] = {}
+    for i, policy in enumerate(policies):
+        loc = f"review.policies[{i}]"
+        if not isinstance(policy, dict):
+            errors.add(loc, f"must be an object, not {_type_name(policy)}")
+            continue
+        _check_keys(policy, POLICY_KEYS, loc, errors)
+        policy_id = policy.get("id")
+        if "id" not in policy:
+            errors.add(f"{loc}.id", "is required: 1-64 characters of a-z 0-9 -")
+        elif not isinstance(policy_id, str) or not POLICY_ID_RE.fullmatch(policy_id):
+            errors.add(f"{loc}.id", f"must be 1-64 characters of a-z 0-9 -, not {json.dumps(policy_id)[:80]}")
+        elif policy_id in seen:
+            errors.add(f"{loc}.id", f"duplicate policy id {policy_id!r} (already used by {seen[policy_id]})")
+        else:
+            seen[policy_id] = loc
+        if "severity" in policy and policy["severity"] not in POLICY_SEVERITIES:
+            shown = json.dumps(policy["severity"])[:40]
+            errors.add(f"{loc}.severity", f"must be one of {', '.join(POLICY_SEVERITIES)}, not {shown}")
+        if "message" in policy:
+            _text(policy, "message", f"{loc}.message", MAX_REASON, errors)
+        given = [key for key in POLICY_SHAPES if key in policy]
+        if len(given) != 1:
+            errors.add(loc, f"needs exactly one of {', '.join(POLICY_SHAPES)} (has {len(given) or 'none'})")
+        for key in given:
+            _check_policy_body(key, policy[key], f"{loc}.{key}", errors)
+
+
+def _check_policy_body(shape: str, body: object, loc: str, errors: _Errors) -> None:
+    if not isinstance(body, dict):
+        errors.add(loc, f"must be an object, not {_type_name(body)}")
+        return
+    _check_keys(body, POLICY_SHAPES[shape], loc, errors)
+    for key in POLICY_SHAPES[shape]:
+        if key == "direct":
+            if key in body and not isinstance(body[key], bool):
+                errors.add(f"{loc}.direct", f"must be true or false, not {_type_name(body[key])}")
+        elif key == "min_replicas":
+            value = body.get(key)
+            if key not in body:
+                errors.add(f"{loc}.min_replicas", "is required: an integer from 1 to 1000")
+            elif not (isinstance(value, int) and not isinstance(value, bool)) or not 1 <= value <= 1000:
+                errors.add(f"{loc}.min_replicas", f"must be an integer from 1 to 1000, not {json.dumps(value)[:40]}")
+        elif key not in body:
+            errors.add(f"{loc}.{key}", "is required: a selector ({} matches every node)")
+        else:
+            _check_selector(body[key], f"{loc}.{key}", errors)
+
+
+def _check_selector(selector: object, loc: str, errors: _Errors) -> None:
+    """`{"kind": [...], "category": [...], "group": [...], "tech": [...]}`, every list optional."""
+    if not isinstance(selector, dict):
+        errors.add(loc, f"must be a selector object, not {_type_name(selector)}")
+        return
+    _check_keys(selector, SELECTOR_KEYS, loc, errors)
+    known: dict[str, Any] = {"kind": KINDS, "category": CATEGORIES, "tech": TECHS}
+    for key in SELECTOR_KEYS:
+        if key not in selector:
+            continue
+        values = selector[key]
+        if not isinstance(values, list):
+            errors.add(f"{loc}.{key}", f"must be an array of {key} ids, not {_type_name(values)}")
+            continue
+        if len(values) > MAX_SELECTOR_ITEMS:
+            errors.add(f"{loc}.{key}", f"has {len(values)} entries, the limit is {MAX_SELECTOR_ITEMS}")
+            continue
+        for j, value in enumerate(values):
+            item_loc = f"{loc}.{key}[{j}]"
+            if key == "group":
+                validate_id(value, item_loc, errors)
+            elif not isinstance(value, str):
+                errors.add(item_loc, f"must be a {key} id, not {_type_name(value)}")
+            elif value not in known[key]:
+                errors.add(item_loc, f"unknown {key} {shown_key(value)[:64]!r}")
 
 
 def _check_references(doc: dict[str, Any], errors: _Errors) -> None:

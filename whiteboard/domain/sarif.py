@@ -5,6 +5,10 @@ finding names becomes a location: a logical location (`nodes/<id>`, `edges/<id>`
 board came from a file, a physical location at the line that declares the element, so code
 scanning shows the finding on the board file. Suppressed findings carry `suppressions` with
 their reason as justification.
+
+A board's own policies (`review.policies`) are rules of that board: each gets a rule entry after
+the registered rules, and the board's `review.rules` settings are recorded as the invocation's
+rule configuration overrides (a rule turned off, or run at another severity).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import hashlib
 import re
 from typing import Any
 
+from whiteboard.domain.board import POLICY_PREFIX
 from whiteboard.domain.review import RULES, Rule
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -46,6 +51,22 @@ def _descriptor(r: Rule) -> dict[str, Any]:
         "help": {"text": r.doc, "markdown": r.doc},
         "defaultConfiguration": {"level": _LEVELS[r.severity]},
         "properties": {"tags": ["architecture", "core" if r.core else "extra"], "severity": r.severity},
+    }
+
+
+def _policy_descriptor(policy: dict[str, Any]) -> dict[str, Any]:
+    rule_id = POLICY_PREFIX + policy["id"]
+    shape = next(key for key in ("forbid", "require", "limit") if key in policy)
+    severity = policy.get("severity", "warning")
+    text = policy.get("message") or f"Board policy '{policy['id']}' ({shape})."
+    return {
+        "id": rule_id,
+        "name": "Policy" + _rule_name(policy["id"]),
+        "shortDescription": {"text": text},
+        "fullDescription": {"text": text},
+        "help": {"text": f"A rule of this board (review.policies): {shape} {policy[shape]}"},
+        "defaultConfiguration": {"level": _LEVELS[severity]},
+        "properties": {"tags": ["architecture", "policy"], "severity": severity},
     }
 
 
@@ -85,16 +106,23 @@ def _fingerprint(finding: dict[str, Any]) -> str:
 
 
 def to_sarif(
-    review: dict[str, Any], *, artifact_uri: str | None = None, source_text: str | None = None
+    review: dict[str, Any],
+    *,
+    artifact_uri: str | None = None,
+    source_text: str | None = None,
+    board_review: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A SARIF 2.1.0 log of a review made by `review_board`.
 
     `artifact_uri` is the board file as a relative URI (forward slashes); with `source_text`, its
-    content, results point at the line declaring each element.
+    content, results point at the line declaring each element. `board_review` is the board's
+    `review` object, whose policies and rule settings the log describes.
     """
     lines = element_lines(source_text) if source_text is not None else {}
-    rule_ids = list(RULES)
-    rule_index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
+    board_review = board_review or {}
+    descriptors = [_descriptor(r) for r in RULES.values()]
+    descriptors += [_policy_descriptor(policy) for policy in board_review.get("policies") or []]
+    rule_index = {d["id"]: i for i, d in enumerate(descriptors)}
     results = []
     for finding in review["findings"]:
         result: dict[str, Any] = {
@@ -110,23 +138,25 @@ def to_sarif(
                 {"kind": "inSource", "status": "accepted", "justification": finding.get("reason", "")}
             ]
         results.append(result)
-    run: dict[str, Any] = {
-        "tool": {
-            "driver": {
-                "name": TOOL_NAME,
-                "version": TOOL_VERSION,
-                "rules": [_descriptor(RULES[rule_id]) for rule_id in rule_ids],
-            }
-        },
-        "invocations": [
-            {
-                "executionSuccessful": True,
-                "toolConfigurationNotifications": [
-                    {"level": "warning", "message": {"text": f"{w['loc']}: {w['msg']}"}}
-                    for w in review.get("warnings", [])
-                ],
-            }
+    invocation: dict[str, Any] = {
+        "executionSuccessful": True,
+        "toolConfigurationNotifications": [
+            {"level": "warning", "message": {"text": f"{w['loc']}: {w['msg']}"}} for w in review.get("warnings", [])
         ],
+    }
+    overrides = [
+        {
+            "descriptor": {"id": rule_id, "index": rule_index[rule_id]},
+            "configuration": {"enabled": False} if setting == "off" else {"level": _LEVELS[setting]},
+        }
+        for rule_id, setting in (board_review.get("rules") or {}).items()
+        if rule_id in rule_index
+    ]
+    if overrides:
+        invocation["ruleConfigurationOverrides"] = overrides
+    run: dict[str, Any] = {
+        "tool": {"driver": {"name": TOOL_NAME, "version": TOOL_VERSION, "rules": descriptors}},
+        "invocations": [invocation],
         "results": results,
         "properties": {"board": review["board"], "version": review["version"], "summary": review["summary"]},
     }

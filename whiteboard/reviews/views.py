@@ -34,7 +34,7 @@ def review_panel(request: AuthedRequest, board_id: int) -> HttpResponse:
     result = engine.review_board(board.document, version=board.version)
     labels = {n["id"]: n["label"] or n["id"] for n in board.document["nodes"]}
     findings = [
-        {**f, "node_labels": [labels.get(n, n) for n in f["nodes"]], "title": engine.RULES[f["rule"]].title}
+        {**f, "node_labels": [labels.get(n, n) for n in f["nodes"]], "title": engine.rule_title(f["rule"])}
         for f in result["findings"]
     ]
     context = {

@@ -15,7 +15,7 @@ from whiteboard.domain.review.graph import (
     immediate_dominators,
     strongly_connected_components,
 )
-from whiteboard.domain.review.registry import RULES, SEVERITIES, Finding, Rule, rule_docs
+from whiteboard.domain.review.registry import RULES, SEVERITIES, Finding, Rule, rule_docs, rule_title
 
 __all__ = [
     "RULES",
@@ -28,5 +28,6 @@ __all__ = [
     "immediate_dominators",
     "review_board",
     "rule_docs",
+    "rule_title",
     "strongly_connected_components",
 ]

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import gc
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from types import TracebackType
 from typing import Any
 
 from whiteboard.domain.board import without_notes
+from whiteboard.domain.jsontext import child_loc
 from whiteboard.domain.review.graph import BoardGraph
-from whiteboard.domain.review.registry import RULES, SEVERITIES, SEVERITY_RANK
+from whiteboard.domain.review.policies import check_policy, read_policies, selector_warnings
+from whiteboard.domain.review.registry import RULES, SEVERITIES, SEVERITY_RANK, Finding
 
 
 class _CollectorPause:
@@ -61,25 +65,34 @@ def review_board(doc: dict[str, Any], *, version: int | None = None) -> dict[str
 
 def _review(doc: dict[str, Any], version: int | None) -> dict[str, Any]:
     graph = BoardGraph(without_notes(doc))
-    suppressions, warnings = _read_suppressions(doc, graph)
+    review = doc.get("review") or {}
+    policies = read_policies(review)
+    known = set(RULES).union(p.rule_id for p in policies)
+    suppressions, warnings = _read_suppressions(review, doc, graph, known)
+    settings = _read_settings(review, known, warnings)
+    for policy in policies:
+        warnings += selector_warnings(graph, policy)
+    checks: list[_Check] = [_Check(r.id, r.severity, r.hint, partial(r.check, graph)) for r in RULES.values()]
+    checks += [_Check(p.rule_id, p.severity, "", partial(check_policy, graph, p)) for p in policies]
+    runs = [(settings.get(c.rule_id, c.severity), c) for c in checks if settings.get(c.rule_id) != "off"]
     summary = dict.fromkeys(SEVERITIES, 0)
     findings: list[dict[str, Any]] = []
-    for r in sorted(RULES.values(), key=lambda r: (SEVERITY_RANK[r.severity], r.id)):
-        rows = sorted(((sorted(f.nodes), sorted(f.edges), f) for f in r.check(graph)), key=lambda row: (row[0], row[1]))
-        rule_suppressions = suppressions.get(r.id)
+    for severity, c in sorted(runs, key=lambda run: (SEVERITY_RANK[run[0]], run[1].rule_id)):
+        rows = sorted(((sorted(f.nodes), sorted(f.edges), f) for f in c.findings()), key=lambda row: (row[0], row[1]))
+        rule_suppressions = suppressions.get(c.rule_id)
         for nodes, edges, f in rows:
             item: dict[str, Any] = {
-                "rule": r.id,
-                "severity": r.severity,
+                "rule": c.rule_id,
+                "severity": severity,
                 "nodes": nodes,
                 "edges": edges,
                 "message": f.message,
-                "hint": f.hint or r.hint,
+                "hint": f.hint or c.hint,
                 "suppressed": False,
             }
             reason = _suppression_for(rule_suppressions, nodes, edges)
             if reason is None:
-                summary[r.severity] += 1
+                summary[severity] += 1
             else:
                 item["suppressed"] = True
                 item["reason"] = reason
@@ -95,6 +108,32 @@ def _review(doc: dict[str, Any], version: int | None) -> dict[str, Any]:
     return result
 
 
+@dataclass(frozen=True)
+class _Check:
+    """A registered rule or a board policy, ready to run on this board's graph."""
+
+    rule_id: str
+    severity: str
+    hint: str
+    findings: Callable[[], Iterable[Finding]]
+
+
+def _read_settings(review: dict[str, Any], known: set[str], warnings: list[dict[str, str]]) -> dict[str, str]:
+    """`review.rules`: each known rule's setting ("off" or a severity); unknown ids become warnings."""
+    settings: dict[str, str] = {}
+    for rule_id, setting in (review.get("rules") or {}).items():
+        if rule_id in known:
+            settings[rule_id] = setting
+        else:
+            warnings.append(
+                {
+                    "loc": child_loc("review.rules", rule_id),
+                    "msg": f"unknown rule {rule_id!r}: this setting has no effect",
+                }
+            )
+    return settings
+
+
 @dataclass
 class _RuleSuppressions:
     whole: tuple[int, str] | None  # (position in the document, reason)
@@ -102,17 +141,16 @@ class _RuleSuppressions:
 
 
 def _read_suppressions(
-    doc: dict[str, Any], graph: BoardGraph
+    review: dict[str, Any], doc: dict[str, Any], graph: BoardGraph, known: set[str]
 ) -> tuple[dict[str, _RuleSuppressions], list[dict[str, str]]]:
-    review = doc.get("review") or {}
-    entries = (review.get("suppress") or []) if isinstance(review, dict) else []
+    entries = review.get("suppress") or []
     by_rule: dict[str, _RuleSuppressions] = {}
     warnings: list[dict[str, str]] = []
     edge_ids: set[str] | None = None
     for position, entry in enumerate(entries):
         loc = f"review.suppress[{position}]"
         rule_id = entry.get("rule")
-        if rule_id not in RULES:
+        if rule_id not in known:
             warnings.append({"loc": f"{loc}.rule", "msg": f"unknown rule {rule_id!r}: this suppression has no effect"})
             continue
         reason = entry.get("reason") or ""

@@ -69,7 +69,9 @@ class BoardGraph:
         nodes: list[dict[str, Any]] = doc["nodes"]
         edges: list[dict[str, Any]] = doc["edges"]
         self.name: str = doc.get("name", "") or ""
+        self._nodes = nodes
         self._edges = edges
+        self._groups: list[dict[str, Any]] = doc.get("groups") or []
         n, m = len(nodes), len(edges)
         # One loop per list of elements, reading every field it needs while the element is in
         # the cache: one pass per field would fetch each element from memory again.
@@ -138,11 +140,39 @@ class BoardGraph:
         node_id = self.ids[i]
         return f"'{label}' ({node_id})" if label and label != node_id else f"'{node_id}'"
 
+    def tech(self, i: int) -> str | None:
+        """The node's technology (`props.tech`), if it names one."""
+        tech = self.props[i].get("tech")
+        return tech if isinstance(tech, str) else None
+
     def edge_id(self, k: int) -> str:
         return self._edges[k]["id"]
 
     def edge_props(self, k: int) -> dict[str, Any]:
         return self._edges[k].get("props", _EMPTY)
+
+    @cached_property
+    def group_ids(self) -> set[str]:
+        return {group["id"] for group in self._groups}
+
+    @cached_property
+    def groups_of(self) -> list[frozenset[str]]:
+        """Each node's group and the groups that group is nested in (empty for an ungrouped node)."""
+        parent = {group["id"]: group.get("parent") for group in self._groups}
+        chains: dict[str | None, frozenset[str]] = {None: frozenset()}
+
+        def chain(group: str | None) -> frozenset[str]:
+            path: list[str] = []
+            while group not in chains:
+                assert group is not None  # None is in `chains` from the start
+                path.append(group)
+                group = parent.get(group)
+            found = chains[group]
+            for member in reversed(path):
+                found = chains[member] = found | {member}
+            return found
+
+        return [chain(node.get("group")) for node in self._nodes]
 
     @cached_property
     def succ(self) -> list[tuple[int, ...]]:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from whiteboard.domain.board import POLICY_PREFIX
 from whiteboard.domain.review.graph import BoardGraph
 
 SEVERITIES = ("error", "warning", "info")
@@ -103,6 +104,14 @@ def rules_of(category: str) -> RuleDecorator:
         return register
 
     return rule
+
+
+def rule_title(rule_id: str) -> str:
+    """A finding's rule as a reader names it: a registered rule's title, or "Board policy <id>"."""
+    registered = RULES.get(rule_id)
+    if registered is not None:
+        return registered.title
+    return f"Board policy {rule_id.removeprefix(POLICY_PREFIX)}"
 
 
 def rule_docs() -> list[dict[str, Any]]:

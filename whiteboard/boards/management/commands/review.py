@@ -36,7 +36,8 @@ class Command(BaseCommand):
         output_format = options["format"]
         if output_format == "sarif":
             uri, text = _artifact(path)
-            self.stdout.write(json.dumps(to_sarif(review, artifact_uri=uri, source_text=text), indent=2))
+            log = to_sarif(review, artifact_uri=uri, source_text=text, board_review=doc.get("review"))
+            self.stdout.write(json.dumps(log, indent=2))
         elif output_format == "text":
             self.stdout.write(format_text(review))
         else:
