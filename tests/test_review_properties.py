@@ -62,6 +62,35 @@ def boards(draw: st.DrawFn, max_nodes: int = 14) -> dict[str, Any]:
     return validate_board({"format": "archboard/1", "name": "random", "nodes": nodes, "edges": edges})
 
 
+@st.composite
+def flows(draw: st.DrawFn, kinds: tuple[str, ...] = (), min_nodes: int = 2, max_nodes: int = 12) -> dict[str, Any]:
+    """Boards shaped like request flows: a client first, every other node called by an earlier
+    one (so long chains, branches and joins are common), a few calls back, some of them
+    asynchronous, replicas 1 or 2. `kinds`, when given, are the kinds drawn (a rule's subject)."""
+    n = draw(st.integers(min_value=min_nodes, max_value=max_nodes))
+    pool = st.sampled_from(kinds or FLOW_KINDS)
+    nodes = [{"id": "n0", "kind": draw(st.sampled_from(["browser", "mobile", "external_system"])), "props": {}}]
+    for i in range(1, n):
+        nodes.append({"id": f"n{i}", "kind": draw(pool), "props": {"replicas": draw(st.sampled_from([1, 2]))}})
+    # Each node called by one of the two before it: chains several hops deep.
+    pairs = [(i - 1 - draw(st.integers(0, min(1, i - 1))), i) for i in range(1, n)]
+    pairs += draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=n // 2))
+    edges = []
+    for k, (s, t) in enumerate(pairs):
+        if s != t:
+            props = {"async": True} if draw(st.integers(0, 5)) == 0 else {}
+            edges.append({"id": f"e{k}", "source": f"n{s}", "target": f"n{t}", "props": props})
+    return validate_board({"format": "archboard/1", "name": "flow", "nodes": nodes, "edges": edges})
+
+
+# What request flows are made of: entry points, services, agents, models, stores, queues.
+FLOW_KINDS = (
+    "browser", "load_balancer", "api_gateway", "cdn", "service", "service", "worker", "agent", "orchestrator",
+    "tool", "llm", "llm", "guardrail", "human_approval", "sql_db", "vector_db", "object_storage", "cache",
+    "queue", "event_stream", "monitoring", "external_system",
+)  # fmt: skip
+
+
 def modelled(doc: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
     """The nodes (by id) and edges the review reads: SPEC section 2 has it ignore notes, and so the
     arrows to and from them."""
@@ -223,7 +252,7 @@ def test_immediate_dominators_agree_with_networkx(
 
 @PROPERTY_SETTINGS
 @given(boards(max_nodes=10))
-def test_llm_path_bottleneck_flags_exactly_the_unreplicated_nodes_whose_removal_cuts_an_llm_off(
+def test_llm_path_bottleneck_flags_exactly_the_unreplicated_nodes_whose_removal_cuts_an_llm_off_itself_included(
     doc: dict[str, Any],
 ) -> None:
     nodes, edges = modelled(doc)
@@ -239,7 +268,7 @@ def test_llm_path_bottleneck_flags_exactly_the_unreplicated_nodes_whose_removal_
     before = {v for v in reached(directed) if v in llms}
     expected = set()
     for v, n in nodes.items():
-        if category_of(n["kind"]) == "client" or n["kind"] == "llm" or _replicas(n) >= 2:
+        if category_of(n["kind"]) == "client" or _replicas(n) >= 2:
             continue
         without = directed.copy()
         without.remove_node(v)
@@ -247,6 +276,33 @@ def test_llm_path_bottleneck_flags_exactly_the_unreplicated_nodes_whose_removal_
             expected.add(v)
     actual = {f["nodes"][0] for f in review_board(doc)["findings"] if f["rule"] == "llm-path-bottleneck"}
     assert actual == expected
+
+
+def is_async(edge: dict[str, Any]) -> bool:
+    return edge["props"].get("async") is True or edge["props"].get("protocol") in ("amqp", "kafka")
+
+
+@PROPERTY_SETTINGS
+@given(flows(("load_balancer", "api_gateway", "service", "agent", "llm", "sql_db"), min_nodes=5, max_nodes=16))
+def test_deep_sync_chain_to_llm_flags_the_llms_more_than_four_synchronous_hops_from_the_nearest_client(
+    doc: dict[str, Any],
+) -> None:
+    nodes, edges = modelled(doc)
+    calls = nx.MultiDiGraph()
+    calls.add_nodes_from(nodes)
+    callers = ("client", "edge", "compute", "ai")
+    for e in edges:
+        if not is_async(e) and category_of(nodes[e["source"]]["kind"]) in callers:
+            calls.add_edge(e["source"], e["target"], key=e["id"])
+    clients = [v for v, n in nodes.items() if category_of(n["kind"]) == "client"]
+    hops = nx.multi_source_dijkstra_path_length(calls, clients) if clients else {}
+    expected = {v for v, n in nodes.items() if n["kind"] == "llm" and hops.get(v, 0) > 4}
+    found = [f for f in review_board(doc)["findings"] if f["rule"] == "deep-sync-chain-to-llm"]
+    assert {max(f["nodes"], key=hops.__getitem__) for f in found} == expected
+    for f in found:
+        # The chain it names is a shortest one: one edge per hop, each a synchronous call.
+        assert len(f["edges"]) == len(f["nodes"]) - 1 == max(hops[v] for v in f["nodes"])
+        assert all(calls.has_edge(e["source"], e["target"], e["id"]) for e in edges if e["id"] in f["edges"])
 
 
 FIXTURES = sorted((Path(__file__).resolve().parent.parent / "fixtures").glob("*.json"))

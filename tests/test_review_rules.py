@@ -244,18 +244,36 @@ def test_write_back_cache_without_durable_store_fires_and_not() -> None:
     assert flagged(through, "write-back-cache-without-durable-store") == []
 
 
-def test_deep_sync_chain_to_llm_fires_past_four_components() -> None:
-    doc = chain("u:browser", "gw:api_gateway", "a:service", "b:service", "c:orchestrator", "d:agent", "llm:llm")
+def test_deep_sync_chain_to_llm_counts_synchronous_hops_and_fires_at_five() -> None:
+    doc = chain("u:browser", "lb:load_balancer", "gw:api_gateway", "api:service", "agent:agent", "llm:llm")
     [(nodes, edges)] = hits(doc, "deep-sync-chain-to-llm")
-    assert nodes == sorted(["u", "gw", "a", "b", "c", "d", "llm"])
-    assert len(edges) == 6
+    assert nodes == sorted(["u", "lb", "gw", "api", "agent", "llm"])
+    assert edges == sorted(["u-lb", "lb-gw", "gw-api", "api-agent", "agent-llm"])
 
 
-def test_deep_sync_chain_to_llm_is_quiet_for_short_or_async_chains() -> None:
+def test_deep_sync_chain_to_llm_is_quiet_at_four_hops_or_when_the_chain_is_asynchronous() -> None:
     short = chain("u:browser", "gw:api_gateway", "a:service", "d:agent", "llm:llm")
     assert hits(short, "deep-sync-chain-to-llm") == []
     broken = chain("u:browser", "a:service", "b:service", "c:orchestrator", "d:agent", "llm:llm", **{"async": True})
     assert hits(broken, "deep-sync-chain-to-llm") == []
+
+
+def test_deep_sync_chain_to_llm_measures_the_shortest_chain() -> None:
+    doc = board(
+        [
+            node(i, k)
+            for i, k in [
+                ("u", "browser"),
+                ("a", "service"),
+                ("b", "service"),
+                ("c", "service"),
+                ("d", "agent"),
+                ("llm", "llm"),
+            ]
+        ],
+        [edge("u", "a"), edge("a", "b"), edge("b", "c"), edge("c", "d"), edge("d", "llm"), edge("a", "d")],
+    )
+    assert hits(doc, "deep-sync-chain-to-llm") == []
 
 
 def test_agent_without_tool_boundary_fires_for_direct_data_access() -> None:
@@ -300,6 +318,44 @@ def test_queue_without_dead_letter_fires_and_not() -> None:
     assert flagged(named, "queue-without-dead-letter") == []
 
 
+@pytest.mark.parametrize(
+    "dlq",
+    [
+        node("orders-dlq", "queue"),
+        {**node("parked", "queue"), "label": "Dead-letter queue"},
+        {**node("parked", "queue"), "label": "Parked orders"},
+    ],
+    ids=["named-dlq", "labelled-dead-letter", "named-by-a-dead-letter-prop"],
+)
+def test_queue_without_dead_letter_spares_the_dead_letter_queue_itself(dlq: dict[str, Any]) -> None:
+    # The worker parks failed messages itself, so the DLQ is not fed by queues only.
+    doc = board(
+        [
+            node("p", "service"),
+            node("q", "queue", dead_letter="Parked orders"),
+            node("w", "worker"),
+            dlq,
+            node("r", "worker"),
+        ],
+        [edge("p", "q"), edge("q", "w"), edge("w", dlq["id"]), edge(dlq["id"], "r")],
+    )
+    assert flagged(doc, "queue-without-dead-letter") == []
+
+
+def test_a_queue_fed_by_a_worker_and_not_named_as_a_dead_letter_queue_is_checked() -> None:
+    doc = board(
+        [
+            node("p", "service"),
+            node("q", "queue", dead_letter="q-dlq"),
+            node("w", "worker"),
+            node("retry", "queue"),
+            node("r", "worker"),
+        ],
+        [edge("p", "q"), edge("q", "w"), edge("w", "retry"), edge("retry", "r")],
+    )
+    assert flagged(doc, "queue-without-dead-letter") == [["retry"]]
+
+
 def test_shared_database_fires_at_three_services_not_two() -> None:
     three = board(
         [node("a", "service"), node("b", "worker"), node("c", "function"), node("db", "sql_db")],
@@ -318,7 +374,7 @@ def test_llm_path_bottleneck_flags_unreplicated_nodes_on_every_path_to_an_llm() 
             node("a", "service"),
             node("b", "service"),
             node("agent", "agent"),
-            node("llm", "llm"),
+            node("llm", "llm", replicas=2),
         ],
         [
             edge("u", "gw"),
@@ -335,15 +391,31 @@ def test_llm_path_bottleneck_flags_unreplicated_nodes_on_every_path_to_an_llm() 
 
 def test_llm_path_bottleneck_is_quiet_with_redundant_routes() -> None:
     doc = board(
-        [node("u", "browser"), node("a", "service"), node("b", "service"), node("llm", "llm")],
+        [node("u", "browser"), node("a", "service"), node("b", "service"), node("llm", "llm", replicas=2)],
         [edge("u", "a"), edge("u", "b"), edge("a", "llm"), edge("b", "llm")],
     )
     assert flagged(doc, "llm-path-bottleneck") == []
 
 
-def test_missing_monitoring_fires_once_for_the_board_and_not_with_monitoring() -> None:
-    assert hits(chain("u:browser", "api:service"), "missing-monitoring") == [([], [])]
-    assert hits(chain("api:service", "mon:monitoring"), "missing-monitoring") == []
+def test_llm_path_bottleneck_flags_an_llm_served_by_one_replica() -> None:
+    doc = board(
+        [node("u", "browser"), node("gw", "api_gateway", replicas=2), node("llm", "llm"), node("idle", "llm")],
+        [edge("u", "gw"), edge("gw", "llm")],
+    )
+    assert flagged(doc, "llm-path-bottleneck") == [["llm"]]
+
+
+SIX = ("u:browser", "lb:load_balancer", "api:service", "q:queue", "w:worker", "db:sql_db")
+
+
+def test_missing_monitoring_warns_once_on_a_board_of_six_components() -> None:
+    assert hits(chain(*SIX), "missing-monitoring") == [([], [])]
+    assert RULES["missing-monitoring"].severity == "warning"
+
+
+def test_missing_monitoring_is_quiet_with_monitoring_or_on_a_sketch_of_five() -> None:
+    assert hits(chain(*SIX, "mon:monitoring"), "missing-monitoring") == []
+    assert hits(chain(*SIX[:5]), "missing-monitoring") == []
 
 
 def test_websocket_without_load_balancer_fires_and_not() -> None:

@@ -16,6 +16,7 @@ document read once, field by field, in order.
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
@@ -28,6 +29,8 @@ _EMPTY: dict[str, Any] = {}
 
 # Edge protocols that hand a message over instead of waiting for an answer.
 ASYNC_PROTOCOLS = frozenset({"amqp", "kafka"})
+# "orders-dlq", "Dead-letter topic", "payments_dead_letter": how boards name dead-letter queues.
+_DEAD_LETTER_NAME = re.compile(r"(?<![a-z])(dlq|dead[-_ ]?letter)", re.IGNORECASE)
 
 
 def _replicas(props: dict[str, Any]) -> int:
@@ -190,6 +193,33 @@ class BoardGraph:
         # "undirected simple graph" needs no de-duplication: it is cheaper to skip repeats. The
         # undirected adjacency is not kept: its memory serves the rules that follow.
         return articulation_points(list(map(tuple.__add__, self.succ, self.pred)))
+
+    @cached_property
+    def dead_letter_queues(self) -> bytearray:
+        """Per node: is it a messaging node that holds failed messages? One whose id or label says
+        so (`orders-dlq`, "Dead-letter topic"), one another messaging node's `dead_letter` prop
+        names (by id or label), or one fed only by other messaging nodes."""
+        messaging = self.of_category("messaging")
+        named = {p.get("dead_letter") for p in map(self.props.__getitem__, messaging)}
+        cats = self.categories
+        result = bytearray(len(self.ids))
+        for i in messaging:
+            producers = self.pred[i]
+            result[i] = bool(
+                _DEAD_LETTER_NAME.search(self.ids[i])
+                or _DEAD_LETTER_NAME.search(self.labels[i])
+                or self.ids[i] in named
+                or (self.labels[i] and self.labels[i] in named)
+                or (producers and all(cats[w] == "messaging" for w in producers))
+            )
+        return result
+
+    @cached_property
+    def dominators(self) -> list[int]:
+        """Each node's immediate dominator in the directed flow graph seen from the clients: the
+        last component that every path from any client to the node crosses. `len(self)` where
+        only the clients' common virtual root does, -1 for nodes that no client reaches."""
+        return immediate_dominators(self.succ, self.pred, self.of_category("client"))
 
     @cached_property
     def reachable_from_clients(self) -> bytearray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator
 
-from whiteboard.domain.review.graph import BoardGraph, immediate_dominators, reach, strongly_connected_components
+from whiteboard.domain.review.graph import BoardGraph, strongly_connected_components
 from whiteboard.domain.review.registry import Finding, rules_of
 
 rule = rules_of("ai")
@@ -103,16 +103,17 @@ _CALLERS = frozenset({"client", "edge", "compute", "ai"})
 def deep_sync_chain_to_llm(g: BoardGraph) -> Iterator[Finding]:
     """
     Why it matters: every synchronous hop adds its latency and its failure rate to the request,
-    and an LLM call already takes seconds. Past 4 services and models in a row,
-    timeouts stack up and one slow hop fails the whole request.
+    and an LLM call already takes seconds. Past 4 hops in a row, timeouts stack up, retries
+    multiply, and one slow hop fails the whole request.
 
     How to fix: hand long work to a queue and a worker and answer asynchronously, or merge hops
-    that only forward. The depth counts compute and AI components on the shortest synchronous
-    path from a client, the LLM included; gateways, load balancers and CDNs do not count, and an
-    edge with `"async": true` or protocol `amqp`/`kafka` breaks the chain.
+    that only forward (a load balancer and a gateway in a row can often be one component). A hop
+    is one synchronous edge on the shortest chain of calls from a client to the LLM; the chain
+    runs through clients, edge, compute and AI components (a database or a queue does not call
+    on), and an edge with `"async": true` or protocol `amqp`/`kafka` breaks it.
 
-    Example: `browser -> gw -> api -> orchestrator -> agent -> router -> llm` (5 components) is
-    flagged; `browser -> gw -> api -> agent -> llm` (3) is not.
+    Example: `browser -> lb -> gw -> api -> agent -> llm` (5 hops) is flagged;
+    `browser -> gw -> api -> agent -> llm` (4) is not.
     """
     llms = g.of_kind("llm")
     if not llms:
@@ -126,24 +127,19 @@ def deep_sync_chain_to_llm(g: BoardGraph) -> Iterator[Finding]:
     for s in g.of_category("client"):
         depth[s] = 0
         queue.append(s)
-    # 0-1 breadth-first search: entering a compute or AI component costs 1, anything else 0.
     while queue:
         v = queue.popleft()
         if cats[v] not in _CALLERS:
             continue
-        dv = depth[v]
+        dv = depth[v] + 1
         for k in g.out_edges[v]:
             if is_async[k]:
                 continue
             w = g.dst[k]
-            cost = 1 if cats[w] == "compute" or cats[w] == "ai" else 0
-            if dv + cost < depth[w]:
-                depth[w] = dv + cost
+            if dv < depth[w]:
+                depth[w] = dv
                 via[w] = k
-                if cost:
-                    queue.append(w)
-                else:
-                    queue.appendleft(w)
+                queue.append(w)
     for i in llms:
         if inf > depth[i] > MAX_SYNC_DEPTH:
             nodes, edges = [i], []
@@ -157,7 +153,7 @@ def deep_sync_chain_to_llm(g: BoardGraph) -> Iterator[Finding]:
             yield Finding(
                 [g.ids[v] for v in nodes],
                 edges,
-                f"{g.describe(i)} is {depth[i]} synchronous components deep: {chain}.",
+                f"{g.describe(i)} is {depth[i]} synchronous hops from a client: {chain}.",
             )
 
 
@@ -215,37 +211,37 @@ def llm_path_bottleneck(g: BoardGraph) -> Iterator[Finding]:
 
     How to fix: replicate the component (`replicas` >= 2) or give the requests a second route.
     Found with dominators: the component lies on every directed path from any client to the LLM.
+    The LLM itself counts: a model served by a single replica is the bottleneck of its own path.
 
-    Example: `browser -> gw -> agent -> llm` with `agent` at 1 replica is flagged for `gw` and
-    `agent` (if they have 1 replica each); with `replicas: 2` on both it is not.
+    Example: `browser -> gw -> agent -> llm` with one replica each is flagged for `gw`, `agent`
+    and `llm`; with `replicas: 2` on all three it is not.
     """
     llms = g.of_kind("llm")
     if not llms:
         return
-    reachable = g.reachable_from_clients
-    targets = [i for i in llms if reachable[i]]
-    if not targets:
-        return
-    # Only nodes that lead to a reachable LLM can lie on a path to one: search just those.
-    leads_to_llm = reach(g.pred, targets, len(g))
-    idom = immediate_dominators(g.succ, g.pred, g.of_category("client"), leads_to_llm)
+    idom = g.dominators
+    targets = [i for i in llms if idom[i] >= 0]
     virtual = len(g)
-    cats, kinds = g.categories, g.kinds
+    cats = g.categories
     flagged: dict[int, int] = {}  # bottleneck -> first llm it gates
     walked = bytearray(len(g))
     for llm in targets:
-        v = idom[llm]
+        v = llm
         while v != virtual and not walked[v]:
             walked[v] = True
-            if cats[v] != "client" and kinds[v] != "llm" and g.replicas(v) < 2:
+            if cats[v] != "client" and g.replicas(v) < 2:
                 flagged[v] = llm
             v = idom[v]
     for v in sorted(flagged):
-        yield Finding(
-            [g.ids[v]],
-            message=f"Every path from the clients to {g.describe(flagged[v])} goes through "
-            f"{g.describe(v)}, which has one replica.",
-        )
+        gated = flagged[v]
+        if v == gated:
+            message = f"{g.describe(v)} serves the clients with one replica: its failure stops every AI feature."
+        else:
+            message = (
+                f"Every path from the clients to {g.describe(gated)} goes through {g.describe(v)}, "
+                "which has one replica."
+            )
+        yield Finding([g.ids[v]], message=message)
 
 
 @rule(

@@ -65,20 +65,19 @@ def queue_without_dead_letter(g: BoardGraph) -> Iterator[Finding]:
     blocks or slows the queue; without a dead-letter queue it is eventually dropped and lost.
 
     How to fix: configure a dead-letter queue and draw it as an edge from the queue to another
-    messaging node, or name it in the queue's `dead_letter` prop. A queue fed only by other
-    messaging nodes is taken to be a dead-letter queue itself.
+    messaging node, or name it in the queue's `dead_letter` prop. A dead-letter queue needs none
+    of its own: one whose id or label says so (`orders-dlq`, "Dead-letter queue"), one that a
+    `dead_letter` prop names, or one fed only by other messaging nodes.
 
     Example: `service -> queue -> worker` is flagged; adding `queue -> dlq` (a queue) or
-    `"props": {"dead_letter": "orders-dlq"}` clears it.
+    `"props": {"dead_letter": "orders-dlq"}` clears it, and `orders-dlq -> replayer` is not
+    flagged itself.
     """
-    cats = g.categories
+    cats, dead_letter = g.categories, g.dead_letter_queues
     for i in g.of_kind("queue"):
         consumers = g.succ[i]
-        if not consumers or g.props[i].get("dead_letter"):
+        if not consumers or g.props[i].get("dead_letter") or dead_letter[i]:
             continue
-        producers = g.pred[i]
-        if producers and all(cats[w] == "messaging" for w in producers):
-            continue  # fed only by other queues: this is a dead-letter queue itself
         if not any(cats[w] == "messaging" for w in consumers):
             yield Finding([g.ids[i]], message=f"Queue {g.describe(i)} has no dead-letter queue.")
 

@@ -76,24 +76,30 @@ def public_entry_without_auth(g: BoardGraph) -> Iterator[Finding]:
             )
 
 
+# A sketch of a few components is not yet a system to operate; past that, monitoring is part of
+# the design.
+MONITORED_FROM = 6
+
+
 @rule(
     "missing-monitoring",
-    severity="info",
-    title="No monitoring on the board",
+    severity="warning",
+    title=f"No monitoring on a board of {MONITORED_FROM} or more components",
     hint="Add a `monitoring` node and connect the services it watches.",
 )
 def missing_monitoring(g: BoardGraph) -> Iterator[Finding]:
     """
     Why it matters: without metrics and alerts, outages are reported by users, and capacity
-    problems are found after they hurt.
+    problems are found after they hurt. A system of more than a handful of components cannot be
+    run without them.
 
     How to fix: add a `monitoring` component (metrics, alerting) and connect the services and
-    models it watches.
+    models it watches. Boards of fewer than 6 components (sketches) are not checked.
 
-    Example: a board with services and no `monitoring` node gets one finding; adding
-    `service -> monitoring` clears it.
+    Example: `browser -> lb -> api -> worker -> queue -> db` with no `monitoring` node gets one
+    finding; adding `api -> monitoring` clears it.
     """
-    if g.of_kind("monitoring"):
+    if g.of_kind("monitoring") or len(g) < MONITORED_FROM:
         return
     if g.of_category("compute") or g.of_category("ai"):
-        yield Finding([], message="The board runs services but has no monitoring component.")
+        yield Finding([], message=f"The board runs {len(g)} components but has no monitoring component.")
