@@ -312,3 +312,181 @@ FIXTURES = sorted((Path(__file__).resolve().parent.parent / "fixtures").glob("*.
 def test_core_rules_match_the_independent_implementation_on_every_demo_board(fixture: Path) -> None:
     doc = parse_board_json(fixture.read_bytes())
     assert actual_core_findings(doc) == expected_core_findings(doc)
+
+
+# --- the rules of review v2, against networkx ---------------------------------------------------
+
+
+def flow_graph(doc: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]], nx.DiGraph]:
+    nodes, edges = modelled(doc)
+    graph = nx.DiGraph()
+    graph.add_nodes_from(nodes)
+    graph.add_edges_from((e["source"], e["target"]) for e in edges)
+    return nodes, edges, graph
+
+
+def client_ids(nodes: dict[str, dict[str, Any]]) -> list[str]:
+    return [v for v, n in nodes.items() if category_of(n["kind"]) == "client"]
+
+
+def reached_from(graph: nx.DiGraph, sources: list[str]) -> set[str]:
+    return {w for s in sources if s in graph for w in nx.descendants(graph, s) | {s}}
+
+
+def found(doc: dict[str, Any], rule: str) -> set[tuple[tuple[str, ...], tuple[str, ...]]]:
+    return {(tuple(f["nodes"]), tuple(f["edges"])) for f in review_board(doc)["findings"] if f["rule"] == rule}
+
+
+@PROPERTY_SETTINGS
+@given(flows(("service", "worker", "load_balancer", "llm", "sql_db", "monitoring", "queue"), min_nodes=3))
+def test_flow_bottleneck_flags_the_unreplicated_components_whose_removal_cuts_a_capability_off_from_the_clients(
+    doc: dict[str, Any],
+) -> None:
+    nodes, _, graph = flow_graph(doc)
+    kind = {v: n["kind"] for v, n in nodes.items()}
+    clients = client_ids(nodes)
+    before = reached_from(graph, clients)
+    cut = set(nx.articulation_points(graph.to_undirected()))
+    llms = {v for v in before if kind[v] == "llm"}
+    expected = set()
+    for v, n in nodes.items():
+        if category_of(n["kind"]) in ("client", "data", "messaging") or _replicas(n) >= 2 or v in cut:
+            continue
+        without = graph.copy()
+        without.remove_node(v)
+        lost = before - reached_from(without, clients) - {v}
+        if v in llms or lost & llms:
+            continue  # llm-path-bottleneck's
+        if any(kind[w] not in ("monitoring", "logging") for w in lost):
+            expected.add(((v,), ()))
+    assert found(doc, "flow-bottleneck") == expected
+
+
+GUARDS = ("guardrail", "human_approval")
+
+
+def checked_ids(nodes: dict[str, dict[str, Any]], graph: nx.DiGraph) -> set[str]:
+    """Guardrails and human approvals, and what consults one (has an edge to one)."""
+    return {
+        v for v in nodes if nodes[v]["kind"] in GUARDS or any(nodes[w]["kind"] in GUARDS for w in graph.successors(v))
+    }
+
+
+@PROPERTY_SETTINGS
+@given(
+    flows(
+        ("agent", "orchestrator", "llm", "tool", "tool", "guardrail", "human_approval", "sql_db", "vector_db"),
+        min_nodes=3,
+    )
+)
+def test_agent_action_without_guardrail_flags_the_acting_tools_a_model_reaches_through_unchecked_components(
+    doc: dict[str, Any],
+) -> None:
+    nodes, _, graph = flow_graph(doc)
+    checked = checked_ids(nodes, graph)
+    unchecked = graph.subgraph(set(nodes) - checked)
+    sources = [v for v in unchecked if nodes[v]["kind"] in ("llm", "agent", "orchestrator")]
+    reached = reached_from(unchecked, sources)
+    read_only = ("vector_db", "search_index", "embedding_model", "llm")
+
+    def acts(t: str) -> bool:
+        targets = list(graph.successors(t))
+        return not targets or any(nodes[w]["kind"] not in read_only for w in targets)
+
+    expected = {((t,), ()) for t in reached if nodes[t]["kind"] == "tool" and acts(t)}
+    assert found(doc, "agent-action-without-guardrail") == expected
+
+
+def ingests(nodes: dict[str, dict[str, Any]], graph: nx.DiGraph, w: str) -> bool:
+    cat = category_of(nodes[w]["kind"])
+    if nodes[w]["kind"] in ("embedding_model", "worker", "function", "scheduler") or cat == "messaging":
+        return True
+    return cat == "compute" and any(category_of(nodes[p]["kind"]) == "messaging" for p in graph.predecessors(w))
+
+
+@PROPERTY_SETTINGS
+@given(flows(("service", "api_gateway", "agent", "llm", "guardrail", "queue", "worker", "vector_db"), min_nodes=3))
+def test_untrusted_input_without_guardrail_flags_the_llms_and_fed_indexes_clients_reach_through_unchecked_components(
+    doc: dict[str, Any],
+) -> None:
+    nodes, _, graph = flow_graph(doc)
+    checked = checked_ids(nodes, graph)
+    clients = client_ids(nodes)
+    # A path goes on from a client, or from a component that checks nothing.
+    onward = nx.DiGraph()
+    onward.add_nodes_from(graph)
+    onward.add_edges_from((u, w) for u, w in graph.edges if u in clients or u not in checked)
+    reached = reached_from(onward, clients)
+    expected = set()
+    for v, n in nodes.items():
+        if n["kind"] == "llm" and v in reached:
+            expected.add(((v,), ()))
+        writers = [
+            w
+            for w in graph.predecessors(v)
+            if w in reached and (w in clients or (w not in checked and ingests(nodes, graph, w)))
+        ]
+        if n["kind"] == "vector_db" and writers:
+            expected.add(((v,), ()))
+    assert found(doc, "untrusted-input-without-guardrail") == expected
+
+
+def on_request_path(nodes: dict[str, dict[str, Any]], edges: list[dict[str, Any]]) -> set[str]:
+    """Clients, and what they reach by synchronous calls from clients, edge, compute and AI."""
+    calls = nx.DiGraph()
+    calls.add_nodes_from(nodes)
+    callers = ("client", "edge", "compute", "ai")
+    calls.add_edges_from(
+        (e["source"], e["target"])
+        for e in edges
+        if not is_async(e) and category_of(nodes[e["source"]]["kind"]) in callers
+    )
+    return reached_from(calls, client_ids(nodes))
+
+
+@PROPERTY_SETTINGS
+@given(flows(("service", "agent", "llm", "llm", "load_balancer", "cache", "queue", "worker"), min_nodes=3))
+def test_llm_without_admission_control_flags_the_pools_called_from_the_request_path_by_a_caller_that_admits_nothing(
+    doc: dict[str, Any],
+) -> None:
+    nodes, edges, graph = flow_graph(doc)
+    path = on_request_path(nodes, edges)
+
+    def admits(u: str) -> bool:
+        kind = nodes[u]["kind"]
+        return (
+            kind in ("load_balancer", "api_gateway", "cache")
+            or category_of(kind) == "messaging"
+            or any(nodes[w]["kind"] == "cache" for w in graph.successors(u))
+        )
+
+    expected = set()
+    for v, n in nodes.items():
+        if n["kind"] != "llm":
+            continue
+        open_edges = [
+            e for e in edges if e["target"] == v and not is_async(e) and e["source"] in path and not admits(e["source"])
+        ]
+        if open_edges:
+            callers = {e["source"] for e in open_edges}
+            expected.add((tuple(sorted({v, *callers})), tuple(sorted(e["id"] for e in open_edges))))
+    assert found(doc, "llm-without-admission-control") == expected
+
+
+@PROPERTY_SETTINGS
+@given(flows(("service", "api_gateway", "worker", "queue", "external_system", "external_system"), min_nodes=3))
+def test_external_call_without_retry_flags_the_synchronous_calls_to_providers_from_the_request_path(
+    doc: dict[str, Any],
+) -> None:
+    nodes, edges, graph = flow_graph(doc)
+    path = on_request_path(nodes, edges)
+    expected = {
+        (tuple(sorted([e["source"], e["target"]])), (e["id"],))
+        for e in edges
+        if nodes[e["target"]]["kind"] == "external_system"
+        and category_of(nodes[e["source"]]["kind"]) != "client"
+        and e["source"] in path
+        and not is_async(e)
+        and not graph.has_edge(e["target"], e["source"])
+    }
+    assert found(doc, "external-call-without-retry") == expected

@@ -479,6 +479,309 @@ def test_vector_db_without_embedding_model_fires_and_not() -> None:
     assert flagged(doc, "vector-db-without-embedding-model") == []
 
 
+# --- redundancy along the flows ---------------------------------------------------------------
+
+
+def metrics_loop(api_replicas: int) -> dict[str, Any]:
+    """`browser -> lb -> api -> db` where metrics edges close an undirected loop around `api`."""
+    return board(
+        [
+            node("u", "browser"),
+            node("lb", "load_balancer", replicas=2),
+            node("api", "service", replicas=api_replicas),
+            node("db", "sql_db", replicas=2),
+            node("metrics", "monitoring", replicas=2),
+        ],
+        [edge("u", "lb"), edge("lb", "api"), edge("api", "db"), edge("lb", "metrics"), edge("db", "metrics")],
+    )
+
+
+def test_flow_bottleneck_flags_a_single_instance_every_request_crosses_that_is_no_articulation_point() -> None:
+    doc = metrics_loop(api_replicas=1)
+    assert flagged(doc, "single-point-of-failure") == []
+    assert flagged(doc, "flow-bottleneck") == [["api"]]
+
+
+def test_flow_bottleneck_is_quiet_for_a_replicated_component_or_one_with_a_way_around() -> None:
+    assert flagged(metrics_loop(api_replicas=2), "flow-bottleneck") == []
+    around = board(
+        [node("u", "browser"), node("a", "service"), node("b", "service"), node("db", "sql_db", replicas=2)],
+        [edge("u", "a"), edge("u", "b"), edge("a", "db"), edge("b", "db")],
+    )
+    assert flagged(around, "flow-bottleneck") == []
+
+
+def test_flow_bottleneck_leaves_articulation_points_stores_and_monitoring_to_other_rules() -> None:
+    # api is an articulation point (an error of single-point-of-failure); only monitoring is behind w.
+    doc = board(
+        [
+            node("u", "browser"),
+            node("api", "service"),
+            node("w", "worker"),
+            node("mon", "monitoring", replicas=2),
+            node("db", "sql_db"),
+        ],
+        [edge("u", "api"), edge("api", "w"), edge("w", "mon"), edge("api", "mon"), edge("api", "db")],
+    )
+    assert flagged(doc, "flow-bottleneck") == []
+
+
+def test_queue_single_consumer_flags_a_lone_unreplicated_consumer() -> None:
+    doc = chain("api:service", "q:queue", "w:worker")
+    assert hits(doc, "queue-single-consumer") == [(["q", "w"], ["q-w"])]
+
+
+def test_queue_single_consumer_is_quiet_for_replicated_consumers_functions_and_dead_letter_queues() -> None:
+    replicated = board(
+        [node("api", "service"), node("q", "queue"), node("w", "worker", replicas=2)],
+        [edge("api", "q"), edge("q", "w")],
+    )
+    assert hits(replicated, "queue-single-consumer") == []
+    serverless = chain("api:service", "q:queue", "f:function")
+    assert hits(serverless, "queue-single-consumer") == []
+    parked = chain("w:worker", "orders-dlq:queue", "r:worker")
+    assert hits(parked, "queue-single-consumer") == []
+
+
+def test_broker_single_replica_flags_a_self_run_broker_with_one_replica() -> None:
+    doc = board(
+        [
+            node("k", "event_stream", tech="kafka"),
+            node("k3", "event_stream", tech="kafka", replicas=3),
+            node("sqs", "queue", tech="sqs"),
+        ]
+    )
+    assert flagged(doc, "broker-single-replica") == [["k"]]
+
+
+def test_coordination_without_quorum_flags_fewer_than_three_consensus_members() -> None:
+    doc = board(
+        [
+            node("zk", "service_discovery", tech="zookeeper", replicas=2),
+            node("etcd", "service_discovery", replicas=3),
+            node("dns", "service_discovery", tech="coredns"),
+        ]
+    )
+    assert flagged(doc, "coordination-without-quorum") == [["zk"]]
+
+
+# --- messaging and caching --------------------------------------------------------------------
+
+
+def test_websocket_without_backplane_flags_replicated_servers_sharing_no_channel() -> None:
+    doc = board([node("lb", "load_balancer"), node("ws", "websocket_server", replicas=3)], [edge("lb", "ws")])
+    assert flagged(doc, "websocket-without-backplane") == [["ws"]]
+
+
+def test_websocket_without_backplane_is_quiet_with_a_pubsub_or_redis_or_a_single_server() -> None:
+    nodes = [node("lb", "load_balancer"), node("ws", "websocket_server", replicas=3), node("ps", "pubsub", replicas=2)]
+    fanned = board(nodes, [edge("lb", "ws"), edge("ws", "ps"), edge("ps", "ws")])
+    assert flagged(fanned, "websocket-without-backplane") == []
+    redis = board([*nodes[:2], node("r", "cache", tech="redis")], [edge("lb", "ws"), edge("ws", "r")])
+    assert flagged(redis, "websocket-without-backplane") == []
+    single = board([nodes[0], node("ws", "websocket_server")], [edge("lb", "ws")])
+    assert flagged(single, "websocket-without-backplane") == []
+
+
+def test_media_without_cdn_flags_a_bucket_served_through_edge_components_or_public() -> None:
+    doc = board(
+        [
+            node("viewer", "browser"),
+            node("lb", "load_balancer"),
+            node("media", "object_storage"),
+            node("pub", "object_storage", public=True),
+        ],
+        [edge("viewer", "lb"), edge("lb", "media")],
+    )
+    assert flagged(doc, "media-without-cdn") == [["lb", "media"], ["pub"]]
+
+
+def test_media_without_cdn_is_quiet_behind_a_cdn_or_a_service_or_for_a_direct_upload() -> None:
+    cdn = chain("viewer:browser", "cdn:cdn", "media:object_storage")
+    assert flagged(cdn, "media-without-cdn") == []
+    stored = chain("viewer:browser", "gw:api_gateway", "api:service", "media:object_storage")
+    assert flagged(stored, "media-without-cdn") == []
+    upload = chain("creator:browser", "raw:object_storage")
+    assert flagged(upload, "media-without-cdn") == []
+
+
+def test_writes_stop_at_cache_flags_a_store_only_a_non_forwarding_cache_reaches() -> None:
+    doc = chain("api:service", "c:cache", "db:sql_db")
+    assert hits(doc, "writes-stop-at-cache") == [(["c", "db"], ["c-db"])]
+
+
+def test_writes_stop_at_cache_is_quiet_for_write_through_or_a_direct_write() -> None:
+    through = board(
+        [node("api", "service"), node("c", "cache", write_policy="write-through"), node("db", "sql_db")],
+        [edge("api", "c"), edge("c", "db")],
+    )
+    assert hits(through, "writes-stop-at-cache") == []
+    aside = board(
+        [node("api", "service"), node("c", "cache"), node("db", "sql_db")],
+        [edge("api", "c"), edge("c", "db"), edge("api", "db")],
+    )
+    assert hits(aside, "writes-stop-at-cache") == []
+
+
+# --- AI systems -------------------------------------------------------------------------------
+
+
+def test_vector_db_without_ingestion_flags_a_store_that_is_only_queried() -> None:
+    doc = board([node("a", "agent"), node("t", "tool"), node("v", "vector_db")], [edge("a", "v"), edge("t", "v")])
+    assert flagged(doc, "vector-db-without-ingestion") == [["v"]]
+
+
+@pytest.mark.parametrize(
+    ("writer", "feed"),
+    [("indexer:worker", None), ("emb:embedding_model", None), ("svc:service", "q:queue")],
+    ids=["a-worker", "the-embedding-model", "a-queue-consumer"],
+)
+def test_vector_db_without_ingestion_is_quiet_once_something_writes(writer: str, feed: str | None) -> None:
+    writer_id, writer_kind = writer.split(":")
+    nodes = [node("a", "agent"), node(writer_id, writer_kind), node("v", "vector_db")]
+    edges = [edge("a", "v"), edge(writer_id, "v")]
+    if feed is not None:
+        feed_id, feed_kind = feed.split(":")
+        nodes.append(node(feed_id, feed_kind))
+        edges.append(edge(feed_id, writer_id))
+    assert flagged(board(nodes, edges), "vector-db-without-ingestion") == []
+
+
+def test_agent_action_without_guardrail_flags_a_tool_that_acts() -> None:
+    doc = board(
+        [node("a", "agent"), node("t", "tool"), node("db", "sql_db"), node("run", "tool")],
+        [edge("a", "t"), edge("t", "db"), edge("a", "run")],
+    )
+    assert flagged(doc, "agent-action-without-guardrail") == [["run"], ["t"]]
+
+
+def test_agent_action_without_guardrail_is_quiet_behind_approval_or_a_consulted_guardrail_or_for_read_only_tools() -> (
+    None
+):
+    approved = chain("a:agent", "ok:human_approval", "t:tool", "db:sql_db")
+    assert flagged(approved, "agent-action-without-guardrail") == []
+    consulted = board(
+        [node("a", "agent"), node("g", "guardrail"), node("t", "tool"), node("db", "sql_db")],
+        [edge("a", "g"), edge("a", "t"), edge("t", "db")],
+    )
+    assert flagged(consulted, "agent-action-without-guardrail") == []
+    search = board(
+        [node("a", "agent"), node("s", "tool"), node("v", "vector_db"), node("m", "tool", read_only=True)],
+        [edge("a", "s"), edge("s", "v"), edge("a", "m")],
+    )
+    assert flagged(search, "agent-action-without-guardrail") == []
+
+
+def test_untrusted_input_without_guardrail_flags_a_prompt_and_an_index_fed_from_clients() -> None:
+    doc = board(
+        [
+            node("u", "browser"),
+            node("gw", "api_gateway"),
+            node("agent", "agent"),
+            node("llm", "llm"),
+            node("upload", "service"),
+            node("q", "queue"),
+            node("indexer", "worker"),
+            node("v", "vector_db"),
+        ],
+        [
+            edge("u", "gw"),
+            edge("gw", "agent"),
+            edge("agent", "llm"),
+            edge("agent", "v"),
+            edge("gw", "upload"),
+            edge("upload", "q"),
+            edge("q", "indexer"),
+            edge("indexer", "v"),
+        ],
+    )
+    assert flagged(doc, "untrusted-input-without-guardrail") == [["llm"], ["v"]]
+
+
+def test_untrusted_input_without_guardrail_is_quiet_when_the_input_is_screened_or_only_queries_the_index() -> None:
+    inline = chain("u:browser", "gw:api_gateway", "g:guardrail", "agent:agent", "llm:llm")
+    assert flagged(inline, "untrusted-input-without-guardrail") == []
+    consulted = board(
+        [
+            node("u", "browser"),
+            node("rag", "service"),
+            node("g", "guardrail"),
+            node("llm", "llm"),
+            node("v", "vector_db"),
+        ],
+        [edge("u", "rag"), edge("rag", "g"), edge("rag", "llm"), edge("rag", "v")],
+    )
+    assert flagged(consulted, "untrusted-input-without-guardrail") == []
+    query_only = board(
+        [node("u", "browser"), node("api", "service"), node("v", "vector_db")], [edge("u", "api"), edge("api", "v")]
+    )
+    assert flagged(query_only, "untrusted-input-without-guardrail") == []
+
+
+def test_llm_without_admission_control_flags_a_pool_called_straight_from_the_request_path() -> None:
+    doc = chain("u:browser", "gw:api_gateway", "api:service", "llm:llm")
+    assert hits(doc, "llm-without-admission-control") == [(["api", "llm"], ["api-llm"])]
+
+
+@pytest.mark.parametrize(
+    "front",
+    [
+        chain("u:browser", "gw:api_gateway", "api:service", "router:load_balancer", "llm:llm"),
+        chain("u:browser", "gw:api_gateway", "api:service", "q:queue", "w:worker", "llm:llm"),
+        board(
+            [node("u", "browser"), node("api", "service"), node("c", "cache"), node("llm", "llm")],
+            [edge("u", "api"), edge("api", "c"), edge("api", "llm")],
+        ),
+        board(
+            [node("u", "browser"), node("api", "service"), node("llm", "llm", tech="bedrock")],
+            [edge("u", "api"), edge("api", "llm")],
+        ),
+    ],
+    ids=["a-router", "an-admission-queue", "a-cache-consulted-first", "a-provider-api"],
+)
+def test_llm_without_admission_control_is_quiet_with_admission_in_front(front: dict[str, Any]) -> None:
+    assert hits(front, "llm-without-admission-control") == []
+
+
+def test_external_call_without_retry_flags_a_synchronous_call_on_the_request_path() -> None:
+    doc = chain("u:browser", "gw:api_gateway", "pay:service", "psp:external_system")
+    assert hits(doc, "external-call-without-retry") == [(["pay", "psp"], ["pay-psp"])]
+
+
+@pytest.mark.parametrize(
+    "resilient",
+    [
+        chain("u:browser", "gw:api_gateway", "pay:service", "psp:external_system", retries=3),
+        board(
+            [
+                node("u", "browser"),
+                node("pay", "service", notes="Retries with backoff behind a circuit breaker."),
+                node("psp", "external_system"),
+            ],
+            [edge("u", "pay"), edge("pay", "psp")],
+        ),
+        chain("u:browser", "pay:service", "q:queue", "w:worker", "psp:external_system"),
+        board(
+            [node("broker", "external_system"), node("gw", "api_gateway")],
+            [edge("broker", "gw"), edge("gw", "broker")],
+        ),
+    ],
+    ids=["retries-on-the-edge", "noted-by-the-caller", "behind-a-queue", "a-reply-to-the-caller"],
+)
+def test_external_call_without_retry_is_quiet_when_the_call_is_resilient_queued_or_a_reply(
+    resilient: dict[str, Any],
+) -> None:
+    assert hits(resilient, "external-call-without-retry") == []
+
+
+def test_external_call_without_retry_counts_a_provider_hosted_llm_as_external() -> None:
+    doc = board(
+        [node("u", "browser"), node("api", "service"), node("llm", "llm", tech="azure-openai")],
+        [edge("u", "api"), edge("api", "llm")],
+    )
+    assert hits(doc, "external-call-without-retry") == [(["api", "llm"], ["api-llm"])]
+
+
 # --- the findings document and suppressions ---------------------------------------------------
 
 

@@ -29,6 +29,13 @@ _EMPTY: dict[str, Any] = {}
 
 # Edge protocols that hand a message over instead of waiting for an answer.
 ASYNC_PROTOCOLS = frozenset({"amqp", "kafka"})
+# Components that check what passes: a safety filter, or a person approving an action.
+GUARD_KINDS = frozenset({"guardrail", "human_approval"})
+# LLMs served behind a cloud provider's API: a remote provider, not a pool of one's own.
+HOSTED_LLM_TECHS = frozenset({"bedrock", "azure-openai", "vertex-ai"})
+# Categories whose components call on synchronously while a request waits: a data store or a queue
+# answers or takes a message, it does not call the next component for the caller.
+CALLER_CATEGORIES = frozenset({"client", "edge", "compute", "ai"})
 # "orders-dlq", "Dead-letter topic", "payments_dead_letter": how boards name dead-letter queues.
 _DEAD_LETTER_NAME = re.compile(r"(?<![a-z])(dlq|dead[-_ ]?letter)", re.IGNORECASE)
 
@@ -151,6 +158,9 @@ class BoardGraph:
     def edge_id(self, k: int) -> str:
         return self._edges[k]["id"]
 
+    def edge_label(self, k: int) -> str:
+        return self._edges[k].get("label") or ""
+
     def edge_props(self, k: int) -> dict[str, Any]:
         return self._edges[k].get("props", _EMPTY)
 
@@ -213,6 +223,41 @@ class BoardGraph:
                 or (producers and all(cats[w] == "messaging" for w in producers))
             )
         return result
+
+    @cached_property
+    def checked(self) -> bytearray:
+        """Per node: is what passes it checked? A guardrail or a human approval itself, or a
+        component that consults one (an edge to it): `service -> guardrail` screens what the
+        service handles, whether the guardrail is drawn inline or beside it."""
+        kinds = self.kinds
+        guards = [i for i in range(len(kinds)) if kinds[i] in GUARD_KINDS]
+        result = bytearray(len(kinds))
+        for g in guards:
+            result[g] = True
+            for v in self.pred[g]:
+                result[v] = True
+        return result
+
+    @cached_property
+    def request_path(self) -> bytearray:
+        """Nodes a client's request reaches while the client waits: the clients, and what they
+        reach through synchronous edges, calling on only from clients, edge, compute and AI
+        components (a queue or a store ends the synchronous part)."""
+        cats, dst, is_async, out_edges = self.categories, self.dst, self.is_async, self.out_edges
+        seen = bytearray(len(cats))
+        stack = list(self.of_category("client"))
+        for s in stack:
+            seen[s] = True
+        while stack:
+            v = stack.pop()
+            if cats[v] not in CALLER_CATEGORIES:
+                continue
+            for k in out_edges[v]:
+                w = dst[k]
+                if not seen[w] and not is_async[k]:
+                    seen[w] = True
+                    stack.append(w)
+        return seen
 
     @cached_property
     def dominators(self) -> list[int]:

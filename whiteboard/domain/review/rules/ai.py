@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Iterator
 
-from whiteboard.domain.review.graph import BoardGraph, strongly_connected_components
+from whiteboard.domain.review.graph import (
+    CALLER_CATEGORIES,
+    HOSTED_LLM_TECHS,
+    BoardGraph,
+    strongly_connected_components,
+)
 from whiteboard.domain.review.registry import Finding, rules_of
 
 rule = rules_of("ai")
@@ -91,9 +97,6 @@ def no_streaming_to_client(g: BoardGraph) -> Iterator[Finding]:
     )
 
 
-_CALLERS = frozenset({"client", "edge", "compute", "ai"})
-
-
 @rule(
     "deep-sync-chain-to-llm",
     severity="warning",
@@ -129,7 +132,7 @@ def deep_sync_chain_to_llm(g: BoardGraph) -> Iterator[Finding]:
         queue.append(s)
     while queue:
         v = queue.popleft()
-        if cats[v] not in _CALLERS:
+        if cats[v] not in CALLER_CATEGORIES:
             continue
         dv = depth[v] + 1
         for k in g.out_edges[v]:
@@ -311,3 +314,223 @@ def vector_db_without_embedding_model(g: BoardGraph) -> Iterator[Finding]:
             [g.ids[i] for i in stores],
             message="The board has a vector database but no embedding model.",
         )
+
+
+# Components that put documents into an index: pipelines run as workers, functions or scheduled
+# jobs, the embedding model writing its vectors, and anything fed by a queue or stream.
+_INGESTION_KINDS = frozenset({"embedding_model", "worker", "function", "scheduler"})
+
+
+def _ingests(g: BoardGraph, w: int) -> bool:
+    """Does component w write documents into the stores it has edges to (as opposed to querying them)?"""
+    cats = g.categories
+    if g.kinds[w] in _INGESTION_KINDS or cats[w] == "messaging":
+        return True
+    return cats[w] == "compute" and any(cats[p] == "messaging" for p in g.pred[w])
+
+
+@rule(
+    "vector-db-without-ingestion",
+    severity="warning",
+    title="A vector database that nothing writes embeddings into",
+    hint="Draw the ingestion: a worker that embeds documents and upserts them (worker -> vector_db).",
+)
+def vector_db_without_ingestion(g: BoardGraph) -> Iterator[Finding]:
+    """
+    Why it matters: a retrieval index is only as good as what is put into it. With only queries
+    drawn against it, the board hides the pipeline that chunks, embeds and upserts documents: who
+    runs it, how fresh the index is, and whether everything is re-embedded when the embedding
+    model changes. Often that pipeline does not exist yet.
+
+    How to fix: draw the ingestion: a worker, function or scheduled job, the embedding model, or a
+    consumer of a queue or stream, with an edge into the vector database. Agents, tools, LLMs and
+    request-path services that query the store are its readers.
+
+    Example: `agent -> vector_db` alone is flagged; adding `indexer (a worker) -> vector_db`
+    clears it.
+    """
+    for i in g.of_kind("vector_db"):
+        if not any(_ingests(g, w) for w in g.pred[i]):
+            yield Finding([g.ids[i]], message=f"Nothing writes embeddings into {g.describe(i)}.")
+
+
+# What a tool may read without acting on anything: retrieval and models.
+_READ_ONLY_TARGETS = frozenset({"vector_db", "search_index", "embedding_model", "llm"})
+_MODEL_DRIVEN = ("llm", "agent", "orchestrator")
+
+
+def _acts(g: BoardGraph, tool: int) -> bool:
+    """Does the tool write or execute? Unless it is marked read-only or only reads retrieval
+    stores and models, it is taken to: a tool with no edges out still runs code or calls an API."""
+    if g.props[tool].get("read_only") is True:
+        return False
+    targets = g.succ[tool]
+    return not targets or any(g.kinds[w] not in _READ_ONLY_TARGETS for w in targets)
+
+
+def _unchecked_reach(g: BoardGraph, sources: list[int]) -> tuple[bytearray, list[int]]:
+    """What the sources reach along paths with no checked component after the source: a guardrail,
+    a human approval, or a component that consults one stops a path. Also, per node, a source
+    that reaches it (-1 if none)."""
+    checked, succ = g.checked, g.succ
+    origin = [-1] * len(g)
+    reached = bytearray(len(g))
+    stack = []
+    for s in sources:
+        if not reached[s]:
+            reached[s] = True
+            origin[s] = s
+            stack.append(s)
+    while stack:
+        v = stack.pop()
+        for w in succ[v]:
+            if not reached[w]:
+                reached[w] = True
+                origin[w] = origin[v]
+                if not checked[w]:
+                    stack.append(w)
+    return reached, origin
+
+
+@rule(
+    "agent-action-without-guardrail",
+    severity="warning",
+    title="Model output reaches a tool that acts, with no guardrail or human approval",
+    hint="Check the action first: agent -> guardrail -> tool, agent -> human_approval -> tool, or agent -> guardrail.",
+    references=("OWASP LLM06:2025 Excessive Agency", "OWASP LLM05:2025 Improper Output Handling"),
+)
+def agent_action_without_guardrail(g: BoardGraph) -> Iterator[Finding]:
+    """
+    Why it matters: an agent's tool calls are written by a model, and models follow instructions
+    hidden in what they read (a web page, a document, a ticket). A tool that writes or executes
+    turns those instructions into actions: deleted data, money sent, code deployed. With nothing
+    between the model and the tool, nothing checks the action before it happens.
+
+    How to fix: put a `guardrail` (an allow-list of actions and arguments, a policy check) or a
+    `human_approval` step between the model and the tool, inline (`agent -> guardrail -> tool`)
+    or consulted by the agent or the tool (`agent -> guardrail`). A tool is taken to act unless it
+    is marked `"read_only": true` or every edge out of it goes to a retrieval store, an embedding
+    model or an LLM; a tool with no edges out still runs code or calls an API.
+
+    Example: `agent -> tool -> sql_db` is flagged; `agent -> human_approval -> tool -> sql_db` is
+    not, and neither is `agent -> search_tool -> vector_db`.
+    """
+    tools = g.of_kind("tool")
+    if not tools:
+        return
+    checked = g.checked
+    sources = [v for v in g.of_kind(*_MODEL_DRIVEN) if not checked[v]]
+    reached, origin = _unchecked_reach(g, sources)
+    for t in tools:
+        if reached[t] and not checked[t] and _acts(g, t):
+            yield Finding(
+                [g.ids[t]],
+                message=f"{g.describe(origin[t])} drives tool {g.describe(t)}, which acts, "
+                "with no guardrail or human approval on the way.",
+            )
+
+
+@rule(
+    "untrusted-input-without-guardrail",
+    severity="warning",
+    title="Client input reaches a prompt or a RAG index with no guardrail",
+    hint="Screen input on its way in: gateway -> guardrail -> agent, or the service consults a guardrail.",
+    references=(
+        "OWASP LLM01:2025 Prompt Injection",
+        "OWASP LLM04:2025 Data and Model Poisoning",
+        "OWASP LLM08:2025 Vector and Embedding Weaknesses",
+    ),
+)
+def untrusted_input_without_guardrail(g: BoardGraph) -> Iterator[Finding]:
+    """
+    Why it matters: whatever a client sends can carry instructions for the model (prompt
+    injection). Straight into a prompt, it can take the conversation over; written into a
+    retrieval index, it waits there for every later question that retrieves it (indirect
+    injection, a poisoned index).
+
+    How to fix: screen input before it reaches an LLM, and on the ingestion path before documents
+    are embedded into a vector database: a `guardrail` inline (`gateway -> guardrail -> agent`) or
+    consulted by a component on the way (`rag_service -> guardrail`). Paths start at clients
+    (browsers, apps, external systems), follow synchronous and asynchronous edges alike, and stop
+    at a guardrail or human approval or at a component that consults one. Queries against a
+    vector database do not write to it: only its ingestion path counts.
+
+    Example: `browser -> gw -> agent -> llm` is flagged for `llm`; with `gw -> guardrail -> agent`
+    it is not. `browser -> gw -> upload -> queue -> indexer -> vector_db` is flagged for the
+    vector database.
+    """
+    llms, stores = g.of_kind("llm"), g.of_kind("vector_db")
+    if not llms and not stores:
+        return
+    clients = g.of_category("client")
+    reached, origin = _unchecked_reach(g, clients)
+    checked, cats = g.checked, g.categories
+    for i in sorted([*llms, *stores]):
+        if g.kinds[i] == "llm":
+            source = origin[i] if reached[i] else -1
+        else:
+            writers = [
+                w for w in g.pred[i] if reached[w] and (cats[w] == "client" or (not checked[w] and _ingests(g, w)))
+            ]
+            source = origin[writers[0]] if writers else -1
+        if source >= 0:
+            what = "a prompt of" if g.kinds[i] == "llm" else "the index of"
+            yield Finding(
+                [g.ids[i]],
+                message=f"Input from {g.describe(source)} reaches {what} {g.describe(i)} with no guardrail on the way.",
+            )
+
+
+# Names of components that admit requests to a model pool: a router, an LLM gateway, a proxy.
+_ROUTER_NAME = re.compile(r"router|gateway|proxy|balancer", re.IGNORECASE)
+_ROUTERS = frozenset({"load_balancer", "api_gateway"})
+
+
+def _admits(g: BoardGraph, u: int) -> bool:
+    """Does caller u admit requests before they reach the model it calls: a router, a queue, a
+    cache, or a component that consults a cache first?"""
+    kinds = g.kinds
+    if kinds[u] in _ROUTERS or kinds[u] == "cache" or g.categories[u] == "messaging":
+        return True
+    if _ROUTER_NAME.search(g.labels[u]) or _ROUTER_NAME.search(g.ids[u]):
+        return True
+    return any(kinds[w] == "cache" for w in g.succ[u])
+
+
+@rule(
+    "llm-without-admission-control",
+    severity="warning",
+    title="Clients reach an LLM pool with no queue, router or cache in front",
+    hint="Put a model router or an admission queue in front of the pool, or a cache its caller consults first.",
+    references=("OWASP LLM10:2025 Unbounded Consumption",),
+)
+def llm_without_admission_control(g: BoardGraph) -> Iterator[Finding]:
+    """
+    Why it matters: GPU capacity is fixed and each request holds it for seconds. A burst of client
+    traffic sent straight at the model servers queues inside them (time to first token climbs for
+    everyone) or fails outright, and every request, even one asked a thousand times, costs the
+    full price.
+
+    How to fix: admit requests before they reach the pool: a router directly in front of it (a
+    `load_balancer` or `api_gateway`, or a component named as a router, gateway or proxy) that
+    spreads and sheds load, an admission queue (the model is called from behind a queue or over
+    an asynchronous edge), or a cache its caller consults first (a prompt or semantic cache).
+    Checked for self-hosted models: an LLM whose `tech` is a provider's API (bedrock,
+    azure-openai, vertex-ai) is not a pool of yours.
+
+    Example: `browser -> gw -> api -> llm` is flagged; with `api -> router -> llm` (a load
+    balancer), `api -> cache`, or `api -> queue -> worker -> llm` it is not.
+    """
+    on_path, is_async = g.request_path, g.is_async
+    for i in g.of_kind("llm"):
+        if g.tech(i) in HOSTED_LLM_TECHS:
+            continue
+        open_edges = [k for k in g.in_edges[i] if on_path[g.src[k]] and not is_async[k] and not _admits(g, g.src[k])]
+        if open_edges:
+            callers = list(dict.fromkeys(g.src[k] for k in open_edges))
+            names = ", ".join(map(g.describe, callers))
+            yield Finding(
+                [g.ids[i], *(g.ids[u] for u in callers)],
+                [g.edge_id(k) for k in open_edges],
+                f"Client requests reach {g.describe(i)} from {names} with no queue, router or cache in front.",
+            )

@@ -1,7 +1,181 @@
-"""Capacity and redundancy: replicas, quorums and the single instances that all the work waits on."""
+"""Capacity and resilience: replicas, quorums, and the single instances and remote calls that
+the work waits on."""
 
 from __future__ import annotations
 
-from whiteboard.domain.review.registry import rules_of
+import re
+from collections.abc import Iterator
+
+from whiteboard.domain.review.graph import HOSTED_LLM_TECHS, BoardGraph
+from whiteboard.domain.review.registry import Finding, rules_of
 
 rule = rules_of("capacity")
+
+# Serverless functions scale out by themselves: one node is many instances.
+_SCALES_ITSELF = frozenset({"function"})
+
+
+@rule(
+    "queue-single-consumer",
+    severity="warning",
+    title="The only consumer of a queue or stream runs as one instance",
+    hint="Run the consumer with replicas >= 2 (competing consumers, or members of one consumer group).",
+)
+def queue_single_consumer(g: BoardGraph) -> Iterator[Finding]:
+    """
+    Why it matters: everything put on the queue waits for one process. When it crashes, hangs on
+    a poison message or is redeployed, the backlog grows and every flow behind the queue stops,
+    while the producers carry on and see nothing wrong.
+
+    How to fix: run the consumer with `replicas` >= 2 (competing consumers on a queue, members of
+    one consumer group on a stream). Consumers are the compute and AI components the messaging
+    node delivers to; serverless functions scale out by themselves, and a dead-letter queue
+    drained by hand is exempt.
+
+    Example: `api -> queue -> worker` with one worker replica is flagged; with `"replicas": 2`
+    on the worker it is not.
+    """
+    cats, kinds, dead_letter = g.categories, g.kinds, g.dead_letter_queues
+    for i in g.of_category("messaging"):
+        if dead_letter[i]:
+            continue
+        consumers = {g.dst[k] for k in g.out_edges[i] if cats[g.dst[k]] in ("compute", "ai")}
+        if len(consumers) != 1:
+            continue
+        (c,) = consumers
+        if g.replicas(c) < 2 and kinds[c] not in _SCALES_ITSELF:
+            yield Finding(
+                [g.ids[i], g.ids[c]],
+                [g.edge_id(k) for k in g.out_edges[i] if g.dst[k] == c],
+                f"{g.describe(c)}, with one replica, is the only consumer of {g.describe(i)}.",
+            )
+
+
+# Managed, serverless messaging: the provider replicates it across zones.
+MANAGED_MESSAGING = frozenset(
+    {
+        "sqs",
+        "sns",
+        "eventbridge",
+        "gcp-pubsub",
+        "kinesis",
+        "event-grid",
+        "cloud-tasks",
+        "azure-service-bus",
+        "event-hubs",
+    }
+)
+
+
+@rule(
+    "broker-single-replica",
+    severity="warning",
+    title="A message broker or stream with one replica",
+    hint="Run a cluster (replicas >= 2: quorum queues, a replication factor of 3), or a managed service.",
+)
+def broker_single_replica(g: BoardGraph) -> Iterator[Finding]:
+    """
+    Why it matters: a broker holds the messages nobody has processed yet. On one node, its crash
+    stops every producer and consumer at once and a lost disk loses the messages in flight: the
+    asynchronous half of the design becomes its single point of failure.
+
+    How to fix: run a cluster and record it as `replicas` >= 2 (quorum or mirrored queues, a
+    replication factor of 3 for a topic). Serverless managed services replicate by themselves and
+    are exempt when the node names one as its technology (`sqs`, `sns`, `eventbridge`,
+    `gcp-pubsub`, `kinesis`, `event-grid`, `cloud-tasks`, `azure-service-bus`, `event-hubs`).
+
+    Example: `{"kind": "event_stream", "props": {"tech": "kafka"}}` is flagged; with
+    `"replicas": 3` it is not, and neither is `{"kind": "queue", "props": {"tech": "sqs"}}`.
+    """
+    for i in g.of_category("messaging"):
+        if g.replicas(i) < 2 and g.tech(i) not in MANAGED_MESSAGING:
+            yield Finding([g.ids[i]], message=f"Broker {g.describe(i)} runs as a single replica.")
+
+
+QUORUM = 3
+# Discovery that keeps no consensus state of its own: DNS, meshes, a cloud's registry.
+_NO_CONSENSUS = frozenset({"coredns", "istio", "linkerd", "cloud-map"})
+
+
+@rule(
+    "coordination-without-quorum",
+    severity="warning",
+    title=f"A coordination service with fewer than {QUORUM} members",
+    hint="Run 3 members (5 to survive two failures) so that a majority survives a failure.",
+)
+def coordination_without_quorum(g: BoardGraph) -> Iterator[Finding]:
+    """
+    Why it matters: consensus stores (ZooKeeper, etcd, Consul) accept a write only when a majority
+    of their members agree. One member is a single point of failure for every lock, leader
+    election and configuration read; two are worse than one, as losing either stops the majority.
+
+    How to fix: run 3 members (5 to survive two failures) and set `replicas` accordingly. Checked
+    for `service_discovery` nodes whose technology is a consensus store or that name none;
+    DNS-based or managed discovery (`coredns`, `istio`, `linkerd`, `cloud-map`) is exempt.
+
+    Example: `{"kind": "service_discovery", "props": {"tech": "zookeeper", "replicas": 2}}` is
+    flagged; with `"replicas": 3` it is not.
+    """
+    for i in g.of_kind("service_discovery"):
+        if g.tech(i) not in _NO_CONSENSUS and g.replicas(i) < QUORUM:
+            yield Finding(
+                [g.ids[i]],
+                message=f"Coordination service {g.describe(i)} has {g.replicas(i)} member(s): "
+                f"a quorum needs {QUORUM} to survive a failure.",
+            )
+
+
+_RETRY_PROPS = ("retry", "retries", "max_retries", "retry_policy", "circuit_breaker", "fallback")
+_RETRY_WORDS = re.compile(
+    r"retr(?:y|ies|ied|ying)|circuit[- ]?breaker|back-?off|fall(?:s|ing)?[- ]?back", re.IGNORECASE
+)
+
+
+def _says_resilient(g: BoardGraph, k: int) -> bool:
+    """Does the board say that the call over edge k is retried, broken or has a fallback?"""
+    props = g.edge_props(k)
+    if any(props.get(key) not in (None, False, 0, "") for key in _RETRY_PROPS):
+        return True
+    texts = (g.edge_label(k), props.get("notes"), g.props[g.src[k]].get("notes"))
+    return any(isinstance(text, str) and _RETRY_WORDS.search(text) for text in texts)
+
+
+@rule(
+    "external-call-without-retry",
+    severity="warning",
+    title="An external provider called synchronously on the request path with no queue or retry",
+    hint="Hand the call to a queue, or retry it with a timeout and backoff (and say so on the edge).",
+)
+def external_call_without_retry(g: BoardGraph) -> Iterator[Finding]:
+    """
+    Why it matters: a third-party API (a payment provider, a maps service, a hosted LLM) fails and
+    slows down on its own schedule. Called synchronously while a client waits, each of its
+    timeouts is your user's error, and its outage is yours.
+
+    How to fix: hand the call to a queue and a worker when the client need not wait for it, or
+    make the synchronous call resilient and say so on the board: an edge prop (`retries`,
+    `retry`, `circuit_breaker`, `fallback`), or a label or note on the edge or the caller that
+    describes the retries, backoff, circuit breaker or fallback. Providers are `external_system`
+    nodes and LLMs hosted behind a provider's API (`tech` bedrock, azure-openai, vertex-ai); the
+    request path is what clients reach through synchronous calls. An edge back to an external
+    system that calls in itself (a reply on its session) is not a call to a provider.
+
+    Example: `browser -> gw -> payments -> psp` (an external system) is flagged for the last
+    edge; with `"retries": 3` on it, or with `payments -> queue -> worker -> psp`, it is not.
+    """
+    kinds, cats, on_path, is_async = g.kinds, g.categories, g.request_path, g.is_async
+    for p in range(len(g)):
+        if kinds[p] != "external_system" and not (kinds[p] == "llm" and g.tech(p) in HOSTED_LLM_TECHS):
+            continue
+        callers_back = set(g.succ[p])
+        for k in g.in_edges[p]:
+            u = g.src[k]
+            if cats[u] == "client" or not on_path[u] or is_async[k] or u in callers_back:
+                continue
+            if not _says_resilient(g, k):
+                yield Finding(
+                    [g.ids[u], g.ids[p]],
+                    [g.edge_id(k)],
+                    f"{g.describe(u)} calls {g.describe(p)} synchronously while a client waits, "
+                    "with no queue or retry.",
+                )

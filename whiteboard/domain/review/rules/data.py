@@ -154,3 +154,90 @@ def shared_database(g: BoardGraph) -> Iterator[Finding]:
                 [g.ids[i], *(g.ids[w] for w in callers)],
                 message=f"Database {g.describe(i)} is shared by {len(callers)} services.",
             )
+
+
+_FORWARDS_WRITES = frozenset({"write-through", "write-back"})
+
+
+@rule(
+    "writes-stop-at-cache",
+    severity="warning",
+    title="A durable store that only a cache reaches: writes stop at the cache",
+    hint="Let the cache write through (write_policy: write-through), or draw the service's own write to the store.",
+)
+def writes_stop_at_cache(g: BoardGraph) -> Iterator[Finding]:
+    """
+    Why it matters: a cache is not a system of record. When every edge into a database comes from
+    a cache that neither writes through nor writes back, the services' writes end in the cache:
+    they are lost on eviction or restart, and the database only ever serves what it held before.
+
+    How to fix: if the cache forwards writes, set its `write_policy` to `write-through` (or
+    `write-back`); otherwise draw the write from the service to the store (cache-aside:
+    `service -> cache` for reads, `service -> db` for writes).
+
+    Example: `api -> cache -> db` with no write policy is flagged; with `"write_policy":
+    "write-through"` on the cache, or with `api -> db` added, it is not.
+    """
+    kinds = g.kinds
+    for i in g.of_kind(*DURABLE_STORES):
+        feeders = g.in_edges[i]
+        if not feeders or any(kinds[g.src[k]] != "cache" for k in feeders):
+            continue
+        caches = list(dict.fromkeys(g.src[k] for k in feeders))
+        if any(g.props[c].get("write_policy") in _FORWARDS_WRITES for c in caches):
+            continue
+        names = ", ".join(g.describe(c) for c in caches)
+        yield Finding(
+            [g.ids[i], *(g.ids[c] for c in caches)],
+            [g.edge_id(k) for k in feeders],
+            f"Only {names} reaches data store {g.describe(i)}, and does not forward writes to it.",
+        )
+
+
+@rule(
+    "media-without-cdn",
+    severity="warning",
+    title="Object storage served to clients with no CDN in front",
+    hint="Serve the objects through a CDN (client -> cdn -> object_storage).",
+)
+def media_without_cdn(g: BoardGraph) -> Iterator[Finding]:
+    """
+    Why it matters: media and other objects served straight from a bucket, or through a load
+    balancer or gateway in front of it, travel from the region to every client on every request:
+    high latency far from the region, egress paid per byte at full price, and nothing to absorb
+    the burst when something goes viral.
+
+    How to fix: put a `cdn` in front of the bucket (`client -> cdn -> object_storage`). Flagged:
+    object storage marked `"public": true`, or reached from a client through edge components only
+    (load balancers, gateways, firewalls, DNS), when no CDN points at it. A client's own edge
+    straight to a bucket (a pre-signed upload) is left to client-to-datastore.
+
+    Example: `viewer -> lb -> bucket` is flagged; `viewer -> cdn -> bucket` is not.
+    """
+    buckets = g.of_kind("object_storage")
+    if not buckets:
+        return
+    cats, kinds, succ = g.categories, g.kinds, g.succ
+    # The edge components clients reach through edge components only, the CDN excepted.
+    fronts = bytearray(len(g))
+    stack = []
+    for s in g.of_category("client"):
+        for w in succ[s]:
+            if cats[w] == "edge" and kinds[w] != "cdn" and not fronts[w]:
+                fronts[w] = True
+                stack.append(w)
+    while stack:
+        for w in succ[stack.pop()]:
+            if cats[w] == "edge" and kinds[w] != "cdn" and not fronts[w]:
+                fronts[w] = True
+                stack.append(w)
+    for i in buckets:
+        if any(kinds[w] == "cdn" for w in g.pred[i]):
+            continue
+        served_by = [w for w in dict.fromkeys(g.pred[i]) if fronts[w]]
+        if served_by or g.public[i]:
+            how = f"through {', '.join(map(g.describe, served_by))}" if served_by else "as a public bucket"
+            yield Finding(
+                [g.ids[i], *(g.ids[w] for w in served_by)],
+                message=f"Clients get objects from {g.describe(i)} {how}, with no CDN in front.",
+            )

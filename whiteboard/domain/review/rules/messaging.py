@@ -106,3 +106,40 @@ def websocket_without_load_balancer(g: BoardGraph) -> Iterator[Finding]:
                 [g.ids[i]],
                 message=f"WebSocket server {g.describe(i)} has no load balancer in front of it.",
             )
+
+
+# Technologies that carry pub/sub between servers however the node is drawn (a cache named Redis
+# is the classic WebSocket backplane).
+PUBSUB_TECHS = frozenset({"redis", "elasticache-redis", "memorystore", "azure-cache-for-redis", "nats"})
+
+
+@rule(
+    "websocket-without-backplane",
+    severity="warning",
+    title="Replicated WebSocket servers with no pub/sub backplane between them",
+    hint="Fan messages out through a channel every server subscribes to (pubsub -> websocket_server).",
+)
+def websocket_without_backplane(g: BoardGraph) -> Iterator[Finding]:
+    """
+    Why it matters: with two or more WebSocket servers, two people in one chat room or document
+    are often connected to different servers. A message that arrives at one server has to reach
+    the clients the others hold; without a backplane it silently reaches only part of the room.
+
+    How to fix: publish through a channel every server subscribes to: a messaging node (`pubsub`,
+    `event_stream`, ...) with an edge into the servers, or a Redis or NATS node they share (its
+    `tech`). Sticky routing narrows the problem but does not remove it. A single server needs none.
+
+    Example: `lb -> ws` with `"replicas": 3` and nothing else is flagged; adding
+    `ws -> pubsub -> ws` clears it.
+    """
+    cats = g.categories
+    for i in g.of_kind("websocket_server"):
+        if g.replicas(i) < 2 or any(cats[w] == "messaging" for w in g.pred[i]):
+            continue
+        if any(g.tech(w) in PUBSUB_TECHS for w in (*g.pred[i], *g.succ[i])):
+            continue
+        yield Finding(
+            [g.ids[i]],
+            message=f"{g.replicas(i)} replicas of {g.describe(i)} share no pub/sub channel: "
+            "a message reaches only the clients of the server it arrived at.",
+        )
