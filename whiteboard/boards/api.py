@@ -27,7 +27,6 @@ from whiteboard.boards.models import Board
 from whiteboard.boards.openapi import openapi_document
 from whiteboard.domain import palette
 from whiteboard.domain.board import BoardError, parse_json, validate_board
-from whiteboard.domain.review import review_board
 from whiteboard.limits import RateLimited, hit, too_many
 from whiteboard.rendering import (
     FORMATS,
@@ -37,6 +36,7 @@ from whiteboard.rendering import (
     picture_from_query,
     render_board_async,
 )
+from whiteboard.reviews.running import review_document
 
 View = Callable[..., Any]
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -258,12 +258,12 @@ def board_detail(request: HttpRequest, board_id: int) -> HttpResponse:
 @api_view("GET")
 def board_review(request: HttpRequest, board_id: int) -> HttpResponse:
     board, _ = get_board_for(request.user, board_id, need="view")
-    return JsonResponse(review_board(board.document, version=board.version))
+    return JsonResponse(review_document(document=board.document, version=board.version))
 
 
 @api_view("POST")
 def review(request: HttpRequest) -> HttpResponse:
-    return JsonResponse(review_board(validate_board(_json_body(request))))
+    return JsonResponse(review_document(document=validate_board(_json_body(request))))
 
 
 def _scale(request: HttpRequest) -> float:

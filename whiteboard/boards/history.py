@@ -20,6 +20,7 @@ from whiteboard.domain.activity import describe_op
 from whiteboard.domain.board import MAX_NAME, BoardError
 from whiteboard.domain.diff import diff_boards
 from whiteboard.domain.ops import apply_op
+from whiteboard.reviews.running import sparing_the_collector
 
 CHECKPOINT_EVERY = 100
 MAX_NAMED_VERSIONS = 500
@@ -92,7 +93,9 @@ def document_at(board: Board, version: int) -> dict[str, Any]:
 
 
 def diff_versions(board: Board, from_version: int, to_version: int) -> dict[str, Any]:
-    diff = diff_boards(document_at(board, from_version), document_at(board, to_version))
+    before, after = document_at(board, from_version), document_at(board, to_version)
+    with sparing_the_collector(before, after):
+        diff = diff_boards(before, after)
     return {"board_id": board.pk, "from": from_version, "to": to_version, **diff}
 
 

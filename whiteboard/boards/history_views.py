@@ -20,9 +20,9 @@ from whiteboard.boards.services import board_unshare
 from whiteboard.domain import palette
 from whiteboard.domain.board import BoardError
 from whiteboard.domain.diff import DIFF_COLORS
-from whiteboard.domain.review import review_board
 from whiteboard.limits import RateLimited, client_ip, too_many
 from whiteboard.rendering import FORMATS, RenderError, picture_from_query, render_board_async
+from whiteboard.reviews.running import review_document
 from whiteboard.typing import AuthedRequest
 
 HISTORY_PAGE = 25
@@ -94,7 +94,7 @@ def version_detail(request: AuthedRequest, board_id: int, version: int) -> HttpR
         "doc": doc,
         "author": authors.get(version),
         "names": list(names),
-        "review": review_board(doc, version=version),
+        "review": review_document(document=doc, version=version),
         **_element_rows(doc),
     }
     return render(request, "boards/version.html", context)
@@ -244,7 +244,7 @@ def shared_board(request: HttpRequest, token: str) -> HttpResponse:
         "board": board,
         "token": token,
         "doc": doc,
-        "review": review_board(doc, version=board.version),
+        "review": review_document(document=doc, version=board.version),
         **_element_rows(doc),
     }
     response = render(request, "boards/shared.html", context)

@@ -36,7 +36,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
 from whiteboard.collab import protocol, store
-from whiteboard.domain.review import review_board
+from whiteboard.reviews.running import review_document
 
 if TYPE_CHECKING:
     from whiteboard.boards.services import AppliedOp
@@ -353,7 +353,7 @@ class Hub:
         version, document = current
         if version <= room.reviewed:
             return
-        result = await asyncio.to_thread(review_board, document, version=version)
+        result = await asyncio.to_thread(review_document, document=document, version=version)
         room.reviewed = version
         frame = protocol.encode(
             {"type": "review", "version": version, "findings": result["findings"], "summary": result["summary"]}

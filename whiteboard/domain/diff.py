@@ -22,7 +22,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from whiteboard.domain.review import review_board
+from whiteboard.domain.review import compare_findings, review_board
 
 Board = dict[str, Any]
 SECTIONS = ("nodes", "edges", "groups")
@@ -73,25 +73,15 @@ def _section_diff(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> dict[
     }
 
 
-def _finding_key(finding: dict[str, Any]) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
-    return finding["rule"], tuple(finding["nodes"]), tuple(finding["edges"])
-
-
 def findings_diff(a: Board, b: Board) -> dict[str, list[dict[str, Any]]]:
-    """Findings that appeared in `b`, disappeared from `a`, or were suppressed or unsuppressed.
-
-    A finding is identified by its rule and the elements it names, not by its message (which
-    quotes labels), so relabelling a node does not make its findings appear anew.
-    """
-    before = {_finding_key(f): f for f in review_board(a)["findings"]}
-    after = {_finding_key(f): f for f in review_board(b)["findings"]}
+    """Findings that appeared in `b`, disappeared from `a`, or were suppressed or unsuppressed
+    (`compare_findings`, by rule and the elements a finding names)."""
+    change = compare_findings(review_board(a)["findings"], review_board(b)["findings"])
     return {
-        "appeared": [f for k, f in after.items() if k not in before],
-        "disappeared": [f for k, f in before.items() if k not in after],
-        "suppressed": [f for k, f in after.items() if k in before and f["suppressed"] and not before[k]["suppressed"]],
-        "unsuppressed": [
-            f for k, f in after.items() if k in before and not f["suppressed"] and before[k]["suppressed"]
-        ],
+        "appeared": change["new"],
+        "disappeared": change["fixed"],
+        "suppressed": change["suppressed"],
+        "unsuppressed": change["unsuppressed"],
     }
 
 

@@ -26,9 +26,9 @@ from whiteboard.boards.models import Board
 from whiteboard.boards.sharing import members
 from whiteboard.collab.hub import group_name
 from whiteboard.domain.board import BoardError
-from whiteboard.domain.review import review_board
 from whiteboard.limits import hit
 from whiteboard.reviews.models import BoardReview, Comment, ReviewEvent, ReviewStatus, Thread
+from whiteboard.reviews.running import review_document
 
 log = logging.getLogger(__name__)
 
@@ -279,7 +279,7 @@ def blocking_findings(board: Board) -> list[dict[str, Any]]:
     """Error findings that block approval: open, or suppressed without a reason."""
     return [
         f
-        for f in review_board(board.document, version=board.version)["findings"]
+        for f in review_document(document=board.document, version=board.version)["findings"]
         if f["severity"] == "error" and (not f["suppressed"] or not str(f.get("reason") or "").strip())
     ]
 

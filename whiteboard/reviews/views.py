@@ -20,6 +20,7 @@ from whiteboard.domain.board import BoardError
 from whiteboard.limits import RateLimited, too_many
 from whiteboard.reviews import services
 from whiteboard.reviews.models import ReviewStatus, Thread
+from whiteboard.reviews.running import review_document
 from whiteboard.typing import AuthedRequest
 
 
@@ -31,7 +32,7 @@ def _grouped(findings: list[dict]) -> list[tuple[str, list[dict]]]:
 @login_required
 def review_panel(request: AuthedRequest, board_id: int) -> HttpResponse:
     board, _ = get_board_for(request.user, board_id, need="view")
-    result = engine.review_board(board.document, version=board.version)
+    result = review_document(document=board.document, version=board.version)
     labels = {n["id"]: n["label"] or n["id"] for n in board.document["nodes"]}
     findings = [
         {**f, "node_labels": [labels.get(n, n) for n in f["nodes"]], "title": engine.rule_title(f["rule"])}

@@ -8,7 +8,7 @@ messaging, ai, ops, capacity); `engine` runs them and applies the board's suppre
 from __future__ import annotations
 
 from whiteboard.domain.review import rules as _rules  # noqa: F401  (registers every rule)
-from whiteboard.domain.review.engine import fails, review_board
+from whiteboard.domain.review.engine import compare_findings, fails, finding_key, review_board
 from whiteboard.domain.review.graph import (
     BoardGraph,
     articulation_points,
@@ -24,7 +24,9 @@ __all__ = [
     "Finding",
     "Rule",
     "articulation_points",
+    "compare_findings",
     "fails",
+    "finding_key",
     "immediate_dominators",
     "review_board",
     "rule_docs",

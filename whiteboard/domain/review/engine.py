@@ -1,13 +1,12 @@
-"""Running a review (SPEC section 3): every rule on a board, suppressions, the findings document."""
+"""Running a review (SPEC section 3): every rule and policy on a board, the board's rule settings
+and suppressions, the findings document; and comparing two reviews' findings."""
 
 from __future__ import annotations
 
-import gc
-import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from types import TracebackType
+from operator import itemgetter
 from typing import Any
 
 from whiteboard.domain.board import without_notes
@@ -17,53 +16,16 @@ from whiteboard.domain.review.policies import check_policy, read_policies, selec
 from whiteboard.domain.review.registry import RULES, SEVERITIES, SEVERITY_RANK, Finding
 
 
-class _CollectorPause:
-    """Keeps Python's cyclic garbage collector off while at least one review runs.
-
-    A review creates no reference cycles (refcounting frees all of it), but on a large board it
-    allocates enough objects to set off collections, including full ones that scan every object
-    in the process: the review's, and every board, page and module held in memory. On a board of
-    10,000 nodes that was a third of the time of a review. Concurrent reviews share one pause,
-    and the collector's previous state comes back when the last of them ends.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._active = 0
-        self._was_enabled = False
-
-    def __enter__(self) -> None:
-        with self._lock:
-            if not self._active:
-                self._was_enabled = gc.isenabled()
-                gc.disable()
-            self._active += 1
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        with self._lock:
-            self._active -= 1
-            if not self._active and self._was_enabled:
-                gc.enable()
-
-
-_collector_paused = _CollectorPause()
-
-
 def review_board(doc: dict[str, Any], *, version: int | None = None) -> dict[str, Any]:
-    """Run every rule on a validated board and return the findings document (SPEC section 3).
+    """Run every rule and the board's policies on a validated board and return the findings
+    document (SPEC section 3).
 
-    Findings are ordered by severity, rule id, nodes and edges. A suppression that names an
-    unknown rule, or a target that is no node or edge of the board, becomes an entry of a
-    top-level `warnings` list (present only when there is something to say). Notes, and the
-    annotation arrows to and from them, are not part of the reviewed graph (`without_notes`).
+    Findings are ordered by severity, rule id, nodes and edges. A suppression or rule setting that
+    names an unknown rule, a suppression target that is no node or edge of the board, and a policy
+    selector that can match nothing become entries of a top-level `warnings` list (present only
+    when there is something to say). Notes, and the annotation arrows to and from them, are not
+    part of the reviewed graph (`without_notes`).
     """
-    with _collector_paused:
-        return _review(doc, version)
-
-
-def _review(doc: dict[str, Any], version: int | None) -> dict[str, Any]:
     graph = BoardGraph(without_notes(doc))
     review = doc.get("review") or {}
     policies = read_policies(review)
@@ -78,25 +40,29 @@ def _review(doc: dict[str, Any], version: int | None) -> dict[str, Any]:
     summary = dict.fromkeys(SEVERITIES, 0)
     findings: list[dict[str, Any]] = []
     for severity, c in sorted(runs, key=lambda run: (SEVERITY_RANK[run[0]], run[1].rule_id)):
-        rows = sorted(((sorted(f.nodes), sorted(f.edges), f) for f in c.findings()), key=lambda row: (row[0], row[1]))
+        rows = [(_sorted(f.nodes), _sorted(f.edges), f) for f in c.findings()]
+        rows.sort(key=_ELEMENTS)
         rule_suppressions = suppressions.get(c.rule_id)
+        rule_id, default_hint = c.rule_id, c.hint
+        counted = 0
         for nodes, edges, f in rows:
             item: dict[str, Any] = {
-                "rule": c.rule_id,
+                "rule": rule_id,
                 "severity": severity,
                 "nodes": nodes,
                 "edges": edges,
                 "message": f.message,
-                "hint": f.hint or c.hint,
+                "hint": f.hint or default_hint,
                 "suppressed": False,
             }
-            reason = _suppression_for(rule_suppressions, nodes, edges)
+            reason = None if rule_suppressions is None else _suppression_for(rule_suppressions, nodes, edges)
             if reason is None:
-                summary[severity] += 1
+                counted += 1
             else:
                 item["suppressed"] = True
                 item["reason"] = reason
             findings.append(item)
+        summary[severity] += counted
     result: dict[str, Any] = {
         "board": graph.name,
         "version": version,
@@ -106,6 +72,14 @@ def _review(doc: dict[str, Any], version: int | None) -> dict[str, Any]:
     if warnings:
         result["warnings"] = warnings
     return result
+
+
+_ELEMENTS = itemgetter(0, 1)
+
+
+def _sorted(ids: Sequence[str]) -> list[str]:
+    # Most findings name one element: a copy is all the sorting it needs.
+    return sorted(ids) if len(ids) > 1 else list(ids)
 
 
 @dataclass(frozen=True)
@@ -173,9 +147,7 @@ def _read_suppressions(
     return by_rule, warnings
 
 
-def _suppression_for(rs: _RuleSuppressions | None, nodes: list[str], edges: list[str]) -> str | None:
-    if rs is None:
-        return None
+def _suppression_for(rs: _RuleSuppressions, nodes: list[str], edges: list[str]) -> str | None:
     best = rs.whole
     if rs.targets:
         for element in (*nodes, *edges):
@@ -189,3 +161,23 @@ def fails(review: dict[str, Any], fail_on: str) -> int:
     """How many unsuppressed findings are at or above severity `fail_on`."""
     threshold = SEVERITY_RANK[fail_on]
     return sum(count for sev, count in review["summary"].items() if SEVERITY_RANK[sev] <= threshold)
+
+
+def finding_key(finding: dict[str, Any]) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """What identifies a finding across versions: its rule and the elements it names, not its
+    message (which quotes labels), so relabelling a node does not make its findings new."""
+    return finding["rule"], tuple(finding["nodes"]), tuple(finding["edges"])
+
+
+def compare_findings(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """How the findings changed from one review to another, each list in the order of its review:
+    `new` (in `after` only), `fixed` (in `before` only, as they were), `suppressed` and
+    `unsuppressed` (in both, with the suppression changed; as they are in `after`)."""
+    old = {finding_key(f): f for f in before}
+    now = {finding_key(f): f for f in after}
+    return {
+        "new": [f for k, f in now.items() if k not in old],
+        "fixed": [f for k, f in old.items() if k not in now],
+        "suppressed": [f for k, f in now.items() if k in old and f["suppressed"] and not old[k]["suppressed"]],
+        "unsuppressed": [f for k, f in now.items() if k in old and not f["suppressed"] and old[k]["suppressed"]],
+    }

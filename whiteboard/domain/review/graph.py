@@ -396,29 +396,22 @@ def strongly_connected_components(
 
 
 def immediate_dominators(
-    succ: Sequence[Sequence[int]],
-    pred: Sequence[Sequence[int]],
-    roots: Sequence[int],
-    allowed: Sequence[bool] | bytearray | None = None,
+    succ: Sequence[Sequence[int]], pred: Sequence[Sequence[int]], roots: Sequence[int]
 ) -> list[int]:
     """Immediate dominators seen from a virtual root that points to every node of `roots`.
 
     Returns `idom` with `idom[v]` = v's immediate dominator, `n` (= len(succ)) for the virtual
-    root and -1 for nodes not reachable from the roots. With `allowed`, only the subgraph of
-    allowed nodes is searched. Cooper, Harvey and Kennedy's iterative algorithm ("A Simple, Fast
-    Dominance Algorithm"): no recursion, near-linear on real graphs.
+    root and -1 for nodes not reachable from the roots. Cooper, Harvey and Kennedy's iterative
+    algorithm ("A Simple, Fast Dominance Algorithm"): no recursion, near-linear on real graphs.
     """
     n = len(succ)
     virtual = n
     is_root = bytearray(n)
-    # Marking disallowed nodes as seen keeps the search out of them.
-    seen = bytearray(n) if allowed is None else bytearray(not a for a in allowed)
+    seen = bytearray(n)
     postorder: list[int] = []
     path: list[int] = []  # the search path and its nodes' unread successors, as in articulation_points
     unread: list[Iterator[int]] = []
     for r in roots:
-        if allowed is not None and not allowed[r]:
-            continue
         is_root[r] = True
         if seen[r]:
             continue

@@ -7,8 +7,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from whiteboard.boards.management.cli import read_board_arg
-from whiteboard.domain.review import SEVERITIES, fails, review_board
+from whiteboard.domain.review import SEVERITIES, fails
 from whiteboard.domain.sarif import to_sarif
+from whiteboard.reviews.running import review_document
 
 EXIT_FINDINGS = 1
 
@@ -32,7 +33,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path: str = options["file"]
         doc = read_board_arg(path)
-        review = review_board(doc)
+        review = review_document(document=doc)
         output_format = options["format"]
         if output_format == "sarif":
             uri, text = _artifact(path)
