@@ -91,6 +91,7 @@ MATRIX: dict[str, list[Probe]] = {
     "token_revoke": [Probe("POST", "/accounts/tokens/{token_id}/revoke", (302, 302, 302, 302, 302))],
     "api_openapi": [Probe("GET", "/api/openapi.json", (200, 200, 200, 200, 200), json=True)],
     "api_palette": [Probe("GET", "/api/palette", (200, 200, 200, 200, 200), json=True)],
+    "api_rules": [Probe("GET", "/api/rules", (200, 200, 200, 200, 200), json=True)],
     "api_boards": [
         Probe("GET", "/api/boards", (401, 200, 200, 200, 200), json=True),
         Probe(

@@ -12,6 +12,7 @@ from tests.builders import sample_board
 from whiteboard.domain.board import validate_board
 from whiteboard.domain.diagram import build_dot
 from whiteboard.domain.diff import apply_diff, changed_ids, diff_boards, diff_styles, is_empty, union_board
+from whiteboard.domain.review import compare_findings, finding_key, review_board
 
 KINDS = ["service", "sql_db", "queue", "user", "llm", "api_gateway"]
 NODE_IDS = [f"n{i}" for i in range(6)]
@@ -166,3 +167,33 @@ def test_diff_styles_colour_added_removed_and_changed_elements():
     assert styles["e5"]["color"] == "#C62828" and styles["e5"]["style"] == "dashed"
     dot = build_dot(union_board(a, b), styles=styles)
     assert "#C62828" in dot and "#2E7D32" in dot and "#E08A00" in dot
+
+
+@settings(max_examples=100, deadline=None)
+@given(boards(), boards())
+def test_comparing_two_reviews_splits_their_findings_into_new_fixed_and_kept(a, b):
+    before, after = review_board(a)["findings"], review_board(b)["findings"]
+    change = compare_findings(before, after)
+    old, now = {finding_key(f) for f in before}, {finding_key(f) for f in after}
+    assert [finding_key(f) for f in change["new"]] == [finding_key(f) for f in after if finding_key(f) not in old]
+    assert [finding_key(f) for f in change["fixed"]] == [finding_key(f) for f in before if finding_key(f) not in now]
+    kept = old & now
+    assert {finding_key(f) for f in change["suppressed"] + change["unsuppressed"]} <= kept
+
+
+def test_findings_are_the_same_finding_across_versions_whatever_their_message():
+    finding = {
+        "rule": "r",
+        "severity": "warning",
+        "nodes": ["a"],
+        "edges": [],
+        "message": "'A' (a)",
+        "suppressed": False,
+    }
+    relabelled = {**finding, "message": "'Renamed' (a)"}
+    moved = {**finding, "nodes": ["b"]}
+    change = compare_findings([finding], [relabelled, moved])
+    assert change["new"] == [moved] and change["fixed"] == []
+    assert compare_findings([finding], [{**finding, "suppressed": True}])["suppressed"] == [
+        {**finding, "suppressed": True}
+    ]

@@ -197,6 +197,17 @@ def test_the_diff_page_lists_changes_and_shows_the_coloured_picture(board, owner
     assert f"/api/boards/{board.pk}/diff.svg?from=1&amp;to=3" in html
 
 
+def test_the_diff_page_offers_the_change_since_the_last_named_version_with_new_and_fixed_findings(board, owner):
+    history.snapshot_create(board=board, name="<i>v1</i> review", user=owner)
+    now = apply(board, {"action": "delete_edge", "id": "e5"}, owner)
+    html = logged_in(owner).get(f"/boards/{board.pk}/diff?from=2&to=2").content.decode()
+    assert f'class="since-named" href="?from=1&amp;to={now}"' in html
+    assert "&lt;i&gt;v1&lt;/i&gt; review" in html
+    since = logged_in(owner).get(f"/boards/{board.pk}/diff?from=1&to={now}").content.decode()
+    assert 'class="diff-removed" data-rule="orphan-component"' in since  # the database lost its only edge
+    assert 'class="diff-added" data-rule="single-point-of-failure"' in since
+
+
 def test_the_diff_picture_is_exported_as_svg_and_png(board, owner, owner_api):
     relabel(board, owner, "Edge GW")
     svg = owner_api.get(f"/api/boards/{board.pk}/diff.svg?from=1&to=2")

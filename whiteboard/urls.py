@@ -53,6 +53,7 @@ urlpatterns = [
     path("accounts/tokens/<int:token_id>/revoke", account_views.token_delete, name="token_revoke"),
     path("api/openapi.json", api.openapi, name="api_openapi"),
     path("api/palette", api.palette_list, name="api_palette"),
+    path("api/rules", api.rules, name="api_rules"),
     path("api/boards", api.boards, name="api_boards"),
     path("api/boards/<int:board_id>", api.board_detail, name="api_board"),
     path("api/boards/<int:board_id>/review", api.board_review, name="api_board_review"),

@@ -24,9 +24,10 @@ from whiteboard.accounts.services import bearer_from_header, resolve_token
 from whiteboard.boards import services
 from whiteboard.boards.access import boards_visible_to, get_board_for
 from whiteboard.boards.models import Board
-from whiteboard.boards.openapi import openapi_document
+from whiteboard.boards.openapi import openapi_document, policy_schema
 from whiteboard.domain import palette
-from whiteboard.domain.board import BoardError, parse_json, validate_board
+from whiteboard.domain.board import MAX_POLICIES, POLICY_PREFIX, RULE_SETTINGS, BoardError, parse_json, validate_board
+from whiteboard.domain.review import rule_docs
 from whiteboard.limits import RateLimited, hit, too_many
 from whiteboard.rendering import (
     FORMATS,
@@ -178,6 +179,17 @@ def _board_payload(board: Board) -> dict[str, Any]:
 @api_view("GET", public=True)
 def openapi(request: HttpRequest) -> HttpResponse:
     return JsonResponse(openapi_document())
+
+
+@api_view("GET", public=True)
+def rules(request: HttpRequest) -> HttpResponse:
+    """The review rules (the registry's documentation), the settings `review.rules` takes, and
+    the JSON Schema of a board policy, for editors that build settings and policies."""
+    listed = [
+        {**doc, "url": request.build_absolute_uri(reverse("rule_detail", args=[doc["id"]]))} for doc in rule_docs()
+    ]
+    policies = {"max": MAX_POLICIES, "prefix": POLICY_PREFIX, "schema": policy_schema()}
+    return JsonResponse({"rules": listed, "settings": list(RULE_SETTINGS), "policies": policies})
 
 
 @api_view("GET", public=True)

@@ -23,6 +23,7 @@ from whiteboard.domain.diff import DIFF_COLORS
 from whiteboard.limits import RateLimited, client_ip, too_many
 from whiteboard.rendering import FORMATS, RenderError, picture_from_query, render_board_async
 from whiteboard.reviews.running import review_document
+from whiteboard.reviews.services import last_named_version
 from whiteboard.typing import AuthedRequest
 
 HISTORY_PAGE = 25
@@ -158,7 +159,16 @@ def board_diff(request: AuthedRequest, board_id: int) -> HttpResponse:
     except BoardError:
         raise Http404("No such version.")
     diff = history.diff_versions(board, start, end)
-    context = {"board": board, "role": role, "diff": diff, "start": start, "end": end, "colors": DIFF_COLORS}
+    named = last_named_version(board)
+    context = {
+        "board": board,
+        "role": role,
+        "diff": diff,
+        "start": start,
+        "end": end,
+        "colors": DIFF_COLORS,
+        "named": named if named is not None and named.version < board.version else None,
+    }
     return render(request, "boards/diff.html", context)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from whiteboard.domain import board as schema
-from whiteboard.domain.palette import KINDS
+from whiteboard.domain.palette import CATEGORIES, KINDS, TECHS
+from whiteboard.domain.review import SEVERITIES
 
 _ID = {"type": "string", "pattern": r"^[A-Za-z0-9_.:-]{1,64}$"}
 _PROPS = {
@@ -25,6 +26,66 @@ _PROPS = {
     },
 }
 _COORD = {"type": "number", "minimum": -schema.MAX_COORD, "maximum": schema.MAX_COORD}
+
+
+def _selector_schema() -> dict[str, Any]:
+    def ids(values: Any) -> dict[str, Any]:
+        return {"type": "array", "maxItems": schema.MAX_SELECTOR_ITEMS, "items": values}
+
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "Nodes matching every list given (a group: its nodes and those of groups nested in it); "
+        "{} matches every node but notes",
+        "properties": {
+            "kind": ids({"enum": sorted(KINDS)}),
+            "category": ids({"enum": list(CATEGORIES)}),
+            "group": ids(_ID),
+            "tech": ids({"enum": sorted(TECHS)}),
+        },
+    }
+
+
+def policy_schema() -> dict[str, Any]:
+    """A board policy (SPEC section 3, `review.policies`), as JSON Schema: what the API describes
+    and `GET /api/rules` serves to the editor, from the limits of `whiteboard.domain.board`."""
+    selector = _selector_schema()
+    shapes = {
+        "forbid": {
+            "type": "object",
+            "required": ["from", "to"],
+            "additionalProperties": False,
+            "description": "No edge (direct, the default) or no directed path (direct: false) from `from` to `to`",
+            "properties": {"from": selector, "to": selector, "direct": {"type": "boolean", "default": True}},
+        },
+        "require": {
+            "type": "object",
+            "required": ["from", "to", "through"],
+            "additionalProperties": False,
+            "description": "Every directed path from `from` to `to` crosses a `through` node",
+            "properties": {"from": selector, "to": selector, "through": selector},
+        },
+        "limit": {
+            "type": "object",
+            "required": ["select", "min_replicas"],
+            "additionalProperties": False,
+            "description": "Every selected node has at least `min_replicas` replicas",
+            "properties": {"select": selector, "min_replicas": {"type": "integer", "minimum": 1, "maximum": 1000}},
+        },
+    }
+    return {
+        "type": "object",
+        "required": ["id"],
+        "additionalProperties": False,
+        "description": "A rule of the board: its findings have the rule id `policy:<id>`",
+        "properties": {
+            "id": {"type": "string", "pattern": schema.POLICY_ID_RE.pattern},
+            "severity": {"enum": list(schema.POLICY_SEVERITIES), "default": "warning"},
+            "message": {"type": "string", "maxLength": schema.MAX_REASON},
+            **shapes,
+        },
+        "oneOf": [{"required": [shape]} for shape in shapes],
+    }
 
 
 def _board_schema() -> dict[str, Any]:
@@ -97,12 +158,20 @@ def _board_schema() -> dict[str, Any]:
                             "required": ["rule"],
                             "additionalProperties": False,
                             "properties": {
-                                "rule": {"type": "string", "minLength": 1, "maxLength": 64},
+                                "rule": {"type": "string", "minLength": 1, "maxLength": schema.MAX_RULE_ID},
                                 "target": {"oneOf": [_ID, {"type": "null"}]},
                                 "reason": {"type": "string", "maxLength": schema.MAX_REASON},
                             },
                         },
-                    }
+                    },
+                    "rules": {
+                        "type": "object",
+                        "maxProperties": schema.MAX_RULE_SETTINGS,
+                        "description": "A rule id (or policy:<id>) -> off, or the severity it has on this board",
+                        "propertyNames": {"minLength": 1, "maxLength": schema.MAX_RULE_ID},
+                        "additionalProperties": {"enum": list(schema.RULE_SETTINGS)},
+                    },
+                    "policies": {"type": "array", "maxItems": schema.MAX_POLICIES, "items": _ref("Policy")},
                 },
             },
         },
@@ -142,6 +211,68 @@ def _palette_schema() -> dict[str, Any]:
         "type": "object",
         "required": ["categories"],
         "properties": {"categories": {"type": "array", "items": category}},
+    }
+
+
+_LOCATED = {
+    "type": "object",
+    "required": ["loc", "msg"],
+    "properties": {"loc": {"type": "string"}, "msg": {"type": "string"}},
+}
+
+
+def _finding_schema() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["rule", "severity", "nodes", "edges", "message", "hint", "suppressed"],
+        "properties": {
+            "rule": {"type": "string", "description": "a rule id, or policy:<id> for a board policy"},
+            "severity": {"enum": list(SEVERITIES)},
+            "nodes": {"type": "array", "items": {"type": "string"}},
+            "edges": {"type": "array", "items": {"type": "string"}},
+            "message": {"type": "string"},
+            "hint": {"type": "string"},
+            "suppressed": {"type": "boolean"},
+            "reason": {"type": "string"},
+        },
+    }
+
+
+def _rules_schema() -> dict[str, Any]:
+    rule = {
+        "type": "object",
+        "required": ["id", "severity", "category", "title", "hint", "core", "references", "doc", "url"],
+        "properties": {
+            "id": {"type": "string"},
+            "severity": {"enum": list(SEVERITIES)},
+            "category": {"type": "string"},
+            "title": {"type": "string"},
+            "hint": {"type": "string"},
+            "core": {"type": "boolean"},
+            "references": {"type": "array", "items": {"type": "string"}},
+            "doc": {"type": "string"},
+            "why": {"type": "string"},
+            "fix": {"type": "string"},
+            "example": {"type": "string"},
+            "url": {"type": "string", "format": "uri"},
+        },
+    }
+    return {
+        "type": "object",
+        "required": ["rules", "settings", "policies"],
+        "properties": {
+            "rules": {"type": "array", "items": rule},
+            "settings": {"type": "array", "items": {"enum": list(schema.RULE_SETTINGS)}},
+            "policies": {
+                "type": "object",
+                "required": ["max", "prefix", "schema"],
+                "properties": {
+                    "max": {"type": "integer"},
+                    "prefix": {"const": schema.POLICY_PREFIX},
+                    "schema": {"type": "object", "description": "JSON Schema of one policy"},
+                },
+            },
+        },
     }
 
 
@@ -268,13 +399,16 @@ def _document() -> dict[str, Any]:
                     "properties": {
                         "board": {"type": "string"},
                         "version": {"type": ["integer", "null"]},
-                        "findings": {"type": "array", "items": {"type": "object"}},
+                        "findings": {"type": "array", "items": _finding_schema()},
                         "summary": {
                             "type": "object",
-                            "properties": {s: {"type": "integer"} for s in ("error", "warning", "info")},
+                            "properties": {s: {"type": "integer"} for s in SEVERITIES},
                         },
+                        "warnings": {"type": "array", "items": _LOCATED},
                     },
                 },
+                "Policy": policy_schema(),
+                "Rules": _rules_schema(),
             },
         },
         "security": [{"bearer": []}, {"session": []}],
@@ -284,6 +418,13 @@ def _document() -> dict[str, Any]:
                     "summary": "Categories and kinds with display names and icon URLs",
                     "security": [],
                     "responses": {"200": _json(_palette_schema(), "The palette")},
+                }
+            },
+            "/api/rules": {
+                "get": {
+                    "summary": "The review rules, the board settings they take, and the grammar of board policies",
+                    "security": [],
+                    "responses": {"200": _json(_ref("Rules"), "The rules and the policy grammar")},
                 }
             },
             "/api/boards": {

@@ -22,10 +22,11 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from whiteboard.boards.access import Role, allows
-from whiteboard.boards.models import Board
+from whiteboard.boards.models import Board, Snapshot
 from whiteboard.boards.sharing import members
 from whiteboard.collab.hub import group_name
 from whiteboard.domain.board import BoardError
+from whiteboard.domain.review import compare_findings
 from whiteboard.limits import hit
 from whiteboard.reviews.models import BoardReview, Comment, ReviewEvent, ReviewStatus, Thread
 from whiteboard.reviews.running import review_document
@@ -273,6 +274,27 @@ def markers(board: Board) -> dict[str, dict[str, int]]:
 def review_state(board: Board) -> BoardReview:
     state, _ = BoardReview.objects.get_or_create(board=board)
     return state
+
+
+def last_named_version(board: Board) -> Snapshot | None:
+    """The board's most recent named version (the current one included), if it has one."""
+    return (
+        Snapshot.objects.filter(board=board, kind=Snapshot.Kind.NAMED, version__lte=board.version)
+        .order_by("-version", "-pk")
+        .first()
+    )
+
+
+def changes_since_named(board: Board, review: dict[str, Any]) -> dict[str, Any] | None:
+    """How the findings of `review` (the board's current review) differ from those of its last
+    named version: `{"name", "version", "new", "fixed", "suppressed", "unsuppressed"}`, or None
+    when no version is named. The named version is reviewed with today's rules, so the change
+    is the design's, not the rule set's."""
+    named = last_named_version(board)
+    if named is None:
+        return None
+    before = review_document(document=named.document, version=named.version)
+    return {"name": named.name, "version": named.version, **compare_findings(before["findings"], review["findings"])}
 
 
 def blocking_findings(board: Board) -> list[dict[str, Any]]:

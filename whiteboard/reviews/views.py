@@ -16,7 +16,7 @@ from whiteboard.boards.access import get_board_for
 from whiteboard.boards.models import Board
 from whiteboard.boards.sharing import members
 from whiteboard.domain import review as engine
-from whiteboard.domain.board import BoardError
+from whiteboard.domain.board import MAX_POLICIES, POLICY_PREFIX, BoardError
 from whiteboard.limits import RateLimited, too_many
 from whiteboard.reviews import services
 from whiteboard.reviews.models import ReviewStatus, Thread
@@ -28,33 +28,51 @@ def _grouped(findings: list[dict]) -> list[tuple[str, list[dict]]]:
     return [(s, [f for f in findings if f["severity"] == s and not f["suppressed"]]) for s in engine.SEVERITIES]
 
 
+def _described(board: Board, findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Findings with what the panel shows beside them: node labels, the rule's title, and
+    whether the rule is one of the board's own policies."""
+    labels = {n["id"]: n["label"] or n["id"] for n in board.document["nodes"]}
+    return [
+        {
+            **f,
+            "node_labels": [labels.get(n, n) for n in f["nodes"]],
+            "title": engine.rule_title(f["rule"]),
+            "policy": f["rule"].removeprefix(POLICY_PREFIX) if f["rule"].startswith(POLICY_PREFIX) else None,
+        }
+        for f in findings
+    ]
+
+
 @require_GET
 @login_required
 def review_panel(request: AuthedRequest, board_id: int) -> HttpResponse:
     board, _ = get_board_for(request.user, board_id, need="view")
     result = review_document(document=board.document, version=board.version)
-    labels = {n["id"]: n["label"] or n["id"] for n in board.document["nodes"]}
-    findings = [
-        {**f, "node_labels": [labels.get(n, n) for n in f["nodes"]], "title": engine.rule_title(f["rule"])}
-        for f in result["findings"]
-    ]
+    findings = _described(board, result["findings"])
+    since = services.changes_since_named(board, result)
+    if since is not None:
+        since = {**since, "new": _described(board, since["new"]), "fixed": _described(board, since["fixed"])}
     context = {
         "board": board,
         "result": result,
         "groups": _grouped(findings),
         "suppressed": [f for f in findings if f["suppressed"]],
         "warnings": result.get("warnings", []),
+        "since": since,
     }
     return render(request, "reviews/panel.html", context)
 
 
 @require_GET
 def rule_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "reviews/rules.html", {"rules": engine.rule_docs()})
+    return render(request, "reviews/rules.html", {"rules": engine.rule_docs(), "max_policies": MAX_POLICIES})
 
 
 @require_GET
 def rule_detail(request: HttpRequest, rule_id: str) -> HttpResponse:
+    if rule_id.startswith(POLICY_PREFIX):
+        # A board's own rule: its page is the board; how policies work is on the rule list.
+        return redirect(reverse("rule_list") + "#policies")
     doc = next((r for r in engine.rule_docs() if r["id"] == rule_id), None)
     if doc is None:
         raise Http404("No such rule.")
