@@ -268,7 +268,7 @@ def test_llm_path_bottleneck_flags_exactly_the_unreplicated_nodes_whose_removal_
     before = {v for v in reached(directed) if v in llms}
     expected = set()
     for v, n in nodes.items():
-        if category_of(n["kind"]) == "client" or _replicas(n) >= 2:
+        if category_of(n["kind"]) == "client" or _replicas(n) >= 2 or n["kind"] == "function":
             continue
         without = directed.copy()
         without.remove_node(v)
@@ -338,7 +338,7 @@ def found(doc: dict[str, Any], rule: str) -> set[tuple[tuple[str, ...], tuple[st
 
 
 @PROPERTY_SETTINGS
-@given(flows(("service", "worker", "load_balancer", "llm", "sql_db", "monitoring", "queue"), min_nodes=3))
+@given(flows(("service", "worker", "function", "load_balancer", "llm", "sql_db", "monitoring", "queue"), min_nodes=3))
 def test_flow_bottleneck_flags_the_unreplicated_components_whose_removal_cuts_a_capability_off_from_the_clients(
     doc: dict[str, Any],
 ) -> None:
@@ -351,6 +351,8 @@ def test_flow_bottleneck_flags_the_unreplicated_components_whose_removal_cuts_a_
     expected = set()
     for v, n in nodes.items():
         if category_of(n["kind"]) in ("client", "data", "messaging") or _replicas(n) >= 2 or v in cut:
+            continue
+        if n["kind"] == "function":
             continue
         without = graph.copy()
         without.remove_node(v)
@@ -490,3 +492,31 @@ def test_external_call_without_retry_flags_the_synchronous_calls_to_providers_fr
         and not graph.has_edge(e["target"], e["source"])
     }
     assert found(doc, "external-call-without-retry") == expected
+
+
+@PROPERTY_SETTINGS
+@given(
+    flows(("service", "worker", "function", "tool", "agent", "llm", "queue", "monitoring", "api_gateway"), min_nodes=3)
+)
+def test_single_instance_on_request_path_flags_the_unreplicated_components_requests_wait_on_that_no_other_rule_reports(
+    doc: dict[str, Any],
+) -> None:
+    nodes, edges, graph = flow_graph(doc)
+    path = on_request_path(nodes, edges)
+    clients = client_ids(nodes)
+    before = reached_from(graph, clients)
+    cut = set(nx.articulation_points(graph.to_undirected()))
+    expected = set()
+    for v in path:
+        n = nodes[v]
+        if category_of(n["kind"]) not in ("compute", "ai") or _replicas(n) >= 2:
+            continue
+        if n["kind"] in ("function", "tool", "human_approval") or v in cut:
+            continue
+        without = graph.copy()
+        without.remove_node(v)
+        lost = before - reached_from(without, clients) - {v}
+        if any(nodes[w]["kind"] not in ("monitoring", "logging") for w in lost) or n["kind"] == "llm":
+            continue  # flow-bottleneck's or llm-path-bottleneck's
+        expected.add(((v,), ()))
+    assert found(doc, "single-instance-on-request-path") == expected

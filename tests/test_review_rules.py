@@ -303,6 +303,10 @@ def test_public_entry_without_auth_counts_nodes_marked_public() -> None:
     assert flagged(doc, "public-entry-without-auth") == [["svc"]]
 
 
+def test_queue_without_dead_letter_is_a_warning() -> None:
+    assert RULES["queue-without-dead-letter"].severity == "warning"
+
+
 def test_queue_without_dead_letter_fires_and_not() -> None:
     plain = chain("p:service", "q:queue", "w:worker")
     assert flagged(plain, "queue-without-dead-letter") == [["q"]]
@@ -403,6 +407,14 @@ def test_llm_path_bottleneck_flags_an_llm_served_by_one_replica() -> None:
         [edge("u", "gw"), edge("gw", "llm")],
     )
     assert flagged(doc, "llm-path-bottleneck") == [["llm"]]
+
+
+def test_llm_path_bottleneck_counts_no_replicas_for_a_model_behind_a_providers_api() -> None:
+    doc = board(
+        [node("u", "browser"), node("gw", "api_gateway", replicas=2), node("llm", "llm", tech="bedrock")],
+        [edge("u", "gw"), edge("gw", "llm")],
+    )
+    assert flagged(doc, "llm-path-bottleneck") == []
 
 
 SIX = ("u:browser", "lb:load_balancer", "api:service", "q:queue", "w:worker", "db:sql_db")
@@ -511,6 +523,12 @@ def test_flow_bottleneck_is_quiet_for_a_replicated_component_or_one_with_a_way_a
     assert flagged(around, "flow-bottleneck") == []
 
 
+def test_flow_bottleneck_spares_a_serverless_function() -> None:
+    doc = metrics_loop(api_replicas=1)
+    doc["nodes"][2]["kind"] = "function"
+    assert flagged(validate_board(doc), "flow-bottleneck") == []
+
+
 def test_flow_bottleneck_leaves_articulation_points_stores_and_monitoring_to_other_rules() -> None:
     # api is an articulation point (an error of single-point-of-failure); only monitoring is behind w.
     doc = board(
@@ -526,21 +544,63 @@ def test_flow_bottleneck_leaves_articulation_points_stores_and_monitoring_to_oth
     assert flagged(doc, "flow-bottleneck") == []
 
 
-def test_queue_single_consumer_flags_a_lone_unreplicated_consumer() -> None:
+def test_single_instance_consumer_flags_a_lone_unreplicated_consumer() -> None:
     doc = chain("api:service", "q:queue", "w:worker")
-    assert hits(doc, "queue-single-consumer") == [(["q", "w"], ["q-w"])]
+    assert hits(doc, "single-instance-consumer") == [(["q", "w"], ["q-w"])]
 
 
-def test_queue_single_consumer_is_quiet_for_replicated_consumers_functions_and_dead_letter_queues() -> None:
+def test_single_instance_consumer_flags_one_consumer_group_of_a_stream_among_others() -> None:
+    doc = board(
+        [node("p", "service"), node("s", "event_stream"), node("a", "worker", replicas=3), node("b", "worker")],
+        [edge("p", "s"), edge("s", "a"), edge("s", "b")],
+    )
+    assert hits(doc, "single-instance-consumer") == [(["b", "s"], ["s-b"])]
+
+
+def test_single_instance_consumer_is_quiet_for_replicated_consumers_functions_and_dead_letter_queues() -> None:
     replicated = board(
         [node("api", "service"), node("q", "queue"), node("w", "worker", replicas=2)],
         [edge("api", "q"), edge("q", "w")],
     )
-    assert hits(replicated, "queue-single-consumer") == []
+    assert hits(replicated, "single-instance-consumer") == []
     serverless = chain("api:service", "q:queue", "f:function")
-    assert hits(serverless, "queue-single-consumer") == []
+    assert hits(serverless, "single-instance-consumer") == []
     parked = chain("w:worker", "orders-dlq:queue", "r:worker")
-    assert hits(parked, "queue-single-consumer") == []
+    assert hits(parked, "single-instance-consumer") == []
+
+
+def search_board(search_replicas: int, kind: str = "service") -> dict[str, Any]:
+    """`browser -> gw -> api -> search -> index`, and `api -> index`: search is no articulation
+    point and dominates nothing, yet every search waits on it."""
+    return board(
+        [
+            node("u", "browser"),
+            node("gw", "api_gateway", replicas=2),
+            node("api", "service", replicas=2),
+            node("search", kind, replicas=search_replicas),
+            node("index", "search_index", replicas=2),
+        ],
+        [edge("u", "gw"), edge("gw", "api"), edge("api", "search"), edge("search", "index"), edge("api", "index")],
+    )
+
+
+def test_single_instance_on_request_path_flags_a_component_client_requests_wait_on() -> None:
+    doc = search_board(1)
+    assert flagged(doc, "single-point-of-failure") == flagged(doc, "flow-bottleneck") == []
+    assert flagged(doc, "single-instance-on-request-path") == [["search"]]
+
+
+def test_single_instance_on_request_path_is_quiet_when_replicated_serverless_asynchronous_or_reported_elsewhere() -> (
+    None
+):
+    assert flagged(search_board(2), "single-instance-on-request-path") == []
+    assert flagged(search_board(1, kind="function"), "single-instance-on-request-path") == []
+    queued = chain("u:browser", "api:service", "q:queue", "w:worker", "db:sql_db")
+    assert flagged(queued, "single-instance-on-request-path") == []
+    cut = chain("u:browser", "api:service", "db:sql_db")  # api: an articulation point
+    assert flagged(cut, "single-instance-on-request-path") == [] and flagged(cut, "single-point-of-failure") == [
+        ["api"]
+    ]
 
 
 def test_broker_single_replica_flags_a_self_run_broker_with_one_replica() -> None:

@@ -33,6 +33,10 @@ ASYNC_PROTOCOLS = frozenset({"amqp", "kafka"})
 GUARD_KINDS = frozenset({"guardrail", "human_approval"})
 # LLMs served behind a cloud provider's API: a remote provider, not a pool of one's own.
 HOSTED_LLM_TECHS = frozenset({"bedrock", "azure-openai", "vertex-ai"})
+# Serverless functions scale out by themselves: one node is many instances.
+SCALES_ITSELF = frozenset({"function"})
+# Where observability data goes: nothing a client waits for.
+OBSERVERS = frozenset({"monitoring", "logging"})
 # Categories whose components call on synchronously while a request waits: a data store or a queue
 # answers or takes a message, it does not call the next component for the caller.
 CALLER_CATEGORIES = frozenset({"client", "edge", "compute", "ai"})
@@ -265,6 +269,46 @@ class BoardGraph:
         last component that every path from any client to the node crosses. `len(self)` where
         only the clients' common virtual root does, -1 for nodes that no client reaches."""
         return immediate_dominators(self.succ, self.pred, self.of_category("client"))
+
+    @cached_property
+    def is_cut(self) -> bytearray:
+        """Per node: is it an articulation point?"""
+        flags = bytearray(len(self.ids))
+        for v in self.articulation_points:
+            flags[v] = True
+        return flags
+
+    @cached_property
+    def gated(self) -> list[int]:
+        """Per node v: a capability (a node clients reach, not monitoring or logging) that every
+        path from the clients to crosses v, or -1 if there is none."""
+        idom, kinds = self.dominators, self.kinds
+        virtual = len(idom)
+        first = [-1] * virtual
+        # Walk up the dominator tree from each capability; a walk stops at the first node already
+        # marked, so each node is marked once.
+        for w in range(virtual):
+            if idom[w] < 0 or kinds[w] in OBSERVERS:
+                continue
+            v = idom[w]
+            while v != virtual and first[v] < 0:
+                first[v] = w
+                v = idom[v]
+        return first
+
+    @cached_property
+    def gates_llm(self) -> list[int]:
+        """Per node v: an LLM the clients reach only through v (v itself when it is that LLM),
+        or -1. What llm-path-bottleneck reports on."""
+        idom = self.dominators
+        virtual = len(idom)
+        first = [-1] * virtual
+        for llm in self.of_kind("llm"):
+            v = llm if idom[llm] >= 0 else virtual
+            while v != virtual and first[v] < 0:
+                first[v] = llm
+                v = idom[v]
+        return first
 
     @cached_property
     def reachable_from_clients(self) -> bytearray:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from whiteboard.domain.review.graph import (
     CALLER_CATEGORIES,
     HOSTED_LLM_TECHS,
+    SCALES_ITSELF,
     BoardGraph,
     strongly_connected_components,
 )
@@ -214,29 +215,22 @@ def llm_path_bottleneck(g: BoardGraph) -> Iterator[Finding]:
 
     How to fix: replicate the component (`replicas` >= 2) or give the requests a second route.
     Found with dominators: the component lies on every directed path from any client to the LLM.
-    The LLM itself counts: a model served by a single replica is the bottleneck of its own path.
+    The LLM itself counts: a model served by a single replica is the bottleneck of its own path,
+    unless a provider serves it (`tech` bedrock, azure-openai, vertex-ai). Serverless functions
+    scale out by themselves.
 
     Example: `browser -> gw -> agent -> llm` with one replica each is flagged for `gw`, `agent`
     and `llm`; with `replicas: 2` on all three it is not.
     """
-    llms = g.of_kind("llm")
-    if not llms:
+    if not g.of_kind("llm"):
         return
-    idom = g.dominators
-    targets = [i for i in llms if idom[i] >= 0]
-    virtual = len(g)
-    cats = g.categories
-    flagged: dict[int, int] = {}  # bottleneck -> first llm it gates
-    walked = bytearray(len(g))
-    for llm in targets:
-        v = llm
-        while v != virtual and not walked[v]:
-            walked[v] = True
-            if cats[v] != "client" and g.replicas(v) < 2:
-                flagged[v] = llm
-            v = idom[v]
-    for v in sorted(flagged):
-        gated = flagged[v]
+    gates_llm, cats, kinds = g.gates_llm, g.categories, g.kinds
+    for v in range(len(g)):
+        gated = gates_llm[v]
+        if gated < 0 or cats[v] == "client" or g.replicas(v) >= 2 or kinds[v] in SCALES_ITSELF:
+            continue
+        if kinds[v] == "llm" and g.tech(v) in HOSTED_LLM_TECHS:
+            continue  # a provider's API: no replicas of the board's to count
         if v == gated:
             message = f"{g.describe(v)} serves the clients with one replica: its failure stops every AI feature."
         else:

@@ -6,31 +6,29 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from whiteboard.domain.review.graph import HOSTED_LLM_TECHS, BoardGraph
+from whiteboard.domain.review.graph import HOSTED_LLM_TECHS, SCALES_ITSELF, BoardGraph
 from whiteboard.domain.review.registry import Finding, rules_of
 
 rule = rules_of("capacity")
 
-# Serverless functions scale out by themselves: one node is many instances.
-_SCALES_ITSELF = frozenset({"function"})
-
 
 @rule(
-    "queue-single-consumer",
+    "single-instance-consumer",
     severity="warning",
-    title="The only consumer of a queue or stream runs as one instance",
+    title="A consumer of a queue or stream runs as one instance",
     hint="Run the consumer with replicas >= 2 (competing consumers, or members of one consumer group).",
 )
-def queue_single_consumer(g: BoardGraph) -> Iterator[Finding]:
+def single_instance_consumer(g: BoardGraph) -> Iterator[Finding]:
     """
-    Why it matters: everything put on the queue waits for one process. When it crashes, hangs on
-    a poison message or is redeployed, the backlog grows and every flow behind the queue stops,
-    while the producers carry on and see nothing wrong.
+    Why it matters: what a queue or stream delivers to a consumer waits for that consumer: for a
+    stream, every message of its consumer group; for the only consumer of a queue, every message.
+    On one process, a crash, a poison message or a redeploy stops that flow while the producers
+    carry on and see nothing wrong, and the backlog grows.
 
     How to fix: run the consumer with `replicas` >= 2 (competing consumers on a queue, members of
-    one consumer group on a stream). Consumers are the compute and AI components the messaging
-    node delivers to; serverless functions scale out by themselves, and a dead-letter queue
-    drained by hand is exempt.
+    one consumer group on a stream). Consumers are the compute and AI components a messaging node
+    delivers to; serverless functions scale out by themselves, and a dead-letter queue drained by
+    hand is exempt.
 
     Example: `api -> queue -> worker` with one worker replica is flagged; with `"replicas": 2`
     on the worker it is not.
@@ -39,16 +37,57 @@ def queue_single_consumer(g: BoardGraph) -> Iterator[Finding]:
     for i in g.of_category("messaging"):
         if dead_letter[i]:
             continue
-        consumers = {g.dst[k] for k in g.out_edges[i] if cats[g.dst[k]] in ("compute", "ai")}
-        if len(consumers) != 1:
+        consumers = dict.fromkeys(g.dst[k] for k in g.out_edges[i] if cats[g.dst[k]] in ("compute", "ai"))
+        for c in consumers:
+            if g.replicas(c) < 2 and kinds[c] not in SCALES_ITSELF:
+                yield Finding(
+                    [g.ids[i], g.ids[c]],
+                    [g.edge_id(k) for k in g.out_edges[i] if g.dst[k] == c],
+                    f"{g.describe(c)} consumes {g.describe(i)} as a single instance.",
+                )
+
+
+# Kinds whose replicas are not the board's to count: a person approving, a tool (most often a
+# function or a SaaS API behind a thin wrapper).
+_NOT_REPLICATED_HERE = frozenset({"human_approval", "tool"})
+
+
+@rule(
+    "single-instance-on-request-path",
+    severity="warning",
+    title="A component that client requests wait on runs as one instance",
+    hint="Run it with replicas >= 2 (behind a load balancer), or make the call asynchronous.",
+)
+def single_instance_on_request_path(g: BoardGraph) -> Iterator[Finding]:
+    """
+    Why it matters: every client request that reaches the component waits on one process. Its
+    crash, deploy or long pause is an outage of every feature behind it, and it cannot scale out
+    when the load grows.
+
+    How to fix: run it with `replicas` >= 2 (stateless instances behind a load balancer, or a
+    primary with a standby), or take it off the synchronous path. Checked for the compute and AI
+    components clients reach through synchronous calls; serverless functions, tools and human
+    approvals are exempt, and what single-point-of-failure, flow-bottleneck or llm-path-bottleneck
+    report is left to them.
+
+    Example: `browser -> gw -> api -> search -> index` with `api -> index` too: `search` at one
+    replica is no articulation point and guards nothing alone, yet every search waits on it, so
+    it is flagged; with `"replicas": 2` it is not.
+    """
+    on_path, cats, kinds = g.request_path, g.categories, g.kinds
+    cut, gated, gates_llm = g.is_cut, g.gated, g.gates_llm
+    for v in range(len(g)):
+        if not on_path[v] or (cats[v] != "compute" and cats[v] != "ai") or g.replicas(v) >= 2:
             continue
-        (c,) = consumers
-        if g.replicas(c) < 2 and kinds[c] not in _SCALES_ITSELF:
-            yield Finding(
-                [g.ids[i], g.ids[c]],
-                [g.edge_id(k) for k in g.out_edges[i] if g.dst[k] == c],
-                f"{g.describe(c)}, with one replica, is the only consumer of {g.describe(i)}.",
-            )
+        if (
+            kinds[v] in SCALES_ITSELF
+            or kinds[v] in _NOT_REPLICATED_HERE
+            or (kinds[v] == "llm" and g.tech(v) in HOSTED_LLM_TECHS)
+        ):
+            continue
+        if cut[v] or gated[v] >= 0 or gates_llm[v] >= 0:
+            continue
+        yield Finding([g.ids[v]], message=f"Client requests wait on {g.describe(v)}, which runs as a single instance.")
 
 
 # Managed, serverless messaging: the provider replicates it across zones.

@@ -55,7 +55,7 @@ def queue_without_producer(g: BoardGraph) -> Iterator[Finding]:
 
 @rule(
     "queue-without-dead-letter",
-    severity="info",
+    severity="warning",
     title="A consumed queue with no dead-letter queue",
     hint="Route failed messages to a dead-letter queue (queue -> dlq) or set props.dead_letter.",
 )

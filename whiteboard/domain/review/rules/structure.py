@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from whiteboard.domain.review.graph import BoardGraph, strongly_connected_components
+from whiteboard.domain.review.graph import SCALES_ITSELF, BoardGraph, strongly_connected_components
 from whiteboard.domain.review.registry import Finding, rules_of
 
 rule = rules_of("structure")
@@ -158,8 +158,6 @@ def load_balancer_single_backend(g: BoardGraph) -> Iterator[Finding]:
 
 # Their own rules check the replication of these: unreplicated-datastore and broker-single-replica.
 _REPLICATED_ELSEWHERE = frozenset({"client", "data", "messaging"})
-# Where observability data goes is not a capability the clients wait for.
-_OBSERVERS = frozenset({"monitoring", "logging"})
 
 
 @rule(
@@ -179,42 +177,20 @@ def flow_bottleneck(g: BoardGraph) -> Iterator[Finding]:
     guards a second route. Found with dominators of the directed flow graph seen from the
     clients. Left to other rules: articulation points (single-point-of-failure, an error), data
     stores and brokers (unreplicated-datastore, broker-single-replica), and components on every
-    path to an LLM (llm-path-bottleneck). Monitoring and logging do not count as capabilities.
+    path to an LLM (llm-path-bottleneck). Monitoring and logging do not count as capabilities, and
+    serverless functions scale out by themselves.
 
     Example: `browser -> lb -> api -> db` with `lb -> metrics` and `db -> metrics`: the metrics
     edges close a loop, so `api` is no articulation point, yet every request to `db` crosses it.
     With one replica it is flagged; with `"replicas": 2` it is not.
     """
-    idom = g.dominators
-    n = len(g)
-    virtual = n
-    kinds, cats = g.kinds, g.categories
-    # Mark every component that dominates a capability, walking up the dominator tree from each
-    # capability; a walk stops at the first component already marked, so each is marked once.
-    gates = bytearray(n)
-    first_gated = [-1] * n
-    for w in range(n):
-        if idom[w] < 0 or kinds[w] in _OBSERVERS:
+    gated, gates_llm, cut, cats, kinds = g.gated, g.gates_llm, g.is_cut, g.categories, g.kinds
+    for v in range(len(g)):
+        if gated[v] < 0 or cut[v] or gates_llm[v] >= 0 or cats[v] in _REPLICATED_ELSEWHERE:
             continue
-        v = idom[w]
-        while v != virtual and not gates[v]:
-            gates[v] = True
-            first_gated[v] = w
-            v = idom[v]
-    # What llm-path-bottleneck reports: the LLMs clients reach and everything that dominates one.
-    gates_llm = bytearray(n)
-    for llm in g.of_kind("llm"):
-        v = llm if idom[llm] >= 0 else virtual
-        while v != virtual and not gates_llm[v]:
-            gates_llm[v] = True
-            v = idom[v]
-    cut = bytearray(n)
-    for v in g.articulation_points:
-        cut[v] = True
-    for v in range(n):
-        if gates[v] and not cut[v] and not gates_llm[v] and cats[v] not in _REPLICATED_ELSEWHERE and g.replicas(v) < 2:
+        if g.replicas(v) < 2 and kinds[v] not in SCALES_ITSELF:
             yield Finding(
                 [g.ids[v]],
-                message=f"Every path from the clients to {g.describe(first_gated[v])} goes through {g.describe(v)}, "
+                message=f"Every path from the clients to {g.describe(gated[v])} goes through {g.describe(v)}, "
                 "which has one replica.",
             )
