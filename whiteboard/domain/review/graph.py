@@ -162,9 +162,6 @@ class BoardGraph:
     def edge_id(self, k: int) -> str:
         return self._edges[k]["id"]
 
-    def edge_label(self, k: int) -> str:
-        return self._edges[k].get("label") or ""
-
     def edge_props(self, k: int) -> dict[str, Any]:
         return self._edges[k].get("props", _EMPTY)
 

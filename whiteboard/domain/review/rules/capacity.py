@@ -175,7 +175,8 @@ def _says_resilient(g: BoardGraph, k: int) -> bool:
     props = g.edge_props(k)
     if any(props.get(key) not in (None, False, 0, "") for key in _RETRY_PROPS):
         return True
-    texts = (g.edge_label(k), props.get("notes"), g.props[g.src[k]].get("notes"))
+    # Notes, not labels: a label names the call ("Fallback completion"), a note says how it behaves.
+    texts = (props.get("notes"), g.props[g.src[k]].get("notes"))
     return any(isinstance(text, str) and _RETRY_WORDS.search(text) for text in texts)
 
 
@@ -193,8 +194,8 @@ def external_call_without_retry(g: BoardGraph) -> Iterator[Finding]:
 
     How to fix: hand the call to a queue and a worker when the client need not wait for it, or
     make the synchronous call resilient and say so on the board: an edge prop (`retries`,
-    `retry`, `circuit_breaker`, `fallback`), or a label or note on the edge or the caller that
-    describes the retries, backoff, circuit breaker or fallback. Providers are `external_system`
+    `retry`, `circuit_breaker`, `fallback`), or a note on the edge or the caller that describes
+    the retries, backoff, circuit breaker or fallback. Providers are `external_system`
     nodes and LLMs hosted behind a provider's API (`tech` bedrock, azure-openai, vertex-ai); the
     request path is what clients reach through synchronous calls. An edge back to an external
     system that calls in itself (a reply on its session) is not a call to a provider.
