@@ -778,6 +778,22 @@ def test_untrusted_input_without_guardrail_is_quiet_when_the_input_is_screened_o
     assert flagged(query_only, "untrusted-input-without-guardrail") == []
 
 
+def test_a_model_named_as_a_guardrail_counts_as_one() -> None:
+    # Boards from before palette 1.1 drew a moderation model as an llm.
+    doc = board(
+        [
+            node("u", "browser"),
+            node("rag", "service"),
+            {**node("mod", "llm", replicas=2), "label": "Guardrail model"},
+            node("llm", "llm"),
+        ],
+        [edge("u", "rag"), edge("rag", "mod"), edge("rag", "llm")],
+    )
+    assert flagged(doc, "untrusted-input-without-guardrail") == []
+    inline = chain("u:browser", "gw:api_gateway", "moderation:llm", "agent:agent", "llm:llm")
+    assert flagged(inline, "untrusted-input-without-guardrail") == []
+
+
 def test_llm_without_admission_control_flags_a_pool_called_straight_from_the_request_path() -> None:
     doc = chain("u:browser", "gw:api_gateway", "api:service", "llm:llm")
     assert hits(doc, "llm-without-admission-control") == [(["api", "llm"], ["api-llm"])]
@@ -803,24 +819,24 @@ def test_llm_without_admission_control_is_quiet_with_admission_in_front(front: d
     assert hits(front, "llm-without-admission-control") == []
 
 
-def test_external_call_without_retry_flags_a_synchronous_call_on_the_request_path() -> None:
-    doc = chain("u:browser", "gw:api_gateway", "pay:service", "psp:external_system")
-    assert hits(doc, "external-call-without-retry") == [(["pay", "psp"], ["pay-psp"])]
+def test_external_call_without_retry_reports_a_synchronous_call_on_the_request_path() -> None:
+    doc = chain("u:browser", "gw:api_gateway", "pricing:service", "maps:external_system")
+    assert hits(doc, "external-call-without-retry") == [(["maps", "pricing"], ["pricing-maps"])]
 
 
 @pytest.mark.parametrize(
     "resilient",
     [
-        chain("u:browser", "gw:api_gateway", "pay:service", "psp:external_system", retries=3),
+        chain("u:browser", "gw:api_gateway", "pricing:service", "maps:external_system", retries=3),
         board(
             [
                 node("u", "browser"),
-                node("pay", "service", notes="Retries with backoff behind a circuit breaker."),
-                node("psp", "external_system"),
+                node("pricing", "service", notes="Retries with backoff behind a circuit breaker."),
+                node("maps", "external_system"),
             ],
-            [edge("u", "pay"), edge("pay", "psp")],
+            [edge("u", "pricing"), edge("pricing", "maps")],
         ),
-        chain("u:browser", "pay:service", "q:queue", "w:worker", "psp:external_system"),
+        chain("u:browser", "pricing:service", "q:queue", "w:worker", "maps:external_system"),
         board(
             [node("broker", "external_system"), node("gw", "api_gateway")],
             [edge("broker", "gw"), edge("gw", "broker")],
@@ -834,12 +850,65 @@ def test_external_call_without_retry_is_quiet_when_the_call_is_resilient_queued_
     assert hits(resilient, "external-call-without-retry") == []
 
 
-def test_external_call_without_retry_counts_a_provider_hosted_llm_as_external() -> None:
+@pytest.mark.parametrize(
+    "provider",
+    [
+        node("psp", "external_system"),
+        {**node("acq", "external_system"), "label": "Card networks"},
+        node("pay", "external_system", tech="stripe"),
+    ],
+    ids=["named-psp", "labelled-card-networks", "a-payment-tech"],
+)
+def test_payment_provider_without_retry_warns_for_a_synchronous_charge(provider: dict[str, Any]) -> None:
+    doc = board(
+        [node("u", "browser"), node("payments", "service"), provider],
+        [edge("u", "payments"), edge("payments", provider["id"])],
+    )
+    assert hits(doc, "payment-provider-without-retry") == [
+        (sorted(["payments", provider["id"]]), [f"payments-{provider['id']}"])
+    ]
+    assert hits(doc, "external-call-without-retry") == []
+
+
+def test_payment_provider_without_retry_is_quiet_when_the_caller_retries_with_the_same_key() -> None:
+    doc = board(
+        [
+            node("u", "browser"),
+            node("conn", "service", notes="Timeouts, retries with the same idempotency key."),
+            node("psp", "external_system"),
+        ],
+        [edge("u", "conn"), edge("conn", "psp")],
+    )
+    assert hits(doc, "payment-provider-without-retry") == []
+
+
+def test_external_call_without_retry_is_advice_and_leaves_hosted_llms_to_their_own_rule() -> None:
+    assert RULES["external-call-without-retry"].severity == "info"
+    doc = board(
+        [node("u", "browser"), node("api", "service"), {**node("openai", "external_system"), "label": "OpenAI API"}],
+        [edge("u", "api"), edge("api", "openai")],
+    )
+    assert hits(doc, "external-call-without-retry") == []
+    assert hits(doc, "llm-provider-without-retry") == [(["api", "openai"], ["api-openai"])]
+
+
+def test_llm_provider_without_retry_warns_for_a_model_behind_a_providers_api() -> None:
+    assert RULES["llm-provider-without-retry"].severity == "warning"
     doc = board(
         [node("u", "browser"), node("api", "service"), node("llm", "llm", tech="azure-openai")],
         [edge("u", "api"), edge("api", "llm")],
     )
-    assert hits(doc, "external-call-without-retry") == [(["api", "llm"], ["api-llm"])]
+    assert hits(doc, "llm-provider-without-retry") == [(["api", "llm"], ["api-llm"])]
+
+
+def test_llm_provider_without_retry_is_quiet_with_retries_noted_or_a_self_hosted_model() -> None:
+    noted = board(
+        [node("u", "browser"), node("api", "service"), node("llm", "llm", tech="bedrock")],
+        [edge("u", "api"), edge("api", "llm", notes="Retried with backoff on 429; falls back to a smaller model.")],
+    )
+    assert hits(noted, "llm-provider-without-retry") == []
+    own = chain("u:browser", "api:service", "llm:llm")
+    assert hits(own, "llm-provider-without-retry") == []
 
 
 # --- the findings document and suppressions ---------------------------------------------------

@@ -31,6 +31,7 @@ _EMPTY: dict[str, Any] = {}
 ASYNC_PROTOCOLS = frozenset({"amqp", "kafka"})
 # Components that check what passes: a safety filter, or a person approving an action.
 GUARD_KINDS = frozenset({"guardrail", "human_approval"})
+_GUARD_NAME = re.compile(r"guard|moderat|content[ -]?safety|prompt[ -]?shield", re.IGNORECASE)
 # LLMs served behind a cloud provider's API: a remote provider, not a pool of one's own.
 HOSTED_LLM_TECHS = frozenset({"bedrock", "azure-openai", "vertex-ai"})
 # Serverless functions scale out by themselves: one node is many instances.
@@ -226,13 +227,23 @@ class BoardGraph:
         return result
 
     @cached_property
+    def guards(self) -> list[int]:
+        """Guardrails and human approvals; and, drawn as another AI kind (boards from before
+        palette 1.1 drew a moderation model as an `llm`), a model named as a guard."""
+        kinds, cats = self.kinds, self.categories
+        return [
+            i
+            for i in range(len(kinds))
+            if kinds[i] in GUARD_KINDS or (cats[i] == "ai" and _GUARD_NAME.search(f"{self.ids[i]} {self.labels[i]}"))
+        ]
+
+    @cached_property
     def checked(self) -> bytearray:
-        """Per node: is what passes it checked? A guardrail or a human approval itself, or a
-        component that consults one (an edge to it): `service -> guardrail` screens what the
-        service handles, whether the guardrail is drawn inline or beside it."""
-        kinds = self.kinds
-        guards = [i for i in range(len(kinds)) if kinds[i] in GUARD_KINDS]
-        result = bytearray(len(kinds))
+        """Per node: is what passes it checked? A guard itself (`guards`), or a component that
+        consults one (an edge to it): `service -> guardrail` screens what the service handles,
+        whether the guardrail is drawn inline or beside it."""
+        guards = self.guards
+        result = bytearray(len(self.kinds))
         for g in guards:
             result[g] = True
             for v in self.pred[g]:

@@ -14,6 +14,7 @@ from whiteboard.domain.review.graph import (
     strongly_connected_components,
 )
 from whiteboard.domain.review.registry import Finding, rules_of
+from whiteboard.domain.review.rules.capacity import call_finding, llm_providers, unguarded_calls
 
 rule = rules_of("ai")
 
@@ -459,7 +460,10 @@ def untrusted_input_without_guardrail(g: BoardGraph) -> Iterator[Finding]:
     clients = g.of_category("client")
     reached, origin = _unchecked_reach(g, clients)
     checked, cats = g.checked, g.categories
+    guards = set(g.guards)
     for i in sorted([*llms, *stores]):
+        if i in guards:
+            continue  # a moderation model reads untrusted input by design
         if g.kinds[i] == "llm":
             source = origin[i] if reached[i] else -1
         else:
@@ -528,3 +532,32 @@ def llm_without_admission_control(g: BoardGraph) -> Iterator[Finding]:
                 [g.edge_id(k) for k in open_edges],
                 f"Client requests reach {g.describe(i)} from {names} with no queue, router or cache in front.",
             )
+
+
+@rule(
+    "llm-provider-without-retry",
+    severity="warning",
+    title="A hosted LLM called synchronously on the request path with no queue or retry",
+    hint="Retry throttled and failed calls with backoff, or a fallback model (say so on the edge), or queue them.",
+    references=("OWASP LLM10:2025 Unbounded Consumption",),
+)
+def llm_provider_without_retry(g: BoardGraph) -> Iterator[Finding]:
+    """
+    Why it matters: a model behind a provider's API throttles (429), times out on long answers and
+    has outages of its own, far more often than a database. Called synchronously while a client
+    waits, with nothing to retry, slow down or switch models, every one of those is the user's
+    error; and blind client retries multiply the spend.
+
+    How to fix: retry with backoff and a bounded budget, fall back to another model or provider,
+    or put the call behind a queue, and say so on the board: an edge prop (`retries`, `retry`,
+    `circuit_breaker`, `fallback`) or a note on the edge or the caller. Hosted LLMs are `llm`
+    nodes whose `tech` is a provider's API (bedrock, azure-openai, vertex-ai) and external systems
+    named as one ("OpenAI API", "LLM provider"); the request path is what clients reach through
+    synchronous calls.
+
+    Example: `browser -> gw -> rag -> openai` (an external system "OpenAI API") is flagged; with
+    the note "retried with backoff on 429, falls back to the self-hosted model" on the last edge,
+    or with `rag -> queue -> worker -> openai`, it is not.
+    """
+    for k, p in unguarded_calls(g, llm_providers(g)):
+        yield call_finding(g, k, p)

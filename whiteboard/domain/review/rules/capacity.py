@@ -180,42 +180,107 @@ def _says_resilient(g: BoardGraph, k: int) -> bool:
     return any(isinstance(text, str) and _RETRY_WORDS.search(text) for text in texts)
 
 
-@rule(
-    "external-call-without-retry",
-    severity="warning",
-    title="An external provider called synchronously on the request path with no queue or retry",
-    hint="Hand the call to a queue, or retry it with a timeout and backoff (and say so on the edge).",
+# How boards name a model behind someone else's API, drawn as an external system.
+_LLM_PROVIDER_NAME = re.compile(
+    r"llm|openai|anthropic|claude|gpt|gemini|mistral|cohere|hugging ?face|model (?:api|provider)|inference api",
+    re.IGNORECASE,
 )
-def external_call_without_retry(g: BoardGraph) -> Iterator[Finding]:
-    """
-    Why it matters: a third-party API (a payment provider, a maps service, a hosted LLM) fails and
-    slows down on its own schedule. Called synchronously while a client waits, each of its
-    timeouts is your user's error, and its outage is yours.
 
-    How to fix: hand the call to a queue and a worker when the client need not wait for it, or
-    make the synchronous call resilient and say so on the board: an edge prop (`retries`,
-    `retry`, `circuit_breaker`, `fallback`), or a note on the edge or the caller that describes
-    the retries, backoff, circuit breaker or fallback. Providers are `external_system`
-    nodes and LLMs hosted behind a provider's API (`tech` bedrock, azure-openai, vertex-ai); the
-    request path is what clients reach through synchronous calls. An edge back to an external
-    system that calls in itself (a reply on its session) is not a call to a provider.
 
-    Example: `browser -> gw -> payments -> psp` (an external system) is flagged for the last
-    edge; with `"retries": 3` on it, or with `payments -> queue -> worker -> psp`, it is not.
-    """
-    kinds, cats, on_path, is_async = g.kinds, g.categories, g.request_path, g.is_async
-    for p in range(len(g)):
-        if kinds[p] != "external_system" and not (kinds[p] == "llm" and g.tech(p) in HOSTED_LLM_TECHS):
-            continue
+def llm_providers(g: BoardGraph) -> list[int]:
+    """LLMs served by someone else: `llm` nodes with a provider's API as `tech`, and external
+    systems named as one ("OpenAI API", "LLM provider")."""
+    hosted = [i for i in g.of_kind("llm") if g.tech(i) in HOSTED_LLM_TECHS]
+    named = [i for i in g.of_kind("external_system") if _LLM_PROVIDER_NAME.search(f"{g.ids[i]} {g.labels[i]}")]
+    return sorted(hosted + named)
+
+
+def unguarded_calls(g: BoardGraph, providers: list[int]) -> Iterator[tuple[int, int]]:
+    """(edge, provider): the synchronous calls to the providers from components clients wait
+    on, that nothing on the board says are retried, broken or have a fallback. An edge back to a
+    provider that calls in itself (a reply on its session) is not a call to it."""
+    cats, on_path, is_async = g.categories, g.request_path, g.is_async
+    for p in providers:
         callers_back = set(g.succ[p])
         for k in g.in_edges[p]:
             u = g.src[k]
             if cats[u] == "client" or not on_path[u] or is_async[k] or u in callers_back:
                 continue
             if not _says_resilient(g, k):
-                yield Finding(
-                    [g.ids[u], g.ids[p]],
-                    [g.edge_id(k)],
-                    f"{g.describe(u)} calls {g.describe(p)} synchronously while a client waits, "
-                    "with no queue or retry.",
-                )
+                yield k, p
+
+
+def call_finding(g: BoardGraph, k: int, p: int) -> Finding:
+    u = g.src[k]
+    return Finding(
+        [g.ids[u], g.ids[p]],
+        [g.edge_id(k)],
+        f"{g.describe(u)} calls {g.describe(p)} synchronously while a client waits, with no queue or retry.",
+    )
+
+
+PAYMENT_TECHS = frozenset({"stripe", "paypal", "adyen"})
+# How boards name a payment provider drawn as an external system.
+_PAYMENT_NAME = re.compile(r"\bpsp\b|payment|card network|acquirer|\bbank\b", re.IGNORECASE)
+
+
+def payment_providers(g: BoardGraph) -> list[int]:
+    """External systems that move money: a payment technology, or named as a payment provider."""
+    return [
+        i
+        for i in g.of_kind("external_system")
+        if g.tech(i) in PAYMENT_TECHS or _PAYMENT_NAME.search(f"{g.ids[i]} {g.labels[i]}")
+    ]
+
+
+@rule(
+    "payment-provider-without-retry",
+    severity="warning",
+    title="A payment provider called synchronously on the request path with no queue or retry",
+    hint="Retry with the same idempotency key, with a timeout and a circuit breaker (say so on the edge), or queue it.",
+)
+def payment_provider_without_retry(g: BoardGraph) -> Iterator[Finding]:
+    """
+    Why it matters: a payment provider times out now and then, and a timed-out authorization may
+    or may not have happened. With nothing on the board to retry it safely (the same idempotency
+    key), check its status, or break the circuit when the provider is down, a timeout becomes a
+    failed checkout, or a customer charged twice.
+
+    How to fix: retry with the same idempotency key and a bounded budget, behind a timeout and a
+    circuit breaker, or take the call off the request path (a queue and a worker), and say so on
+    the board: an edge prop (`retries`, `retry`, `circuit_breaker`, `fallback`) or a note on the
+    edge or the caller. Payment providers are external systems with a payment technology
+    (stripe, paypal, adyen) or named as one ("PSP", "Payment provider", "card networks").
+
+    Example: `browser -> gw -> payments -> psp` is flagged for the last edge; with the caller's
+    note "retries with the same idempotency key, circuit breaker per PSP", it is not.
+    """
+    for k, p in unguarded_calls(g, payment_providers(g)):
+        yield call_finding(g, k, p)
+
+
+@rule(
+    "external-call-without-retry",
+    severity="info",
+    title="An external system called synchronously on the request path with no queue or retry",
+    hint="Hand the call to a queue, or retry it with a timeout and backoff (and say so on the edge).",
+)
+def external_call_without_retry(g: BoardGraph) -> Iterator[Finding]:
+    """
+    Why it matters: a third-party API (a maps service, a reputation check) fails and slows down on
+    its own schedule. Called synchronously while a client waits, its timeouts are your users'
+    errors and its outage is yours. Whether a call needs more than a timeout depends on the
+    provider and on what the product can do without it, so this is advice, not a warning.
+
+    How to fix: hand the call to a queue and a worker when the client need not wait for it, or
+    make the synchronous call resilient and say so on the board: an edge prop (`retries`,
+    `retry`, `circuit_breaker`, `fallback`), or a note on the edge or the caller that describes
+    the retries, backoff, circuit breaker or fallback. Hosted LLMs and payment providers are
+    left to llm-provider-without-retry and payment-provider-without-retry, warnings.
+
+    Example: `browser -> gw -> pricing -> maps` (an external system) is reported for the last
+    edge; with `"retries": 2` on it, or with `pricing -> queue -> worker -> maps`, it is not.
+    """
+    own_rules = {*llm_providers(g), *payment_providers(g)}
+    for k, p in unguarded_calls(g, [i for i in g.of_kind("external_system") if i not in own_rules]):
+        yield call_finding(g, k, p)
