@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 CACHE_WARNING_EVERY = 10.0
 _last_cache_warning = 0.0
 
+
 class RateLimited(Exception):
     def __init__(self, scope: str, rate: Rate, retry_after: int) -> None:
         self.scope = scope
