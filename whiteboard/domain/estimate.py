@@ -1067,4 +1067,5 @@ def _max_scale(net: _Network, unit: list[float]) -> float | None:
             if math.isnan(utilisation):
                 return None
             highest = max(highest, utilisation)
-    return 1 / highest if highest > 0 else None
+    # A load too small for any float scale to fill the busiest node has no max_scale either.
+    return _finite(1 / highest) if highest > 0 else None
