@@ -429,6 +429,8 @@ def test_the_output_has_exactly_the_spec_shape_and_is_strict_json() -> None:
         ("node", "latency_ms", True, "must be a number from 0 to 86,400,000"),
         ("node", "concurrency", 2.5, "must be an integer from 1 to 100,000"),
         ("node", "concurrency", 0, "must be an integer from 1 to 100,000"),
+        ("node", "concurrency", 10**400, "must be an integer from 1 to 100,000"),
+        ("node", "rps", math.nan, "must be a number from 0 to 10,000,000"),
         ("node", "tokens_per_s", 0, "must be a number above 0 and at most 1,000,000"),
         ("node", "slo_p99_ms", 0, "must be a number above 0 and at most 86,400,000"),
         ("node", "ttft_ms", None, "must be a number from 0 to 86,400,000"),

@@ -91,11 +91,11 @@ class EstimateProp:
     def problem(self, value: object) -> str | None:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return self.rule
+        if isinstance(value, float) and not math.isfinite(value):
+            return self.rule
+        if value > self.high or value < self.low or (self.above_low and value == self.low):
+            return self.rule
         if self.integer and value != int(value):
-            return self.rule
-        if not math.isfinite(value) or value > self.high or value < self.low:
-            return self.rule
-        if self.above_low and value == self.low:
             return self.rule
         return None
 
