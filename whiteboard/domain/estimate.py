@@ -595,24 +595,26 @@ class _Network:
         servers = defaults.concurrency
         up = defaults.availability
         if props:
-            prop = self._prop
+            # Most nodes carry a prop or two: read the estimate keys they have, not every key.
+            figures = {key: self._prop(props, key, "node", i) for key in props if key in _NODE_PROPS}
+            get = figures.get
             if self.is_client[i]:
-                self.offered[i] = prop(props, "rps", "node", i) or 0.0
-                self.slo[i] = prop(props, "slo_p99_ms", "node", i)
-            latency = prop(props, "latency_ms", "node", i)
+                self.offered[i] = get("rps") or 0.0
+                self.slo[i] = get("slo_p99_ms")
+            latency = get("latency_ms")
             if latency is not None:
                 service = first_token = latency
             if self.kinds[i] == "llm":
-                ttft = prop(props, "ttft_ms", "node", i)
+                ttft = get("ttft_ms")
                 ttft = defaults.ttft_ms if ttft is None else ttft
-                tokens, speed = prop(props, "output_tokens", "node", i), prop(props, "tokens_per_s", "node", i)
+                tokens, speed = get("output_tokens"), get("tokens_per_s")
                 if tokens is not None and speed is not None:
                     service = (ttft or 0.0) + 1000 * tokens / speed
                 first_token = service if ttft is None else min(ttft, service)
-            concurrency = prop(props, "concurrency", "node", i)
+            concurrency = get("concurrency")
             if concurrency is not None:
                 servers = int(concurrency)
-            availability = prop(props, "availability", "node", i)
+            availability = get("availability")
             if availability is not None:
                 up = availability
             replicas = props.get("replicas", 1)
@@ -620,7 +622,7 @@ class _Network:
                 servers *= replicas
                 up = 1 - (1 - up) ** replicas
             if self.kinds[i] == "cache":
-                self.miss[i] = 1 - (prop(props, "hit_ratio", "node", i) or 0.0)
+                self.miss[i] = 1 - (get("hit_ratio") or 0.0)
         self.service_ms[i] = service
         self.first_token_ms[i] = first_token
         self.servers[i] = servers
@@ -691,6 +693,7 @@ class _Network:
 
 
 _NO_PROPS: dict[str, Any] = {}
+_NODE_PROPS = frozenset(key for key, prop in ESTIMATE_PROPS.items() if prop.element == "node")
 
 
 def _topological(n: int, active: Sequence[bool], succ: Sequence[Sequence[int]]) -> tuple[list[int], list[int]]:
