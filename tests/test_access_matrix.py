@@ -142,7 +142,11 @@ MATRIX: dict[str, list[Probe]] = {
     ],
     "api_estimate": [
         Probe(
-            "POST", "/api/estimate", (401, 200, 200, 200, 200), {"format": "archboard/1", "nodes": [], "edges": []}, True
+            "POST",
+            "/api/estimate",
+            (401, 200, 200, 200, 200),
+            {"format": "archboard/1", "nodes": [], "edges": []},
+            True,
         )
     ],
     "api_render": [
