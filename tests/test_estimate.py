@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from whiteboard.domain import palette
 from whiteboard.domain.board import BoardError, validate_board
-from whiteboard.domain.estimate import check_estimate_prop, defaults_for, erlang_c, estimate_board
+from whiteboard.domain.estimate import check_estimate_prop, defaults_for, erlang_c, estimate_board, percentile
 from whiteboard.domain.review import RULES, review_board
 from whiteboard.domain.sarif import to_sarif
 
@@ -136,6 +136,19 @@ def test_a_series_of_equal_stations_gives_the_exact_erlang_p99() -> None:
         x = (low + high) / 2
         low, high = (x, high) if math.exp(-x) * (1 + x + x * x / 2) > 0.01 else (low, x)
     assert entry(result, "u")["p99_ms"] == pytest.approx(20 * low, rel=1e-7)
+
+
+@pytest.mark.parametrize(("fast", "slow_weight"), [(1.0, 0.1), (1.0, 0.005), (50.0, 0.5)])
+def test_the_p99_of_a_mixture_is_where_its_exact_tail_is_one_percent(fast: float, slow_weight: float) -> None:
+    # Fast hits and slow misses of a cache: two exponentials (gammas of shape 1), side by side.
+    def tail(t: float) -> float:
+        return (1 - slow_weight) * math.exp(-t / fast) + slow_weight * math.exp(-t / 20)
+
+    low, high = 0.0, 1e4
+    for _ in range(200):
+        low, high = ((low + high) / 2, high) if tail((low + high) / 2) > 0.01 else (low, (low + high) / 2)
+    mixture = ((1 - slow_weight, fast, fast * fast, {}), (slow_weight, 20.0, 400.0, {}))
+    assert percentile(mixture) == pytest.approx(low, rel=1e-9)
 
 
 # --- routing and rates ----------------------------------------------------------------------------

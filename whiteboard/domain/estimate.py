@@ -269,9 +269,10 @@ def erlang_c(servers: int, load: float) -> float:
     below `servers`).
 
     Erlang B by its recursion B(k) = a B(k-1) / (k + a B(k-1)), which never overflows, then
-    C = B / (1 - rho (1 - B)). The recursion starts below the load at the Poisson ratio it reaches
-    there, and stops once B is too small to change the wait: a few dozen steps for a pool of a
-    thousand servers at any load.
+    C = B / (1 - rho (1 - B)). For a large load the recursion starts 10 standard deviations below
+    it, from the Poisson ratio B has there, and it stops once B is too small to change the wait:
+    steps of the order of the spread of the load and its distance from the pool's size, not of
+    the pool's size.
     """
     if load <= 0:
         return 0.0
@@ -509,17 +510,19 @@ def percentile(mixture: Mixture, p: float = PERCENTILE) -> float:
     # Newton's method on the tail, kept inside the bracket it finds, so it cannot run away.
     for _ in range(200):
         excess = _tail(mixture, t) - level
+        if abs(excess) <= 1e-12 * level:
+            break
         if excess > 0:
             low = t
         else:
             high = t
+        if high - low <= 1e-12 * high < math.inf:
+            break
         slope = _density(mixture, t)
         step = t + excess / slope if slope > 0 else math.nan
         if not low < step < high:
             step = 2 * t if high == math.inf else (low + high) / 2
         t = step
-        if abs(excess) <= 1e-12 * level or high - low <= 1e-12 * high:
-            break
     return t
 
 
