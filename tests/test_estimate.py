@@ -10,7 +10,10 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import subprocess
+import sys
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -52,6 +55,13 @@ def entry(result: dict[str, Any], client: str) -> dict[str, Any]:
 
 def rates(result: dict[str, Any]) -> dict[str, float | None]:
     return {node_id: figures["rate"] for node_id, figures in result["nodes"].items()}
+
+
+def test_the_estimate_imports_nothing_from_django() -> None:
+    code = "import sys, whiteboard.domain.estimate; print(sorted(m for m in sys.modules if m.startswith('django')))"
+    root = Path(__file__).resolve().parent.parent
+    loaded = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"
 
 
 # --- closed forms -------------------------------------------------------------------------------
