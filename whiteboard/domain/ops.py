@@ -21,6 +21,9 @@ Semantics fixed here:
   its parent (or to the top level).
 - `batch` applies its ops in order, all or nothing; batches do not nest. `replace` validates the
   whole new document.
+
+The editor applies ops too (static/editor/model.js); tests/conformance/ops.json states these
+semantics as data, and both implementations are tested against it.
 """
 
 from __future__ import annotations
