@@ -42,7 +42,7 @@ from mcp.types import (
 from pydantic import Field, ValidationError, WithJsonSchema
 
 from whiteboard.boards import services
-from whiteboard.boards.access import boards_visible_to, get_board_for
+from whiteboard.boards.access import Need, boards_visible_to, get_board_for
 from whiteboard.boards.models import Board
 from whiteboard.boards.openapi import board_schema, op_schema
 from whiteboard.collab import protocol
@@ -283,7 +283,7 @@ def _touched(op: dict[str, Any]) -> Iterator[str]:
 # --- tools --------------------------------------------------------------------------------------
 
 
-async def _board_for(user: User, board_id: int, need: Any = "view") -> Board:
+async def _board_for(user: User, board_id: int, need: Need = "view") -> Board:
     board, _ = await database_sync_to_async(get_board_for)(user, board_id, need=need)
     return board
 
