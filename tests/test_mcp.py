@@ -26,7 +26,9 @@ from whiteboard.accounts.services import token_create
 from whiteboard.asgi import application
 from whiteboard.boards.models import Board, BoardOp
 from whiteboard.boards.routing import websocket_application
+from whiteboard.boards.services import board_create
 from whiteboard.collab import hub as hub_module
+from whiteboard.domain.estimate import defaults_for, estimate_board
 from whiteboard.domain.review import review_board
 from whiteboard.mcp.server import ArchboardMCP
 
@@ -436,6 +438,7 @@ async def test_get_palette_lists_every_kind_with_its_technologies(owner):
     kinds = {k["id"]: k for c in answer.structured_content["categories"] for k in c["kinds"]}
     assert {"api_gateway", "vector_db", "guardrail", "note"} <= set(kinds)
     assert kinds["cache"]["techs"][:2] == ["redis", "memcached"]
+    assert kinds["llm"]["defaults"] == defaults_for("llm")
 
 
 async def test_boards_are_resources_listed_per_user(board, owner, collaborator, outsider):
@@ -520,7 +523,19 @@ async def test_the_activity_feed_names_the_ops_an_agent_applied(board, owner, ow
     ]
 
 
-async def test_estimate_board_says_the_estimate_is_not_available_yet(board, owner):
+async def test_estimate_board_gives_the_apis_estimate_at_a_scale(owner):
+    loaded = build_board(
+        [
+            node("web", "browser", props={"rps": 40}),
+            node("lb", "load_balancer"),
+            node("api", props={"latency_ms": 20, "concurrency": 2}),
+        ],
+        [edge("e1", "web", "lb"), edge("e2", "lb", "api")],
+    )
+    board = await database_sync_to_async(board_create)(owner=owner, document=loaded)
     async with agent(owner) as client:
-        answer = await client.call_tool("estimate_board", {"board_id": board.pk})
-    assert answer.is_error and "the load estimate (SPEC 8) is not part of this version" in text_of(answer)
+        answer = await client.call_tool("estimate_board", {"board_id": board.pk, "scale": 2})
+        refused = await client.call_tool("estimate_board", {"board_id": board.pk, "scale": -1})
+    assert answer.structured_content == estimate_board(board.document, scale=2, version=1)
+    assert answer.structured_content["nodes"]["api"]["utilisation"] == pytest.approx(0.8)
+    assert refused.is_error and "scale: Input should be greater than or equal to 0" in text_of(refused)

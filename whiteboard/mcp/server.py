@@ -15,6 +15,7 @@ elements it just changed selected; the activity feed names its ops too (their op
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from collections.abc import Callable, Iterator
@@ -50,6 +51,9 @@ from whiteboard.collab.hub import get_hub
 from whiteboard.domain import palette
 from whiteboard.domain.activity import MCP_OP_PREFIX
 from whiteboard.domain.board import BoardError, dumps_board, parse_board_json
+from whiteboard.domain.estimate import MAX_SCALE as MAX_ESTIMATE_SCALE
+from whiteboard.domain.estimate import defaults_for
+from whiteboard.domain.estimate import estimate_board as run_estimate
 from whiteboard.domain.jsontext import find_problems
 from whiteboard.domain.review import review_board as run_review
 from whiteboard.limits import RateLimited, hit
@@ -72,8 +76,9 @@ and see you as present on the board.
 Typical work: list_boards (or create_board); get_board to read the current document and
 version; apply_ops to change it (add, update and delete nodes, edges and groups); review_board to
 find design problems (single points of failure, clients talking straight to databases, agent
-cycles, ...); fix them with apply_ops; render_board to look at the result. get_palette lists
-every kind and the technologies (props.tech) each kind may name.
+cycles, ...); fix them with apply_ops; render_board to look at the result; estimate_board for
+capacity, latency and availability once client nodes carry props.rps. get_palette lists every
+kind and the technologies (props.tech) each kind may name.
 
 Positions: x and y are the canvas position of a node's centre in pixels; boxes are 60 px wide,
 so keep nodes about 180 px apart and the flow in the board's direction (left to right by
@@ -433,15 +438,20 @@ async def review_board(board_id: BoardId, ctx: Context) -> dict[str, Any]:
 async def estimate_board(
     board_id: BoardId,
     ctx: Context,
-    scale: Annotated[float, Field(gt=0, description="Multiplies every client's rps.")] = 1.0,
+    scale: Annotated[
+        float, Field(ge=0, le=MAX_ESTIMATE_SCALE, description="Multiplies every client's rps (1: as drawn).")
+    ] = 1.0,
 ) -> dict[str, Any]:
-    """Estimate a board's capacity, latency and availability under its clients' load (props.rps
-    on client nodes): per client mean and p99 time and availability, per node utilisation, the
-    bottleneck and the largest scale the board can take."""
+    """Estimate a board's capacity, latency and availability under its clients' load: client nodes
+    with props.rps send requests that follow the edges (props.fraction out of routers,
+    props.calls per request elsewhere; a cache's hit_ratio keeps its hits). Per client: mean and
+    p99 time, time to first token, availability; per node: utilisation, wait and mean time; the
+    bottleneck; max_scale, the largest scale no node is over capacity at. Nodes take latency_ms,
+    concurrency and availability props (get_palette shows each kind's defaults)."""
     user = _caller(ctx)
     board = await _board_for(user, board_id)
     _visit(user, board)
-    raise ToolError("the load estimate (SPEC 8) is not part of this version of Archboard yet")
+    return await asyncio.to_thread(run_estimate, board.document, scale=scale, version=board.version)
 
 
 def _picture(layout: str | None, background: str, width: int | None) -> Picture:
@@ -540,15 +550,21 @@ def _read_import(text: str, fmt: str) -> tuple[dict[str, Any], list[str]]:
 
 
 async def get_palette() -> dict[str, Any]:
-    """The palette: every category with its kinds (the values of a node's "kind") and each kind's
-    technologies (the values its props.tech may take, e.g. cache: redis, memcached)."""
+    """The palette: every category with its kinds (the values of a node's "kind"), each kind's
+    technologies (the values its props.tech may take, e.g. cache: redis, memcached) and the
+    estimate's defaults for it (latency_ms, concurrency, availability)."""
     return {
         "categories": [
             {
                 "id": category,
                 "name": palette.CATEGORIES[category],
                 "kinds": [
-                    {"id": kind.id, "name": kind.name, "techs": [tech.id for tech in palette.techs_of(kind.id)]}
+                    {
+                        "id": kind.id,
+                        "name": kind.name,
+                        "techs": [tech.id for tech in palette.techs_of(kind.id)],
+                        "defaults": defaults_for(kind.id),
+                    }
                     for kind in kinds
                 ],
             }
