@@ -1,5 +1,5 @@
 """An agent's session over MCP, with the official SDK's client: it draws the multi-agent squad
-board op by op, reviews it, fixes what the review finds, and renders the result.
+board op by op, reviews it, fixes what the review finds, estimates its load, and renders it.
 
     python scripts/mcp_walkthrough.py http://127.0.0.1:8000/mcp "$TOKEN"     # streamable HTTP
     python scripts/mcp_walkthrough.py --stdio USERNAME                     # manage.py mcp
@@ -72,6 +72,14 @@ async def session(client: Client, picture: Path) -> None:
 
     print("review_board:")
     show_findings((await client.call_tool("review_board", {"board_id": board_id})).structured_content)
+
+    estimate = (await client.call_tool("estimate_board", {"board_id": board_id})).structured_content
+    entry, bottleneck = estimate["entries"][0], estimate["bottleneck"]
+    print(
+        f"estimate_board: {entry['client']} at {entry['rps']:g} rps: p99 {entry['p99_ms']:,.0f} ms "
+        f"(SLO {entry['slo_p99_ms']:,.0f} ms); bottleneck {bottleneck} at "
+        f"{estimate['nodes'][bottleneck]['utilisation']:.0%}; max scale {estimate['max_scale']:.2f}"
+    )
 
     refused = await client.call_tool(
         "apply_ops", {"board_id": board_id, "ops": [{"action": "add_node", "node": {"id": "vec", "kind": "vectordb"}}]}
