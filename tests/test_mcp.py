@@ -139,6 +139,14 @@ async def test_a_missing_or_bad_token_is_refused_with_401_before_any_tool_runs(b
     assert await database_sync_to_async(stored)(board) == (1, 1)
 
 
+@pytest.mark.parametrize("method", ["GET", "DELETE", "PUT"])
+async def test_only_post_is_served_a_stateless_server_has_no_stream_or_session(owner_token, method):
+    async with http_session(owner_token) as http:
+        response = await http.request(method, "/mcp", headers={"accept": "application/json, text/event-stream"})
+    assert response.status_code == 405 and response.headers["allow"] == "POST"
+    assert response.json()["detail"] == f"method {method} not allowed here; use POST"
+
+
 async def test_a_revoked_token_is_refused_at_once(board, owner_token, owner):
     async with http_session(owner_token) as http:
         assert (await post(http, call("list_boards", {}))).status_code == 200

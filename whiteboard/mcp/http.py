@@ -1,10 +1,10 @@
 """The MCP endpoint at `/mcp`: streamable HTTP, authenticated by `Authorization: Bearer <token>`.
 
-In front of the SDK's transport, in this order: the Host header against ALLOWED_HOSTS (the rest
-of the site gets that check from Django), the bearer token (the REST API's tokens and its
-texts; a missing or bad token is answered 401 before any MCP message is read), the token's rate
-limit (the API's `api_token` scope: an MCP request counts as an API call), and the strict
-screen of the message (whiteboard.mcp.screen). The request body is bounded before all of this
+In front of the SDK's transport, in this order: the method (POST only), the Host header against
+ALLOWED_HOSTS (the rest of the site gets that check from Django), the bearer token (the REST
+API's tokens and its texts; a missing or bad token is answered 401 before any MCP message is
+read), the token's rate limit (the API's `api_token` scope: an MCP request counts as an API
+call), and the strict screen of the message (whiteboard.mcp.screen). The request body is bounded before all of this
 by the ASGI door (whiteboard.limits.BodyLimit).
 
 **Stateless, JSON responses.** Every request is served on its own: no `Mcp-Session-Id`, nothing
@@ -61,6 +61,13 @@ class McpEndpoint:
         ] = weakref.WeakKeyDictionary()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] != "POST":
+            # A stateless server has nothing to send on a standalone stream (GET) and no session to
+            # end (DELETE): the protocol's answer to both is 405. A GET given to the SDK would hold
+            # an event stream open that nothing ever writes to.
+            detail = f"method {scope['method']} not allowed here; use POST"
+            await _answer(send, 405, {"detail": detail, "errors": []}, [(b"allow", b"POST")])
+            return
         headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope.get("headers", [])}
         domain, _ = split_domain_port(headers.get("host", ""))
         if not domain or not validate_host(domain, allowed_hosts()):
@@ -81,19 +88,16 @@ class McpEndpoint:
             answer = {"detail": str(exc), "errors": [], "retry_after": exc.retry_after}
             await _answer(send, 429, answer, [(b"retry-after", str(exc.retry_after).encode())])
             return
-        scope = {**scope, USER_KEY: user}
-        if scope["method"] == "POST":
-            body = await _read_body(receive)
-            if body is None:
-                return  # the client went away
-            screened = screen(body, limit=settings.ARCHBOARD_MAX_BODY_BYTES)
-            if screened.text is None:
-                await _answer(send, 400, refusal(screened))
-                return
-            scope[HELD_KEY] = screened.held
-            receive = _replay(screened.text, receive)
+        body = await _read_body(receive)
+        if body is None:
+            return  # the client went away
+        screened = screen(body, limit=settings.ARCHBOARD_MAX_BODY_BYTES)
+        if screened.text is None:
+            await _answer(send, 400, refusal(screened))
+            return
         manager = await self._manager()
-        await manager.handle_request(scope, receive, send)
+        scope = {**scope, USER_KEY: user, HELD_KEY: screened.held}
+        await manager.handle_request(scope, _replay(screened.text, receive), send)
 
     async def _manager(self) -> StreamableHTTPSessionManager:
         loop = asyncio.get_running_loop()
