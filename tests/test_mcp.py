@@ -283,6 +283,7 @@ async def test_an_invalid_document_is_refused_whole_naming_every_place(owner):
         ("get_board", {}, "board_id: is required"),
         ("apply_ops", {"board_id": 1, "ops": []}, "ops: List should have at least 1 item"),
         ("apply_ops", {"board_id": 1, "ops": ["add_node"]}, "ops[0]: Input should be a valid dictionary"),
+        ("apply_ops", {"board_id": 1, "ops": [CACHE] * 1001}, "ops: List should have at most 1000 items"),
         ("render_board", {"board_id": 1, "width": 5}, "width: Input should be greater than or equal to 200"),
         ("render_board", {"board_id": 1, "format": "gif"}, "unknown format 'gif'; use png or svg"),
         ("render_board", {"board_id": 1, "layout": "spiral"}, "layout must be one of drawn, auto, not 'spiral'."),
