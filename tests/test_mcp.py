@@ -16,6 +16,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.test import Client as DjangoClient
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
@@ -530,6 +531,14 @@ async def test_the_activity_feed_names_the_ops_an_agent_applied(board, owner, ow
         ("olivia", "MCP", "added node cache"),
         ("olivia", None, "created the board"),
     ]
+
+    def page() -> str:
+        browser = DjangoClient()
+        browser.force_login(owner)
+        return browser.get(f"/boards/{board.pk}/activity").content.decode()
+
+    html = await sync_to_async(page)()
+    assert html.count("via MCP") == 1
 
 
 async def test_estimate_board_gives_the_apis_estimate_at_a_scale(owner):
