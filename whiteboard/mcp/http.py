@@ -110,20 +110,25 @@ class McpEndpoint:
 
 async def _run_manager(started: asyncio.Future[StreamableHTTPSessionManager]) -> None:
     """Run one server's session manager for as long as the event loop runs."""
-    server = ArchboardMCP()
-    server.streamable_http_app(
-        streamable_http_path=PATH,
-        json_response=True,
-        stateless_http=True,
-        max_request_body_size=settings.ARCHBOARD_MAX_BODY_BYTES,
-        # The Host is checked above against ALLOWED_HOSTS, as Django checks it for the whole site;
-        # the SDK's own check knows only localhost and would refuse the deployed host name.
-        transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
-    )
-    manager = server.session_manager
-    async with manager.run():
-        started.set_result(manager)
-        await asyncio.Event().wait()
+    try:
+        server = ArchboardMCP()
+        server.streamable_http_app(
+            streamable_http_path=PATH,
+            json_response=True,
+            stateless_http=True,
+            max_request_body_size=settings.ARCHBOARD_MAX_BODY_BYTES,
+            # The Host is checked above against ALLOWED_HOSTS, as Django checks it for the whole
+            # site; the SDK's own check knows only localhost and would refuse the deployed host name.
+            transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
+        )
+        manager = server.session_manager
+        async with manager.run():
+            started.set_result(manager)
+            await asyncio.Event().wait()
+    except Exception as exc:
+        if not started.done():
+            started.set_exception(exc)  # every request then fails with it, none waits forever
+        raise
 
 
 async def _read_body(receive: Receive) -> bytes | None:
