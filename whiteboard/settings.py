@@ -319,4 +319,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # The MCP SDK logs each stateless request (and each tool error an agent is shown) at INFO.
+    "loggers": {"mcp": {"level": "WARNING"}},
 }

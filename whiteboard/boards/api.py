@@ -21,7 +21,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
-from whiteboard.accounts.services import bearer_from_header, resolve_token
+from whiteboard.accounts.services import user_for_authorization
 from whiteboard.boards import services
 from whiteboard.boards.access import boards_visible_to, get_board_for
 from whiteboard.boards.models import Board
@@ -52,11 +52,7 @@ def _authenticate(request: HttpRequest) -> tuple[User | None, str | None]:
     """(user, problem): the bearer token wins over the session when both are present."""
     header = request.headers.get("Authorization")
     if header is not None:
-        raw = bearer_from_header(header)
-        if raw is None:
-            return None, "the Authorization header must be 'Bearer <token>'"
-        user = resolve_token(raw)
-        return (user, None) if user is not None else (None, "invalid or revoked API token")
+        return user_for_authorization(header)
     if request.user.is_authenticated:
         return request.user, None  # type: ignore[return-value]
     return None, "authentication required: log in or send 'Authorization: Bearer <token>'"

@@ -1,4 +1,8 @@
-"""The OpenAPI 3.1 description of the REST API (SPEC section 4), served at /api/openapi.json."""
+"""The OpenAPI 3.1 description of the REST API (SPEC section 4), served at /api/openapi.json.
+
+Its JSON Schemas of the board document (SPEC 1) and of an op (SPEC 5) are also the input schemas
+the MCP tools advertise (whiteboard.mcp), so every client reads one description of each.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from typing import Any
 
 from whiteboard.domain import board as schema
 from whiteboard.domain.estimate import ESTIMATE_PROPS, MAX_SCALE, EstimateProp
+from whiteboard.domain.ops import ACTIONS, OP_KEYS, SET_FIELDS
 from whiteboard.domain.palette import KINDS
 
 _ID = {"type": "string", "pattern": r"^[A-Za-z0-9_.:-]{1,64}$"}
@@ -40,7 +45,8 @@ def _props(element: str) -> dict[str, Any]:
     return {**_PROPS, "properties": {**_PROPS["properties"], **estimate}}
 
 
-def _board_schema() -> dict[str, Any]:
+def board_schema() -> dict[str, Any]:
+    """A board document (SPEC 1)."""
     return {
         "type": "object",
         "required": ["format", "nodes", "edges"],
@@ -120,6 +126,60 @@ def _board_schema() -> dict[str, Any]:
             },
         },
     }
+
+
+def op_schema() -> dict[str, Any]:
+    """One op of SPEC 5: `{"action": NAME, ...}`, one variant per action (a batch holds ops of the
+    other actions; a replace holds a whole board document)."""
+    board = board_schema()["properties"]
+    elements = {name: board[f"{name}s"]["items"] for name in ("node", "edge", "group")}
+    fields = {**{f"update_{name}": element["properties"] for name, element in elements.items()}, "set_board": board}
+
+    def settable(schema_: dict[str, Any], field: str) -> dict[str, Any]:
+        if field == "props":
+            return {
+                "type": "object",
+                "additionalProperties": {"type": ["string", "number", "boolean", "null"]},
+                "description": "props to set, as in the element's props; null removes a key",
+            }
+        if field in ("x", "y", "group", "parent", "review"):
+            return {"anyOf": [schema_, {"type": "null"}]}
+        return schema_
+
+    def value(action: str, key: str) -> dict[str, Any]:
+        if key == "action":
+            return {"const": action}
+        if key == "id":
+            return _ID
+        if key in elements:
+            return elements[key]
+        if key == "set":
+            allowed = {field: settable(fields[action][field], field) for field in SET_FIELDS[action]}
+            return {
+                "type": "object",
+                "minProperties": 1,
+                "additionalProperties": False,
+                "properties": allowed,
+                "description": "the fields to change; null clears an optional field, and in props removes a key",
+            }
+        if key == "ops":
+            return {
+                "type": "array",
+                "items": {"type": "object", "required": ["action"]},
+                "description": "ops of any other action, applied in order, all or nothing",
+            }
+        return {"type": "object", "description": "a whole board document (format archboard/1)"}
+
+    variants = [
+        {
+            "type": "object",
+            "required": list(OP_KEYS[action]),
+            "additionalProperties": False,
+            "properties": {key: value(action, key) for key in OP_KEYS[action]},
+        }
+        for action in ACTIONS
+    ]
+    return {"type": "object", "required": ["action"], "oneOf": variants}
 
 
 def _palette_schema() -> dict[str, Any]:
@@ -259,7 +319,7 @@ def _document() -> dict[str, Any]:
                 "session": {"type": "apiKey", "in": "cookie", "name": "sessionid"},
             },
             "schemas": {
-                "Board": _board_schema(),
+                "Board": board_schema(),
                 "Error": {
                     "type": "object",
                     "required": ["detail", "errors"],
