@@ -560,9 +560,19 @@ async def test_poison_ops_in_a_group_commit_cost_the_honest_editors_nothing(
     attacker = await joined(board.pk, tokens["editor"])
     mine = {i: [f"h{i}-{k}" for k in range(5)] for i in range(4)}
     hub = hub_module.get_hub()
+    loop = asyncio.get_running_loop()
+
+    async def until(condition: Any, what: str) -> None:
+        deadline = loop.time() + 10
+        while not condition():
+            assert loop.time() < deadline, what
+            await asyncio.sleep(0.01)
+
     for k in range(5):
         for i, socket in enumerate(honest):
             await socket.op({"action": "add_node", "node": {"id": f"n{i}x{k}", "kind": "service"}}, mine[i][k])
+            if k == 0 and i == 0:  # the first op alone makes the first batch, held at the gate
+                await until(lambda: held == [1], "the first op never reached the gate")
         if k < 3:
             await attacker.op(
                 {"action": "add_node", "node": {"id": f"p{k}", "kind": "llm", "label": "poison"}}, f"p{k}"
@@ -570,11 +580,8 @@ async def test_poison_ops_in_a_group_commit_cost_the_honest_editors_nothing(
         else:
             await attacker.comm.send_to(text_data='{"type": "op", "op_id": "s", "op": {"label": "\\udfff"}}')
         if k == 0:
-            deadline = asyncio.get_running_loop().time() + 10
-            while sum(held[:1]) + len(hub._op_queues.get(board.pk, [])) < 5:
-                assert asyncio.get_running_loop().time() < deadline, "the first ops never queued up"
-                await asyncio.sleep(0.01)
-            assert len(held) == 1 and held[0] < 5  # so the next batch mixes the attacker's op with others'
+            # Three honest ops and the attacker's wait behind it: the next batch mixes them.
+            await until(lambda: len(hub._op_queues.get(board.pk, [])) == 4, "the first ops never queued up")
             gate.set()
 
     everyone = {op_id for ids in mine.values() for op_id in ids}

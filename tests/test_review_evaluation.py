@@ -4,7 +4,8 @@ or a variant a reviewer would pass.
 
 A flaw is caught when the flawed board has an error or warning that the clean board does not
 have and that names one of the flaw's elements (or, for a flaw of the whole board, names none).
-A false alarm is an error or warning on a clean board. The flaws were written for this set by
+A false alarm is an error or warning on a clean board, the load findings of the estimate aside
+(they judge the load figures a board gives, not its design). The flaws were written for this set by
 the author of the rules, from the categories of the review issue, so the catch rate measured here
 is an optimistic estimate; the known misses are listed with the reason. A flaw is only a flaw if
 the demo boards, as first shipped, do not already have it: they call the maps and URL-reputation
@@ -293,9 +294,18 @@ CLEAN: list[tuple[str, str, Callable[[Board], Board]]] = [
 # --- measuring ------------------------------------------------------------------------------------
 
 
+# The load findings of SPEC 8 judge the load figures a board gives (rps, latencies), not its design;
+# the squad's own figures miss its SLO, as the README's worked example of the estimate explains.
+LOAD_RULES = ("over-capacity", "near-capacity", "slo-breach")
+
+
 def alarms(doc: Board) -> list[dict[str, Any]]:
-    """The unsuppressed errors and warnings of a board's review."""
-    return [f for f in review_board(validate_board(doc))["findings"] if not f["suppressed"] and f["severity"] != "info"]
+    """The unsuppressed errors and warnings of a board's review, its load findings aside."""
+    return [
+        f
+        for f in review_board(validate_board(doc))["findings"]
+        if not f["suppressed"] and f["severity"] != "info" and f["rule"] not in LOAD_RULES
+    ]
 
 
 def catching(flaw: Flaw) -> list[dict[str, Any]]:

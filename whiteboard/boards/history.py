@@ -16,7 +16,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from whiteboard.boards.models import Board, BoardOp, Snapshot
-from whiteboard.domain.activity import describe_op
+from whiteboard.domain.activity import describe_op, via
 from whiteboard.domain.board import MAX_NAME, BoardError
 from whiteboard.domain.diff import diff_boards
 from whiteboard.domain.ops import apply_op
@@ -150,6 +150,7 @@ class Activity:
     at: datetime
     action: str
     text: str
+    via: str = ""  # "MCP" for an op an AI agent applied for the user
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -158,6 +159,7 @@ class Activity:
             "at": self.at.isoformat(),
             "action": self.action,
             "text": self.text,
+            "via": self.via or None,
         }
 
 
@@ -172,7 +174,7 @@ def activity(board: Board) -> Any:
 
 def activity_rows(rows: Any) -> list[Activity]:
     return [
-        Activity(version, username or "", created_at, op.get("action", ""), describe_op(op, op_id))
+        Activity(version, username or "", created_at, op.get("action", ""), describe_op(op, op_id), via(op_id))
         for version, op_id, username, created_at, op in rows
     ]
 

@@ -1,8 +1,10 @@
 """One line of plain text per applied op, for a board's activity feed (pure: no Django).
 
 The op log stores the op and the `op_id` it came with; the services give op ids a prefix that
-says where the op came from (`create-`, `rest-`, `restore-v12-`), so the feed can say "restored
-version 12" rather than "replaced the board".
+says where the op came from (`create-`, `rest-`, `restore-v12-`, `mcp-`), so the feed can say
+"restored version 12" rather than "replaced the board", and name the ops an AI agent applied for
+its user through the MCP server. The prefix lives in the op id, not in the `applied` message, so
+the WebSocket protocol (SPEC 5) is unchanged.
 """
 
 from __future__ import annotations
@@ -11,12 +13,19 @@ import re
 from typing import Any
 
 _RESTORE = re.compile(r"^restore-v(\d+)-")
+# The op ids of ops applied through the MCP server start with this and a hyphen (whiteboard.mcp).
+MCP_OP_PREFIX = "mcp"
 _NOUN = {"node": "node", "edge": "edge", "group": "group"}
 
 
 def _element_name(element: dict[str, Any]) -> str:
     label = str(element.get("label") or "").strip()
     return f"“{label}”" if label else str(element.get("id", ""))
+
+
+def via(op_id: str) -> str:
+    """The interface an op came through when its user did not make it by hand: "MCP" or ""."""
+    return "MCP" if op_id.startswith(f"{MCP_OP_PREFIX}-") else ""
 
 
 def describe_op(op: dict[str, Any], op_id: str = "") -> str:

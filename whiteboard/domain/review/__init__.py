@@ -7,14 +7,10 @@ messaging, ai, ops, capacity); `engine` runs them and applies the board's suppre
 
 from __future__ import annotations
 
+from whiteboard.domain.graphs import strongly_connected_components
 from whiteboard.domain.review import rules as _rules  # noqa: F401  (registers every rule)
 from whiteboard.domain.review.engine import compare_findings, fails, finding_key, review_board
-from whiteboard.domain.review.graph import (
-    BoardGraph,
-    articulation_points,
-    immediate_dominators,
-    strongly_connected_components,
-)
+from whiteboard.domain.review.graph import BoardGraph, articulation_points, immediate_dominators
 from whiteboard.domain.review.registry import RULES, SEVERITIES, Finding, Rule, rule_docs, rule_title
 
 __all__ = [

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cached_property
 from typing import Any
 
+from whiteboard.domain.estimate import estimate_board
 from whiteboard.domain.palette import KINDS
 
 _CATEGORY = {kind_id: kind.category for kind_id, kind in KINDS.items()}
@@ -84,6 +85,7 @@ class BoardGraph:
         nodes: list[dict[str, Any]] = doc["nodes"]
         edges: list[dict[str, Any]] = doc["edges"]
         self.name: str = doc.get("name", "") or ""
+        self._doc = doc
         self._nodes = nodes
         self._edges = edges
         self._groups: list[dict[str, Any]] = doc.get("groups") or []
@@ -319,6 +321,16 @@ class BoardGraph:
         return first
 
     @cached_property
+    def load(self) -> dict[str, Any] | None:
+        """The load estimate at scale 1 (SPEC section 8), or None when no client has an `rps`."""
+        props = self.props
+        for i in self.of_category("client"):
+            rps = props[i].get("rps")
+            if isinstance(rps, (int, float)) and not isinstance(rps, bool) and rps > 0:
+                return estimate_board(self._doc)
+        return None
+
+    @cached_property
     def reachable_from_clients(self) -> bytearray:
         """Nodes reachable from some client node, following edge direction (clients included)."""
         return reach(self.succ, self.of_category("client"), len(self.ids))
@@ -390,61 +402,6 @@ def articulation_points(adj: Sequence[Iterable[int]]) -> list[int]:
         if root_children > 1:
             is_cut[root] = True
     return [i for i in range(n) if is_cut[i]]
-
-
-def strongly_connected_components(
-    vertices: Iterable[int], succ: Mapping[int, Sequence[int]] | Sequence[Sequence[int]], n: int
-) -> Iterator[list[int]]:
-    """Tarjan's strongly connected components of the subgraph on `vertices` (iterative, linear).
-
-    `succ[v]` lists v's successors inside the subgraph; node numbers are below n. Components are
-    yielded as they complete: most are single nodes, which callers drop at once.
-    """
-    index = [-1] * n
-    low = [0] * n
-    on_stack = bytearray(n)
-    component_stack: list[int] = []
-    counter = 0
-    path: list[int] = []  # the search path and its nodes' unread successors, as in articulation_points
-    unread: list[Iterator[int]] = []
-    for root in vertices:
-        if index[root] >= 0:
-            continue
-        index[root] = low[root] = counter
-        counter += 1
-        component_stack.append(root)
-        on_stack[root] = True
-        path.append(root)
-        unread.append(iter(succ[root]))
-        while path:
-            v = path[-1]
-            for w in unread[-1]:
-                if index[w] < 0:
-                    index[w] = low[w] = counter
-                    counter += 1
-                    component_stack.append(w)
-                    on_stack[w] = True
-                    path.append(w)
-                    unread.append(iter(succ[w]))
-                    break
-                if on_stack[w] and index[w] < low[v]:
-                    low[v] = index[w]
-            else:
-                path.pop()
-                unread.pop()
-                if path:
-                    u = path[-1]
-                    if low[v] < low[u]:
-                        low[u] = low[v]
-                if low[v] == index[v]:
-                    component: list[int] = []
-                    while True:
-                        w = component_stack.pop()
-                        on_stack[w] = False
-                        component.append(w)
-                        if w == v:
-                            break
-                    yield component
 
 
 def immediate_dominators(

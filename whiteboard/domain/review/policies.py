@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from whiteboard.domain.board import POLICY_PREFIX, SELECTOR_KEYS
-from whiteboard.domain.review.graph import BoardGraph, reach, strongly_connected_components
+from whiteboard.domain.graphs import strongly_connected_components
+from whiteboard.domain.review.graph import BoardGraph, reach
 from whiteboard.domain.review.registry import Finding
 
 DEFAULT_SEVERITY = "warning"

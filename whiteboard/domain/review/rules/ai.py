@@ -6,12 +6,12 @@ import re
 from collections import deque
 from collections.abc import Iterator
 
+from whiteboard.domain.graphs import strongly_connected_components
 from whiteboard.domain.review.graph import (
     CALLER_CATEGORIES,
     HOSTED_LLM_TECHS,
     SCALES_ITSELF,
     BoardGraph,
-    strongly_connected_components,
 )
 from whiteboard.domain.review.registry import Finding, rules_of
 from whiteboard.domain.review.rules.capacity import call_finding, llm_providers, unguarded_calls

@@ -284,3 +284,107 @@ def external_call_without_retry(g: BoardGraph) -> Iterator[Finding]:
     own_rules = {*llm_providers(g), *payment_providers(g)}
     for k, p in unguarded_calls(g, [i for i in g.of_kind("external_system") if i not in own_rules]):
         yield call_finding(g, k, p)
+
+
+# Load (SPEC section 8): only when some client sends load (`rps`).
+NEAR_CAPACITY = 0.8
+
+
+@rule(
+    "over-capacity",
+    severity="error",
+    title="A component gets more requests than it can serve",
+    hint="Add replicas or concurrency, make it faster, or take load off it (a cache, a queue); "
+    "`manage.py estimate` shows the largest scale the board can take.",
+)
+def over_capacity(g: BoardGraph) -> Iterator[Finding]:
+    """
+    Why it matters: a component whose servers would need to be busy more than all of the time
+    builds a queue that never drains: waits grow until requests time out, and callers retry,
+    which adds more load.
+
+    How to fix: give it more servers (`replicas`, `concurrency`), make each request cheaper
+    (`latency_ms`), or send it fewer requests: a cache in front (`hit_ratio`), fewer `calls`, or
+    a queue that smooths the load. The estimate (`GET /api/boards/{id}/estimate`) names the
+    bottleneck and the largest scale the board can take.
+
+    Example: `browser (rps 200) -> service (latency_ms 20, concurrency 2)` needs 4 busy servers
+    of 2 (utilisation 2.0) and is flagged; with `"replicas": 3` and `"concurrency": 2` it runs at
+    0.67 and is not.
+    """
+    load = g.load
+    if load is None:
+        return
+    for node_id, figures in load["nodes"].items():
+        utilisation = figures["utilisation"]
+        if utilisation is not None and utilisation >= 1:
+            yield Finding(
+                [node_id],
+                message=f"{g.describe(g.index[node_id])} is over capacity: {figures['rate']:.4g} requests/s need "
+                f"{utilisation * figures['servers']:.4g} busy servers of its {figures['servers']} "
+                f"(utilisation {utilisation:.2f}), so its queue grows without bound.",
+            )
+
+
+@rule(
+    "near-capacity",
+    severity="warning",
+    title="A component runs close to its capacity",
+    hint="Keep utilisation under 80 %: add replicas or concurrency, or take load off it.",
+)
+def near_capacity(g: BoardGraph) -> Iterator[Finding]:
+    """
+    Why it matters: waiting time grows steeply as utilisation approaches 1 (in M/M/1 the wait is
+    rho / (1 - rho) service times: 4 at 80 %, 9 at 90 %), so a component past 80 % is slow
+    already and the next burst or a lost replica pushes it over.
+
+    How to fix: add headroom: more `replicas` or `concurrency`, a faster implementation, or less
+    load through a cache or a queue. The estimate's `max_scale` says how much growth the board
+    takes before something is over capacity.
+
+    Example: `browser (rps 90) -> service (latency_ms 10, concurrency 1)` runs at 0.9 and is
+    flagged; with `"replicas": 2` it runs at 0.45 and is not.
+    """
+    load = g.load
+    if load is None:
+        return
+    for node_id, figures in load["nodes"].items():
+        utilisation = figures["utilisation"]
+        if utilisation is not None and NEAR_CAPACITY <= utilisation < 1:
+            yield Finding(
+                [node_id],
+                message=f"{g.describe(g.index[node_id])} runs at {utilisation:.0%} of its capacity "
+                f"({figures['rate']:.4g} requests/s on {figures['servers']} servers).",
+            )
+
+
+@rule(
+    "slo-breach",
+    severity="warning",
+    title="A client's 99th-percentile time is above its SLO",
+    hint="Cut or parallelise the slowest synchronous calls, make some async, or add capacity at the bottleneck.",
+)
+def slo_breach(g: BoardGraph) -> Iterator[Finding]:
+    """
+    Why it matters: one request in a hundred takes longer than the p99, and a page that makes a
+    few requests meets it far more often than that; a p99 above the client's `slo_p99_ms` means
+    the target is missed by design, before anything fails.
+
+    How to fix: look at the client's synchronous call tree: remove or cache slow calls, turn
+    calls that need no answer into async ones, stream LLM answers, and add capacity where the
+    estimate shows long waits (`wait_ms`).
+
+    Example: `browser (rps 10, slo_p99_ms 2000) -> api -> llm` with a 3-second model is flagged;
+    with `"slo_p99_ms": 15000` it is not.
+    """
+    load = g.load
+    if load is None:
+        return
+    for entry in load["entries"]:
+        p99, slo = entry["p99_ms"], entry["slo_p99_ms"]
+        if p99 is not None and slo is not None and p99 > slo:
+            yield Finding(
+                [entry["client"]],
+                message=f"Client {g.describe(g.index[entry['client']])} has an estimated p99 of {p99:,.0f} ms, "
+                f"above its SLO of {slo:,.0f} ms.",
+            )

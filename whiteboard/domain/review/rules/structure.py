@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from whiteboard.domain.review.graph import SCALES_ITSELF, BoardGraph, strongly_connected_components
+from whiteboard.domain.graphs import strongly_connected_components
+from whiteboard.domain.review.graph import SCALES_ITSELF, BoardGraph
 from whiteboard.domain.review.registry import Finding, rules_of
 
 rule = rules_of("structure")
