@@ -7,8 +7,9 @@ limit of 5,000, so the boards are built in normal form and handed to the engine 
 engine receives validated documents and does not validate again).
 
 What is timed, on the same board for each size:
-- suite: `review_board(doc)`: building the engine's graph from the document, every rule,
-  suppression matching and the findings document.
+- suite: `review_board(doc)`: building the engine's graph from the document, every rule, three
+  board policies (a forbid, a require over paths, a limit), suppression matching and the findings
+  document.
 - networkx: building an `nx.Graph` from the same nodes and edges, plus `nx.articulation_points`
   (the graph build is counted because the suite's time includes building its own graph).
 - one pass: a dict of node ids and one read of every edge, the machine's linear reference.
@@ -64,6 +65,19 @@ KIND_WEIGHTS = {
 # Where a category sits in the request flow: edges mostly point from lower to higher tiers.
 TIER = {"client": 0, "edge": 1, "compute": 2, "ai": 3, "messaging": 2, "data": 4, "ops": 4}
 PROTOCOLS = ("https", "https", "https", "grpc", "http", "websocket", "sse", "amqp", "kafka", "sql")
+# A team's standards, one policy of each shape, checked with the rules.
+POLICIES = [
+    {"id": "agents-use-tools", "forbid": {"from": {"kind": ["agent"]}, "to": {"category": ["data"]}}},
+    {
+        "id": "llm-behind-services",
+        "require": {
+            "from": {"category": ["client"]},
+            "to": {"kind": ["llm"]},
+            "through": {"category": ["edge", "compute"]},
+        },
+    },
+    {"id": "ha-entry", "limit": {"select": {"kind": ["load_balancer", "api_gateway"]}, "min_replicas": 2}},
+]
 
 
 def synthetic_board(n: int, seed: int = 7) -> dict[str, Any]:
@@ -110,7 +124,7 @@ def synthetic_board(n: int, seed: int = 7) -> dict[str, Any]:
         "nodes": nodes,
         "edges": edges,
         "groups": [],
-        "review": {"suppress": [{"rule": "orphan-component", "reason": "synthetic"}]},
+        "review": {"suppress": [{"rule": "orphan-component", "reason": "synthetic"}], "policies": POLICIES},
     }
 
 
@@ -188,7 +202,7 @@ def main() -> int:
     ok = ratio <= MAX_RATIO and growth <= MAX_GROWTH
 
     print(
-        f"review rule suite ({len(RULES)} rules) vs networkx build + articulation_points "
+        f"review rule suite ({len(RULES)} rules, {len(POLICIES)} policies) vs networkx build + articulation_points "
         f"(fastest of {ROUNDS} interleaved rounds; medians in brackets)"
     )
     print(f"{'nodes':>7} {'edges':>7} {'suite ms':>18} {'networkx ms':>18} {'ratio':>7} {'findings':>9}")
@@ -217,11 +231,12 @@ def main() -> int:
                 "method": f"fastest run of {ROUNDS} rounds, each timing every size and subject after a warm-up; "
                 "medians alongside",
                 "timed": {
-                    "suite": "review_board(doc): graph build, all rules, suppressions, findings document",
+                    "suite": "review_board(doc): graph build, all rules, three policies, suppressions, findings document",
                     "networkx": "nx.Graph build from the same nodes and edges + nx.articulation_points",
                     "one_pass": "a dict of node ids and one read of every edge: the machine's linear reference",
                 },
                 "rules": len(RULES),
+                "policies": len(POLICIES),
                 "python": platform.python_version(),
                 "networkx": nx.__version__,
                 "machine": platform.machine(),

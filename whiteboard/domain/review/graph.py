@@ -232,11 +232,11 @@ class BoardGraph:
     def guards(self) -> list[int]:
         """Guardrails and human approvals; and, drawn as another AI kind (boards from before
         palette 1.1 drew a moderation model as an `llm`), a model named as a guard."""
-        kinds, cats = self.kinds, self.categories
+        kinds, ids, labels = self.kinds, self.ids, self.labels
         return [
             i
-            for i in range(len(kinds))
-            if kinds[i] in GUARD_KINDS or (cats[i] == "ai" and _GUARD_NAME.search(f"{self.ids[i]} {self.labels[i]}"))
+            for i in self.of_category("ai")
+            if kinds[i] in GUARD_KINDS or _GUARD_NAME.search(ids[i]) or _GUARD_NAME.search(labels[i])
         ]
 
     @cached_property

@@ -13,13 +13,13 @@ costs one pass over the graph however many nodes its selectors match.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from whiteboard.domain.board import POLICY_PREFIX, SELECTOR_KEYS
 from whiteboard.domain.graphs import strongly_connected_components
-from whiteboard.domain.review.graph import BoardGraph, reach
+from whiteboard.domain.review.graph import BoardGraph
 from whiteboard.domain.review.registry import Finding
 
 DEFAULT_SEVERITY = "warning"
@@ -80,17 +80,21 @@ def selector_warnings(g: BoardGraph, policy: Policy) -> list[dict[str, str]]:
 def matches(g: BoardGraph, selector: dict[str, Any]) -> bytearray:
     """Per node: does the selector match it? Every list given must match; notes are not in `g`."""
     n = len(g)
-    kinds, categories, techs = selector.get("kind"), selector.get("category"), selector.get("tech")
-    groups = selector.get("group")
-    wanted_kinds = set(kinds) if kinds is not None else None
+    kinds, categories, techs, groups = (selector.get(key) for key in ("kind", "category", "tech", "group"))
+    # Start from the nodes of the kinds or categories asked for (the graph indexes both), then
+    # keep those that match the other lists.
+    if kinds is not None:
+        candidates: Iterable[int] = (i for kind in set(kinds) for i in g.by_kind.get(kind, ()))
+    elif categories is not None:
+        candidates = (i for category in set(categories) for i in g.of_category(category))
+    else:
+        candidates = range(n)
     wanted_categories = set(categories) if categories is not None else None
     wanted_techs = set(techs) if techs is not None else None
     wanted_groups = set(groups) if groups is not None else None
     groups_of = g.groups_of if wanted_groups is not None else None
     result = bytearray(n)
-    for i in range(n):
-        if wanted_kinds is not None and g.kinds[i] not in wanted_kinds:
-            continue
+    for i in candidates:
         if wanted_categories is not None and g.categories[i] not in wanted_categories:
             continue
         if wanted_techs is not None and g.tech(i) not in wanted_techs:
@@ -139,10 +143,15 @@ def _limit(g: BoardGraph, policy: Policy, selected: bytearray, minimum: int) -> 
 
 
 def _forbid_edges(g: BoardGraph, policy: Policy, sources: bytearray, targets: bytearray) -> Iterator[Finding]:
-    for k, (s, t) in enumerate(zip(g.src, g.dst, strict=True)):
-        if sources[s] and targets[t]:
-            what = f"{g.describe(s)} calls {g.describe(t)} directly."
-            yield Finding([g.ids[s], g.ids[t]], [g.edge_id(k)], _text(policy, what), _hint(policy))
+    dst = g.dst
+    for s in range(len(g)):
+        if not sources[s]:
+            continue
+        for k in g.out_edges[s]:
+            t = dst[k]
+            if targets[t]:
+                what = f"{g.describe(s)} calls {g.describe(t)} directly."
+                yield Finding([g.ids[s], g.ids[t]], [g.edge_id(k)], _text(policy, what), _hint(policy))
 
 
 def _paths(
@@ -157,7 +166,15 @@ def _paths(
         return
     # Only what the sources reach, through allowed nodes, can lie on such a path.
     succ = g.succ
-    inside = reach([tuple(w for w in succ[v] if allowed[w]) for v in range(n)], starts, n)
+    inside = bytearray(n)
+    stack = list(starts)
+    for s in starts:
+        inside[s] = True
+    while stack:
+        for w in succ[stack.pop()]:
+            if allowed[w] and not inside[w]:
+                inside[w] = True
+                stack.append(w)
     members = [v for v in range(n) if inside[v]]
     goals = [v for v in members if targets[v]]
     if not goals:
