@@ -12,7 +12,7 @@ import inspect
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from whiteboard.domain.board import POLICY_PREFIX
 from whiteboard.domain.review.graph import BoardGraph
@@ -21,9 +21,11 @@ SEVERITIES = ("error", "warning", "info")
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """What a rule reports; the engine adds the rule id and severity, and sorts the id lists."""
+class Finding(NamedTuple):
+    """What a rule reports; the engine adds the rule id and severity, and sorts the id lists.
+
+    A named tuple: a large board has thousands of findings, and a frozen dataclass's constructor
+    (an `object.__setattr__` per field) costs several times a tuple's."""
 
     nodes: Sequence[str]
     edges: Sequence[str] = ()
