@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import compress
 from typing import Any
 
 from whiteboard.domain.board import POLICY_PREFIX, SELECTOR_KEYS
@@ -23,6 +24,7 @@ from whiteboard.domain.review.graph import BoardGraph
 from whiteboard.domain.review.registry import Finding
 
 DEFAULT_SEVERITY = "warning"
+_NEGATE = bytes.maketrans(b"\x00\x01", b"\x01\x00")
 
 
 @dataclass(frozen=True)
@@ -136,17 +138,15 @@ def _hint(policy: Policy) -> str:
 
 
 def _limit(g: BoardGraph, policy: Policy, selected: bytearray, minimum: int) -> Iterator[Finding]:
-    for i in range(len(g)):
-        if selected[i] and g.replicas(i) < minimum:
+    for i in compress(range(len(g)), selected):
+        if g.replicas(i) < minimum:
             what = f"{g.describe(i)} runs {g.replicas(i)} replica(s), fewer than {minimum}."
             yield Finding([g.ids[i]], (), _text(policy, what), _hint(policy))
 
 
 def _forbid_edges(g: BoardGraph, policy: Policy, sources: bytearray, targets: bytearray) -> Iterator[Finding]:
     dst = g.dst
-    for s in range(len(g)):
-        if not sources[s]:
-            continue
+    for s in compress(range(len(g)), sources):
         for k in g.out_edges[s]:
             t = dst[k]
             if targets[t]:
@@ -160,8 +160,8 @@ def _paths(
     """Every (source, target) pair joined by a path of one or more edges; with `blocked`, a path
     that has no blocked node on it, its two ends included. Pairs in (source, target) order."""
     n = len(g)
-    allowed = bytearray(b"\x01") * n if blocked is None else bytearray(not b for b in blocked)
-    starts = [i for i in range(n) if sources[i] and allowed[i]]
+    allowed = bytearray(b"\x01") * n if blocked is None else blocked.translate(_NEGATE)
+    starts = [i for i in compress(range(n), sources) if allowed[i]]
     if not starts:
         return
     # Only what the sources reach, through allowed nodes, can lie on such a path.
@@ -175,7 +175,7 @@ def _paths(
             if allowed[w] and not inside[w]:
                 inside[w] = True
                 stack.append(w)
-    members = [v for v in range(n) if inside[v]]
+    members = list(compress(range(n), inside))
     goals = [v for v in members if targets[v]]
     if not goals:
         return
