@@ -5,9 +5,9 @@ The review engine is pure (`whiteboard.domain.review`). What it cannot decide is
 cyclic garbage collector treats the process around it: a review of a large board allocates tens of
 thousands of objects, enough to set off collections, and a full collection scans every object of
 the process (Django, the modules, every board in memory), not just the review's. Measured in a
-process with the app loaded (README, review rules): a review of 5,000 nodes took about 90 ms with
-the collector as it is and 55 ms with the process's objects set aside, of 1,000 nodes 12 ms and
-8.5 ms, of 500 nodes 4.4 ms and 4.1 ms; at 200 nodes no collection happens at all.
+process with the app loaded (README, review rules): a review of 5,000 nodes took 160-250 ms of
+CPU with the collector as it is and 90-120 ms with the process's objects set aside, of 1,000 nodes
+15.5 ms and 11.3 ms; at 500 nodes the difference is within the noise, at 200 no collection happens.
 
 So a review of `SET_ASIDE_FROM` nodes or more runs with the objects that existed before it
 frozen (`gc.freeze`: moved to the collector's permanent generation, in constant time): the

@@ -290,8 +290,8 @@ class BoardGraph:
 
     @cached_property
     def gated(self) -> list[int]:
-        """Per node v: a capability (a node clients reach, not monitoring or logging) that every
-        path from the clients to crosses v, or -1 if there is none."""
+        """Per node v: a capability (a node clients reach, not monitoring or logging) whose every
+        path from the clients crosses v, or -1 if there is none."""
         idom, kinds = self.dominators, self.kinds
         virtual = len(idom)
         first = [-1] * virtual
