@@ -109,7 +109,20 @@ MATRIX: dict[str, list[Probe]] = {
         Probe("DELETE", "/api/boards/{board}", (401, 404, 403, 403, 204), json=True),
     ],
     "api_board_review": [Probe("GET", "/api/boards/{board}/review", API_VIEW, json=True)],
-    "api_board_export": [Probe("GET", "/api/boards/{board}/export.json", API_VIEW, json=True)],
+    "api_board_export": [
+        Probe("GET", "/api/boards/{board}/export.json", API_VIEW, json=True),
+        Probe("GET", "/api/boards/{board}/export.compose.yaml", API_VIEW, json=True),
+    ],
+    # Pasted text becomes an op only an editor may send; nothing is stored.
+    "api_board_paste": [
+        Probe(
+            "POST",
+            "/api/boards/{board}/paste?x=0&y=0",
+            API_EDIT,
+            {"format": "archboard/1", "nodes": [{"id": "p", "kind": "cache"}], "edges": []},
+            True,
+        )
+    ],
     "api_board_versions": [
         Probe("GET", "/api/boards/{board}/versions", API_VIEW, json=True),
         Probe("POST", "/api/boards/{board}/versions", (401, 404, 403, 201, 201), {"name": "v"}, True),
@@ -138,6 +151,11 @@ MATRIX: dict[str, list[Probe]] = {
     "api_review": [
         Probe(
             "POST", "/api/review", (401, 200, 200, 200, 200), {"format": "archboard/1", "nodes": [], "edges": []}, True
+        )
+    ],
+    "api_import": [
+        Probe(
+            "POST", "/api/import", (401, 200, 200, 200, 200), {"format": "archboard/1", "nodes": [], "edges": []}, True
         )
     ],
     "api_render": [

@@ -27,6 +27,9 @@ from whiteboard.boards.models import Board
 from whiteboard.boards.openapi import openapi_document
 from whiteboard.domain import palette
 from whiteboard.domain.board import BoardError, parse_json, validate_board
+from whiteboard.domain.formats import import_board
+from whiteboard.domain.formats.paste import paste_op
+from whiteboard.domain.ops import validate_op
 from whiteboard.domain.review import review_board
 from whiteboard.limits import RateLimited, hit, too_many
 from whiteboard.rendering import (
@@ -289,7 +292,12 @@ async def board_export(request: HttpRequest, board_id: int, fmt: str) -> HttpRes
     page = request.build_absolute_uri(reverse("board_detail", args=[board.pk]))
     picture = picture_from_query(request.GET, link=page)
     rendered = await render_board_async(
-        board.document, fmt=fmt, scale=_scale(request), picture=picture, budget=request.user.pk
+        board.document,
+        fmt=fmt,
+        scale=_scale(request),
+        picture=picture,
+        budget=request.user.pk,
+        syntax=request.GET.get("syntax", "architecture"),
     )
     slug = "".join(c if c.isalnum() else "-" for c in board.name.lower()).strip("-")[:60] or f"board-{board.pk}"
     return _download(rendered.content, rendered.media_type, f"{slug}.{fmt}")
@@ -302,5 +310,52 @@ async def render(request: HttpRequest) -> HttpResponse:
         raise UnknownFormat(f"unknown format {fmt[:20]!r}; use one of {', '.join(FORMATS)}")
     picture = picture_from_query(request.GET)
     doc = validate_board(_json_body(request))
-    rendered = await render_board_async(doc, fmt=fmt, scale=_scale(request), picture=picture, budget=request.user.pk)
+    rendered = await render_board_async(
+        doc,
+        fmt=fmt,
+        scale=_scale(request),
+        picture=picture,
+        budget=request.user.pk,
+        syntax=request.GET.get("syntax", "architecture"),
+    )
     return _download(rendered.content, rendered.media_type, f"board.{fmt}")
+
+
+def _import(request: HttpRequest) -> Any:
+    """The body read as a board in `?format=` (auto-detected by default); counted as a render,
+    the work it costs is of that order."""
+    hit("render", request.user.pk)
+    return import_board(request.body, fmt=request.GET.get("format", "auto"), filename=request.GET.get("filename"))
+
+
+@api_view("POST")
+def import_file(request: HttpRequest) -> HttpResponse:
+    """SPEC 9: a file of any importable format -> `{"board", "warnings"}`; nothing is stored."""
+    result = _import(request)
+    return JsonResponse({"board": result.board, "warnings": result.warnings})
+
+
+def _coordinate(request: HttpRequest, name: str) -> float | None:
+    raw = request.GET.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InvalidOption(f"{name} must be a number, not {raw[:20]!r}") from None
+    if not abs(value) <= 1e7:
+        raise InvalidOption(f"{name} must be between -1e7 and 1e7")
+    return value
+
+
+@api_view("POST")
+def board_paste(request: HttpRequest, board_id: int) -> HttpResponse:
+    """Pasted text (any importable format) as new elements of this board: `{"op", "warnings"}`,
+    a `batch` op with ids that do not clash, centred at `?x=&y=`, for the editor to send.
+    Nothing is stored; editors only, as the op they will send."""
+    board, _ = get_board_for(request.user, board_id, need="edit")
+    x, y = _coordinate(request, "x"), _coordinate(request, "y")
+    result = _import(request)
+    at = (x, y) if x is not None and y is not None else None
+    op = validate_op(paste_op(board.document, result.board, at=at))
+    return JsonResponse({"op": op, "warnings": result.warnings})

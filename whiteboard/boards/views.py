@@ -18,11 +18,15 @@ from whiteboard.boards import services
 from whiteboard.boards.access import boards_visible_to, get_board_for
 from whiteboard.boards.models import Board
 from whiteboard.domain import palette
-from whiteboard.domain.board import DIRECTIONS, PROTOCOLS, ROUTES, WRITE_POLICIES, BoardError, parse_board_json
+from whiteboard.domain.board import DIRECTIONS, PROTOCOLS, ROUTES, WRITE_POLICIES, BoardError
+from whiteboard.domain.formats import IMPORT_NAMES, import_board
 from whiteboard.domain.look import LOOK
 from whiteboard.limits import RateLimited, hit, too_many
 from whiteboard.rendering import RenderError, board_layout_async
 from whiteboard.typing import AuthedRequest
+
+# The import form's format menu: detection first, then every importable format (SPEC 9).
+IMPORT_FORMATS = [("auto", "Detect from the file"), *IMPORT_NAMES.items()]
 
 
 def _error_text(exc: BoardError) -> str:
@@ -34,29 +38,57 @@ def _error_text(exc: BoardError) -> str:
 def board_list(request: AuthedRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     rows = boards_visible_to(request.user, name_contains=query)
-    context = {"rows": rows, "query": query}
+    context = {"rows": rows, "query": query, "import_formats": IMPORT_FORMATS}
     if request.htmx and request.htmx.target == "board-rows":
         return render(request, "boards/list.html#rows", context)
     return render(request, "boards/list.html", context)
 
 
+MAX_SHOWN_WARNINGS = 50
+
+
 @require_POST
 @login_required
 def board_create(request: AuthedRequest) -> HttpResponse:
+    """An empty board, or one imported from an uploaded or pasted file of any importable format
+    (SPEC 9). The list page's import form asks with htmx and shows the warnings in place;
+    without JavaScript the new board opens with them as messages."""
     upload = request.FILES.get("document")
+    text = request.POST.get("text", "")
+    importing = upload is not None or bool(text.strip())
+    warnings: list[dict[str, str]] = []
     try:
         hit("board_create", request.user.pk)
-        if upload is not None:
-            board = services.board_create(owner=request.user, document=parse_board_json(upload.read()))
+        if importing:
+            raw = upload.read() if upload is not None else text.encode("utf-8", "surrogatepass")
+            result = import_board(
+                raw, fmt=request.POST.get("format") or "auto", filename=upload.name if upload is not None else None
+            )
+            warnings = result.warnings
+            board = services.board_create(owner=request.user, document=result.board)
         else:
             name = request.POST.get("name", "").strip()[:200] or "Untitled board"
             board = services.board_create_empty(owner=request.user, name=name)
     except BoardError as exc:
+        if request.htmx and importing:
+            return render(request, "boards/list.html#imported", {"errors": exc.errors[:MAX_SHOWN_WARNINGS]})
         messages.error(request, f"Could not create the board: {_error_text(exc)}")
         return redirect("board_list")
     except (services.LimitExceeded, RateLimited) as exc:
+        if request.htmx and importing:
+            return render(request, "boards/list.html#imported", {"errors": [{"loc": "", "msg": str(exc)}]})
         messages.error(request, str(exc))
         return redirect("board_list")
+    if request.htmx and importing:
+        context = {
+            "board": board,
+            "warnings": warnings[:MAX_SHOWN_WARNINGS],
+            "more": len(warnings) > MAX_SHOWN_WARNINGS,
+        }
+        return render(request, "boards/list.html#imported", context)
+    if warnings:
+        shown = "; ".join(f"{w['loc']}: {w['msg']}" if w["loc"] else w["msg"] for w in warnings[:10])
+        messages.warning(request, f"Imported with {len(warnings)} warning(s): {shown}")
     return redirect("board_detail", board_id=board.pk)
 
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from whiteboard.domain.board import parse_board_json
+from whiteboard.domain.board import parse_board_json, validate_board
 from whiteboard.domain.errors import BoardError
 from whiteboard.domain.formats.common import ImportResult, decode_text, located
 from whiteboard.domain.formats.compose import detect_compose, read_compose, to_compose
@@ -25,6 +25,7 @@ from whiteboard.domain.formats.yamlsafe import load_yaml
 __all__ = [
     "EXPORTS",
     "IMPORTS",
+    "IMPORT_NAMES",
     "MERMAID_SYNTAXES",
     "ImportResult",
     "detect",
@@ -44,6 +45,13 @@ IMPORTS: dict[str, Callable[[bytes | str], ImportResult]] = {
     "mermaid": read_mermaid,
     "drawio": read_drawio,
     "compose": read_compose,
+}
+IMPORT_NAMES = {
+    "archboard": "Archboard board (JSON)",
+    "diagrams": "diagrams script (.py)",
+    "mermaid": "Mermaid (flowchart or architecture-beta)",
+    "drawio": "draw.io (.drawio, plain or compressed)",
+    "compose": "Docker Compose (.yaml)",
 }
 # Export format (the file extension of `export.<fmt>`) -> (writer, media type).
 MERMAID_SYNTAXES = ("architecture", "flowchart")
@@ -118,7 +126,9 @@ def import_board(raw: bytes | str, *, fmt: str = "auto", filename: str | None = 
 
 
 def export_text(doc: dict[str, Any], fmt: str, *, syntax: str = "architecture") -> str:
-    """A validated board in one of EXPORTS; `syntax` picks Mermaid's diagram type."""
+    """A board in one of EXPORTS; `syntax` picks Mermaid's diagram type. The board is put in
+    normal form first (every default written out), which the writers rely on."""
+    doc = validate_board(doc)
     writer, _ = EXPORTS[fmt]
     if fmt == "mmd":
         return writer(doc, syntax=syntax)

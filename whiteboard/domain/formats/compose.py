@@ -233,7 +233,8 @@ def read_compose(raw: bytes | str) -> ImportResult:
         raise located("services", "a Compose file needs a `services` mapping")
     lines = key_lines(tree, "services")
     draft = Draft("compose")
-    extension = data.get(EXTENSION) if isinstance(data.get(EXTENSION), dict) else {}
+    found = data.get(EXTENSION)
+    extension: dict[str, Any] = found if isinstance(found, dict) else {}
     draft.name = str(extension.get("name") or data.get("name") or "")
     if extension.get("direction") in ("TB", "BT", "LR", "RL"):
         draft.direction = extension["direction"]
@@ -281,19 +282,12 @@ def _networks(draft: Draft, networks: object) -> dict[str, str]:
 
 
 def _label_map(labels: object) -> dict[str, str]:
-    """Compose labels in either form: a mapping, or a list of `key=value`."""
+    """Compose labels (and environments) in either form: a mapping, or a list of `key=value`."""
     if isinstance(labels, dict):
         return {str(k): "" if v is None else str(v) for k, v in labels.items()}
     if isinstance(labels, list):
-        return dict(str(item).split("=", 1) if "=" in str(item) else (str(item), "") for item in labels)
-    return {}
-
-
-def _env_map(environment: object) -> dict[str, str]:
-    if isinstance(environment, dict):
-        return {str(k): "" if v is None else str(v) for k, v in environment.items()}
-    if isinstance(environment, list):
-        return dict(str(item).split("=", 1) if "=" in str(item) else (str(item), "") for item in environment)
+        pairs = (str(item).partition("=") for item in labels)
+        return {key: value for key, _, value in pairs}
     return {}
 
 
@@ -323,7 +317,8 @@ def _service(draft: Draft, name: str, service: Mapping[str, Any], loc: str) -> N
                 draft.warn(loc, "its io.archboard.props label is not a JSON object: left out")
     else:
         kind, tech = _guess_service(draft, name, service, loc)
-    deploy = service.get("deploy") if isinstance(service.get("deploy"), dict) else {}
+    given = service.get("deploy")
+    deploy: dict[str, Any] = given if isinstance(given, dict) else {}
     replicas = deploy.get("replicas", service.get("scale"))
     if isinstance(replicas, int) and not isinstance(replicas, bool) and replicas > 1:
         if replicas > 1000:
@@ -382,7 +377,7 @@ def _dependencies(depends_on: object, draft: Draft, loc: str) -> list[str]:
 def _environment_edges(draft: Draft, name: str, service: Mapping[str, Any], services: Mapping[str, Any]) -> None:
     """A URL in the environment that names another service is a call to it (a guess: warned)."""
     declared = set(_dependencies(service.get("depends_on"), draft, f"services.{name}"))
-    for key, value in _env_map(service.get("environment")).items():
+    for key, value in _label_map(service.get("environment")).items():
         for other in services:
             other = str(other)
             if other == name or other in declared:

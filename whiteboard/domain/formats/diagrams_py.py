@@ -507,7 +507,8 @@ class Reader:
                 return UNKNOWN
             spec = ""
             if value.format_spec is not None:
-                spec_value = self._fstring(value.format_spec)
+                given = value.format_spec
+                spec_value = self._fstring(given) if isinstance(given, ast.JoinedStr) else UNKNOWN
                 if not isinstance(spec_value, str) or not _SAFE_SPEC.fullmatch(spec_value):
                     self.warn(node, "an f-string format that is not read")
                     return UNKNOWN
@@ -624,8 +625,8 @@ class Reader:
             return text.replace("&amp;", "&") if isinstance(text, str) else UNKNOWN
         if name == "Custom":
             args = self.call_args(call, ("label", "icon_path"))
-            label = args.get("label") if isinstance(args.get("label"), str) else ""
-            icon = args.get("icon_path") if isinstance(args.get("icon_path"), str) else ""
+            label = args["label"] if isinstance(args.get("label"), str) else ""
+            icon = args["icon_path"] if isinstance(args.get("icon_path"), str) else ""
             guessed = guess(f"{label} {icon}")
             kind, tech = guessed if guessed else ("service", None)
             self.warn(call, f"a Custom node: read as {kind} from its label and icon")

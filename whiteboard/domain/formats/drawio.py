@@ -442,9 +442,9 @@ def _cells(model: Element) -> dict[str, _Cell]:
             target=cell.get("target", ""),
             geometry=box,  # type: ignore[arg-type]
         )
-    for cell in cells.values():
-        if cell.parent in cells:
-            cells[cell.parent].children.append(cell.id)
+    for member in cells.values():
+        if member.parent in cells:
+            cells[member.parent].children.append(member.id)
     return cells
 
 
@@ -574,7 +574,8 @@ def read_drawio(raw: bytes | str) -> ImportResult:
         """The top-left corner of a vertex on the page: draw.io nests geometry in containers."""
         if cell_id in origin:
             return origin[cell_id]
-        chain, current = [], cell_id
+        chain: list[str] = []
+        current = cell_id
         while current in cells and cells[current].vertex and current not in chain and len(chain) < 64:
             chain.append(current)
             current = cells[current].parent

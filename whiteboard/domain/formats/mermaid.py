@@ -185,9 +185,9 @@ def to_mermaid(doc: dict[str, Any], *, syntax: str = "architecture") -> str:
         lines.append(f"    group {ids[group['id']]}(cloud)[{_quoted(group.get('label', ''))}]{parent}")
     for node in doc["nodes"]:
         lines.append("    " + _meta_line(f"node {ids[node['id']]}", _node_fields(node)))
-        group = f" in {ids[node['group']]}" if node.get("group") else ""
+        member = f" in {ids[node['group']]}" if node.get("group") else ""
         lines.append(
-            f"    service {ids[node['id']]}({_arch_icon(node['kind'])})[{_quoted(node.get('label', ''))}]{group}"
+            f"    service {ids[node['id']]}({_arch_icon(node['kind'])})[{_quoted(node.get('label', ''))}]{member}"
         )
     out_side, in_side = {"LR": ("R", "L"), "RL": ("L", "R"), "TB": ("B", "T"), "BT": ("T", "B")}[direction]
     for edge in doc["edges"]:
@@ -670,7 +670,9 @@ def _skip(text: str, pos: int) -> int:
 
 def _split_statements(line: str) -> list[str]:
     """A line's statements: split at `;` outside quotes, brackets and pipes."""
-    parts, depth, quoted, piped, current = [], 0, False, False, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth, quoted, piped = 0, False, False
     for char in line:
         if char == '"':
             quoted = not quoted
