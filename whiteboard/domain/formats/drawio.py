@@ -48,7 +48,6 @@ PADDING = LOOK["group"]["padding"]
 TITLE = LOOK["group"]["label"]["gap"]
 NOTE_WIDTH = LOOK["note"]["width"]
 MAX_CELLS = MAX_NODES + MAX_EDGES + MAX_GROUPS + 1_000
-CUSTOM = ("kind", "tech", "replicas", "protocol", "async", "route", "props", "archboard")
 
 # -- export ---------------------------------------------------------------------------------------
 
@@ -207,8 +206,22 @@ def _boxes(doc: dict[str, Any]) -> tuple[dict[str, _Box], dict[str, _Box]]:
     return nodes, boxes
 
 
+# Characters XML 1.0 cannot hold at all, not even as a character reference.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _attrs(**values: object) -> str:
-    return "".join(f" {key}={quoteattr(str(value))}" for key, value in values.items() if value is not None)
+    return "".join(
+        f" {key}={quoteattr(_NOT_XML.sub(chr(0xFFFD), str(value)))}"
+        for key, value in values.items()
+        if value is not None
+    )
+
+
+def _label_attrs(label: str) -> dict[str, str | None]:
+    """The label, and its exact text (JSON, ASCII) when it has characters XML cannot hold: the
+    drawn label shows U+FFFD for those, the import takes the exact one while the label is unedited."""
+    return {"label": label, "exact_label": json.dumps(label) if _NOT_XML.search(label) else None}
 
 
 def _num(value: float) -> str:
@@ -247,7 +260,7 @@ def to_drawio(doc: dict[str, Any]) -> str:
     ordered = sorted(groups.values(), key=lambda g: depth(g["id"]))
     for group in ordered:
         parent = group.get("parent")
-        group_attrs = _attrs(id=f"g-{group['id']}", label=group.get("label", ""), archboard="group")
+        group_attrs = _attrs(id=f"g-{group['id']}", **_label_attrs(group.get("label", "")), archboard="group")
         cells.append(
             f"<object{group_attrs}>"
             f'<mxCell style="{_group_style(depth(group["id"]))}" vertex="1" parent="{parent_cell(parent)}">'
@@ -259,7 +272,7 @@ def to_drawio(doc: dict[str, Any]) -> str:
         rest = {k: v for k, v in props.items() if k not in ("tech", "replicas")}
         attrs = _attrs(
             id=f"n-{node['id']}",
-            label=node.get("label", ""),
+            **_label_attrs(node.get("label", "")),
             kind=node["kind"],
             tech=tech,
             replicas=props.get("replicas"),
@@ -274,10 +287,11 @@ def to_drawio(doc: dict[str, Any]) -> str:
         props = edge.get("props") or {}
         attrs = _attrs(
             id=f"e-{edge['id']}",
-            label=edge.get("label", ""),
+            **_label_attrs(edge.get("label", "")),
             protocol=props.get("protocol"),
             **{"async": "1" if props.get("async") is True else None},
             route=props.get("route"),
+            archboard="edge",
         )
         cells.append(
             f'<object{attrs}><mxCell style="{_edge_style(edge)}" edge="1" parent="1" '
@@ -397,6 +411,14 @@ class _Cell:
     @property
     def label(self) -> str:
         raw = self.attrs.get("label", self.attrs.get("value", ""))
+        exact = self.attrs.get("exact_label")
+        if exact:
+            try:
+                text = json.loads(exact)
+            except ValueError:
+                text = None
+            if isinstance(text, str) and _NOT_XML.sub(chr(0xFFFD), text) == raw:
+                return text
         return _plain(raw, self.style)
 
 
@@ -524,7 +546,7 @@ def _kind_of(cell: _Cell, draft: Draft) -> tuple[str, str | None, dict[str, Any]
 def _edge_props(cell: _Cell, label: str, draft: Draft) -> tuple[str, dict[str, Any]]:
     attrs, style = cell.attrs, cell.style
     props: dict[str, Any] = {}
-    if "protocol" in attrs or "async" in attrs or "kind" in attrs or "route" in attrs:
+    if attrs.get("archboard") == "edge":
         if attrs.get("protocol") in PROTOCOLS:
             props["protocol"] = attrs["protocol"]
         if attrs.get("async") == "1":

@@ -43,7 +43,7 @@ def encode_text(text: str) -> str:
         edge = i == 0 or i == last
         if char == "\n":
             out.append("<br>")
-        elif char in '"#%\\<>`' or ord(char) < 32 or ord(char) == 127 or (edge and char.isspace()):
+        elif char in '"#%|\\<>`' or not char.isprintable() or (edge and char.isspace()):
             out.append(f"#{ord(char)};")
         else:
             out.append(char)
@@ -299,7 +299,8 @@ def _add_element(draft: Draft, element: _Element, meta: dict[str, dict[str, str]
 
 def _lines(text: str) -> list[tuple[int, str]]:
     """(line number, line) without YAML front matter; the front matter's title is returned apart."""
-    return [(i + 1, line) for i, line in enumerate(text.splitlines())]
+    # Mermaid ends lines at \n only; str.splitlines would also split at U+2028 and the like.
+    return [(i + 1, line.removesuffix("\r")) for i, line in enumerate(text.split("\n"))]
 
 
 def _front_matter(lines: list[tuple[int, str]]) -> tuple[str, list[tuple[int, str]]]:

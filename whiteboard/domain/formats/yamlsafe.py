@@ -8,6 +8,7 @@ before it is turned into data, and refused past the cap; deep nesting is refused
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -87,3 +88,28 @@ def key_lines(node: yaml.Node | None, *path: str) -> dict[str, int]:
     if not isinstance(node, yaml.MappingNode):
         return {}
     return {k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_LINE_BREAKS = re.compile("[\x85\u2028\u2029]")
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    # YAML reads U+0085, U+2028 and U+2029 as line breaks and folds them in plain or single-quoted
+    # text; in double quotes the emitter writes them as escapes, and they come back as they were.
+    style = '"' if _LINE_BREAKS.search(value) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _text)
+
+
+def dump_yaml(data: Any, *, many: bool = False) -> str:
+    """YAML text that loads back to `data` exactly; Unicode written as itself."""
+    options: dict[str, Any] = {"sort_keys": False, "allow_unicode": True, "width": 1000, "Dumper": _Dumper}
+    if many:
+        return yaml.dump_all(data, **options)
+    return yaml.dump(data, **options)
