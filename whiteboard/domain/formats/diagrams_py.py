@@ -32,8 +32,15 @@ from urllib.parse import quote, unquote
 from whiteboard.domain.board import PROTOCOLS, ROUTES
 from whiteboard.domain.formats.common import Draft, ImportResult, decode_text, located
 from whiteboard.domain.formats.diagrams_aliases import ALIASES
-from whiteboard.domain.formats.vocabulary import DIAGRAMS_CATEGORIES, guess, kind_in, words
-from whiteboard.domain.look import PROTOCOL_COLORS, PROTOCOL_LABELS
+from whiteboard.domain.formats.vocabulary import (
+    DIAGRAMS_CATEGORIES,
+    guess,
+    home_kind,
+    kind_in,
+    protocol_from_label,
+    words,
+)
+from whiteboard.domain.look import PROTOCOL_COLORS
 from whiteboard.domain.palette import KINDS, TECHS
 
 MAX_STEPS = 200_000  # expression evaluations in one script
@@ -93,7 +100,9 @@ def kind_of_class(path: str, label: str) -> tuple[str, str | None, str | None]:
         if len(candidates) == 1:
             return candidates[0][0], candidates[0][1], None
         named = kind_in(words(label))
-        chosen = next((c for c in candidates if c[0] == named), candidates[0])
+        # Without a word for the kind, a technology's class means its home kind (Redis: a cache).
+        usual = next((c for c in candidates if c[1] is not None and c[0] == home_kind(c[1])), candidates[0])
+        chosen = next((c for c in candidates if c[0] == named), usual)
         shown = ", ".join(sorted({c[0] for c in candidates}))
         why = f"{path.rsplit('.', 1)[1]} is drawn for several kinds ({shown}): read as {chosen[0]}"
         return chosen[0], chosen[1], why
@@ -105,18 +114,6 @@ def kind_of_class(path: str, label: str) -> tuple[str, str | None, str | None]:
     category = parts[2] if len(parts) > 3 else ""
     kind = DIAGRAMS_CATEGORIES.get(category, "service")
     return kind, None, f"{path} is not in the palette: read as {kind} from its module's category"
-
-
-def protocol_from_label(label: str) -> str | None:
-    tokens = words(label)
-    for token in tokens:
-        if token in PROTOCOLS and token != "other":
-            return token
-        if token in ("ws", "wss", "websockets"):
-            return "websocket"
-        if token in ("rest", "api"):
-            return None
-    return None
 
 
 # -- values of the interpreter --------------------------------------------------------------------
@@ -602,6 +599,17 @@ class Reader:
         return args
 
     def call(self, call: ast.Call) -> Any:
+        if isinstance(call.func, ast.Attribute) and call.func.attr in ("append", "extend"):
+            # `nodes.append(EC2(...))`: the list idiom of many scripts.
+            base = self.eval(call.func.value)
+            if isinstance(base, list) and len(call.args) == 1 and not call.keywords:
+                value = self.eval(call.args[0])
+                if call.func.attr == "append":
+                    base.append(value)
+                elif isinstance(value, list):
+                    base.extend(value)
+                self._bounded(call, base)
+                return None
         func = self.eval(call.func)
         if isinstance(func, ClassV):
             return self._node(call, func.path)
@@ -847,8 +855,6 @@ class Reader:
             elif label and (protocol := protocol_from_label(label)):
                 props["protocol"] = protocol
                 self.draft.warn(loc, f"protocol {protocol} read from the edge label {label!r}")
-                if label.strip().lower() == PROTOCOL_LABELS[protocol].lower():
-                    label = ""
             elif isinstance(color, str) and color:
                 self.draft.warn(loc, f"edge colour {color!r} names no protocol: left out")
         self.draft.add_edge(source.key, target.key, loc=loc, label=label, props=props)

@@ -38,9 +38,10 @@ from defusedxml import DefusedXmlException
 
 from whiteboard.domain.board import MAX_EDGES, MAX_GROUPS, MAX_NODES, PROTOCOLS, ROUTES
 from whiteboard.domain.formats.common import MAX_UNPACKED_BYTES, Draft, ImportResult, decode_text, located
+from whiteboard.domain.formats.diagrams_py import protocol_from_label
 from whiteboard.domain.formats.placement import place
-from whiteboard.domain.formats.vocabulary import guess, words
-from whiteboard.domain.look import LOOK, PROTOCOL_COLORS, PROTOCOL_LABELS
+from whiteboard.domain.formats.vocabulary import guess
+from whiteboard.domain.look import LOOK, PROTOCOL_COLORS
 from whiteboard.domain.palette import KINDS, NOTE, category_of
 
 NODE = LOOK["node"]["size"]
@@ -560,14 +561,9 @@ def _edge_props(cell: _Cell, label: str, draft: Draft) -> tuple[str, dict[str, A
     by_color = {c.lower(): p for p, c in PROTOCOL_COLORS.items() if p != "other"}
     if color in by_color:
         props["protocol"] = by_color[color]
-    else:
-        for token in words(label):
-            if token in PROTOCOLS and token != "other":
-                props["protocol"] = token
-                draft.warn(cell.loc, f"protocol {token} read from the label {label!r}")
-                if label.strip().lower() == PROTOCOL_LABELS[token].lower():
-                    label = ""
-                break
+    elif protocol := protocol_from_label(label):
+        props["protocol"] = protocol
+        draft.warn(cell.loc, f"protocol {protocol} read from the label {label!r}")
     if style.get("curved") == "1":
         props["route"] = "curved"
     elif "orthogonal" in style.get("edgeStyle", "").lower():

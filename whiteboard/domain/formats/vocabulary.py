@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from whiteboard.domain.board import PROTOCOLS
 from whiteboard.domain.palette import KINDS, TECHS, tech_for
 
 # A technology listed under several kinds is read as this one when nothing else says which
@@ -33,7 +34,18 @@ KIND_WORDS: dict[str, tuple[str, ...]] = {
     "external_system": ("external", "third party", "partner", "saas", "internet", "cloud"),
     "dns": ("dns", "domain"),
     "cdn": ("cdn", "edge cache"),
-    "load_balancer": ("load balancer", "lb", "balancer", "elb", "alb", "nlb", "ingress", "proxy", "reverse proxy"),
+    "load_balancer": (
+        "load balancer",
+        "load balancing",
+        "lb",
+        "balancer",
+        "elb",
+        "alb",
+        "nlb",
+        "ingress",
+        "proxy",
+        "reverse proxy",
+    ),
     "api_gateway": ("gateway", "api gateway", "apigw"),
     "firewall": ("firewall", "waf"),
     "service": ("service", "services", "api", "app", "server", "backend", "microservice", "svc", "web", "container"),
@@ -162,6 +174,16 @@ def guess(text: str) -> tuple[str, str | None] | None:
         return home_kind(tech), tech
     if kind:
         return kind, None
+    return None
+
+
+def protocol_from_label(label: str) -> str | None:
+    """The protocol an edge label names ("gRPC", "HTTPS", "via Kafka"), if any."""
+    for token in re.findall(r"[a-z0-9]+", label.lower()):
+        if token in PROTOCOLS and token != "other":
+            return token
+        if token in ("ws", "wss", "websockets"):
+            return "websocket"
     return None
 
 
