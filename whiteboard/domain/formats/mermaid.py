@@ -432,12 +432,11 @@ def _read_architecture(lines: list[tuple[int, str]], title: str) -> ImportResult
                 label = ""
             into_left, into_right = bool(found["li"]), bool(found["ri"])
             source, target = found["l"], found["r"]
-            directed = into_left != into_right
             if into_left and not into_right:
                 source, target = target, source
             elif into_left and into_right:
                 draft.warn(loc, "an edge with arrows at both ends: kept pointing as written (left to right)")
-            edges.append((source, target, label, _edge_props(fields), number, directed))
+            edges.append((source, target, label, _edge_props(fields), number, into_left or into_right))
             continue
         raise located(loc, f"not an architecture-beta statement: {stripped[:80]!r}")
     for element in services:
@@ -538,8 +537,12 @@ class _Flow:
     def node(self, key: str, label: str | None, hint: str, number: int) -> None:
         element = self.elements.get(key)
         if element is None:
-            element = _Element(key, key, number, group=self.subgraphs[-1] if self.subgraphs else None)
+            element = _Element(key, key, number)
             self.elements[key] = element
+        # As Mermaid does: a node named inside a subgraph belongs to it, even if it was defined
+        # before; the first subgraph that names it keeps it.
+        if element.group is None and self.subgraphs:
+            element.group = self.subgraphs[-1]
         if label is not None:
             element.label, element.labelled = label, True
         if hint:
@@ -635,7 +638,8 @@ class _Flow:
                     continue
                 raw, end = text[start:end_text], end_text + len(closing)
             if raw.startswith("`") and raw.endswith("`") and len(raw) >= 2:
-                raw = raw[1:-1]  # a Markdown string: its text, without the formatting marks read as such
+                # A Markdown string: its text, without the marks of bold and italics.
+                raw = re.sub(r"(\*\*|__|\*|_)(.+?)\1", r"\2", raw[1:-1])
             return decode_text_value(raw.strip() if not raw.startswith(" ") else raw), hint, end
         return None, "", pos
 
