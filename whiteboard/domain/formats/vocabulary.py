@@ -169,7 +169,9 @@ def guess(text: str) -> tuple[str, str | None] | None:
         return None
     kind, tech = kind_in(tokens), tech_in(tokens)
     if kind and tech:
-        return (kind, tech) if tech_for(kind, tech) else (kind, None)
+        # A product named is more telling than a kind word beside it ("Redis DB" is a cache),
+        # unless that kind lists the product ("Redis pub/sub").
+        return (kind, tech) if tech_for(kind, tech) else (home_kind(tech), tech)
     if tech:
         return home_kind(tech), tech
     if kind:
