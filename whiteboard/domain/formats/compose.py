@@ -28,9 +28,9 @@ from whiteboard.domain.board import PROTOCOLS, ROUTES
 from whiteboard.domain.formats.common import Draft, ImportResult, decode_text, located
 from whiteboard.domain.formats.placement import place
 from whiteboard.domain.formats.runtime import Runtime, is_dependency, runs, runtime_of, wiring
-from whiteboard.domain.formats.vocabulary import PORTS, guess, guess_image
+from whiteboard.domain.formats.vocabulary import PORTS, guess, guess_image, kind_in, words
 from whiteboard.domain.formats.yamlsafe import dump_yaml, key_lines, load_yaml
-from whiteboard.domain.palette import KINDS
+from whiteboard.domain.palette import KINDS, tech_for
 
 LABEL = "io.archboard."
 EXTENSION = "x-archboard"
@@ -343,6 +343,9 @@ def _guess_service(draft: Draft, name: str, service: Mapping[str, Any], loc: str
     if isinstance(image, str) and image:
         found = guess_image(image)
         if found and (found[0] != "service" or "build" not in service):
+            named = kind_in(words(name))
+            if named and found[1] and tech_for(named, found[1]):
+                return named, found[1]  # `worker: {image: python}` is a Python worker
             if found[1] is None:
                 draft.warn(loc, f"image {image!r} read as {found[0]}")
             return found
