@@ -27,6 +27,7 @@ from whiteboard.domain.board import (
     validate_board,
 )
 from whiteboard.domain.errors import BoardError
+from whiteboard.domain.formats.placement import place
 from whiteboard.domain.jsontext import BAD_TEXT
 from whiteboard.domain.palette import KINDS, tech_for
 
@@ -221,8 +222,6 @@ class Draft:
     # -- the board --------------------------------------------------------------------------------
 
     def finish(self) -> ImportResult:
-        from whiteboard.domain.formats.placement import place
-
         groups = self._group_list()
         nodes: list[dict[str, Any]] = []
         for n in self._nodes.values():

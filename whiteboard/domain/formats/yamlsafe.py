@@ -59,7 +59,10 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 
 def load_yaml(text: str) -> tuple[Any, yaml.Node | None]:
     """The data of a one-document YAML text and its node tree (for line numbers)."""
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # refuses characters YAML does not allow as it starts reading
+    except yaml.YAMLError as exc:
+        raise located("body", f"not valid YAML: {exc}") from None
     try:
         node = loader.get_single_node()
         if node is None:
