@@ -77,6 +77,7 @@ EXTENSIONS: list[tuple[str, str | None]] = [
 ]
 
 
+_COMPOSE_SERVICES = re.compile(r"^services\s*:", re.MULTILINE)
 _PYTHON_DIAGRAMS = re.compile(r"^\s*(?:from\s+diagrams\b|import\s+diagrams\b)", re.MULTILINE)
 
 
@@ -101,6 +102,8 @@ def detect(raw: bytes | str, filename: str | None = None) -> str:
         return "mermaid"
     if _PYTHON_DIAGRAMS.search(text):
         return "diagrams"
+    if _COMPOSE_SERVICES.search(text):
+        return "compose"  # read as such, so a broken one is refused with its own reason
     try:
         data, _ = load_yaml(text)
     except BoardError:
