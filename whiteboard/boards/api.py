@@ -16,6 +16,8 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from django.http.request import RawPostDataException
 from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -321,11 +323,30 @@ async def render(request: HttpRequest) -> HttpResponse:
     return _download(rendered.content, rendered.media_type, f"board.{fmt}")
 
 
+def _uploaded(request: HttpRequest) -> tuple[bytes, str | None]:
+    """The file of an import: the body itself, or the one file of a form upload (`curl -F`)."""
+    if request.content_type == "multipart/form-data":
+        try:
+            fields = list(request.FILES)
+            upload = request.FILES.get(fields[0]) if fields else None
+        except MultiPartParserError as exc:
+            raise BoardError.one("body", f"a malformed form upload: {exc}") from None
+        if upload is None:
+            raise BoardError.one("body", "a form upload with no file in it")
+        return upload.read(), upload.name
+    try:
+        return request.body, None
+    except RawPostDataException:
+        raise BoardError.one("body", "the body could not be read as the file") from None
+
+
 def _import(request: HttpRequest) -> Any:
     """The body read as a board in `?format=` (auto-detected by default); counted as a render,
     the work it costs is of that order."""
     hit("render", request.user.pk)
-    return import_board(request.body, fmt=request.GET.get("format", "auto"), filename=request.GET.get("filename"))
+    raw, uploaded_name = _uploaded(request)
+    filename = request.GET.get("filename") or uploaded_name
+    return import_board(raw, fmt=request.GET.get("format", "auto"), filename=filename)
 
 
 @api_view("POST")

@@ -208,9 +208,13 @@ _IMPORT_PARAMS = [
 ]
 _IMPORT_BODY = {
     "required": True,
+    "description": "the file itself, or a form upload with the file in one field",
     "content": {
         "text/plain": {"schema": {"type": "string"}},
         "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+        "multipart/form-data": {
+            "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+        },
     },
 }
 _WARNINGS = {
@@ -266,7 +270,13 @@ def _document() -> dict[str, Any]:
         "application/json": {"schema": _ref("Board")},
         "text/vnd.mermaid": {"schema": {"type": "string"}},
         "application/vnd.jgraph.mxfile": {"schema": {"type": "string"}},
-        "application/yaml": {"schema": {"type": "string"}},
+        "application/yaml": {
+            "schema": {
+                "type": "array",
+                "description": "the YAML stream's documents: one Compose file, or one Kubernetes manifest each",
+                "items": {"type": "object"},
+            }
+        },
     }
     return {
         "openapi": "3.1.0",

@@ -94,7 +94,8 @@ def key_lines(node: yaml.Node | None, *path: str) -> dict[str, int]:
 
 
 class _Dumper(yaml.SafeDumper):
-    pass
+    def ignore_aliases(self, data: Any) -> bool:
+        return True  # a value written twice is written out twice: no `&id001` anchors for readers
 
 
 _LINE_BREAKS = re.compile("[\x85\u2028\u2029]")
