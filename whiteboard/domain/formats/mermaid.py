@@ -41,9 +41,11 @@ def encode_text(text: str) -> str:
     last = len(text) - 1
     for i, char in enumerate(text):
         edge = i == 0 or i == last
+        # Mermaid trims text and collapses runs of spaces in titles: those spaces go as codes.
+        doubled = char == " " and i > 0 and text[i - 1] == " "
         if char == "\n":
             out.append("<br>")
-        elif char in '"#%|\\<>`' or not char.isprintable() or (edge and char.isspace()):
+        elif char in '"#%|\\<>`' or not char.isprintable() or (edge and char.isspace()) or doubled:
             out.append(f"#{ord(char)};")
         else:
             out.append(char)

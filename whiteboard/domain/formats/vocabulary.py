@@ -62,13 +62,25 @@ KIND_WORDS: dict[str, tuple[str, ...]] = {
     "human_approval": ("approval", "approver", "human"),
     "sql_db": ("database", "db", "sql", "rdbms", "relational", "postgres", "datastore", "data store"),
     "nosql_db": ("nosql", "document store", "key value", "kv", "mongo", "dynamo", "graph db"),
-    "vector_db": ("vector", "vectors", "vectordb", "weaviate", "milvus", "pinecone", "chroma", "chromadb"),
+    "vector_db": (
+        "vector",
+        "vectors",
+        "vectordb",
+        "vector database",
+        "vector db",
+        "vector store",
+        "weaviate",
+        "milvus",
+        "pinecone",
+        "chroma",
+        "chromadb",
+    ),
     "cache": ("cache", "caching", "memcache"),
     "object_storage": ("storage", "bucket", "blob", "object store", "files", "minio", "disk"),
     "search_index": ("search", "index", "solr"),
     "queue": ("queue", "queues", "mq", "broker", "message queue", "rabbit"),
     "event_stream": ("stream", "streams", "streaming", "event bus", "redpanda", "pulsar"),
-    "pubsub": ("pubsub", "pub sub", "topic", "topics", "notifications", "events"),
+    "pubsub": ("pubsub", "pub sub", "topic", "topics", "notifications"),
     "monitoring": ("monitoring", "metrics", "monitor", "observability", "telemetry", "alerting", "tracing", "apm"),
     "logging": ("logging", "logs", "log"),
     "auth": ("auth", "authentication", "identity", "login", "oauth", "sso", "iam", "keycloak"),
@@ -77,6 +89,9 @@ KIND_WORDS: dict[str, tuple[str, ...]] = {
 }
 # Kinds that say little on their own: a more specific kind named in the same text wins.
 GENERIC_KINDS = frozenset({"service", "user", "external_system"})
+# Words that say "some data store" without saying which: a product named beside them tells more
+# ("Redis DB" is a cache, "Cosmos DB" a NoSQL database).
+WEAK_WORDS = frozenset({("db",), ("database",), ("datastore",), ("data", "store"), ("storage",)})
 
 # Names a technology goes by besides its id and display name.
 TECH_WORDS: dict[str, tuple[str, ...]] = {
@@ -151,15 +166,24 @@ def tech_in(tokens: list[str]) -> str | None:
     return None
 
 
-def kind_in(tokens: list[str]) -> str | None:
-    """The kind the words name: a specific kind before a generic one, the last named first
-    (the head of an English compound comes last: "user database" is a database)."""
-    found: list[tuple[bool, int, str]] = []
+def _kind_match(tokens: list[str]) -> tuple[str, tuple[str, ...]] | None:
+    found: list[tuple[bool, int, int, str, tuple[str, ...]]] = []
     for phrase, kind in _kind_phrases():
         at = _find(tokens, phrase)
         if at >= 0:
-            found.append((kind not in GENERIC_KINDS, at + len(phrase), kind))
-    return max(found)[2] if found else None
+            found.append((kind not in GENERIC_KINDS, at + len(phrase), len(phrase), kind, phrase))
+    if not found:
+        return None
+    best = max(found)
+    return best[3], best[4]
+
+
+def kind_in(tokens: list[str]) -> str | None:
+    """The kind the words name: a specific kind before a generic one, the last named first
+    (the head of an English compound comes last: "user database" is a database), the longer
+    phrase first where two end together ("vector database")."""
+    match = _kind_match(tokens)
+    return match[0] if match else None
 
 
 def guess(text: str) -> tuple[str, str | None] | None:
@@ -167,11 +191,17 @@ def guess(text: str) -> tuple[str, str | None] | None:
     tokens = words(text)
     if not tokens:
         return None
-    kind, tech = kind_in(tokens), tech_in(tokens)
-    if kind and tech:
-        # A product named is more telling than a kind word beside it ("Redis DB" is a cache),
-        # unless that kind lists the product ("Redis pub/sub").
-        return (kind, tech) if tech_for(kind, tech) else (home_kind(tech), tech)
+    match, tech = _kind_match(tokens), tech_in(tokens)
+    kind = match[0] if match else None
+    if match and tech:
+        if tech_for(match[0], tech):
+            return match[0], tech
+        # A product named beside a word that only says "a data store" or "a service" tells
+        # more ("Redis DB" is a cache); beside a telling kind word, the kind wins ("Vector
+        # database" is no Vector log shipper).
+        if match[0] in GENERIC_KINDS or match[1] in WEAK_WORDS:
+            return home_kind(tech), tech
+        return match[0], None
     if tech:
         return home_kind(tech), tech
     if kind:
