@@ -48,12 +48,13 @@ def test_it_builds_a_board_by_direct_manipulation(archboard_server: Any, editor_
     db = next(n for n in doc["nodes"] if n["kind"] == "sql_db")
     assert service["x"] % 20 == 0 and service["y"] % 20 == 0  # snapped to the grid
 
-    # Connect: press the handle on the service's right edge, drag to the database.
+    # Connect: press the handle right of the service, drag to the database.
     src = ed.node_at(service["id"])
     dst = ed.node_at(db["id"])
     page.mouse.move(src["x"], src["y"])
-    page.wait_for_selector("#edge-handle:not([hidden])")
-    page.mouse.move(src["x2"], src["y"])
+    handle = page.locator(".edge-handle[data-side=right]:not([hidden])").bounding_box()
+    assert handle is not None
+    page.mouse.move(handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2)
     page.mouse.down()
     page.mouse.move((src["x2"] + dst["x"]) / 2, dst["y"], steps=5)
     page.mouse.move(dst["x"], dst["y"], steps=5)
@@ -87,7 +88,7 @@ def test_it_builds_a_board_by_direct_manipulation(archboard_server: Any, editor_
     ed.wait_idle()
     assert ed.board()["groups"] == []
     assert all("group" not in n for n in ed.board()["nodes"])
-    page.click(".toolbar [data-action=redo]")
+    page.click(".toolbar [data-command=redo]")
     ed.wait_idle()
     assert len(ed.board()["groups"]) == 1
 

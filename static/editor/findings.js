@@ -1,0 +1,199 @@
+// The Review tab: the findings of the review rules (pushed by the server after each change, or
+// fetched), with severity badges on the canvas. All user text goes in as text, never HTML.
+
+import { nameOf } from "./labels.js";
+import { onNextFrame, renderOverlay } from "./overlay.js";
+
+const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 };
+
+function whenIdle(fn) {
+  if (window.requestIdleCallback) window.requestIdleCallback(fn, { timeout: 500 });
+  else setTimeout(fn, 50);
+}
+
+export class Findings {
+  constructor({ list, summary, count, canvas, badges, url, sync, onFocus }) {
+    this.list = list;
+    this.summary = summary;
+    this.count = count;
+    this.canvas = canvas;
+    this.badgeLayer = badges;
+    this.url = url;
+    this.sync = sync;
+    this.onFocus = onFocus;
+    this.findings = [];
+    this.byElement = new Map();
+    this.timer = null;
+    this.pushedVersion = -1;
+    sync.addEventListener("review", (e) => {
+      if (e.detail.version >= this.sync.version) {
+        this.pushedVersion = e.detail.version;
+        this.show(e.detail.findings);
+      }
+    });
+    // Pan and zoom move the badges at once (a viewport change can come from an animation step,
+    // inside the frame being drawn); after a change of the board they are placed in the next
+    // animation frame callback, which runs after Cytoscape's own: in the frame that draws the
+    // change, and not in the way of drawing it.
+    canvas.addEventListener("viewport", () => this.placeBadges());
+    this.schedulePlace = onNextFrame(() => this.placeBadges());
+    canvas.addEventListener("redrawn", () => this.schedulePlace());
+    canvas.cy.on("position", "node", () => this.schedulePlace());
+    this.shownKey = null;
+    this.listSummary = null;
+    this.listQueued = false;
+  }
+
+  // Ask the server again a little after the last change (edits come in bursts).
+  refreshSoon(delay = 350) {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.fetch(), delay);
+  }
+
+  async fetch() {
+    if (this.pushedVersion >= this.sync.version && this.sync.version > 0 && this.findings.length) return;
+    try {
+      const response = await fetch(this.url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (!response.ok) return;
+      const report = await response.json();
+      this.show(report.findings, report.summary);
+    } catch {
+      // Offline: the panel keeps the last findings; the next change asks again.
+    }
+  }
+
+  show(findings, summary = null) {
+    // The review of a design whose findings did not change (most edits: a move, a rename)
+    // changes nothing on screen.
+    const key = JSON.stringify(findings);
+    if (key === this.shownKey) return;
+    this.shownKey = key;
+    this.findings = findings.slice().sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || (a.suppressed ? 1 : 0) - (b.suppressed ? 1 : 0));
+    if (!summary) {
+      summary = { error: 0, warning: 0, info: 0 };
+      for (const f of findings) if (!f.suppressed) summary[f.severity] += 1;
+    }
+    this.byElement = new Map();
+    for (const f of this.findings) {
+      if (f.suppressed) continue;
+      for (const id of [...f.nodes, ...f.edges]) {
+        const entry = this.byElement.get(id) || { severity: f.severity, messages: [] };
+        if (SEVERITY_ORDER[f.severity] < SEVERITY_ORDER[entry.severity]) entry.severity = f.severity;
+        entry.messages.push(f.message);
+        this.byElement.set(id, entry);
+      }
+    }
+    this.canvas.setFindings(this.byElement);
+    const total = summary.error + summary.warning + summary.info;
+    this.count.textContent = total ? String(total) : "";
+    this.count.className = `count ${summary.error ? "error" : summary.warning ? "warning" : total ? "info" : ""}`;
+    // The list (hundreds of rows on a large board) is rebuilt when the page is idle, so that
+    // it never holds up the drawing of someone's edit.
+    this.listSummary = summary;
+    if (!this.listQueued) {
+      this.listQueued = true;
+      whenIdle(() => {
+        this.listQueued = false;
+        this.renderList(this.listSummary);
+      });
+    }
+    this.schedulePlace();
+  }
+
+  renderList(summary) {
+    this.summary.replaceChildren();
+    for (const sev of ["error", "warning", "info"]) {
+      const pill = document.createElement("span");
+      pill.className = `sev-pill ${sev}`;
+      pill.textContent = `${summary[sev]} ${sev}${summary[sev] === 1 ? "" : sev === "info" ? "" : "s"}`;
+      this.summary.append(pill);
+    }
+    this.list.replaceChildren();
+    if (!this.findings.length) {
+      const empty = document.createElement("li");
+      empty.className = "findings-empty";
+      empty.textContent = "No findings: the design passes every review rule.";
+      this.list.append(empty);
+      return;
+    }
+    for (const f of this.findings) {
+      const item = document.createElement("li");
+      item.className = `finding ${f.severity}${f.suppressed ? " suppressed" : ""}`;
+      item.tabIndex = 0;
+      const head = document.createElement("div");
+      head.className = "finding-head";
+      const badge = document.createElement("span");
+      badge.className = `sev-dot ${f.severity}`;
+      const rule = document.createElement("code");
+      rule.textContent = f.rule;
+      head.append(badge, rule);
+      if (f.suppressed) {
+        const tag = document.createElement("span");
+        tag.className = "tag";
+        tag.textContent = "suppressed";
+        head.append(tag);
+      }
+      const message = document.createElement("p");
+      message.className = "finding-message";
+      message.textContent = f.message;
+      item.append(head, message);
+      if (f.hint) {
+        const hint = document.createElement("p");
+        hint.className = "finding-hint";
+        hint.textContent = f.hint;
+        item.append(hint);
+      }
+      if (f.suppressed && f.reason) {
+        const reason = document.createElement("p");
+        reason.className = "finding-hint";
+        reason.textContent = `Suppressed: ${f.reason}`;
+        item.append(reason);
+      }
+      const focus = () => this.onFocus([...f.nodes, ...f.edges]);
+      item.addEventListener("click", focus);
+      item.addEventListener("keydown", (event) => {
+        if (event.key === "Enter" || event.key === " ") {
+          event.preventDefault();
+          focus();
+        }
+      });
+      this.list.append(item);
+    }
+  }
+
+  placeBadges() {
+    const cy = this.canvas.cy;
+    const zoom = cy.zoom();
+    const pan = cy.pan();
+    // Too far out to read a badge (the layer hides): the coloured borders carry the severity.
+    renderOverlay(cy, this.badgeLayer, this.byElement, {
+      keyAttr: "id",
+      anchor: (id) => {
+        const el = cy.getElementById(id);
+        if (el.empty()) return null;
+        if (el.isNode() && el.isParent()) {
+          const bb = el.renderedBoundingBox({ includeLabels: false });
+          return { x: bb.x2 - 4, y: bb.y1 + 4 };
+        }
+        if (el.isNode()) {
+          const p = el.position();
+          const half = (el.width() / 2) * zoom;
+          return { x: p.x * zoom + pan.x + half - 4, y: p.y * zoom + pan.y - half + 4 };
+        }
+        const mid = el.midpoint();
+        return { x: mid.x * zoom + pan.x, y: mid.y * zoom + pan.y - 12 };
+      },
+      create: () => document.createElement("span"),
+      update: (badge, entry, x, y) => {
+        const cls = `badge ${entry.severity}`;
+        if (badge.className !== cls) {
+          badge.className = cls;
+          badge.textContent = entry.severity === "info" ? "i" : "!";
+        }
+        const title = entry.messages.join("\n");
+        if (badge.title !== title) badge.title = title;
+        badge.style.transform = `translate(${x - 9}px, ${y - 9}px)`;
+      },
+    });
+  }
+}
