@@ -433,9 +433,10 @@ export class Canvas extends EventTarget {
     cy.viewport({ zoom, pan: { x: cy.width() / 2 - ((x1 + x2) / 2) * zoom, y: cy.height() / 2 - ((y1 + y2) / 2) * zoom } });
   }
 
+  // Centre the elements' bodies (not their labels) in the view.
   centreOn(eles) {
     const cy = this.cy;
-    const bb = eles.boundingBox();
+    const bb = eles.boundingBox({ includeLabels: false, includeOverlays: false, includeUnderlays: false, includeOutlines: false });
     const fits = Math.min((cy.width() - 200) / Math.max(bb.w, 1), (cy.height() - 200) / Math.max(bb.h, 1));
     const zoom = Math.max(0.5, Math.min(1.2, fits));
     const pan = { x: cy.width() / 2 - ((bb.x1 + bb.x2) / 2) * zoom, y: cy.height() / 2 - ((bb.y1 + bb.y2) / 2) * zoom };
