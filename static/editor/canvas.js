@@ -510,7 +510,7 @@ export class Canvas extends EventTarget {
     if (!byId.size && !this.peerOutlines) return;
     this.peerOutlines = byId.size > 0;
     cy.batch(() => {
-      cy.elements("[peer]").forEach((el) => {
+      cy.elements("[?peer]").forEach((el) => {
         // Set to null, not removeData(): Cytoscape 3.34's removeData does not restyle, so the
         // outline of a peer who left or deselected stayed on screen.
         if (!byId.has(el.id())) el.data("peer", null);

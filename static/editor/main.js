@@ -194,6 +194,25 @@ sync.addEventListener("status", (event) => {
 });
 sync.addEventListener("snapshot", () => findings.refreshSoon(0));
 window.addEventListener("online", () => sync.retry());
+window.addEventListener("offline", () => sync.offline());
+
+// The owner changed this user's role while the page is open: the page follows at once.
+sync.addEventListener("role", (event) => {
+  const role = event.detail.role;
+  readOnly = role === "viewer";
+  edits.readOnly = readOnly;
+  canvas.readOnly = readOnly;
+  machine.readOnly = readOnly;
+  if (readOnly) machine.setTool("select");
+  machine.configure();
+  properties.setReadOnly(readOnly);
+  document.body.classList.toggle("read-only", readOnly);
+  const badge = $(".topbar .role");
+  badge.className = `role role-${role}`;
+  badge.textContent = readOnly ? "View only" : role;
+  refreshButtons();
+  toast(readOnly ? "Your role is now viewer: the board is view only." : `Your role is now ${role}: you can edit the board.`, "info", 7000);
+});
 
 const showZoom = (zoom) => {
   $(".zoom-level").textContent = `${Math.round(zoom * 100)}%`;

@@ -122,7 +122,7 @@ export function stylesheet(protocolColors) {
     { selector: "node:selected.hover", style: { "border-color": "#3559e0" } },
     { selector: "node.connect-target", style: { "border-color": "#3559e0", "border-width": 3 } },
     {
-      selector: "node[peer]",
+      selector: "node[?peer]",
       style: { "outline-width": 2.5, "outline-color": "data(peer)", "outline-offset": 4, "outline-opacity": 0.9 },
     },
     { selector: "node.sev-error", style: { "border-color": "#d92d20", "border-width": 1.8 } },
@@ -165,7 +165,7 @@ export function stylesheet(protocolColors) {
     { selector: "edge.async", style: { "line-style": "dashed", "line-dash-pattern": [7, 5] } },
     { selector: "edge:selected", style: { width: 3, "underlay-color": "#3559e0", "underlay-opacity": 0.18, "underlay-padding": 4 } },
     { selector: "edge.hover", style: { width: 2.6 } },
-    { selector: "edge[peer]", style: { "underlay-color": "data(peer)", "underlay-opacity": 0.35, "underlay-padding": 5 } },
+    { selector: "edge[?peer]", style: { "underlay-color": "data(peer)", "underlay-opacity": 0.35, "underlay-padding": 5 } },
     { selector: "edge.sev-error", style: { "line-outline-width": 0, "text-background-color": "#fef3f2", color: "#b42318" } },
     { selector: "edge.sev-warning", style: { "text-background-color": "#fffaeb", color: "#b54708" } },
     { selector: "node.flash", style: { "underlay-color": "#f79009", "underlay-opacity": 0.35, "underlay-padding": 10 } },

@@ -40,9 +40,7 @@ def test_a_comment_reaches_the_other_editor_with_a_marker_and_the_thread(
 
     # Without a reload: the marker on the node and the thread in Bob's panel.
     bob.page.wait_for_selector(".comment-marker[data-target='node:super']")
-    bob.page.wait_for_selector(
-        "#comments-panel .thread .comment-body:has-text('fan out through the queue')"
-    )
+    bob.page.wait_for_selector("#comments-panel .thread .comment-body:has-text('fan out through the queue')")
     assert bob.page.locator(".comment-marker[data-target='node:super']").inner_text() == "1"
     assert bob.page.locator("#comments-count").inner_text() == "1"
     body = bob.page.locator("#comments-panel .comment-body").first

@@ -158,7 +158,9 @@ def test_the_connect_tool_draws_from_a_body_and_the_shortcuts_reverse_and_undo(
 
 
 def test_the_toolbar_and_help_come_from_the_command_table(archboard_server: Any, editor_for: Any) -> None:
-    doc = board([node("a", "service", label="A", x=0, y=0), node("b", "cache", label="B", x=300, y=0)], [edge("e1", "a", "b")])
+    doc = board(
+        [node("a", "service", label="A", x=0, y=0), node("b", "cache", label="B", x=300, y=0)], [edge("e1", "a", "b")]
+    )
     ed = editor_for("alice").open(archboard_server.create_board("alice", doc))
     page = ed.page
     table = page.evaluate("window.archboard.commandTable()")
