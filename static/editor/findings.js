@@ -1,10 +1,22 @@
 // The Review tab: the findings of the review rules (pushed by the server after each change, or
-// fetched), with severity badges on the canvas. All user text goes in as text, never HTML.
+// fetched), with severity badges on the canvas. Each finding links to its rule's page; an editor
+// suppresses or accepts it with a reason, or sets its rule's severity for the board: both are a
+// `set_board` op on `review` (live for everyone, undoable, in the history). All user text goes in
+// as text, never HTML.
 
 import { nameOf } from "./labels.js";
 import { onNextFrame, renderOverlay } from "./overlay.js";
 
 const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 };
+
+function button(text, onClick) {
+  const el = document.createElement("button");
+  el.type = "button";
+  el.className = "small";
+  el.textContent = text;
+  if (onClick) el.addEventListener("click", onClick);
+  return el;
+}
 
 function whenIdle(fn) {
   if (window.requestIdleCallback) window.requestIdleCallback(fn, { timeout: 500 });
@@ -12,8 +24,11 @@ function whenIdle(fn) {
 }
 
 export class Findings {
-  constructor({ list, summary, count, canvas, badges, url, sync, onFocus }) {
+  constructor({ list, summary, count, canvas, badges, url, sync, rules, editable, onOp, onFocus }) {
     this.list = list;
+    this.rules = rules; // id -> {title, severity, url}
+    this.editable = editable;
+    this.onOp = onOp;
     this.summary = summary;
     this.count = count;
     this.canvas = canvas;
@@ -42,6 +57,50 @@ export class Findings {
     this.shownKey = null;
     this.listSummary = null;
     this.listQueued = false;
+    // A change of `review` (a suppression, a severity) redraws the controls at once.
+    sync.addEventListener("change", (e) => {
+      if (e.detail.touched.has("@board") && this.listSummary) this.renderList(this.listSummary);
+    });
+  }
+
+  review() {
+    return this.sync.view.top.review || {};
+  }
+
+  setReview(changes) {
+    const review = { ...this.review(), ...changes };
+    for (const key of Object.keys(review)) {
+      const value = review[key];
+      if ((Array.isArray(value) && !value.length) || (value && typeof value === "object" && !Array.isArray(value) && !Object.keys(value).length)) delete review[key];
+    }
+    this.onOp({ action: "set_board", set: { review } });
+  }
+
+  // A suppression names one element of the finding: its connection, else its first component.
+  static targetOf(f) {
+    if (f.edges.length === 1) return f.edges[0];
+    return f.nodes[0] ?? null;
+  }
+
+  suppress(f, reason) {
+    const entry = { rule: f.rule, reason };
+    const target = Findings.targetOf(f);
+    if (target) entry.target = target;
+    this.setReview({ suppress: [...(this.review().suppress || []), entry] });
+  }
+
+  // Every suppression that matches the finding goes (SPEC 3: same rule, and no target or one of
+  // the finding's elements).
+  unsuppress(f) {
+    const keep = (this.review().suppress || []).filter((s) => !(s.rule === f.rule && (s.target == null || [...f.nodes, ...f.edges].includes(s.target))));
+    this.setReview({ suppress: keep });
+  }
+
+  setRuleLevel(rule, level) {
+    const rules = { ...(this.review().rules || {}) };
+    if (level) rules[rule] = level;
+    else delete rules[rule];
+    this.setReview({ rules });
   }
 
   // Ask the server again a little after the last change (edits come in bursts).
@@ -116,49 +175,122 @@ export class Findings {
       this.list.append(empty);
       return;
     }
-    for (const f of this.findings) {
-      const item = document.createElement("li");
-      item.className = `finding ${f.severity}${f.suppressed ? " suppressed" : ""}`;
-      item.tabIndex = 0;
-      const head = document.createElement("div");
-      head.className = "finding-head";
-      const badge = document.createElement("span");
-      badge.className = `sev-dot ${f.severity}`;
-      const rule = document.createElement("code");
-      rule.textContent = f.rule;
-      head.append(badge, rule);
-      if (f.suppressed) {
-        const tag = document.createElement("span");
-        tag.className = "tag";
-        tag.textContent = "suppressed";
-        head.append(tag);
-      }
-      const message = document.createElement("p");
-      message.className = "finding-message";
-      message.textContent = f.message;
-      item.append(head, message);
-      if (f.hint) {
-        const hint = document.createElement("p");
-        hint.className = "finding-hint";
-        hint.textContent = f.hint;
-        item.append(hint);
-      }
-      if (f.suppressed && f.reason) {
-        const reason = document.createElement("p");
-        reason.className = "finding-hint";
-        reason.textContent = `Suppressed: ${f.reason}`;
-        item.append(reason);
-      }
-      const focus = () => this.onFocus([...f.nodes, ...f.edges]);
-      item.addEventListener("click", focus);
-      item.addEventListener("keydown", (event) => {
-        if (event.key === "Enter" || event.key === " ") {
-          event.preventDefault();
-          focus();
-        }
-      });
-      this.list.append(item);
+    for (const f of this.findings) this.list.append(this.item(f));
+  }
+
+  item(f) {
+    const board = this.sync.view;
+    const rule = this.rules[f.rule] || { title: f.rule, severity: f.severity, url: null };
+    const item = document.createElement("li");
+    item.className = `finding ${f.severity}${f.suppressed ? " suppressed" : ""}`;
+    item.tabIndex = 0;
+    item.dataset.rule = f.rule;
+    const head = document.createElement("div");
+    head.className = "finding-head";
+    const badge = document.createElement("span");
+    badge.className = `sev-dot ${f.severity}`;
+    const title = document.createElement("a");
+    title.className = "finding-rule";
+    title.textContent = rule.title;
+    title.title = `${f.rule}: what it checks, why it matters, how to fix it`;
+    if (rule.url) {
+      title.href = rule.url;
+      title.target = "_blank";
+      title.rel = "noopener";
     }
+    head.append(badge, title);
+    if (f.suppressed) {
+      const tag = document.createElement("span");
+      tag.className = "tag";
+      tag.textContent = "suppressed";
+      head.append(tag);
+    }
+    const message = document.createElement("p");
+    message.className = "finding-message";
+    message.textContent = f.message;
+    item.append(head, message);
+    const names = [...f.nodes, ...f.edges].filter((id) => board.has(id)).map((id) => nameOf(board, id));
+    if (names.length) {
+      const on = document.createElement("p");
+      on.className = "finding-hint";
+      on.textContent = `On: ${names.join(", ")}`;
+      item.append(on);
+    }
+    if (f.hint) {
+      const hint = document.createElement("p");
+      hint.className = "finding-hint";
+      hint.textContent = f.hint;
+      item.append(hint);
+    }
+    if (f.suppressed && f.reason) {
+      const reason = document.createElement("p");
+      reason.className = "finding-hint";
+      reason.textContent = `Suppressed: ${f.reason}`;
+      item.append(reason);
+    }
+    if (this.editable()) item.append(this.controls(f, rule));
+    const focus = () => this.onFocus([...f.nodes, ...f.edges]);
+    item.addEventListener("click", (event) => {
+      if (!event.target.closest("a, button, select, input, form")) focus();
+    });
+    item.addEventListener("keydown", (event) => {
+      if (event.target === item && (event.key === "Enter" || event.key === " ")) {
+        event.preventDefault();
+        focus();
+      }
+    });
+    return item;
+  }
+
+  controls(f, rule) {
+    const box = document.createElement("div");
+    box.className = "finding-actions";
+    if (f.suppressed) {
+      const undo = button("Unsuppress", () => this.unsuppress(f));
+      undo.dataset.act = "unsuppress";
+      box.append(undo);
+    } else {
+      const open = button("Suppress or accept…", () => {
+        open.hidden = true;
+        form.hidden = false;
+        reason.focus();
+      });
+      open.dataset.act = "suppress";
+      const form = document.createElement("form");
+      form.className = "suppress-form";
+      form.hidden = true;
+      const reason = document.createElement("input");
+      reason.name = "reason";
+      reason.required = true;
+      reason.maxLength = 2000;
+      reason.placeholder = "Why is this acceptable here?";
+      reason.setAttribute("aria-label", "Reason");
+      const suppress = button("Suppress", null);
+      suppress.type = "submit";
+      suppress.value = "suppress";
+      const accept = button("Accept the risk", null);
+      accept.type = "submit";
+      accept.value = "accept";
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        const text = reason.value.trim();
+        if (!text) return reason.focus();
+        this.suppress(f, event.submitter?.value === "accept" ? `Accepted risk: ${text}` : text);
+      });
+      form.append(reason, suppress, accept);
+      box.append(open, form);
+    }
+    const level = document.createElement("select");
+    level.className = "rule-level";
+    level.setAttribute("aria-label", `Severity of ${rule.title} on this board`);
+    const current = (this.review().rules || {})[f.rule] || "";
+    for (const [value, text] of [["", `${rule.severity} (default)`], ["error", "error"], ["warning", "warning"], ["info", "info"], ["off", "off for this board"]]) {
+      const option = new Option(text, value, false, value === current);
+      level.append(option);
+    }
+    level.addEventListener("change", () => this.setRuleLevel(f.rule, level.value));
+    box.append(level);
+    return box;
   }
 
   placeBadges() {

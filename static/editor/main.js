@@ -138,6 +138,9 @@ const findings = new Findings({
   badges: $("#badges"),
   url: config.reviewUrl,
   sync,
+  rules: config.rules,
+  editable: () => !readOnly,
+  onOp: (op) => edits.submit(op),
   onFocus: (ids) => {
     const eles = canvas.cy.collection(ids.map((id) => canvas.cy.getElementById(id)).filter((el) => el.nonempty()));
     if (eles.empty()) return;

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from whiteboard.boards import services
 from whiteboard.boards.access import boards_visible_to, get_board_for
 from whiteboard.boards.models import Board
-from whiteboard.domain import palette
+from whiteboard.domain import palette, review
 from whiteboard.domain.board import DIRECTIONS, PROTOCOLS, WRITE_POLICIES, BoardError, parse_board_json
 from whiteboard.domain.diagram import PROTOCOL_COLORS
 from whiteboard.limits import RateLimited, hit
@@ -133,7 +133,17 @@ def _editor_config(request: AuthedRequest, board: Board, role: str) -> dict[str,
         "layoutUrl": reverse("board_layout", args=[board.pk]),
         "exportUrl": reverse("api_board_export", args=[board.pk, "FORMAT"]),
         "kinds": _editor_kinds(get_script_prefix()),
+        "rules": _editor_rules(get_script_prefix()),
         "protocolColors": PROTOCOL_COLORS,
+    }
+
+
+@functools.cache
+def _editor_rules(script_prefix: str) -> dict[str, dict[str, str]]:
+    """Each review rule's title, default severity and documentation page, for the Review tab."""
+    return {
+        rule.id: {"title": rule.title, "severity": rule.severity, "url": reverse("rule_detail", args=[rule.id])}
+        for rule in review.RULES.values()
     }
 
 
