@@ -14,7 +14,7 @@ from django.urls import get_script_prefix, reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
-from whiteboard.boards import services
+from whiteboard.boards import services, starters
 from whiteboard.boards.access import boards_visible_to, get_board_for
 from whiteboard.boards.models import Board
 from whiteboard.domain import palette, review
@@ -34,7 +34,7 @@ def _error_text(exc: BoardError) -> str:
 def board_list(request: AuthedRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     rows = boards_visible_to(request.user, name_contains=query)
-    context = {"rows": rows, "query": query}
+    context = {"rows": rows, "query": query, "starters": starters.starters()}
     if request.htmx and request.htmx.target == "board-rows":
         return render(request, "boards/list.html#rows", context)
     return render(request, "boards/list.html", context)
@@ -44,9 +44,15 @@ def board_list(request: AuthedRequest) -> HttpResponse:
 @login_required
 def board_create(request: AuthedRequest) -> HttpResponse:
     upload = request.FILES.get("document")
+    template_id = request.POST.get("template")
     try:
         hit("board_create", request.user.pk)
-        if upload is not None:
+        if template_id:
+            template = starters.starter(template_id)
+            if template is None:
+                raise BoardError.one("template", "no such template")
+            board = services.board_create(owner=request.user, document=template.document())
+        elif upload is not None:
             board = services.board_create(owner=request.user, document=parse_board_json(upload.read()))
         else:
             name = request.POST.get("name", "").strip()[:200] or "Untitled board"
