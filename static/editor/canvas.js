@@ -8,6 +8,12 @@ import { NODE_SIZE, stylesheet } from "./style.js";
 
 const GRID = 20;
 const FAR_ZOOM = 0.4;
+// Zoomed out, labels are drawn larger on the board so they stay legible on screen (smaller than at
+// 100 %, never hidden): the zoom `fit` picks for a demo board in a 1024 px window is about 0.3.
+const LABEL_SCALES = [
+  [0.45, "zoom-xs"],
+  [0.62, "zoom-s"],
+];
 const GROUP_FILLS = ["#eef6fc", "#f0f7ec", "#f3f0fa", "#fdf8e8"];
 const GROUP_BORDERS = ["#9cc3e0", "#a9cf98", "#bcaee0", "#e2c77a"];
 const NOTE_WIDTH = 180;
@@ -26,6 +32,7 @@ export class Canvas extends EventTarget {
     this.readOnly = readOnly;
     this.getBoard = getBoard;
     this.far = false;
+    this.scale = "";
     this.findings = new Map(); // element id -> {severity, messages}
     this.peerOutlines = false;
     this.selectionQueued = false;
@@ -119,14 +126,18 @@ export class Canvas extends EventTarget {
     };
   }
 
+  detailClasses() {
+    return (this.far ? " far" : "") + (this.scale ? ` ${this.scale}` : "");
+  }
+
   nodeClasses(node) {
-    if (this.isNote(node.kind)) return "note" + (this.far ? " far" : "");
+    if (this.isNote(node.kind)) return "note" + this.detailClasses();
     const replicas = Number.isInteger(node.props?.replicas) ? node.props.replicas : 1;
-    return (replicas > 1 ? "replicated" : "") + (this.far ? " far" : "");
+    return (replicas > 1 ? "replicated" : "") + this.detailClasses();
   }
 
   edgeClasses(edge) {
-    return (edge.props?.async ? "async" : "") + (this.far ? " far" : "");
+    return (edge.props?.async ? "async" : "") + this.detailClasses();
   }
 
   // Draw a whole board (first load).
@@ -135,7 +146,7 @@ export class Canvas extends EventTarget {
     // A large board opens zoomed out: start in the cheap far-away style (`fit` corrects it).
     this.far = board.nodes.size + board.edges.size > 300;
     const elements = [];
-    for (const group of sortGroups(board)) elements.push({ group: "nodes", data: this.groupData(group, board), classes: "group" });
+    for (const group of sortGroups(board)) elements.push({ group: "nodes", data: this.groupData(group, board), classes: "group" + this.detailClasses() });
     let missing = 0;
     for (const node of board.nodes.values()) {
       const hasPos = Number.isFinite(node.x) && Number.isFinite(node.y);
@@ -157,11 +168,24 @@ export class Canvas extends EventTarget {
     this.emitEmpty();
   }
 
+  // Classes that depend on the zoom, changed only when the zoom crosses a threshold (a class
+  // change restyles every element).
   updateDetail() {
-    const far = this.cy.zoom() < FAR_ZOOM && this.cy.elements().length > 300;
-    if (far === this.far) return;
-    this.far = far;
-    this.cy.batch(() => this.cy.elements().not(".group").toggleClass("far", far));
+    const zoom = this.cy.zoom();
+    const far = zoom < FAR_ZOOM && this.cy.elements().length > 300;
+    const scale = far ? "" : (LABEL_SCALES.find(([below]) => zoom < below)?.[1] ?? "");
+    if (far !== this.far) {
+      this.far = far;
+      this.cy.batch(() => this.cy.elements().not(".group").toggleClass("far", far));
+    }
+    if (scale !== this.scale) {
+      const old = this.scale;
+      this.scale = scale;
+      this.cy.batch(() => {
+        if (old) this.cy.elements().removeClass(old);
+        if (scale) this.cy.elements().addClass(scale);
+      });
+    }
   }
 
   // Bring the given element ids on screen in line with `board`.
@@ -193,7 +217,7 @@ export class Canvas extends EventTarget {
       for (const group of sortGroups(board, groups)) {
         const el = cy.getElementById(group.id);
         const data = this.groupData(group, board);
-        if (el.empty()) cy.add({ group: "nodes", data, classes: "group" });
+        if (el.empty()) cy.add({ group: "nodes", data, classes: "group" + this.detailClasses() });
         else {
           el.data(data);
           if ((el.data("parent") ?? null) !== (group.parent ?? null) || (el.parent().id() || null) !== (group.parent ?? null)) {

@@ -32,6 +32,8 @@ export function commandTable(app) {
     { id: "find", section: "Canvas", label: "Find by label, technology or id", keys: ["Mod+F"], perform: () => app.find.open() },
     { id: "palette-search", section: "Canvas", label: "Search components", keys: ["/"], enabled: editable, perform: () => app.palette.focusSearch() },
     { id: "help", section: "Canvas", label: "Keyboard shortcuts", keys: ["?"], perform: () => app.help.showModal() },
+    { id: "toggle-palette", section: "Canvas", label: "Show or hide the components panel", keys: ["["], enabled: editable, perform: () => app.togglePanel("palette") },
+    { id: "toggle-inspector", section: "Canvas", label: "Show or hide the side panel", keys: ["]"], perform: () => app.togglePanel("inspector") },
     // Selection
     { id: "select-all", section: "Selection", label: "Select all", keys: ["Mod+A"], perform: () => app.canvas.cy.elements().select() },
     { id: "cancel", section: "Selection", label: "Cancel the gesture, or clear the selection", keys: ["Escape"], perform: () => app.machine.cancel() || app.canvas.cy.$(":selected").unselect() },

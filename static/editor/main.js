@@ -30,6 +30,7 @@ let readOnly = config.role === "viewer";
 useKinds(config.kinds);
 const toast = makeToaster($("#toasts"));
 const stage = $("#stage");
+for (const name of ["palette", "inspector"]) document.body.classList.toggle(`${name}-folded`, localStorage.getItem(`archboard:${name}-folded`) === "1");
 
 // --- the session and the canvas -----------------------------------------------------------
 
@@ -61,6 +62,11 @@ const app = {
     showRoute();
   },
   setTool: (tool) => machine.setTool(tool),
+  // The side panels fold away to give the canvas the room (kept in this browser).
+  togglePanel: (name) => {
+    const folded = document.body.classList.toggle(`${name}-folded`);
+    localStorage.setItem(`archboard:${name}-folded`, folded ? "1" : "");
+  },
   clipboardEvent: (id, event) => {
     if (id === "paste") return clipboard.onPaste(event);
     if (clipboard.onCopy(event) && id === "cut") deleteSelection(app);

@@ -171,6 +171,13 @@ export function stylesheet(protocolColors) {
     { selector: "node.flash", style: { "underlay-color": "#f79009", "underlay-opacity": 0.35, "underlay-padding": 10 } },
     { selector: "edge.flash", style: { "underlay-color": "#f79009", "underlay-opacity": 0.45, "underlay-padding": 7 } },
     { selector: ".editing", style: { "text-opacity": 0 } },
+    // Zoomed out (canvas.js: LABEL_SCALES): larger type on the board, legible on screen.
+    { selector: "node.zoom-s", style: { "font-size": 17, "text-max-width": 170 } },
+    { selector: "node.zoom-xs", style: { "font-size": 22, "text-max-width": 200 } },
+    { selector: "node:parent.zoom-s", style: { "font-size": 16 } },
+    { selector: "node:parent.zoom-xs", style: { "font-size": 20 } },
+    { selector: "edge.zoom-s", style: { "font-size": 14, "text-max-width": 150 } },
+    { selector: "edge.zoom-xs", style: { "font-size": 20, "text-max-width": 180 } },
   );
   for (const [protocol, color] of Object.entries(protocolColors)) {
     rules.push({ selector: `edge[protocol = "${protocol}"]`, style: { "line-color": color, "target-arrow-color": color } });

@@ -231,8 +231,7 @@ def test_edits_made_offline_are_sent_on_reconnect(archboard_server: Any, editor_
     board_id = archboard_server.create_board("alice", board([node("svc", "service", label="Svc", x=200, y=200)]))
     ed = editor_for("alice").open(board_id)
     page = ed.page
-    ed.context.set_offline(True)
-    page.evaluate("window.archboard.sync.ws.close()")
+    ed.context.set_offline(True)  # the browser's offline event: the page gives its socket up at once
     page.wait_for_selector("#conn.conn-offline")
     box = ed.node_at("svc")
     page.mouse.click(box["x"], box["y"])
