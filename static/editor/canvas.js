@@ -121,8 +121,6 @@ export class Canvas extends EventTarget {
       protocol: protocol || "",
       route: typeof route === "string" ? route : "",
       color: "#8a94a6",
-      lx: 0,
-      ly: 0,
     };
   }
 
@@ -177,6 +175,7 @@ export class Canvas extends EventTarget {
     if (far !== this.far) {
       this.far = far;
       this.cy.batch(() => this.cy.elements().not(".group").toggleClass("far", far));
+      if (!far) this.cy.batch(() => this.placeEdgeLabels(this.cy.edges()));
     }
     if (scale !== this.scale) {
       const old = this.scale;
@@ -255,7 +254,7 @@ export class Canvas extends EventTarget {
         if (el.data("source") !== edge.source || el.data("target") !== edge.target) {
           el = el.move({ source: edge.source, target: edge.target });
         }
-        el.data({ ...data, lx: el.data("lx"), ly: el.data("ly") });
+        el.data(data);
         el.classes(this.edgeClasses(edge) + this.findingClass(edge.id));
         labelled.add(el);
       }
@@ -278,19 +277,24 @@ export class Canvas extends EventTarget {
 
   // Connection labels sit at the middle of their line; where that covers a component (two close
   // components, a line passing by a third), the label moves sideways, off the line, until it is
-  // clear, so it never hides an icon or a component's own label.
+  // clear, so it never hides an icon or a component's own label. The few labels that move get a
+  // style of their own (a mapped style on every edge would cost a restyle of each on load); far
+  // out, where labels are not drawn, this waits until the zoom comes closer.
   placeEdgeLabels(edges) {
-    const labelled = edges.filter((e) => e.data("display"));
+    if (this.far) return;
+    const labelled = edges.filter((e) => e.data("display") || e.scratch("_label"));
     if (labelled.empty()) return;
     const cell = 200;
     const grid = new Map();
     this.cy.nodes().forEach((n) => {
       if (n.isParent() || n.data("isGroup")) return;
       const p = n.position();
-      const w = n.width() / 2 + 4;
-      const h = n.height() / 2 + 4;
+      // From the data, not n.width(): inside a batch the style (and so the size) is not computed yet.
+      const note = n.hasClass("note");
+      const w = (note ? n.data("w") : NODE_SIZE) / 2 + 4;
+      const h = (note ? n.data("h") : NODE_SIZE) / 2 + 4;
       // Below the icon: the component's own label.
-      const box = { x1: p.x - Math.max(w, 50), x2: p.x + Math.max(w, 50), y1: p.y - h, y2: p.y + h + (n.hasClass("note") ? 0 : 22) };
+      const box = { x1: p.x - Math.max(w, 50), x2: p.x + Math.max(w, 50), y1: p.y - h, y2: p.y + h + (note ? 0 : 22) };
       for (let cx = Math.floor(box.x1 / cell); cx <= Math.floor(box.x2 / cell); cx++) {
         for (let cy = Math.floor(box.y1 / cell); cy <= Math.floor(box.y2 / cell); cy++) {
           const key = `${cx},${cy}`;
@@ -322,7 +326,11 @@ export class Canvas extends EventTarget {
           break;
         }
       }
-      if (edge.data("lx") !== best.x || edge.data("ly") !== best.y) edge.data({ lx: best.x, ly: best.y });
+      const was = edge.scratch("_label") || { x: 0, y: 0 };
+      if (was.x === best.x && was.y === best.y) return;
+      edge.scratch("_label", best);
+      if (best.x || best.y) edge.style({ "text-margin-x": best.x, "text-margin-y": best.y });
+      else edge.removeStyle("text-margin-x text-margin-y");
     });
   }
 

@@ -65,8 +65,10 @@ export class Comments {
       this.refreshMarkersSoon(0);
     });
     panel.querySelector("[data-refresh]")?.addEventListener("click", () => this.loadPanel());
-    // Done typing (the text posted or cleared): catch up with what came in meanwhile.
-    panel.addEventListener("focusout", () => setTimeout(() => this.stale && !this.busy() && this.loadPanel(), 0));
+    // Done typing (focus left the panel, nothing typed is waiting): catch up with what came in.
+    panel.addEventListener("focusout", (event) => {
+      if (this.stale && !panel.contains(event.relatedTarget) && !this.hasText()) this.loadPanel();
+    });
   }
 
   start() {
@@ -161,6 +163,10 @@ export class Comments {
     const t = thread.target || {};
     const target = t.type === "board" ? "board" : `${t.type}:${t.id}`;
     if (this.target === null || this.target === target) this.loadPanel({ quiet: true });
+  }
+
+  hasText() {
+    return [...this.panel.querySelectorAll("textarea")].some((t) => t.value.trim() !== "");
   }
 
   // Someone is typing in the panel: do not replace what they typed; offer the refresh instead.

@@ -8,6 +8,7 @@ import { nameOf } from "./labels.js";
 import { onNextFrame, renderOverlay } from "./overlay.js";
 
 const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 };
+const LIST_PAGE = 100;
 
 function button(text, onClick) {
   const el = document.createElement("button");
@@ -175,7 +176,23 @@ export class Findings {
       this.list.append(empty);
       return;
     }
-    for (const f of this.findings) this.list.append(this.item(f));
+    this.showItems(0);
+  }
+
+  // The list grows a page at a time (a board of thousands of components has thousands of findings).
+  showItems(from) {
+    const page = this.findings.slice(from, from + LIST_PAGE);
+    for (const f of page) this.list.append(this.item(f));
+    const rest = this.findings.length - from - page.length;
+    if (rest > 0) {
+      const more = document.createElement("li");
+      more.className = "findings-more";
+      more.append(button(`Show ${Math.min(rest, LIST_PAGE)} more of ${rest}`, () => {
+        more.remove();
+        this.showItems(from + LIST_PAGE);
+      }));
+      this.list.append(more);
+    }
   }
 
   item(f) {
@@ -228,7 +245,12 @@ export class Findings {
       reason.textContent = `Suppressed: ${f.reason}`;
       item.append(reason);
     }
-    if (this.editable()) item.append(this.controls(f, rule));
+    // The controls are made when asked for: a large board has thousands of findings.
+    if (this.editable()) {
+      const more = button("Suppress, accept or change severity…", () => more.replaceWith(this.controls(f, rule)));
+      more.dataset.act = "actions";
+      item.append(more);
+    }
     const focus = () => this.onFocus([...f.nodes, ...f.edges]);
     item.addEventListener("click", (event) => {
       if (!event.target.closest("a, button, select, input, form")) focus();

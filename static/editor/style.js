@@ -147,9 +147,6 @@ export function stylesheet(protocolColors) {
         "text-background-shape": "round-rectangle",
         "text-wrap": "wrap",
         "text-max-width": 120,
-        // Moved off the components it would cover (canvas.js: labelOffset).
-        "text-margin-x": "data(lx)",
-        "text-margin-y": "data(ly)",
         "min-zoomed-font-size": 4,
         "source-distance-from-node": 2,
         "target-distance-from-node": 2,
@@ -161,7 +158,8 @@ export function stylesheet(protocolColors) {
     // Zoomed far out, labels and arrows are unreadable: draw edges as plain lines (several
     // times cheaper per frame on a large board).
     { selector: "edge.far", style: { "curve-style": "haystack", "haystack-radius": 0, "target-arrow-shape": "none", label: "" } },
-    { selector: "node.far", style: { label: "", ghost: "no" } },
+    // Far out an icon is a few pixels wide: plain boxes draw several times faster.
+    { selector: "node.far", style: { label: "", ghost: "no", "background-image": [] } },
     { selector: "edge.async", style: { "line-style": "dashed", "line-dash-pattern": [7, 5] } },
     { selector: "edge:selected", style: { width: 3, "underlay-color": "#3559e0", "underlay-opacity": 0.18, "underlay-padding": 4 } },
     { selector: "edge.hover", style: { width: 2.6 } },

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -182,3 +183,19 @@ def test_the_toolbar_and_help_come_from_the_command_table(archboard_server: Any,
     assert ed.board()["edges"][0]["props"]["route"] == "orthogonal"
     assert page.evaluate("window.archboard.canvas.cy.getElementById('e1').style('curve-style')") == "taxi"
     assert page.inner_text("#route-current") == "orthogonal"
+
+
+def test_the_readme_shortcut_table_is_the_command_table(archboard_server: Any, editor_for: Any) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    block = readme.split("<!-- shortcuts: generated from static/editor/commands.js -->")[1].split(
+        "<!-- /shortcuts -->"
+    )[0]
+    rows = [line.strip("|").split("|") for line in block.strip().splitlines()[2:]]
+    documented = [
+        (cells[0].strip().strip("`"), [k.strip().strip("`") for k in cells[1].split(" / ")], cells[2].strip())
+        for cells in rows
+    ]
+    ed = editor_for("alice").open(archboard_server.create_board("alice", board([node("a", "service")])))
+    table = ed.page.evaluate("window.archboard.commandTable()")
+    expected = [(c["id"], c["keys"] or ["(toolbar)"], c["label"]) for c in table]
+    assert documented == expected

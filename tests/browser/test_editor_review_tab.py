@@ -33,6 +33,7 @@ def test_a_finding_is_suppressed_with_a_reason_and_a_rule_turned_off_live_and_un
     link = finding.locator("a.finding-rule")
     assert link.get_attribute("href") == "/rules/unreplicated-datastore/"
 
+    finding.locator("[data-act=actions]").click()
     finding.locator("[data-act=suppress]").click()
     finding.locator(".suppress-form input").fill("dev only")
     finding.locator(".suppress-form button[value=accept]").click()
@@ -44,6 +45,7 @@ def test_a_finding_is_suppressed_with_a_reason_and_a_rule_turned_off_live_and_un
     bob.page.wait_for_selector(".finding.suppressed[data-rule=unreplicated-datastore]")  # live
 
     # The orphan rule, off for this board.
+    page.locator(".finding[data-rule=orphan-component] [data-act=actions]").click()
     page.locator(".finding[data-rule=orphan-component] select.rule-level").select_option("off")
     page.wait_for_selector(".finding[data-rule=orphan-component]", state="detached")
     alice.wait_idle()

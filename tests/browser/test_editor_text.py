@@ -92,3 +92,26 @@ def test_typing_with_one_element_selected_starts_editing_it(archboard_server: An
     status, stored = archboard_server.api("alice", "GET", f"/api/boards/{page.url.rstrip('/').split('/')[-1]}")
     assert status == 200
     assert {n["id"]: n["label"] for n in stored["board"]["nodes"]}["db"] == "Ledger DB"
+
+
+def test_a_connection_label_moves_off_the_component_it_would_cover(archboard_server: Any, editor_for: Any) -> None:
+    doc = board(
+        [
+            node("a", "service", label="A", x=0, y=0),
+            node("b", "cache", label="B", x=200, y=0),
+            node("c", "sql_db", label="C", x=400, y=0),
+        ],
+        [edge("over", "a", "c", label="passes over B"), edge("clear", "a", "b", label="")],
+    )
+    ed = editor_for("alice").open(archboard_server.create_board("alice", doc))
+    margins = ed.page.evaluate(
+        "() => ['over', 'clear'].map(id => window.archboard.canvas.cy.getElementById(id).style('text-margin-y'))"
+    )
+    assert margins[0] != "0px"  # moved off B's body and label
+    assert margins[1] == "0px"  # nothing to move
+    box = ed.page.evaluate(
+        "() => window.archboard.canvas.cy.getElementById('over').boundingBox({includeEdges: false, includeLabels: true, includeOverlays: false, includeUnderlays: false})"
+    )
+    body = {"x1": 170, "x2": 230, "y1": -30, "y2": 30}  # B's body around (200, 0)
+    assert box["w"] > 0
+    assert box["y2"] < body["y1"] or box["y1"] > body["y2"] or box["x2"] < body["x1"] or box["x1"] > body["x2"]
