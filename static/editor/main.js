@@ -155,7 +155,11 @@ const findings = new Findings({
     canvas.flash(eles);
   },
 });
-new Tooltip({ el: $("#tooltip"), stage, canvas, sync, findings });
+const tooltip = new Tooltip({ el: $("#tooltip"), stage, canvas, sync, findings });
+// A gesture under way (a drag, a connection, an edit) has the canvas to itself.
+machine.addEventListener("state", (event) => {
+  if (event.detail.name !== "hover" && event.detail.name !== "idle") tooltip.hide();
+});
 new Presence({ canvas, sync, layer: $("#cursors"), list: $("#peers"), me: config.user });
 const comments = new Comments({
   canvas,
