@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMPS := .stamps
 
-.PHONY: run test lint bench install system-deps browser-deps bench-deps serve
+.PHONY: run test lint bench install system-deps test-deps bench-deps serve
 
 $(STAMPS)/python: requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,8 +24,8 @@ $(STAMPS)/node: package.json package-lock.json
 system-deps:
 	@scripts/system-deps.sh
 
-browser-deps:
-	@WITH_BROWSER=1 scripts/system-deps.sh
+test-deps:
+	@WITH_TESTS=1 scripts/system-deps.sh
 
 bench-deps:
 	@WITH_BENCH=1 scripts/system-deps.sh
@@ -35,11 +35,9 @@ install: system-deps $(STAMPS)/python $(STAMPS)/node
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	@echo "Archboard on http://$(HOST):$(PORT)/"
-	DEBUG=$${DEBUG:-1} $(VENV)/bin/uvicorn whiteboard.asgi:application --host $(HOST) --port $(PORT) \
-		--ws websockets --ws-max-size 1048576 --lifespan off
+	DEBUG=$${DEBUG:-1} HOST=$(HOST) PORT=$(PORT) $(PY) -m whiteboard.serve
 
-test: install browser-deps
+test: install test-deps
 	@scripts/run-tests.sh
 
 lint: install

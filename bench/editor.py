@@ -160,7 +160,7 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     if not CHROMIUM.exists():
-        sys.exit(f"{CHROMIUM} is missing: install Debian's chromium (make browser-deps)")
+        sys.exit(f"{CHROMIUM} is missing: install Debian's chromium (make test-deps)")
     server = start_server()
     try:
         token = server.user("bench")

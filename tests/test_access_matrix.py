@@ -85,6 +85,7 @@ MATRIX: dict[str, list[Probe]] = {
     "rule_list": [Probe("GET", "/rules/", (200, 200, 200, 200, 200))],
     "rule_detail": [Probe("GET", "/rules/single-point-of-failure/", (200, 200, 200, 200, 200))],
     "palette_icon": [Probe("GET", "/palette/icons/service.png", (200, 200, 200, 200, 200))],
+    "palette_tech_icon": [Probe("GET", "/palette/icons/tech/redis.png", (200, 200, 200, 200, 200))],
     "login": [Probe("GET", "/accounts/login/", (200, 200, 200, 200, 200))],
     "logout": [Probe("POST", "/accounts/logout/", (302, 302, 302, 302, 302))],
     "signup": [Probe("GET", "/accounts/signup/", (200, 302, 302, 302, 302))],

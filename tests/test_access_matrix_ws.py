@@ -29,7 +29,7 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
 
 from tests.builders import sample_board
-from tests.test_consumers import ORIGIN, Socket
+from tests.test_consumers import HOST, ORIGIN, Socket
 from whiteboard.accounts.services import token_create
 from whiteboard.boards import sharing
 from whiteboard.boards.consumers import BoardConsumer
@@ -120,7 +120,7 @@ async def _connect(world: dict[str, Any], role: str) -> tuple[Socket, dict[str, 
     """The socket and its snapshot, or the close code when the handshake is refused."""
     board: Board = world["board"]
     path = f"/ws/boards/{board.pk}/"
-    headers = [(b"origin", ORIGIN)]
+    headers = [(b"origin", ORIGIN), (b"host", HOST)]
     if role in world["links"]:
         path += f"?link={world['links'][role]}"
     elif role in world["tokens"]:

@@ -24,7 +24,16 @@ def test_palette_lists_every_category_with_icons(anonymous_api):
     response = anonymous_api.get("/api/palette")
     assert response.status_code == 200
     categories = response.json()["categories"]
-    assert [c["id"] for c in categories] == ["client", "edge", "compute", "ai", "data", "messaging", "ops"]
+    assert [c["id"] for c in categories] == [
+        "client",
+        "edge",
+        "compute",
+        "ai",
+        "data",
+        "messaging",
+        "ops",
+        "annotation",
+    ]
     llm = next(k for c in categories for k in c["kinds"] if k["id"] == "llm")
     assert llm["icon"].endswith("/palette/icons/llm.png") and llm["name"] == "LLM"
 
@@ -319,3 +328,26 @@ def test_custom_props_keep_the_order_they_were_written_in_on_every_database(owne
     text = owner_api.get(f"/api/boards/{board_id}/export.json").content.decode()
     assert list(json.loads(text)["nodes"][0]["props"]) == list(validate_board(doc)["nodes"][0]["props"])
     assert list(Board.objects.get(pk=board_id).document["nodes"][0]["props"])[:3] == ["zeta", "alpha", "mid"]
+
+
+def test_a_drawn_export_links_each_node_to_the_board_page(board, viewer_api):
+    response = viewer_api.get(f"/api/boards/{board.pk}/export.svg?layout=drawn&links=1")
+    assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
+    svg = response.content.decode()
+    assert 'data-layout="drawn"' in svg
+    assert f'href="http://testserver/boards/{board.pk}/#node-gw"' in svg
+
+
+def test_export_layouts_and_their_bad_options(board, owner_api):
+    auto = owner_api.get(f"/api/boards/{board.pk}/export.svg?layout=auto")
+    assert auto.status_code == 200 and b'data-layout="drawn"' not in auto.content
+    for query, message in (("layout=sideways", "layout must be"), ("layout=auto&width=800", "drawn layout")):
+        response = owner_api.get(f"/api/boards/{board.pk}/export.png?{query}")
+        assert response.status_code == 400 and message in response.json()["detail"]
+
+
+def test_rendering_an_unstored_document_cannot_link_to_a_board_page(owner_api):
+    response = owner_api.post("/api/render?format=svg&links=1", sample_board())
+    assert response.status_code == 400 and "stored board" in response.json()["detail"]
+    drawn = owner_api.post("/api/render?format=png&layout=drawn&background=transparent&width=800", sample_board())
+    assert drawn.status_code == 200 and drawn.content.startswith(b"\x89PNG")

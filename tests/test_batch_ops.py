@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import DataError, connection
 from django.test.utils import CaptureQueriesContext
 
 from whiteboard.boards import services
@@ -150,3 +150,65 @@ def test_a_deleted_board_fails_the_whole_batch(board: Board, owner: Any) -> None
     board.delete()
     with pytest.raises(Board.DoesNotExist):
         board_apply_ops(board_id=board_id, items=[OpItem(_node("x"), "x", owner)])
+
+
+@pytest.fixture
+def store_refusing_poison(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The database refuses any write that holds an op labelled "poison" (as it would a value it
+    cannot encode); returns the sizes of the writes it was asked for."""
+    real_store = services._store
+    writes: list[int] = []
+
+    def store(board: Board, accepted: list[Any]) -> None:
+        writes.append(len(accepted))
+        if any("poison" in str(applied.op) for applied, _ in accepted):
+            raise DataError("the database cannot store this value")
+        real_store(board, accepted)
+
+    monkeypatch.setattr(services, "_store", store)
+    return writes
+
+
+def test_an_op_the_database_refuses_is_rejected_alone_and_the_rest_of_the_batch_is_stored(
+    board: Board, owner: Any, collaborator: Any, store_refusing_poison: list[int]
+) -> None:
+    start = board.version
+    items = [
+        OpItem(_node("h1"), "o-1", owner),
+        OpItem(_node("p1", label="poison"), "c-1", collaborator),
+        OpItem(_node("h2"), "o-2", owner),
+        OpItem({"action": "update_node", "id": "h1", "set": {"label": "poison"}}, "c-2", collaborator),
+        OpItem({"action": "update_node", "id": "h2", "set": {"label": "fine"}}, "c-3", collaborator),
+    ]
+    results = board_apply_ops(board_id=board.pk, items=items)
+
+    assert [type(r) for r in results] == [AppliedOp, BoardError, AppliedOp, BoardError, AppliedOp]
+    assert [r.version for r in results if isinstance(r, AppliedOp)] == [start + 1, start + 2, start + 3]
+    refused = [r for r in results if isinstance(r, BoardError)]
+    assert all(r.errors == [{"loc": "op", "msg": "the server could not store this op (DataError)"}] for r in refused)
+    assert store_refusing_poison == [5, 1, 1, 1, 1, 1]  # the batch, then each op on its own
+    board.refresh_from_db()
+    assert board.version == start + 3
+    nodes = {n["id"]: n for n in board.document["nodes"]}
+    assert "p1" not in nodes and nodes["h1"]["label"] == "" and nodes["h2"]["label"] == "fine"
+    assert board.document == _replayed(board)
+    rows = BoardOp.objects.filter(board=board, version__gt=start).order_by("version")
+    assert list(rows.values_list("op_id", flat=True)) == ["o-1", "o-2", "c-3"]
+
+
+def test_a_fault_applying_one_op_costs_only_that_op(
+    board: Board, owner: Any, collaborator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_apply = services.apply_op
+
+    def apply(document: dict[str, Any], op: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        if op.get("node", {}).get("id") == "boom":
+            raise KeyError("a bug that this op triggers")
+        return real_apply(document, op, **kwargs)
+
+    monkeypatch.setattr(services, "apply_op", apply)
+    results = board_apply_ops(
+        board_id=board.pk, items=[OpItem(_node("boom"), "c-1", collaborator), OpItem(_node("fine"), "o-1", owner)]
+    )
+    assert isinstance(results[0], BoardError) and isinstance(results[1], AppliedOp)
+    assert results[0].errors[0]["msg"] == "the server failed to apply this op; it was not stored"

@@ -185,16 +185,19 @@ def test_boards_restored_from_a_backup_without_summaries_get_them_at_restore(own
     assert summary(board) == (6, 5, "a small board for tests")
 
 
-# The palette loop of templates/boards/editor.html as it was, with a URL reversal per kind.
+# The palette loop of templates/boards/editor.html written plainly, with a URL reversal per kind;
+# a technology's id and name are searchable on its kind's item.
 OLD_PALETTE = """{% for category_name, kinds in categories %}
     <section class="palette-category" data-category="{{ kinds.0.category }}">
       <h3>{{ category_name }}</h3>
       <div class="palette-grid">
         {% for kind in kinds %}
         <button type="button" class="palette-item" draggable="true" data-kind="{{ kind.id }}" \
-data-search="{{ kind.id }} {{ kind.name|lower }} {{ category_name|lower }}" \
+data-search="{{ kind.id }} {{ kind.name|lower }} {{ category_name|lower }}\
+{% for tech in kind.tech_list %} {{ tech.id }} {{ tech.name|lower }}{% endfor %}" \
 title="{{ kind.name }}: drag onto the canvas, or click then click on the canvas">
-          <img src="{% url 'palette_icon' kind.id %}" alt="" width="36" height="36" draggable="false">
+          {% if kind.drawn %}<img src="{% url 'palette_icon' kind.id %}" alt="" width="36" height="36" \
+draggable="false">{% else %}<span class="palette-glyph" aria-hidden="true">Aa</span>{% endif %}
           <span>{{ kind.name }}</span>
         </button>
         {% endfor %}
@@ -204,7 +207,13 @@ title="{{ kind.name }}: drag onto the canvas, or click then click on the canvas"
 
 
 def test_the_editor_palette_html_is_as_before_without_a_url_reversal_per_kind(board: Any, owner: Any) -> None:
-    categories = [(palette.CATEGORIES[c], kinds) for c, kinds in palette.kinds_by_category().items()]
+    categories = [
+        (
+            palette.CATEGORIES[c],
+            [{**vars(k), "drawn": k.drawn, "tech_list": palette.techs_of(k.id)} for k in kinds],
+        )
+        for c, kinds in palette.kinds_by_category().items()
+    ]
     expected = Template(OLD_PALETTE).render(Context({"categories": categories}))
     client = logged_in(owner)
     client.get(f"/boards/{board.pk}/")  # the palette is built on the first page of a process

@@ -245,3 +245,55 @@ def test_review_rules_set_a_level_per_rule_id() -> None:
     assert locs(board([], [], review={"rules": {"orphan-component": None}})) == ["review.rules.orphan-component"]
     assert locs(board([], [], review={"rules": ["orphan-component"]})) == ["review.rules"]
     assert locs(board([], [], review={"rules": {"x" * 65: "off"}})) == ["review.rules"]
+
+
+def test_a_node_may_name_a_tech_of_its_kind():
+    doc = validate_board(
+        board([node("c", "cache", props={"tech": "redis"}), node("v", "vector_db", props={"tech": "pgvector"})], [])
+    )
+    assert [n["props"]["tech"] for n in doc["nodes"]] == ["redis", "pgvector"]
+
+
+def test_it_names_the_place_and_the_allowed_techs_of_an_unknown_tech():
+    errors = errors_of(
+        board([node(f"n{i}", "service") for i in range(3)] + [node("db", "sql_db", props={"tech": "redis"})], [])
+    )
+    assert len(errors) == 1
+    assert errors[0]["loc"] == "nodes[3].props.tech"
+    assert errors[0]["msg"].startswith("unknown tech 'redis' for kind 'sql_db' (allowed: postgresql, mysql, ")
+
+
+def test_a_note_has_no_techs_and_a_tech_must_be_a_string():
+    assert errors_of(board([node("n", "note", props={"tech": "redis"})], [])) == [
+        {"loc": "nodes[0].props.tech", "msg": "unknown tech 'redis' for kind 'note' (allowed: none)"}
+    ]
+    assert errors_of(board([node("c", "cache", props={"tech": 3})], [])) == [
+        {"loc": "nodes[0].props.tech", "msg": "tech must be a technology id, not number"}
+    ]
+
+
+def test_tech_and_route_are_ordinary_props_on_the_other_elements():
+    doc = validate_board(
+        board(
+            [node("a", "service", props={"route": "anything"}), node("b", "service")],
+            [edge("e", "a", "b", props={"tech": "anything"})],
+            groups=[{"id": "g", "props": {"tech": "x", "route": "y"}}],
+        )
+    )
+    assert doc["edges"][0]["props"] == {"tech": "anything"}
+
+
+@pytest.mark.parametrize("route", ["straight", "curved", "orthogonal"])
+def test_an_edge_may_choose_its_route(route):
+    doc = validate_board(board([node("a"), node("b")], [edge("e", "a", "b", props={"route": route})]))
+    assert doc["edges"][0]["props"]["route"] == route
+
+
+@pytest.mark.parametrize("route", ["zigzag", "", None, 1, True])
+def test_it_rejects_an_unknown_route_naming_the_allowed_ones(route):
+    assert errors_of(board([node("a"), node("b")], [edge("e", "a", "b", props={"route": route})])) == [
+        {
+            "loc": "edges[0].props.route",
+            "msg": f"unknown route {json.dumps(route)} (allowed: straight curved orthogonal)",
+        }
+    ]

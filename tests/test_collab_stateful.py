@@ -55,7 +55,11 @@ class LiveClient:
         self.outstanding: set[str] = set()
 
     async def connect(self, board_id: int) -> None:
-        headers = [(b"origin", b"http://127.0.0.1"), (b"authorization", f"Bearer {self.token}".encode())]
+        headers = [
+            (b"origin", b"http://127.0.0.1"),
+            (b"host", b"127.0.0.1"),
+            (b"authorization", f"Bearer {self.token}".encode()),
+        ]
         self.comm = WebsocketCommunicator(websocket_application, f"/ws/boards/{board_id}/", headers=headers)
         connected, _ = await self.comm.connect(timeout=5)
         assert connected

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 from django.test import Client
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.builders import sample_board
 from whiteboard.boards.services import board_apply_op, board_create, new_op_id
-from whiteboard.reviews.models import Thread
+from whiteboard.reviews.models import Comment, Thread
+from whiteboard.reviews.services import find_mentions
 
 pytestmark = pytest.mark.django_db
 
@@ -160,3 +164,23 @@ def test_every_comment_change_is_sent_to_the_boards_live_clients(board, owner_ap
     created, resolved = json.loads(first["frame"]), json.loads(second["frame"])
     assert (created["type"], created["event"], created["thread"]["id"]) == ("comment", "created", thread_id)
     assert (resolved["event"], resolved["thread"]["status"]) == ("resolved", "resolved")
+
+
+_OLD_MENTION = re.compile(r"(?<![\w@])@([\w.@+-]*[\w+-])")
+
+
+@given(st.text(alphabet="ab.@+-_ é\n", max_size=40))
+def test_mentions_are_found_as_the_backtracking_pattern_found_them(text: str) -> None:
+    expected = [(m.start(), m.end(), m.group(1)) for m in _OLD_MENTION.finditer(text)]
+    assert find_mentions(text) == expected
+
+
+@pytest.mark.timeout(30)
+def test_a_page_of_long_runs_of_dots_and_ats_renders_in_linear_time(board, owner, viewer):
+    """Each of these bodies cost the old pattern ~6 million steps (quadratic in its length)."""
+    thread = Thread.objects.create(board=board, target_type="board", target_id="", version=1, created_by=owner)
+    body = "@vera " + "@." * 2_499
+    Comment.objects.bulk_create([Comment(thread=thread, author=owner, body=body) for _ in range(300)])
+    page = logged_in(viewer).get(f"/boards/{board.pk}/comments")
+    assert page.status_code == 200
+    assert page.content.count(b"@.@.") >= 300

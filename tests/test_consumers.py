@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.db import DataError
 from django.test import Client
 
 from whiteboard.accounts.services import token_create, token_revoke
@@ -21,6 +22,7 @@ from whiteboard.collab import protocol
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ORIGIN = b"http://127.0.0.1:8000"
+HOST = b"127.0.0.1:8000"
 NODE = {"action": "add_node", "node": {"id": "cache", "kind": "cache"}}
 
 
@@ -75,7 +77,7 @@ def token_for(user: Any) -> str:
 async def open_socket(
     board_id: int, *, token: str | None = None, headers: list[tuple[bytes, bytes]] | None = None
 ) -> Socket:
-    all_headers = [(b"origin", ORIGIN), *(headers or [])]
+    all_headers = [(b"origin", ORIGIN), (b"host", HOST), *(headers or [])]
     if token:
         all_headers.append((b"authorization", f"Bearer {token}".encode()))
     comm = WebsocketCommunicator(websocket_application, f"/ws/boards/{board_id}/", headers=all_headers)
@@ -223,6 +225,51 @@ async def test_a_cross_origin_handshake_is_refused(board: Board, tokens: dict[st
     )
     connected, _ = await comm.connect(timeout=3)
     assert not connected
+
+
+async def _handshake(board: Board, token: str, origin: bytes | None, host: bytes, scheme: str = "ws") -> bool:
+    headers = [(b"host", host), (b"authorization", f"Bearer {token}".encode())]
+    if origin is not None:
+        headers.append((b"origin", origin))
+    comm = WebsocketCommunicator(websocket_application, f"/ws/boards/{board.pk}/", headers=headers)
+    comm.scope["scheme"] = scheme
+    connected, _ = await comm.connect(timeout=3)
+    if connected:
+        await comm.disconnect()
+    return connected
+
+
+@pytest.mark.parametrize(
+    ("origin", "host", "scheme", "accepted"),
+    [
+        (b"http://127.0.0.1:8000", b"127.0.0.1:8000", "ws", True),
+        (b"http://127.0.0.1:9999", b"127.0.0.1:8000", "ws", False),  # another port of the same host
+        (b"http://127.0.0.1", b"127.0.0.1:8000", "ws", False),
+        (b"https://127.0.0.1:8000", b"127.0.0.1:8000", "ws", False),  # another scheme
+        (b"http://localhost:8000", b"127.0.0.1:8000", "ws", False),  # another host, allowed or not
+        (b"https://localhost", b"localhost", "wss", True),
+        (b"https://localhost:443", b"localhost", "wss", True),
+        (b"http://localhost", b"localhost", "wss", False),
+        (b"http://evil.example:8000", b"evil.example:8000", "ws", False),  # a host we do not serve
+        (b"null", b"127.0.0.1:8000", "ws", False),
+        (None, b"127.0.0.1:8000", "ws", True),  # scripts and the CLI send no Origin
+    ],
+)
+async def test_a_browser_handshake_must_come_from_this_very_origin(
+    board: Board, tokens: dict[str, str], origin: bytes | None, host: bytes, scheme: str, accepted: bool
+) -> None:
+    assert await _handshake(board, tokens["owner"], origin, host, scheme) is accepted
+
+
+async def test_a_trusted_origin_of_the_settings_may_open_a_socket(
+    board: Board, tokens: dict[str, str], settings: Any
+) -> None:
+    settings.CSRF_TRUSTED_ORIGINS = ["https://boards.example.com", "https://*.example.org"]
+    assert await _handshake(board, tokens["owner"], b"https://boards.example.com", b"127.0.0.1:8000")
+    assert await _handshake(board, tokens["owner"], b"https://app.example.org", b"127.0.0.1:8000")
+    assert not await _handshake(board, tokens["owner"], b"https://boards.example.com:8443", b"127.0.0.1:8000")
+    assert not await _handshake(board, tokens["owner"], b"http://boards.example.com", b"127.0.0.1:8000")
+    assert not await _handshake(board, tokens["owner"], b"https://evilexample.org", b"127.0.0.1:8000")
 
 
 async def test_the_session_cookie_authenticates_too(board: Board, owner: Any) -> None:
@@ -512,3 +559,95 @@ async def test_a_role_change_reaches_the_open_socket_at_once(
     await database_sync_to_async(board_share)(board=board, user=collaborator, role="editor")
     assert await bob.receive_type("role") == {"type": "role", "role": "editor"}
     await bob.leave()
+
+
+async def test_bad_text_in_an_op_is_rejected_where_it_is_and_the_socket_stays_open(
+    board: Board, tokens: dict[str, str]
+) -> None:
+    alice = await joined(board.pk, tokens["owner"])
+    bad = '{"type": "op", "op_id": "evil", "op": {"action": "add_node", "node": {"id": "x", "kind": "llm", "label": "\\ud800"}}}'
+    await alice.comm.send_to(text_data=bad)
+    rejected = await alice.receive_type("rejected")
+    assert rejected["op_id"] is None  # the message as a whole was refused, before its fields were read
+    assert rejected["errors"] == [
+        {"loc": "op.node.label", "msg": "invalid text: a lone UTF-16 surrogate (\\ud800) at character 1 is not Unicode"}
+    ]
+    await alice.comm.send_to(text_data='{"type": "op", "op_id": "a", "op_id": "b", "op": {}}')
+    assert (await alice.receive_type("rejected"))["errors"][0]["msg"].startswith('repeated key "op_id"')
+    await alice.op(NODE, "fine")
+    assert (await alice.receive_type("applied"))["op_id"] == "fine"
+    await alice.leave()
+
+
+async def test_poison_ops_in_a_group_commit_cost_the_honest_editors_nothing(
+    board: Board, tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Four honest editors and one attacker on a board; the attacker's ops share the group commit
+    with theirs (held back until all are queued), some refused by the parser, some by the store."""
+    from whiteboard.boards import consumers, services
+
+    real_store = services._store
+
+    def store(board_row: Board, accepted: list[Any]) -> None:
+        if any("poison" in str(applied.op) for applied, _ in accepted):
+            raise DataError("the database cannot store this value")
+        real_store(board_row, accepted)
+
+    monkeypatch.setattr(services, "_store", store)
+    # Each socket has one op in flight at a time. The first batch waits (on the event loop, so
+    # role checks and queueing go on) until the first op of every socket has queued up behind it:
+    # then the second batch holds honest and poison ops alike. Later rounds batch as they come.
+    gate, held = asyncio.Event(), []
+    real_to_thread = hub_module.database_sync_to_async
+
+    def gated(func: Any) -> Any:
+        call = real_to_thread(func)
+
+        async def after_gate(board_id: int, items: list[Any]) -> Any:
+            held.append(len(items))
+            await gate.wait()
+            return await call(board_id, items)
+
+        return after_gate if func is consumers._apply_batch else call
+
+    monkeypatch.setattr(hub_module, "database_sync_to_async", gated)
+    honest = [await joined(board.pk, tokens["owner" if i % 2 else "editor"]) for i in range(4)]
+    attacker = await joined(board.pk, tokens["editor"])
+    mine = {i: [f"h{i}-{k}" for k in range(5)] for i in range(4)}
+    hub = hub_module.get_hub()
+    for k in range(5):
+        for i, socket in enumerate(honest):
+            await socket.op({"action": "add_node", "node": {"id": f"n{i}x{k}", "kind": "service"}}, mine[i][k])
+        if k < 3:
+            await attacker.op(
+                {"action": "add_node", "node": {"id": f"p{k}", "kind": "llm", "label": "poison"}}, f"p{k}"
+            )
+        else:
+            await attacker.comm.send_to(text_data='{"type": "op", "op_id": "s", "op": {"label": "\\udfff"}}')
+        if k == 0:
+            deadline = asyncio.get_running_loop().time() + 10
+            while sum(held[:1]) + len(hub._op_queues.get(board.pk, [])) < 5:
+                assert asyncio.get_running_loop().time() < deadline, "the first ops never queued up"
+                await asyncio.sleep(0.01)
+            assert len(held) == 1 and held[0] < 5  # so the next batch mixes the attacker's op with others'
+            gate.set()
+
+    everyone = {op_id for ids in mine.values() for op_id in ids}
+    for socket in honest:
+        applied = {(await socket.receive_type("applied"))["op_id"] for _ in range(20)}
+        assert applied == everyone
+    refusals, heard = [], set()
+    while len(refusals) < 5 or heard != everyone:
+        message = await attacker.receive()
+        if message["type"] == "rejected":
+            refusals.append(message)
+        elif message["type"] == "applied":
+            heard.add(message["op_id"])
+    assert sorted(r["op_id"] or "" for r in refusals) == ["", "", "p0", "p1", "p2"]
+    stored = await database_sync_to_async(Board.objects.get)(pk=board.pk)
+    assert stored.version == 1 + 20
+    assert not any(n["id"].startswith("p") for n in stored.document["nodes"])
+    for socket in [*honest, attacker]:
+        assert await socket.nothing(0.05)  # still open: nothing more, and no close
+    for socket in [*honest, attacker]:
+        await socket.leave()

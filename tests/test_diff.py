@@ -17,7 +17,9 @@ KINDS = ["service", "sql_db", "queue", "user", "llm", "api_gateway"]
 NODE_IDS = [f"n{i}" for i in range(6)]
 EDGE_IDS = [f"e{i}" for i in range(6)]
 GROUP_IDS = ["g0", "g1"]
-prop_values = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.text(max_size=5))
+# Valid board text: no NUL, no lone surrogates.
+VALID_TEXT = st.characters(exclude_categories=("Cs",), exclude_characters="\x00")
+prop_values = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.text(VALID_TEXT, max_size=5))
 props = st.dictionaries(st.sampled_from(["a", "b", "notes", "replicas"]), prop_values, max_size=3).map(
     lambda p: {k: (v if k != "replicas" else 2) if k != "notes" else str(v) for k, v in p.items()}
 )
@@ -25,11 +27,15 @@ props = st.dictionaries(st.sampled_from(["a", "b", "notes", "replicas"]), prop_v
 
 @st.composite
 def boards(draw: Any) -> dict[str, Any]:
-    groups = [{"id": gid, "label": draw(st.text(max_size=4))} for gid in GROUP_IDS if draw(st.booleans())]
+    groups = [{"id": gid, "label": draw(st.text(VALID_TEXT, max_size=4))} for gid in GROUP_IDS if draw(st.booleans())]
     group_ids = [g["id"] for g in groups]
     nodes = []
     for nid in draw(st.lists(st.sampled_from(NODE_IDS), unique=True, max_size=6)):
-        node: dict[str, Any] = {"id": nid, "kind": draw(st.sampled_from(KINDS)), "label": draw(st.text(max_size=4))}
+        node: dict[str, Any] = {
+            "id": nid,
+            "kind": draw(st.sampled_from(KINDS)),
+            "label": draw(st.text(VALID_TEXT, max_size=4)),
+        }
         if draw(st.booleans()):
             node["x"] = draw(st.integers(0, 3))
         if group_ids and draw(st.booleans()):
@@ -42,10 +48,12 @@ def boards(draw: Any) -> dict[str, Any]:
             source, target = draw(
                 st.lists(st.sampled_from([n["id"] for n in nodes]), min_size=2, max_size=2, unique=True)
             )
-            edges.append({"id": eid, "source": source, "target": target, "label": draw(st.text(max_size=3))})
+            edges.append(
+                {"id": eid, "source": source, "target": target, "label": draw(st.text(VALID_TEXT, max_size=3))}
+            )
     doc: dict[str, Any] = {
         "format": "archboard/1",
-        "name": draw(st.text(max_size=4)),
+        "name": draw(st.text(VALID_TEXT, max_size=4)),
         "direction": draw(st.sampled_from(["LR", "TB"])),
         "nodes": nodes,
         "edges": edges,

@@ -287,3 +287,13 @@ def test_the_diff_page_starts_from_the_last_named_version_and_picks_versions_by_
     html = client.get(response["Location"]).content.decode()
     assert '<option value="2" selected>Before review (v2)</option>' in html
     assert '<option value="3" selected>Now (v3)</option>' in html
+
+
+def test_a_version_image_takes_the_picture_options_and_names_a_bad_one(board, owner):
+    client = logged_in(owner)
+    drawn = client.get(f"/boards/{board.pk}/versions/1/image.svg")
+    assert drawn.status_code == 200 and b'data-layout="drawn"' in drawn.content
+    auto = client.get(f"/boards/{board.pk}/versions/1/image.svg?layout=auto")
+    assert auto.status_code == 200 and b'data-layout="drawn"' not in auto.content
+    bad = client.get(f"/boards/{board.pk}/versions/1/image.png?background=pink")
+    assert bad.status_code == 400 and "background must be" in bad.content.decode()

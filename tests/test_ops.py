@@ -503,3 +503,36 @@ def test_random_op_sequences_keep_the_board_valid_and_undo_restores_it(data: st.
         undo = inverse_op(doc, op)
         assert canonical(apply_op(result, undo)) == canonical(doc)
         doc = result
+
+
+def test_an_update_may_set_a_tech_of_the_nodes_kind() -> None:
+    doc = board(nodes=[{"id": "c", "kind": "cache"}])
+    after = apply_op(doc, {"action": "update_node", "id": "c", "set": {"props": {"tech": "redis"}}})
+    assert after["nodes"][0]["props"] == {"tech": "redis"}
+    assert validate_board(after) == after
+
+
+def test_an_update_naming_a_tech_of_another_kind_is_rejected_at_the_tech() -> None:
+    doc = board(nodes=[{"id": "db", "kind": "sql_db"}])
+    with pytest.raises(BoardError) as caught:
+        apply_op(doc, {"action": "update_node", "id": "db", "set": {"props": {"tech": "redis"}}})
+    assert caught.value.errors[0]["loc"] == "op.set.props.tech"
+    assert caught.value.errors[0]["msg"].startswith("unknown tech 'redis' for kind 'sql_db'")
+
+
+def test_changing_the_kind_must_drop_a_tech_the_new_kind_does_not_have() -> None:
+    doc = board(nodes=[{"id": "c", "kind": "cache", "props": {"tech": "redis"}}])
+    with pytest.raises(BoardError) as caught:
+        apply_op(doc, {"action": "update_node", "id": "c", "set": {"kind": "sql_db"}})
+    assert caught.value.errors[0]["loc"] == "op.set.kind"
+    assert "clear props.tech in the same op" in caught.value.errors[0]["msg"]
+    after = apply_op(doc, {"action": "update_node", "id": "c", "set": {"kind": "sql_db", "props": {"tech": None}}})
+    assert after["nodes"][0] == {"id": "c", "kind": "sql_db", "label": "", "props": {}}
+    kept = apply_op(doc, {"action": "update_node", "id": "c", "set": {"kind": "vector_db"}})
+    assert kept["nodes"][0]["props"] == {"tech": "redis"}
+
+
+def test_an_update_rejects_an_unknown_route() -> None:
+    with pytest.raises(BoardError) as caught:
+        validate_op({"action": "update_edge", "id": "e", "set": {"props": {"route": "wiggly"}}})
+    assert caught.value.errors[0]["loc"] == "op.set.props.route"

@@ -6,12 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.test import Client
 
 from tests.builders import board as build_board
 from tests.builders import node
 from tests.conftest import Api, _api_for
+from whiteboard.boards.sharing import link_create
 from whiteboard.limits import RateLimited, hit, parse_rate
+from whiteboard.reviews.models import Comment
 
 
 @pytest.fixture
@@ -181,3 +185,88 @@ def test_log_in_and_the_api_keep_working_while_the_cache_is_down(
     assert _login(Client(), "olivia", "pw-olivia-123").status_code == 302
     for _ in range(7):  # over api_token's limit of 5: served, not 429 and not 500
         assert owner_api.get("/api/boards").status_code == 200
+
+
+@pytest.mark.django_db
+def test_every_spelling_of_a_locked_account_shares_its_limit(small_limits: Any, owner: Any) -> None:
+    # Django's log-in form NFKC-normalises the name: the fullwidth "ｏｌｉｖｉａ" is olivia.
+    spellings = ["olivia", "ＯＬＩＶＩＡ", "ｏｌｉｖｉａ"]
+    for i, spelling in enumerate(spellings):
+        assert _login(Client(), spelling, "wrong", ip=f"10.0.7.{i}").status_code == 200
+    for spelling in ["ｏｌｉｖｉａ", "Olivia", "olivia"]:
+        refused = _login(Client(), spelling, "pw-olivia-123", ip="10.0.7.99")
+        assert refused.status_code == 429, spelling
+
+
+@pytest.mark.django_db
+def test_sign_ups_are_limited_per_address(small_limits: Any) -> None:
+    small_limits["signup_ip"] = "3/3600"
+    for i in range(3):
+        created = Client().post(
+            "/accounts/signup/",
+            {"username": f"new{i}", "password1": "a-Long-pass-phrase-9", "password2": "a-Long-pass-phrase-9"},
+            REMOTE_ADDR="10.0.8.1",
+        )
+        assert created.status_code == 302
+    fields = {"username": "new9", "password1": "a-Long-pass-phrase-9", "password2": "a-Long-pass-phrase-9"}
+    refused = Client().post("/accounts/signup/", fields, REMOTE_ADDR="10.0.8.1")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert b"too many requests" in refused.content
+    assert not User.objects.filter(username="new9").exists()
+    assert Client().post("/accounts/signup/", fields, REMOTE_ADDR="10.0.8.2").status_code == 302
+
+
+@pytest.mark.django_db
+def test_sign_up_keeps_working_while_the_cache_is_down(small_limits: Any, cache_down: None) -> None:
+    small_limits["signup_ip"] = "1/3600"
+    for i in range(3):
+        fields = {"username": f"down{i}", "password1": "a-Long-pass-phrase-9", "password2": "a-Long-pass-phrase-9"}
+        assert Client().post("/accounts/signup/", fields, REMOTE_ADDR="10.0.8.3").status_code == 302
+
+
+@pytest.mark.django_db
+def test_comments_are_limited_per_user_on_the_api_and_the_page(
+    small_limits: Any, board: Any, owner: Any, owner_api: Api, collaborator_api: Api
+) -> None:
+    small_limits["comment"] = "2/60"
+    path = f"/api/boards/{board.pk}/comments"
+    assert owner_api.post(path, {"target": "board", "text": "one"}).status_code == 201
+    thread = owner_api.get(path).json()["items"][0]["id"]
+    assert owner_api.post(f"{path}/{thread}/replies", {"text": "two"}).status_code == 201
+    refused = owner_api.post(path, {"target": "board", "text": "three"})
+    assert refused.status_code == 429 and refused.json()["detail"].startswith("too many requests")
+    page = Client()
+    page.force_login(owner)
+    assert page.post(f"/boards/{board.pk}/comments", {"target": "board", "text": "four"}).status_code == 429
+    assert page.post(f"/boards/{board.pk}/comments/{thread}/reply", {"text": "five"}).status_code == 429
+    assert collaborator_api.post(path, {"target": "board", "text": "others go on"}).status_code == 201
+    assert Comment.objects.filter(thread__board=board).count() == 3
+
+
+@pytest.mark.django_db
+def test_every_picture_and_layout_counts_against_the_render_budget(
+    small_limits: Any, board: Any, owner: Any, owner_api: Api, collaborator_api: Api
+) -> None:
+    """Exports, diff pictures, version pictures, shared-link pictures and the auto-layout all run
+    graphviz: each counts, wherever it is asked for."""
+    small_limits["render"] = "1/60"
+    page = Client()
+    page.force_login(owner)
+    _, token = link_create(board=board, user=owner)
+    asks = [
+        lambda: owner_api.get(f"/api/boards/{board.pk}/export.svg"),
+        lambda: owner_api.get(f"/api/boards/{board.pk}/diff.svg?from=1&to=1"),
+        lambda: page.get(f"/boards/{board.pk}/versions/1/image.svg"),
+        lambda: page.get(f"/boards/{board.pk}/layout"),
+    ]
+    for first in range(len(asks)):
+        cache.clear()
+        assert asks[first]().status_code == 200, first
+        for other, ask in enumerate(asks):
+            assert ask().status_code == 429, (first, other)
+    cache.clear()
+    anonymous = Client()
+    assert anonymous.get(f"/s/{token}/image.svg", REMOTE_ADDR="10.0.9.1").status_code == 200
+    assert anonymous.get(f"/s/{token}/image.svg", REMOTE_ADDR="10.0.9.1").status_code == 429
+    assert anonymous.get(f"/s/{token}/image.svg", REMOTE_ADDR="10.0.9.2").status_code == 200
+    assert collaborator_api.get(f"/api/boards/{board.pk}/export.svg").status_code == 200

@@ -157,7 +157,7 @@ def check_script(source: str) -> list[str]:
             raise AssertionError("plain import in export")
         if isinstance(stmt, ast.ImportFrom):
             assert (stmt.module or "").split(".")[0] in ALLOWED_MODULES, stmt.module
-            imported |= {alias.name for alias in stmt.names}
+            imported |= {alias.asname or alias.name for alias in stmt.names}
     assert imported >= {"Cluster", "Diagram", "Edge", "escape"}
     escaped: list[str] = []
     for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import json
 import os
@@ -19,6 +20,7 @@ import pytest
 from tests.builders import board, edge, node, sample_board
 from whiteboard.rendering import (
     FORMATS,
+    Picture,
     RenderBusy,
     RenderError,
     RenderService,
@@ -28,6 +30,8 @@ from whiteboard.rendering import (
 )
 from whiteboard.rendering.service import RenderCache, cache_key
 
+# The tests of dot's processes, limits and icon folder draw with graphviz: the auto layout.
+AUTO = Picture(layout="auto")
 MAGIC = {
     "png": b"\x89PNG\r\n",
     "pdf": b"%PDF-",
@@ -168,12 +172,12 @@ async def test_a_too_complex_board_stops_at_the_time_limit_while_other_renders_g
 def test_dot_runs_under_the_memory_limit() -> None:
     svc = RenderService(RenderSettings(memory=256 << 20))
     try:
-        assert svc.render(sample_board(), fmt="png").content.startswith(MAGIC["png"])
+        assert svc.render(sample_board(), fmt="png", picture=AUTO).content.startswith(MAGIC["png"])
         with pytest.raises(RenderTooComplex) as caught:
             svc.render(complete_graph(25), fmt="png", scale=4)
         assert caught.value.status == 503
         assert "256 MiB memory limit" in caught.value.message
-        assert svc.render(sample_board(name="after"), fmt="png").content.startswith(MAGIC["png"])
+        assert svc.render(sample_board(name="after"), fmt="png", picture=AUTO).content.startswith(MAGIC["png"])
     finally:
         svc.close()
 
@@ -196,8 +200,10 @@ def test_concurrent_renders_each_get_their_own_picture() -> None:
     try:
         names = [f"Board number {i}" for i in range(9)]
         with ThreadPoolExecutor(6) as pool:
-            svgs = list(pool.map(lambda n: svc.render(sample_board(name=n), fmt="svg").content.decode(), names))
-            pngs = list(pool.map(lambda n: svc.render(sample_board(name=n), fmt="png").content, names))
+            svgs = list(
+                pool.map(lambda n: svc.render(sample_board(name=n), fmt="svg", picture=AUTO).content.decode(), names)
+            )
+            pngs = list(pool.map(lambda n: svc.render(sample_board(name=n), fmt="png", picture=AUTO).content, names))
         for name, svg in zip(names, svgs, strict=True):
             assert f">{name}</text>" in svg
             assert svg.count("<svg") == 1
@@ -207,12 +213,13 @@ def test_concurrent_renders_each_get_their_own_picture() -> None:
 
 
 def test_a_dot_process_killed_between_renders_is_replaced(service: RenderService) -> None:
-    service.render(sample_board(name="first"), fmt="svg")
+    service.render(sample_board(name="first"), fmt="svg", picture=AUTO)
+    assert service._dot._idle["svg"]
     for procs in service._dot._idle.values():
         for proc in procs:
             proc.proc.kill()
             proc.proc.wait()
-    assert service.render(sample_board(name="second"), fmt="svg").content.startswith(MAGIC["svg"])
+    assert service.render(sample_board(name="second"), fmt="svg", picture=AUTO).content.startswith(MAGIC["svg"])
 
 
 def test_a_new_service_removes_icon_folders_of_dead_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -232,11 +239,11 @@ def test_a_new_service_removes_icon_folders_of_dead_processes(tmp_path: Path, mo
 
 
 def test_icons_are_remade_when_a_temp_cleaner_removed_them(service: RenderService) -> None:
-    service.render(sample_board(name="before"), fmt="png")
+    service.render(sample_board(name="before"), fmt="png", picture=AUTO)
     shutil.rmtree(service._workdir())
-    svg = service.render(sample_board(name="after"), fmt="svg").content.decode()
+    svg = service.render(sample_board(name="after"), fmt="svg", picture=AUTO).content.decode()
     assert svg.count("<symbol") == len({n["kind"] for n in sample_board()["nodes"]})
-    assert service.render(sample_board(name="after"), fmt="png").content.startswith(MAGIC["png"])
+    assert service.render(sample_board(name="after"), fmt="png", picture=AUTO).content.startswith(MAGIC["png"])
     assert any(service._workdir().glob("*.png"))
 
 
@@ -247,7 +254,8 @@ def test_rendering_leaves_no_files_behind(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.chdir(workdir)
     svc = RenderService(RenderSettings())
     for fmt in FORMATS:
-        svc.render(sample_board(), fmt=fmt)
+        for layout in ("auto", "drawn"):
+            svc.render(sample_board(), fmt=fmt, picture=Picture(layout=layout))
     (icon_dir,) = tmp_path.glob("archboard-render-*")
     assert all(p.suffix == ".png" for p in icon_dir.iterdir())
     svc.close()
@@ -289,3 +297,68 @@ def test_the_python_export_runs_and_draws_the_board(tmp_path: Path, fixture: Pat
     )
     assert done.returncode == 0, done.stderr.decode()
     assert (tmp_path / "board.png").read_bytes().startswith(MAGIC["png"])
+
+
+def tech_board() -> dict[str, Any]:
+    """Two caches, one plain and one Redis, and two SQL databases whose classes share a name."""
+    return board(
+        [
+            node("c1", "cache", label="Plain cache"),
+            node("c2", "cache", label="Sessions", props={"tech": "redis"}),
+            node("d1", "sql_db", label="Ledger"),
+            node("d2", "sql_db", label="Orders", props={"tech": "cloud-sql"}),
+        ],
+        [edge("e1", "c2", "d1", label="", props={}), edge("e2", "c1", "d2", props={})],
+        name="Techs",
+    )
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_a_board_with_techs_renders_in_every_format(service: RenderService, fmt: str) -> None:
+    assert service.render(tech_board(), fmt=fmt).content.startswith(MAGIC[fmt])
+
+
+def test_a_tech_is_drawn_with_its_own_icon_in_the_dot_and_the_svg(service: RenderService) -> None:
+    dot = service.render(tech_board(), fmt="dot").content.decode()
+    assert 'image="onprem/inmemory/redis.png"' in dot and 'image="gcp/database/sql.png"' in dot
+    svg = service.render(tech_board(), fmt="svg").content.decode()
+    # Four nodes, four different icons: the plain kinds' and the two techs'.
+    assert svg.count("<symbol") == 4 and svg.count("<use ") == 4
+
+
+def test_the_python_export_imports_each_tech_class_under_its_own_name() -> None:
+    script = RenderService(RenderSettings()).render(tech_board(), fmt="py").content.decode()
+    tree = ast.parse(script)
+    imports = {
+        (stmt.module, alias.name, alias.asname)
+        for stmt in tree.body
+        if isinstance(stmt, ast.ImportFrom)
+        for alias in stmt.names
+    }
+    assert ("diagrams.onprem.inmemory", "Redis", None) in imports
+    assert ("diagrams.gcp.database", "SQL", "GcpDatabaseSQL") in imports
+    assert ("diagrams.generic.database", "SQL", "GenericDatabaseSQL") in imports
+    calls = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    assert {"Redis", "GcpDatabaseSQL", "GenericDatabaseSQL"} <= calls
+
+
+def test_the_python_export_with_techs_runs_and_draws_the_board(tmp_path: Path) -> None:
+    (tmp_path / "board.py").write_bytes(RenderService(RenderSettings()).render(tech_board(), fmt="py").content)
+    done = subprocess.run(
+        [sys.executable, "board.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": ""},
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    assert (tmp_path / "board.png").read_bytes().startswith(MAGIC["png"])
+
+
+def test_notes_and_their_arrows_are_left_out_of_the_diagrams_layout(service: RenderService) -> None:
+    doc = tech_board()
+    doc["nodes"].append(node("n", "note", label="Remember the TTL"))
+    doc["edges"].append(edge("a", "n", "c2"))
+    dot = service.render(doc, fmt="dot").content.decode()
+    assert dot == service.render(tech_board(), fmt="dot").content.decode()
+    assert "Remember the TTL" not in service.render(doc, fmt="py").content.decode()

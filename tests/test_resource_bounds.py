@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -105,3 +107,87 @@ async def test_renders_past_the_pool_and_queue_get_503_with_retry_after(owner: A
     finally:
         release.set()
         svc.close()
+
+
+class _Upload:
+    """An ASGI client sending a body of `size` bytes in 64 KiB chunks, counting what was read."""
+
+    CHUNK = 64 * 1024
+
+    def __init__(self, size: int) -> None:
+        self.left = size
+        self.read = 0
+        self.sent: list[dict[str, Any]] = []
+
+    async def receive(self) -> dict[str, Any]:
+        chunk = min(self.CHUNK, self.left)
+        self.left -= chunk
+        self.read += chunk
+        return {"type": "http.request", "body": b"x" * chunk, "more_body": self.left > 0}
+
+    async def send(self, message: dict[str, Any]) -> None:
+        self.sent.append(message)
+
+    def status(self) -> int:
+        return next(m["status"] for m in self.sent if m["type"] == "http.response.start")
+
+
+def _scope(path: str, headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"127.0.0.1:8000"), (b"content-type", b"application/json"), *headers],
+        "client": ("127.0.0.1", 40000),
+        "server": ("127.0.0.1", 8000),
+    }
+
+
+HUGE = 256 * 1024 * 1024
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_huge_declared_body_is_refused_before_a_byte_of_it_is_read(settings: Any) -> None:
+    from whiteboard.asgi import application
+
+    upload = _Upload(HUGE)
+    await application(_scope("/api/boards", [(b"content-length", str(HUGE).encode())]), upload.receive, upload.send)
+    assert upload.status() == 413  # not 401: the size is known before who is asking
+    assert upload.read == 0
+    body = json.loads(b"".join(m.get("body", b"") for m in upload.sent))
+    assert body["errors"] == [
+        {"loc": "body", "msg": f"request body is {HUGE} bytes; the limit is {settings.ARCHBOARD_MAX_BODY_BYTES} bytes"}
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_huge_chunked_body_is_cut_at_the_limit_while_it_streams(settings: Any) -> None:
+    from whiteboard.asgi import application
+
+    upload = _Upload(HUGE)
+    await application(_scope("/boards/new", [(b"transfer-encoding", b"chunked")]), upload.receive, upload.send)
+    assert upload.status() == 413
+    assert settings.ARCHBOARD_MAX_BODY_BYTES < upload.read <= settings.ARCHBOARD_MAX_BODY_BYTES + _Upload.CHUNK
+    assert dict(upload.sent[0]["headers"])[b"connection"] == b"close"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_body_within_the_limit_reaches_the_app(settings: Any) -> None:
+    from whiteboard.asgi import application
+
+    upload = _Upload(1000)
+    await application(_scope("/api/boards", [(b"content-length", b"1000")]), upload.receive, upload.send)
+    assert upload.status() == 401  # read in full, then refused for want of credentials
+    assert upload.read == 1000
+
+
+def test_nginx_refuses_exactly_the_bodies_the_app_refuses(settings: Any) -> None:
+    conf = (Path(__file__).resolve().parent.parent / "deploy" / "nginx.conf").read_text()
+    (megabytes,) = re.findall(r"client_max_body_size\s+(\d+)m;", conf)
+    assert int(megabytes) * 1024 * 1024 == settings.ARCHBOARD_MAX_BODY_BYTES

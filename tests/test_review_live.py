@@ -10,7 +10,7 @@ from channels.testing import WebsocketCommunicator
 
 from tests.builders import sample_board
 from tests.conftest import Api
-from tests.test_consumers import ORIGIN, Socket, joined, token_for
+from tests.test_consumers import HOST, ORIGIN, Socket, joined, token_for
 from whiteboard.boards.models import Board
 from whiteboard.boards.routing import websocket_application
 from whiteboard.boards.services import board_create
@@ -28,7 +28,9 @@ async def _api_post(user: Any, path: str, body: dict[str, Any]) -> Any:
 
 async def _link_socket(board_id: int, link: str, headers: list[tuple[bytes, bytes]] | None = None) -> Socket:
     comm = WebsocketCommunicator(
-        websocket_application, f"/ws/boards/{board_id}/?link={link}", headers=[(b"origin", ORIGIN), *(headers or [])]
+        websocket_application,
+        f"/ws/boards/{board_id}/?link={link}",
+        headers=[(b"origin", ORIGIN), (b"host", HOST), *(headers or [])],
     )
     connected, _ = await comm.connect(timeout=3)
     assert connected

@@ -590,3 +590,19 @@ def test_findings_name_components_by_label() -> None:
     messages = [f["message"] for f in review_board(doc)["findings"] if f["rule"] == "unreplicated-datastore"]
     assert "Data store 'Orders DB' has a single replica." in messages
     assert "Data store the cache 'cache1' has a single replica." in messages
+
+
+# --- notes ------------------------------------------------------------------------------------
+
+
+def test_rules_ignore_notes_and_the_arrows_to_and_from_them() -> None:
+    plain = chain("u:browser", "gw:api_gateway", "api:service", "db:sql_db")
+    annotated = board(
+        [*plain["nodes"], node("n1", "note"), node("n2", "note")],
+        [*plain["edges"], edge("n1", "db", "a1"), edge("api", "n2", "a2"), edge("u", "n2", "a3")],
+    )
+    assert review_board(annotated)["findings"] == review_board(plain)["findings"]
+    # A note alone is no orphan, and an arrow from a client to a note no call to it.
+    alone = board([node("n", "note"), node("u", "browser"), node("s", "sql_db")], [edge("u", "n")])
+    assert hits(alone, "orphan-component") == [(["s"], []), (["u"], [])]
+    assert hits(alone, "client-to-datastore") == []

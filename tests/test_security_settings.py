@@ -50,6 +50,104 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
     assert "SECRET_KEY" in done.stderr
 
 
+_OUTSIDE = ("DEBUG", "DATABASE_URL", "REDIS_URL", "DJANGO_ENV", "SECRET_KEY", "SECRET_KEY_FILE")
+_OUTSIDE += ("ARCHBOARD_BIND_HOST", "ARCHBOARD_ALLOW_INSECURE_DEBUG")
+
+
+def _settings(code: str = "import whiteboard.settings", **env: str) -> subprocess.CompletedProcess[str]:
+    """Run `code` in a fresh interpreter whose environment has exactly `env` of the settings' inputs."""
+    clean = {k: v for k, v in os.environ.items() if k not in _OUTSIDE}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "whiteboard.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("change-me-to-a-long-random-string-before-deploying-archboard-0123456789", "placeholder"),
+        ("dev-only-insecure-key-do-not-use-in-production-archboard", "placeholder"),
+        ("django-insecure-" + secrets.token_urlsafe(40), "placeholder"),
+        (secrets.token_urlsafe(30), "at least 50"),
+    ],
+    ids=["the-example-once-committed", "the-development-key", "django-placeholder", "short"],
+)
+def test_production_refuses_a_published_placeholder_or_short_key(key: str, reason: str) -> None:
+    done = _settings(DJANGO_ENV="production", SECRET_KEY=key)
+    assert done.returncode != 0
+    assert "ImproperlyConfigured: SECRET_KEY" in done.stderr and reason in done.stderr
+    assert key not in done.stderr  # a refused key may still be someone's real one: never echoed
+
+
+def test_production_runs_on_the_key_file_made_at_first_start(tmp_path: Path) -> None:
+    key_file = tmp_path / "secret_key"
+    subprocess.run([sys.executable, "-m", "whiteboard.secretkey", str(key_file)], cwd=ROOT, check=True, timeout=60)
+    env = {k: v for k, v in _production_env().items() if k != "SECRET_KEY"}
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={**env, "SECRET_KEY_FILE": str(key_file)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_key_file_that_cannot_be_read_is_named() -> None:
+    done = _settings(DJANGO_ENV="production", SECRET_KEY_FILE="/nonexistent/secret_key")
+    assert done.returncode != 0
+    assert "SECRET_KEY_FILE='/nonexistent/secret_key' cannot be read: No such file or directory" in done.stderr
+
+
+STRONG_KEY = secrets.token_urlsafe(64)
+
+
+@pytest.mark.parametrize(
+    ("host", "env", "refused"),
+    [
+        ("0.0.0.0", {"DEBUG": "1"}, ["DEBUG is on", "SECRET_KEY is the development key"]),
+        ("0.0.0.0", {"DEBUG": "0"}, ["SECRET_KEY is the development key"]),
+        ("0.0.0.0", {"DEBUG": "1", "SECRET_KEY": STRONG_KEY}, ["DEBUG is on"]),
+        ("192.168.1.20", {"DEBUG": "0", "SECRET_KEY": "short"}, ["SECRET_KEY is 5 characters long"]),
+        ("::", {"DEBUG": "1"}, ["DEBUG is on"]),
+        ("0.0.0.0", {"DEBUG": "1", "ARCHBOARD_ALLOW_INSECURE_DEBUG": "1"}, []),
+        ("0.0.0.0", {"DEBUG": "0", "SECRET_KEY": STRONG_KEY}, []),
+        ("127.0.0.1", {"DEBUG": "1"}, []),
+        ("localhost", {"DEBUG": "1"}, []),
+        ("::1", {"DEBUG": "1"}, []),
+    ],
+)
+def test_debug_or_a_weak_key_is_refused_on_an_address_other_machines_reach(
+    host: str, env: dict[str, str], refused: list[str]
+) -> None:
+    done = _settings(ARCHBOARD_BIND_HOST=host, **env)
+    if not refused:
+        assert done.returncode == 0, done.stderr
+        return
+    assert done.returncode != 0
+    assert f"refusing to serve on {host}" in done.stderr
+    for reason in refused:
+        assert reason in done.stderr
+    assert "ARCHBOARD_ALLOW_INSECURE_DEBUG=1" in done.stderr
+
+
+def test_a_forged_forwarded_proto_does_not_make_a_request_secure() -> None:
+    """The scheme comes from uvicorn, which believes X-Forwarded-Proto only from the configured proxy."""
+    code = (
+        "import django; django.setup(); from django.test import RequestFactory; "
+        "print(RequestFactory().get('/', HTTP_X_FORWARDED_PROTO='https').is_secure())"
+    )
+    done = _settings(code, DJANGO_ENV="production", SECRET_KEY=STRONG_KEY)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
+
+
 def _csp(response: Any) -> dict[str, list[str]]:
     header = response["Content-Security-Policy"]
     directives: dict[str, list[str]] = {}
@@ -102,3 +200,32 @@ def test_the_editor_page_rendered_has_no_executable_inline_script(board: Any, ow
     html = client.get(f"/boards/{board.pk}/").content.decode()
     assert not _INLINE_SCRIPT.findall(html)
     assert not _HANDLER.findall(html.replace("data-on", "data-x"))
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "reason"),
+    [
+        ("ARCHBOARD_RATE_RENDER", "lots", "ARCHBOARD_RATE_RENDER: rate 'lots' is not COUNT/SECONDS"),
+        ("ARCHBOARD_RATE_COMMENT", "0/60", "ARCHBOARD_RATE_COMMENT: rate '0/60' must have a positive count"),
+        ("ARCHBOARD_HTTP_THREADS", "two", "ARCHBOARD_HTTP_THREADS='two' is not an integer"),
+        ("DEBUG", "maybe", "DEBUG='maybe' is not a boolean"),
+    ],
+)
+def test_a_bad_setting_stops_the_start_with_its_name(variable: str, value: str, reason: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update({variable: value, "DJANGO_SETTINGS_MODULE": "whiteboard.settings"})
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode != 0
+    assert f"ImproperlyConfigured: {reason}" in done.stderr
+
+
+def test_an_empty_rate_switches_a_limit_off() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(ARCHBOARD_RATE_RENDER="", DJANGO_SETTINGS_MODULE="whiteboard.settings")
+    done = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from whiteboard.limits import rate_for; print(rate_for('render'))"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.stdout.strip() == "None", done.stderr

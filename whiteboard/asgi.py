@@ -16,5 +16,6 @@ django_asgi_app = PooledASGIHandler()
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 
 from whiteboard.boards.routing import websocket_application  # noqa: E402
+from whiteboard.limits import BodyLimit  # noqa: E402
 
-application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_application})
+application = ProtocolTypeRouter({"http": BodyLimit(django_asgi_app), "websocket": websocket_application})

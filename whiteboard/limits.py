@@ -19,7 +19,6 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
@@ -27,18 +26,14 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from whiteboard.rates import SCOPES, Rate, parse_rate
+
+__all__ = ["SCOPES", "Rate", "RateLimited", "parse_rate"]
+
 log = logging.getLogger(__name__)
 
 CACHE_WARNING_EVERY = 10.0
 _last_cache_warning = 0.0
-
-SCOPES = ("login_account", "login_ip", "api_token", "board_create", "render", "ws_op", "ws_presence")
-
-
-@dataclass(frozen=True)
-class Rate:
-    count: int
-    seconds: int
 
 
 class RateLimited(Exception):
@@ -50,20 +45,6 @@ class RateLimited(Exception):
             f"too many requests: the limit is {rate.count} per {rate.seconds} s ({scope.replace('_', ' ')}); "
             f"try again in {retry_after} s"
         )
-
-
-def parse_rate(raw: str | None) -> Rate | None:
-    """'COUNT/SECONDS' to a Rate; None or '' means no limit."""
-    if not raw:
-        return None
-    count, _, seconds = raw.partition("/")
-    try:
-        rate = Rate(int(count), int(seconds or "1"))
-    except ValueError:
-        raise ValueError(f"rate {raw!r} is not COUNT/SECONDS") from None
-    if rate.count < 1 or rate.seconds < 1:
-        raise ValueError(f"rate {raw!r} must have a positive count and period")
-    return rate
 
 
 def rate_for(scope: str) -> Rate | None:
@@ -143,7 +124,7 @@ def hit(scope: str, key: object) -> None:
 
 
 async def ahit(scope: str, key: object) -> None:
-    """`hit` for async code (the WebSocket consumer): the cache call runs off the event loop."""
+    """`hit` for async code (the render service): the cache call runs off the event loop."""
     await sync_to_async(hit, thread_sensitive=False)(scope, key)
 
 
@@ -179,7 +160,10 @@ def reset(scope: str, key: object) -> None:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The peer address; behind the proxy, uvicorn's --proxy-headers puts the client's here."""
+    """The client's address: the peer's, or the one the proxy named in FORWARDED_ALLOW_IPS forwarded.
+
+    uvicorn decides which (whiteboard.serve), so a forged X-Forwarded-For counts for nothing here.
+    """
     return str(request.META.get("REMOTE_ADDR") or "unknown")
 
 
@@ -229,9 +213,79 @@ class RequestBodyLimitMiddleware:
         return body_too_large(request, length, limit) if length > limit else None
 
 
-def body_too_large(request: HttpRequest, length: int | None, limit: int) -> HttpResponse:
+def _too_large(path: str, length: int | None, limit: int) -> tuple[bytes, str]:
+    """The 413 answer's body and content type: the API's error shape under /api/, text elsewhere."""
     size = f"{length} bytes" if length is not None else "too large"
     detail = f"request body is {size}; the limit is {limit} bytes"
-    if request.path.startswith("/api/"):
-        return JsonResponse({"detail": detail, "errors": [{"loc": "body", "msg": detail}]}, status=413)
-    return HttpResponse(json.dumps(detail)[1:-1], status=413, content_type="text/plain; charset=utf-8")
+    if path.startswith("/api/"):
+        return json.dumps({"detail": detail, "errors": [{"loc": "body", "msg": detail}]}).encode(), "application/json"
+    return detail.encode(), "text/plain; charset=utf-8"
+
+
+def body_too_large(request: HttpRequest, length: int | None, limit: int) -> HttpResponse:
+    content, content_type = _too_large(request.path, length, limit)
+    return HttpResponse(content, status=413, content_type=content_type)
+
+
+class BodyLimit:
+    """ASGI: a request body over ARCHBOARD_MAX_BODY_BYTES is refused before it is read.
+
+    Django's ASGI handler reads the whole body (spooling it to disk past a few MiB) before any
+    middleware or view runs, so a size check there comes after the cost, and comes after the
+    authentication check too. Here a Content-Length over the limit is answered 413 at once, before
+    any of it is read; a body without one (chunked) is counted as it streams in and cut at the
+    limit: Django is told the client went away, and the 413 goes out in its place.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = int(settings.ARCHBOARD_MAX_BODY_BYTES)
+        declared = None
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = None
+        if declared is not None and declared > limit:
+            await self._refuse(send, scope, declared, limit)
+            return
+        received = 0
+        over = False
+        started = False
+
+        async def counted_receive() -> Any:
+            nonlocal received, over
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    over = True
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def watched_send(message: Any) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        await self.app(scope, counted_receive, watched_send)
+        if over and not started:
+            await self._refuse(send, scope, None, limit)
+
+    @staticmethod
+    async def _refuse(send: Any, scope: dict[str, Any], length: int | None, limit: int) -> None:
+        content, content_type = _too_large(scope.get("path", ""), length, limit)
+        headers = [
+            (b"content-type", content_type.encode()),
+            (b"content-length", str(len(content)).encode()),
+            # The rest of the body is not read: the connection cannot carry another request.
+            (b"connection", b"close"),
+        ]
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.body", "body": content})

@@ -6,11 +6,15 @@ PostgreSQL and `REDIS_URL` to the Redis channel layer (several ASGI workers behi
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from whiteboard.rates import SCOPES, parse_rate
+from whiteboard.secretkey import weakness
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -46,12 +50,34 @@ def envfloat(name: str, default: float) -> float:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a number") from None
 
 
+def envrate(name: str, default: str) -> str:
+    """A rate limit "COUNT/SECONDS" ("" switches it off), checked now rather than at first use."""
+    raw = os.environ.get(name, default)
+    try:
+        parse_rate(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}: {exc}") from None
+    return raw
+
+
 def envsecret(name: str, default: str | None = None) -> str | None:
     """A secret from NAME, or from the file named by NAME_FILE (Docker/Kubernetes secrets)."""
     path = os.environ.get(f"{name}_FILE")
     if path:
-        return Path(path).read_text().strip()
+        try:
+            return Path(path).read_text().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}_FILE={path!r} cannot be read: {exc.strerror}") from None
     return os.environ.get(name, default)
+
+
+def is_loopback(host: str) -> bool:
+    if host.strip("[]") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 DJANGO_ENV = os.environ.get("DJANGO_ENV", "development")
@@ -59,10 +85,31 @@ PRODUCTION = DJANGO_ENV == "production"
 DEBUG = envbool("DEBUG", False)
 
 SECRET_KEY = envsecret("SECRET_KEY") or ""
-if not SECRET_KEY:
-    if PRODUCTION:
-        raise ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) must be set when DJANGO_ENV=production")
-    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-archboard"
+if PRODUCTION and (_key_problem := weakness(SECRET_KEY)):
+    raise ImproperlyConfigured(
+        f"SECRET_KEY {_key_problem}; DJANGO_ENV=production needs a random key of at least 50 characters: "
+        "point SECRET_KEY_FILE at a file that `python -m whiteboard.secretkey` creates (the container does)"
+    )
+_DEVELOPMENT_KEY = "dev-only-insecure-key-do-not-use-in-production-archboard"
+SECRET_KEY = SECRET_KEY or _DEVELOPMENT_KEY
+
+# The address the server listens on, named by whiteboard.serve (`make run`, the container). The
+# development defaults (DEBUG, a published key) are fine on loopback, where only this machine can
+# reach them; on any other address anyone who can reach it could read tracebacks with settings or
+# sign a session cookie for any user.
+BIND_HOST = os.environ.get("ARCHBOARD_BIND_HOST", "")
+if BIND_HOST and not is_loopback(BIND_HOST) and not envbool("ARCHBOARD_ALLOW_INSECURE_DEBUG", False):
+    _unsafe = ["DEBUG is on"] if DEBUG else []
+    if SECRET_KEY == _DEVELOPMENT_KEY:
+        _unsafe.append("SECRET_KEY is the development key")
+    elif _key_problem := weakness(SECRET_KEY):
+        _unsafe.append(f"SECRET_KEY {_key_problem}")
+    if _unsafe:
+        raise ImproperlyConfigured(
+            f"refusing to serve on {BIND_HOST}, an address other machines can reach: {'; '.join(_unsafe)}. "
+            "Serve on HOST=127.0.0.1, or set DEBUG=0 and a SECRET_KEY (or SECRET_KEY_FILE) of at least 50 random "
+            "characters, or, when every machine that can reach this one is yours, ARCHBOARD_ALLOW_INSECURE_DEBUG=1."
+        )
 
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
@@ -91,6 +138,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "whiteboard.limits.RequestBodyLimitMiddleware",
+    "whiteboard.inputs.TextInputMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -222,7 +270,9 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # No SECURE_PROXY_SSL_HEADER: Django would believe X-Forwarded-Proto from any peer. uvicorn
+    # takes the scheme from it only when the proxy named in FORWARDED_ALLOW_IPS sent it
+    # (whiteboard.serve), and Django reads the scheme uvicorn passes on.
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -247,15 +297,22 @@ ARCHBOARD_MAX_BODY_BYTES = envint("ARCHBOARD_MAX_BODY_BYTES", DATA_UPLOAD_MAX_ME
 # Rate limits (whiteboard.limits): "COUNT/SECONDS" per key, over the cache. Generous defaults
 # stop abuse, not people; an empty value switches a limit off.
 ARCHBOARD_RATE_LIMITS = {
-    "login_account": os.environ.get("ARCHBOARD_RATE_LOGIN_ACCOUNT", "10/300"),
-    "login_ip": os.environ.get("ARCHBOARD_RATE_LOGIN_IP", "50/300"),
-    "api_token": os.environ.get("ARCHBOARD_RATE_API_TOKEN", "6000/60"),
-    "board_create": os.environ.get("ARCHBOARD_RATE_BOARD_CREATE", "120/60"),
-    "render": os.environ.get("ARCHBOARD_RATE_RENDER", "240/60"),
-    # Per WebSocket connection (for the consumer: whiteboard.limits.ahit).
-    "ws_op": os.environ.get("ARCHBOARD_RATE_WS_OP", "600/10"),
-    "ws_presence": os.environ.get("ARCHBOARD_RATE_WS_PRESENCE", "300/10"),
+    "login_account": envrate("ARCHBOARD_RATE_LOGIN_ACCOUNT", "10/300"),
+    "login_ip": envrate("ARCHBOARD_RATE_LOGIN_IP", "50/300"),
+    # Sign-up attempts per client address: a classroom behind one NAT signs up in a burst, a
+    # script making accounts by the hundred is stopped.
+    "signup_ip": envrate("ARCHBOARD_RATE_SIGNUP_IP", "30/600"),
+    "api_token": envrate("ARCHBOARD_RATE_API_TOKEN", "6000/60"),
+    "board_create": envrate("ARCHBOARD_RATE_BOARD_CREATE", "120/60"),
+    # Comments and replies per user: a lively review is a few a minute.
+    "comment": envrate("ARCHBOARD_RATE_COMMENT", "30/60"),
+    "render": envrate("ARCHBOARD_RATE_RENDER", "240/60"),
+    # Per WebSocket connection (counted by the consumer itself: whiteboard.limits.ConnectionWindow).
+    "ws_op": envrate("ARCHBOARD_RATE_WS_OP", "600/10"),
+    "ws_presence": envrate("ARCHBOARD_RATE_WS_PRESENCE", "300/10"),
 }
+if set(ARCHBOARD_RATE_LIMITS) != set(SCOPES):  # the limiter's scopes and these rates, one for one
+    raise ImproperlyConfigured(f"ARCHBOARD_RATE_LIMITS must give a rate for each of {', '.join(SCOPES)}")
 
 LOGGING = {
     "version": 1,

@@ -45,6 +45,7 @@ urlpatterns = [
     path("rules/", review_views.rule_list, name="rule_list"),
     path("rules/<str:rule_id>/", review_views.rule_detail, name="rule_detail"),
     path("palette/icons/<str:kind>.png", views.palette_icon, name="palette_icon"),
+    path("palette/icons/tech/<str:tech>.png", views.palette_tech_icon, name="palette_tech_icon"),
     path("accounts/login/", account_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", account_views.signup, name="signup"),

@@ -4,7 +4,7 @@
 // changes the board: gestures are read by the input state machine (input.js) and become ops;
 // the board comes back through `reconcile` (optimistically at once, then as the server confirms).
 
-import { NODE_SIZE, stylesheet } from "./style.js";
+import { stylesheet } from "./style.js";
 
 const GRID = 20;
 const FAR_ZOOM = 0.4;
@@ -14,18 +14,14 @@ const LABEL_SCALES = [
   [0.45, "zoom-xs"],
   [0.62, "zoom-s"],
 ];
-const GROUP_FILLS = ["#eef6fc", "#f0f7ec", "#f3f0fa", "#fdf8e8"];
-const GROUP_BORDERS = ["#9cc3e0", "#a9cf98", "#bcaee0", "#e2c77a"];
-const NOTE_WIDTH = 180;
-const NOTE_LINE = 17;
-const NOTE_CHARS = 24; // per line of a note, at 13 px
 const LABEL_STEP = 18; // how far an edge label moves per try, to clear the components under it
 
 export const snap = (value) => Math.round(value / GRID) * GRID;
 
 export class Canvas extends EventTarget {
-  constructor({ container, stage, kinds, protocolColors, readOnly, getBoard }) {
+  constructor({ container, stage, kinds, look, readOnly, getBoard }) {
     super();
+    this.look = look;
     this.container = container;
     this.stage = stage;
     this.kinds = kinds;
@@ -38,7 +34,7 @@ export class Canvas extends EventTarget {
     this.selectionQueued = false;
     this.cy = cytoscape({
       container,
-      style: stylesheet(protocolColors),
+      style: stylesheet(look),
       minZoom: 0.08,
       maxZoom: 3,
       userZoomingEnabled: false,
@@ -75,20 +71,24 @@ export class Canvas extends EventTarget {
 
   nodeData(node) {
     const kind = this.kinds[node.kind] || { name: node.kind, icon: "" };
-    if (this.isNote(node.kind)) {
-      const text = node.label || "";
-      const lines = text.split("\n").reduce((n, line) => n + Math.max(1, Math.ceil(line.length / NOTE_CHARS)), 0);
-      return { id: node.id, parent: node.group ?? undefined, kind: node.kind, icon: [], display: text || "Note", w: NOTE_WIDTH, h: Math.max(40, lines * NOTE_LINE + 18), textWidth: NOTE_WIDTH - 16 };
-    }
+    const { replicas: badge, note } = this.look;
     const replicas = Number.isInteger(node.props?.replicas) ? node.props.replicas : 1;
     const label = node.label || kind.name;
-    return {
+    const tech = kind.techs?.find((t) => t.id === node.props?.tech);
+    const data = {
       id: node.id,
       parent: node.group ?? undefined,
       kind: node.kind,
-      icon: kind.icon || [],
-      display: replicas > 1 ? `${label}  ×${replicas}` : label,
+      icon: tech?.icon || kind.icon || [],
+      display: replicas >= badge.min ? `${label}${badge.separator}${badge.badge.replace("{n}", replicas)}` : label,
     };
+    if (this.isNote(node.kind)) {
+      // The box a note takes, as the drawn export sizes it (look.note); an empty note shows
+      // its kind's name here only, to be found and filled in.
+      const lines = (node.label || "").split("\n").reduce((n, line) => n + Math.max(1, Math.ceil((line.length * note.char) / note.width)), 0);
+      Object.assign(data, { icon: [], display: label, w: note.width, h: Math.max(note.min_height, lines * note.line + note.pad) });
+    }
+    return data;
   }
 
   groupData(group, board) {
@@ -98,30 +98,42 @@ export class Canvas extends EventTarget {
       depth += 1;
       parent = board.groups.get(parent)?.parent;
     }
+    const { fills, strokes, label } = this.look.group;
     return {
       id: group.id,
       parent: group.parent ?? undefined,
-      display: group.label || "Group",
-      fill: GROUP_FILLS[depth % GROUP_FILLS.length],
-      stroke: GROUP_BORDERS[depth % GROUP_BORDERS.length],
+      display: group.label || label.fallback,
+      fill: fills[depth % fills.length],
+      stroke: strokes[depth % strokes.length],
       isGroup: true,
     };
   }
 
   edgeData(edge) {
     const protocol = edge.props?.protocol;
-    let display = edge.label || "";
-    if (!display && protocol && protocol !== "other") display = protocol.toUpperCase();
-    const route = edge.props?.route;
-    return {
+    const data = {
       id: edge.id,
       source: edge.source,
       target: edge.target,
-      display,
+      display: edge.label?.trim() ? edge.label : this.look.protocols[protocol]?.label || "",
       protocol: protocol || "",
-      route: typeof route === "string" ? route : "",
-      color: "#8a94a6",
+      color: this.look.edge.color,
     };
+    if (edge.props?.route === "curved") data.bend = this.bendOf(edge);
+    return data;
+  }
+
+  // A curved edge bends by look.edge.curve, each further curved edge between the same two nodes
+  // (in board order) by curve_step more, as the drawn export bends them.
+  bendOf(edge) {
+    const { curve, curve_step: step } = this.look.edge;
+    let before = 0;
+    for (const other of this.getBoard().edges.values()) {
+      if (other.id === edge.id) break;
+      const same = (other.source === edge.source && other.target === edge.target) || (other.source === edge.target && other.target === edge.source);
+      if (same && other.props?.route === "curved") before += 1;
+    }
+    return curve + before * step;
   }
 
   detailClasses() {
@@ -135,7 +147,10 @@ export class Canvas extends EventTarget {
   }
 
   edgeClasses(edge) {
-    return (edge.props?.async ? "async" : "") + this.detailClasses();
+    const board = this.getBoard();
+    const annotation = [edge.source, edge.target].some((id) => this.isNote(board.nodes.get(id)?.kind));
+    const route = edge.props?.route === "curved" || edge.props?.route === "orthogonal" ? ` route-${edge.props.route}` : "";
+    return (edge.props?.async ? "async" : "") + route + (annotation ? " annotation" : "") + this.detailClasses();
   }
 
   // Draw a whole board (first load).
@@ -291,8 +306,8 @@ export class Canvas extends EventTarget {
       const p = n.position();
       // From the data, not n.width(): inside a batch the style (and so the size) is not computed yet.
       const note = n.hasClass("note");
-      const w = (note ? n.data("w") : NODE_SIZE) / 2 + 4;
-      const h = (note ? n.data("h") : NODE_SIZE) / 2 + 4;
+      const w = (note ? n.data("w") : this.look.node.size) / 2 + 4;
+      const h = (note ? n.data("h") : this.look.node.size) / 2 + 4;
       // Below the icon: the component's own label.
       const box = { x1: p.x - Math.max(w, 50), x2: p.x + Math.max(w, 50), y1: p.y - h, y2: p.y + h + (note ? 0 : 22) };
       for (let cx = Math.floor(box.x1 / cell); cx <= Math.floor(box.x2 / cell); cx++) {
@@ -568,5 +583,3 @@ function sortGroups(board, only = null) {
   };
   return list.slice().sort((a, b) => depth(a) - depth(b));
 }
-
-export { NODE_SIZE };

@@ -56,7 +56,7 @@ export function commandTable(app) {
     // Connections
     { id: "connect", section: "Connections", label: "Connect the two selected components", keys: ["E"], enabled: editable, perform: () => edits.connectSelected(app) },
     { id: "reverse", section: "Connections", label: "Reverse the selected connections", keys: ["Alt+R"], enabled: () => editable() && only("edges")(), perform: () => edits.reverseEdges(app) },
-    ...edits.ROUTE_NAMES.map((route) => ({
+    ...app.config.look.routes.map((route) => ({
       id: `route-${route}`,
       section: "Connections",
       label: `${route[0].toUpperCase()}${route.slice(1)} connections (selected and new)`,

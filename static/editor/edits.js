@@ -3,9 +3,6 @@
 
 import { snap } from "./canvas.js";
 import { kindName } from "./labels.js";
-import { ROUTES } from "./style.js";
-
-export const ROUTE_NAMES = Object.keys(ROUTES);
 
 export function selectedElements(app) {
   const board = app.sync.view;
@@ -125,11 +122,14 @@ export function nudge(app, dx, dy) {
   if (ops.length) app.edits.submit(one(ops));
 }
 
-// A component of `kind` at a canvas position (snapped); inside the innermost group there.
-export function placeNode(app, kind, pos, label = null) {
+// A component of `kind` (with the technology `tech`, if any) at a canvas position (snapped);
+// inside the innermost group there. It is named after its technology, else its kind.
+export function placeNode(app, kind, pos, { tech = null } = {}) {
   const board = app.sync.view;
   const id = board.freshId(kind);
-  const node = { id, kind, label: label ?? (app.canvas.isNote(kind) ? "" : kindName(kind)), x: snap(pos.x), y: snap(pos.y), props: {} };
+  const named = tech ? app.config.kinds[kind]?.techs?.find((t) => t.id === tech) : null;
+  const label = app.canvas.isNote(kind) ? "" : named?.name || kindName(kind);
+  const node = { id, kind, label, x: snap(pos.x), y: snap(pos.y), props: named ? { tech: named.id } : {} };
   const hit = app.canvas.cy
     .nodes(".group")
     .filter((g) => {

@@ -150,8 +150,8 @@ const STATES = {
     },
   },
   place: {
-    enter({ kind }) {
-      this.host.arm(kind);
+    enter({ kind, tech }) {
+      this.host.arm(kind, tech);
     },
     exit() {
       this.host.arm(null);
@@ -160,9 +160,9 @@ const STATES = {
     pointerdown(e) {
       if (e.button !== 0 || !this.inCanvas(e)) return;
       block(e);
-      const { kind } = this.state.data;
+      const { kind, tech } = this.state.data;
       if (!e.shiftKey) this.transition("idle");
-      this.host.place(kind, e.clientX, e.clientY);
+      this.host.place(kind, e.clientX, e.clientY, tech);
     },
     cancel() {
       this.transition("idle");
@@ -270,14 +270,14 @@ export class InputMachine extends EventTarget {
   }
 
   // Arm a palette item (or disarm it when it is already armed).
-  togglePlacing(kind) {
+  togglePlacing(kind, tech = null) {
     if (this.state.name === "place" && this.state.data.kind === kind) this.transition("idle");
-    else this.startPlacing(kind);
+    else this.startPlacing(kind, tech);
   }
 
-  startPlacing(kind) {
+  startPlacing(kind, tech = null) {
     if (this.readOnly) return;
-    this.transition("place", { kind });
+    this.transition("place", { kind, tech: tech || null });
   }
 
   editText(id, initial = null) {

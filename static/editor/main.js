@@ -5,7 +5,7 @@ import { Canvas } from "./canvas.js";
 import { Clipboard } from "./clipboard.js";
 import { Commands, GESTURES } from "./commands.js";
 import { Comments } from "./comments.js";
-import { addEdge, addNote, deleteSelection, noteKind, placeNode, ROUTE_NAMES } from "./edits.js";
+import { addEdge, addNote, deleteSelection, noteKind, placeNode } from "./edits.js";
 import { Find } from "./find.js";
 import { Findings } from "./findings.js";
 import { Handles } from "./handles.js";
@@ -36,13 +36,20 @@ for (const name of ["palette", "inspector"]) document.body.classList.toggle(`${n
 
 const sync = new Sync({ url: config.wsPath, board: config.board, version: config.version, user: config.user, readOnly });
 performance.mark("archboard:start");
-const canvas = new Canvas({ container: $("#cy"), stage, kinds: config.kinds, protocolColors: config.protocolColors, readOnly, getBoard: () => sync.view });
+const canvas = new Canvas({ container: $("#cy"), stage, kinds: config.kinds, look: config.look, readOnly, getBoard: () => sync.view });
 performance.mark("archboard:cy");
 canvas.load(sync.view);
 performance.mark("archboard:loaded");
 canvas.cy.resize();
 canvas.fit();
 performance.mark("archboard:fit");
+// A node of a drawn picture exported with links (?links=1) links here as #node-<id>.
+const linked = /^#node-(.+)$/.exec(window.location.hash);
+if (linked && sync.view.nodes.has(decodeURIComponent(linked[1]))) {
+  const id = decodeURIComponent(linked[1]);
+  canvas.select([id]);
+  canvas.centreOn(canvas.cy.getElementById(id));
+}
 
 const edits = new Edits({ sync, readOnly, toast });
 const routeKey = `archboard:route:${config.boardId}`;
@@ -86,8 +93,8 @@ const machine = new InputMachine({
       if (op) edits.submit(op);
     },
     connect: (source, target) => addEdge(app, source, target),
-    arm: (kind) => palette.showArmed(kind),
-    place: (kind, x, y) => placeNode(app, kind, canvas.toModel(x, y)),
+    arm: (kind, tech) => palette.showArmed(kind, tech),
+    place: (kind, x, y, tech) => placeNode(app, kind, canvas.toModel(x, y), { tech }),
     openEditor: (id, initial) => textEditor.open(id, initial),
     closeEditor: (info) => textEditor.close(info),
     doubleTapCanvas: (at) => {
@@ -102,9 +109,10 @@ app.clipboard = clipboard;
 const palette = new Palette({
   root: $("#palette"),
   stage,
+  kinds: config.kinds,
   readOnly,
-  onArm: (kind) => machine.togglePlacing(kind),
-  onDrop: (kind, x, y) => placeNode(app, kind, canvas.toModel(x, y)),
+  onArm: (kind, tech) => machine.togglePlacing(kind, tech),
+  onDrop: (kind, x, y, tech) => placeNode(app, kind, canvas.toModel(x, y), { tech }),
 });
 app.palette = palette;
 app.find = new Find({ root: $("#find"), canvas, sync });
@@ -127,7 +135,7 @@ machine.addEventListener("tool", (event) => {
 function showRoute() {
   const route = app.routeDefault();
   for (const button of document.querySelectorAll("[data-command^='route-']")) button.classList.toggle("active", button.dataset.command === `route-${route}`);
-  $("#route-current").textContent = ROUTE_NAMES.includes(route) ? route : "auto";
+  $("#route-current").textContent = config.look.routes.includes(route) ? route : "straight";
 }
 showRoute();
 const refreshButtons = () => commands.refreshButtons(toolbar);

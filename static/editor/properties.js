@@ -2,7 +2,6 @@
 // an op. All user text goes in through textContent / value, never HTML.
 
 import { nameOf } from "./labels.js";
-import { ROUTES } from "./style.js";
 
 const KNOWN_PROPS = new Set(["replicas", "protocol", "async", "rate_limited", "public", "write_policy", "notes", "route", "tech"]);
 
@@ -16,9 +15,6 @@ export class Properties {
     this.onOp = onOp;
     this.onAction = onAction;
     this.forms = {};
-    for (const select of root.querySelectorAll("select[data-options=routes]")) {
-      for (const route of Object.keys(ROUTES)) select.append(new Option(route, route));
-    }
     for (const form of root.querySelectorAll("form.props")) this.forms[form.dataset.for] = form;
     this.current = { type: "board", id: null };
     this.selection = [];
@@ -102,7 +98,11 @@ export class Properties {
     }
     if (type === "node") {
       const kind = this.kinds[element.kind];
-      form.querySelector(".props-icon").src = kind ? kind.icon : "";
+      const tech = kind?.techs.find((t) => t.id === element.props?.tech);
+      const icon = form.querySelector(".props-icon");
+      icon.hidden = !(tech || kind?.icon);
+      icon.src = tech?.icon || kind?.icon || "";
+      this.fillTechs(form, element.kind, element.props?.tech, force);
       form.querySelector(".props-title").textContent = kind ? kind.name : element.kind;
       form.querySelector(".props-id").textContent = element.id;
       form.querySelector(".only-cache").hidden = element.kind !== "cache";
@@ -115,6 +115,18 @@ export class Properties {
       stats.textContent = `${board.nodes.size} components · ${board.edges.size} connections · ${board.groups.size} groups · version ${this.sync.version}`;
     }
     if (type !== "board") this.fillCustom(form, element);
+  }
+
+  // The technology menu lists the selected node's kind's technologies (from the palette).
+  fillTechs(form, kindId, current, force) {
+    const select = form.querySelector('select[data-prop="tech"]');
+    const techs = this.kinds[kindId]?.techs || [];
+    select.closest(".tech-field").hidden = !techs.length;
+    if (select.dataset.kind !== kindId) {
+      select.dataset.kind = kindId;
+      select.replaceChildren(select.options[0], ...techs.map((t) => new Option(t.name, t.id)));
+    }
+    if (force || select !== document.activeElement) select.value = current ?? "";
   }
 
   fillCustom(form, element) {
@@ -168,8 +180,12 @@ export class Properties {
       const field = input.dataset.field;
       const value = input.value;
       if ((element[field] ?? "") === value) return;
-      if (type === "board") this.onOp({ action: "set_board", set: { [field]: value } });
-      else this.onOp({ action: `update_${type}`, id, set: { [field]: value } });
+      const set = { [field]: value };
+      // A technology belongs to its kind: a new kind without it drops it in the same op.
+      const tech = element.props?.tech;
+      if (field === "kind" && tech && !this.kinds[value]?.techs.some((t) => t.id === tech)) set.props = { tech: null };
+      if (type === "board") this.onOp({ action: "set_board", set });
+      else this.onOp({ action: `update_${type}`, id, set });
       return;
     }
     const prop = input.dataset.prop;

@@ -21,7 +21,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-c
 def _require_chromium() -> None:
     problem = None
     if not CHROMIUM.exists():
-        problem = f"{CHROMIUM} is missing (install Debian's chromium: make browser-deps)"
+        problem = f"{CHROMIUM} is missing (install Debian's chromium: make test-deps)"
     else:
         try:
             import playwright.sync_api  # noqa: F401

@@ -70,7 +70,7 @@ class LiveServer:
                 sys.executable,
                 "-m",
                 "uvicorn",
-                "tests.browser.asgi_app:application",
+                "whiteboard.asgi:application",
                 "--host",
                 "127.0.0.1",
                 "--port",

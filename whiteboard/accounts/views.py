@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from django.contrib import messages
@@ -15,8 +16,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from whiteboard.accounts.models import ApiToken
 from whiteboard.accounts.services import MAX_TOKENS_PER_USER, token_create, token_revoke
-from whiteboard.limits import RateLimited, check, client_ip, count, reset
+from whiteboard.limits import RateLimited, check, client_ip, count, hit, reset
 from whiteboard.typing import AuthedRequest
+
+
+def account_key(name: str) -> str:
+    """The account a log-in names, as the limiter counts it.
+
+    Django's log-in form NFKC-normalises the name before it looks the user up, so "ｄｅｍｏ"
+    (fullwidth) logs in as "demo": every spelling that can reach one account must share its
+    counter, and case-folding makes "Demo" and "DEMO" share it too (they are rarely distinct
+    accounts, and counting them together only errs on the safe side)."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name.strip()).casefold())[:150]
 
 
 class LoginView(auth_views.LoginView):
@@ -28,7 +39,7 @@ class LoginView(auth_views.LoginView):
     """
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        account = request.POST.get("username", "").strip().lower()[:150]
+        account = account_key(request.POST.get("username", ""))
         try:
             check("login_ip", client_ip(request))
             check("login_account", account)
@@ -41,11 +52,11 @@ class LoginView(auth_views.LoginView):
 
     def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         count("login_ip", client_ip(self.request))
-        count("login_account", self.request.POST.get("username", "").strip().lower()[:150])
+        count("login_account", account_key(self.request.POST.get("username", "")))
         return super().form_invalid(form)
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
-        reset("login_account", form.get_user().get_username().lower())
+        reset("login_account", account_key(form.get_user().get_username()))
         return super().form_valid(form)
 
 
@@ -54,6 +65,14 @@ def signup(request: AuthedRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("board_list")
     form: UserCreationForm = UserCreationForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            hit("signup_ip", client_ip(request))
+        except RateLimited as exc:
+            context = {"form": UserCreationForm(), "rate_limited": str(exc)}
+            response = render(request, "accounts/signup.html", context, status=429)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")

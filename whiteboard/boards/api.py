@@ -29,7 +29,14 @@ from whiteboard.domain import palette
 from whiteboard.domain.board import BoardError, parse_json, validate_board
 from whiteboard.domain.review import review_board
 from whiteboard.limits import RateLimited, hit, too_many
-from whiteboard.rendering import FORMATS, InvalidOption, RenderError, UnknownFormat, render_board_async
+from whiteboard.rendering import (
+    FORMATS,
+    InvalidOption,
+    RenderError,
+    UnknownFormat,
+    picture_from_query,
+    render_board_async,
+)
 
 View = Callable[..., Any]
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -58,7 +65,7 @@ def _csrf_problem(request: HttpRequest) -> str | None:
     return None if rejected is None else "CSRF check failed: send the X-CSRFToken header with session requests"
 
 
-def _refuse(request: HttpRequest, methods: tuple[str, ...], public: bool, limit: str | None) -> HttpResponse | None:
+def _refuse(request: HttpRequest, methods: tuple[str, ...], public: bool) -> HttpResponse | None:
     """The response that refuses this request before the view runs, or None to let it through."""
     if request.method not in methods:
         response = error(405, f"method {request.method} not allowed here; use {', '.join(methods)}")
@@ -79,8 +86,6 @@ def _refuse(request: HttpRequest, methods: tuple[str, ...], public: bool, limit:
     try:
         if "Authorization" in request.headers:
             hit("api_token", request.headers["Authorization"])
-        if limit is not None:
-            hit(limit, user.pk)
     except RateLimited as exc:
         return too_many(exc, json_body=True)
     return None
@@ -123,12 +128,12 @@ _HANDLED = (
 )
 
 
-def api_view(*methods: str, public: bool = False, limit: str | None = None) -> Callable[[View], View]:
+def api_view(*methods: str, public: bool = False) -> Callable[[View], View]:
     """Method check, authentication, CSRF for session writes, rate limits and the error shape, for
     sync and async views alike (async views keep slow work such as rendering off the request thread).
 
-    Every token request counts against the token's rate; `limit` names a further per-user scope
-    (whiteboard.limits) for the costly routes."""
+    Every token request counts against the token's rate; renders count against the user's render
+    budget where they run (whiteboard.rendering)."""
 
     def decorate(view: View) -> View:
         if asyncio.iscoroutinefunction(view):
@@ -136,7 +141,7 @@ def api_view(*methods: str, public: bool = False, limit: str | None = None) -> C
             @csrf_exempt
             @wraps(view)
             async def async_wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-                refused = await sync_to_async(_refuse)(request, methods, public, limit)
+                refused = await sync_to_async(_refuse)(request, methods, public)
                 if refused is not None:
                     return refused
                 try:
@@ -149,7 +154,7 @@ def api_view(*methods: str, public: bool = False, limit: str | None = None) -> C
         @csrf_exempt
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            refused = _refuse(request, methods, public, limit)
+            refused = _refuse(request, methods, public)
             if refused is not None:
                 return refused
             try:
@@ -177,7 +182,12 @@ def openapi(request: HttpRequest) -> HttpResponse:
 
 @api_view("GET", public=True)
 def palette_list(request: HttpRequest) -> HttpResponse:
-    grouped = palette.kinds_by_category()
+    """Categories, kinds and each kind's technologies. A kind without a picture (a note) has
+    `"icon": null` and `"diagrams_class": null`."""
+
+    def url(name: str, arg: str) -> str:
+        return request.build_absolute_uri(reverse(name, args=[arg]))
+
     categories = [
         {
             "id": category,
@@ -187,13 +197,22 @@ def palette_list(request: HttpRequest) -> HttpResponse:
                     "id": kind.id,
                     "name": kind.name,
                     "category": kind.category,
-                    "icon": request.build_absolute_uri(reverse("palette_icon", args=[kind.id])),
+                    "icon": url("palette_icon", kind.id) if kind.drawn else None,
                     "diagrams_class": kind.diagrams_class,
+                    "techs": [
+                        {
+                            "id": tech.id,
+                            "name": tech.name,
+                            "icon": url("palette_tech_icon", tech.id),
+                            "diagrams_class": tech.diagrams_class,
+                        }
+                        for tech in palette.techs_of(kind.id)
+                    ],
                 }
                 for kind in kinds
             ],
         }
-        for category, kinds in grouped.items()
+        for category, kinds in palette.kinds_by_category().items()
     ]
     return JsonResponse({"categories": categories})
 
@@ -262,21 +281,26 @@ def _download(content: bytes, media_type: str, filename: str) -> HttpResponse:
     return response
 
 
-@api_view("GET", limit="render")
+@api_view("GET")
 async def board_export(request: HttpRequest, board_id: int, fmt: str) -> HttpResponse:
     if fmt not in FORMATS:
         raise UnknownFormat(f"unknown format {fmt[:20]!r}; use one of {', '.join(FORMATS)}")
     board, _ = await sync_to_async(get_board_for)(request.user, board_id, need="view")
-    rendered = await render_board_async(board.document, fmt=fmt, scale=_scale(request))
+    page = request.build_absolute_uri(reverse("board_detail", args=[board.pk]))
+    picture = picture_from_query(request.GET, link=page)
+    rendered = await render_board_async(
+        board.document, fmt=fmt, scale=_scale(request), picture=picture, budget=request.user.pk
+    )
     slug = "".join(c if c.isalnum() else "-" for c in board.name.lower()).strip("-")[:60] or f"board-{board.pk}"
     return _download(rendered.content, rendered.media_type, f"{slug}.{fmt}")
 
 
-@api_view("POST", limit="render")
+@api_view("POST")
 async def render(request: HttpRequest) -> HttpResponse:
     fmt = request.GET.get("format", "png")
     if fmt not in FORMATS:
         raise UnknownFormat(f"unknown format {fmt[:20]!r}; use one of {', '.join(FORMATS)}")
+    picture = picture_from_query(request.GET)
     doc = validate_board(_json_body(request))
-    rendered = await render_board_async(doc, fmt=fmt, scale=_scale(request))
+    rendered = await render_board_async(doc, fmt=fmt, scale=_scale(request), picture=picture, budget=request.user.pk)
     return _download(rendered.content, rendered.media_type, f"board.{fmt}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -27,6 +28,8 @@ from whiteboard.collab.auth import Credential, access_epoch
 from whiteboard.collab.hub import Hub, Outlet, get_hub
 from whiteboard.domain.board import BoardError
 from whiteboard.limits import ConnectionWindow, RateLimited
+
+log = logging.getLogger(__name__)
 
 # Ops per second one connection may send, with a burst allowance; past it the connection's own
 # messages wait (TCP backpressure on the flooder), nobody else's do.
@@ -201,6 +204,13 @@ class BoardConsumer(AsyncWebsocketConsumer):
         except _Denied as exc:
             self._reply(protocol.rejected(message.get("op_id"), [{"loc": "", "msg": str(exc)}]))
             await self._deny(str(exc))
+            return
+        except Exception:
+            # The database failed the whole batch (a lost connection, say): nothing of it was
+            # stored. The socket stays open and the client may send the op again.
+            log.exception("board %s: op %r failed", self.board_id, message.get("op_id"))
+            errors = [{"loc": "", "msg": "the server could not store this op just now; it was not applied"}]
+            self._reply(protocol.rejected(message.get("op_id"), errors))
             return
         if applied.duplicate:
             # A resend: the original result again, to the sender only; the op is not applied twice.

@@ -120,7 +120,7 @@ async def diff_image(request: HttpRequest, board_id: int, fmt: str) -> HttpRespo
     if fmt not in IMAGE_FORMATS:
         return error(404, f"no such export; use diff.{' or diff.'.join(IMAGE_FORMATS)}")
     board, start, end, union, styles = await sync_to_async(_diff_picture_input)(request.user, board_id, request)
-    rendered = await render_board_async(union, fmt=fmt, styles=styles)
+    rendered = await render_board_async(union, fmt=fmt, styles=styles, budget=request.user.pk)
     return _download(rendered.content, rendered.media_type, f"board-{board.pk}-diff-v{start}-v{end}.{fmt}")
 
 

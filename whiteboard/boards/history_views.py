@@ -22,7 +22,8 @@ from whiteboard.domain import palette
 from whiteboard.domain.board import BoardError
 from whiteboard.domain.diff import DIFF_COLORS
 from whiteboard.domain.review import review_board
-from whiteboard.rendering import FORMATS, render_board_async
+from whiteboard.limits import RateLimited, client_ip, too_many
+from whiteboard.rendering import FORMATS, RenderError, picture_from_query, render_board_async
 from whiteboard.typing import AuthedRequest
 
 HISTORY_PAGE = 25
@@ -147,7 +148,14 @@ async def _image(request: HttpRequest, board_id: int, version: int | None, fmt: 
         doc = board.document
     else:
         board, doc = await sync_to_async(_image_input)(user, board_id, version, link)
-    rendered = await render_board_async(doc, fmt=fmt)
+    # Someone who came in by a link alone is counted by address.
+    budget = user.pk if user.is_authenticated else ("address", client_ip(request))
+    try:
+        rendered = await render_board_async(doc, fmt=fmt, picture=picture_from_query(request.GET), budget=budget)
+    except RenderError as exc:
+        return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
+    except RateLimited as exc:
+        return too_many(exc, json_body=False)
     response = HttpResponse(rendered.content, content_type=FORMATS[fmt])
     response["Cache-Control"] = "private, max-age=0"
     # An SVG opened on its own is a document of this site: it may show its embedded icons, nothing more.

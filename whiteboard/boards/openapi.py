@@ -20,6 +20,8 @@ _PROPS = {
         "public": {"type": "boolean"},
         "write_policy": {"enum": list(schema.WRITE_POLICIES)},
         "notes": {"type": "string", "maxLength": schema.MAX_PROP_STRING},
+        "tech": {"type": "string", "description": "a technology id of the node's kind (GET /api/palette)"},
+        "route": {"enum": list(schema.ROUTES), "description": "edges: how the canvas and the drawn export route it"},
     },
 }
 _COORD = {"type": "number", "minimum": -schema.MAX_COORD, "maximum": schema.MAX_COORD}
@@ -107,6 +109,42 @@ def _board_schema() -> dict[str, Any]:
     }
 
 
+def _palette_schema() -> dict[str, Any]:
+    url = {"type": "string", "format": "uri"}
+    tech = {
+        "type": "object",
+        "required": ["id", "name", "icon", "diagrams_class"],
+        "properties": {
+            "id": {"type": "string", "pattern": r"^[a-z0-9]+(?:-[a-z0-9]+)*$"},
+            "name": {"type": "string"},
+            "icon": url,
+            "diagrams_class": {"type": "string"},
+        },
+    }
+    kind = {
+        "type": "object",
+        "required": ["id", "name", "category", "icon", "diagrams_class", "techs"],
+        "properties": {
+            "id": {"enum": sorted(KINDS)},
+            "name": {"type": "string"},
+            "category": {"type": "string"},
+            "icon": {"oneOf": [url, {"type": "null"}], "description": "null for a kind drawn as text (a note)"},
+            "diagrams_class": {"type": ["string", "null"]},
+            "techs": {"type": "array", "items": tech},
+        },
+    }
+    category = {
+        "type": "object",
+        "required": ["id", "name", "kinds"],
+        "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "kinds": {"type": "array", "items": kind}},
+    }
+    return {
+        "type": "object",
+        "required": ["categories"],
+        "properties": {"categories": {"type": "array", "items": category}},
+    }
+
+
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -121,6 +159,28 @@ _ERRORS = {
     "403": _json(_ref("Error"), "The caller's role does not allow this"),
     "404": _json(_ref("Error"), "No such board, or not visible to the caller"),
     "422": _json(_ref("Error"), "The document or request is invalid; `errors` names each place"),
+}
+# SPEC section 7: how a PNG, SVG or PDF is drawn.
+_PICTURE_PARAMS = [
+    {
+        "name": "layout",
+        "in": "query",
+        "description": "drawn: as the canvas shows it (default when every node has x and y); auto: graphviz",
+        "schema": {"enum": ["drawn", "auto"]},
+    },
+    {"name": "background", "in": "query", "schema": {"enum": ["white", "transparent"], "default": "white"}},
+    {
+        "name": "width",
+        "in": "query",
+        "description": "drawn layout: the picture's width in px; text stays at least 11 px",
+        "schema": {"type": "integer", "minimum": 200, "maximum": 4000},
+    },
+]
+_LINKS_PARAM = {
+    "name": "links",
+    "in": "query",
+    "description": "drawn SVG: 1 links each node to its element on the board page",
+    "schema": {"enum": ["0", "1"]},
 }
 _BOARD_ID = {"name": "board_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
 
@@ -223,7 +283,7 @@ def _document() -> dict[str, Any]:
                 "get": {
                     "summary": "Categories and kinds with display names and icon URLs",
                     "security": [],
-                    "responses": {"200": _json({"type": "object"}, "The palette")},
+                    "responses": {"200": _json(_palette_schema(), "The palette")},
                 }
             },
             "/api/boards": {
@@ -316,6 +376,8 @@ def _document() -> dict[str, Any]:
                         "schema": {"enum": ["png", "svg", "pdf", "dot", "py", "json"]},
                     },
                     {"name": "scale", "in": "query", "schema": {"type": "number", "minimum": 0.25, "maximum": 4}},
+                    *_PICTURE_PARAMS,
+                    _LINKS_PARAM,
                 ],
                 "get": {
                     "summary": "The rendering (PNG, SVG, PDF, DOT, diagrams Python script) or the document",
@@ -344,6 +406,7 @@ def _document() -> dict[str, Any]:
                             "schema": {"enum": ["png", "svg", "pdf", "dot", "py", "json"], "default": "png"},
                         },
                         {"name": "scale", "in": "query", "schema": {"type": "number", "minimum": 0.25, "maximum": 4}},
+                        *_PICTURE_PARAMS,
                     ],
                     "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Board")}}},
                     "responses": {

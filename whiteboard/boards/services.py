@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 
 from whiteboard.boards.compaction import compact_if_due
@@ -26,6 +27,8 @@ from whiteboard.boards.models import Board, BoardOp, Membership
 from whiteboard.collab.hub import announce_many
 from whiteboard.domain.board import MAX_BYTES, BoardError, empty_board, validate_board
 from whiteboard.domain.ops import apply_op, validate_op
+
+log = logging.getLogger(__name__)
 
 
 class VersionConflict(Exception):
@@ -113,59 +116,110 @@ def board_apply_ops(*, board_id: int, items: Sequence[OpItem]) -> list[OpResult]
     consecutive versions; the board is saved once and the op rows are inserted together. A resent
     `op_id` (from the log, or earlier in the same batch) gets the original result, flagged
     `duplicate`. Live editors hear of the accepted ops, in version order, after the commit.
+
+    Should the database refuse the batch (an op it cannot store), the ops are stored again one
+    at a time, each in its own savepoint, so only the op it refuses is rejected: one editor's
+    bad op never costs the others theirs.
     Raises Board.DoesNotExist (for the whole batch) when the board is gone.
     """
-    results: list[OpResult | None] = [None] * len(items)
+    checked: list[OpResult | None] = [None] * len(items)
     normal: list[dict[str, Any] | None] = [None] * len(items)
     for i, item in enumerate(items):
         try:
             normal[i] = validate_op(item.op)
         except BoardError as exc:
-            results[i] = exc
+            checked[i] = exc
     with transaction.atomic():
         board = Board.objects.select_for_update().get(pk=board_id)
         done: dict[tuple[int, str], tuple[int, dict[str, Any]]] = {}  # (user id, op_id) -> (version, op)
-        asked = [item.op_id for i, item in enumerate(items) if item.user is not None and results[i] is None]
+        asked = [item.op_id for i, item in enumerate(items) if item.user is not None and checked[i] is None]
         if asked:
             rows = BoardOp.objects.filter(board=board, op_id__in=set(asked), user__isnull=False)
             for user_id, op_id, version, stored_op in rows.values_list("user_id", "op_id", "version", "op"):
                 done[user_id, op_id] = (version, stored_op)
-        before_version, before_document, last_change = board.version, board.document, board.updated_at
-        version, document = board.version, board.document
-        size = _DocumentSize(board_id, version, document)
-        accepted: list[tuple[AppliedOp, User | None]] = []
-        for i, item in enumerate(items):
-            op = normal[i]
-            if op is None:
-                continue
-            key = (item.user.pk, item.op_id) if item.user is not None else None
-            if key is not None and key in done:
-                earlier_version, earlier_op = done[key]
-                results[i] = AppliedOp(
-                    board.pk, earlier_version, item.op_id, _username(item.user), earlier_op, document, True
-                )
-                continue
-            if item.expect_version is not None and item.expect_version != version:
-                results[i] = VersionConflict(version)
-                continue
-            try:
-                candidate = apply_op(document, op, validated=True)
-                size.check(op, candidate)
-            except BoardError as exc:
-                results[i] = exc
-                continue
-            version, document = version + 1, candidate
-            applied = AppliedOp(board.pk, version, item.op_id, _username(item.user), op, document)
-            results[i] = applied
-            accepted.append((applied, item.user))
-            if key is not None:
-                done[key] = (version, op)
+        before = (board.version, board.document, board.updated_at)
+        try:
+            with transaction.atomic():
+                results, accepted = _apply_in_order(board, items, normal, checked, dict(done), store_each=False)
+        except _STORE_ERRORS as exc:
+            log.warning(
+                "board %s: the database refused a batch of %d ops (%s); storing them one by one",
+                board_id,
+                len(items),
+                type(exc).__name__,
+            )
+            board.version, board.document = before[0], before[1]
+            results, accepted = _apply_in_order(board, items, normal, checked, dict(done), store_each=True)
         if accepted:
-            _store(board, accepted)
-            _after_store(board, accepted, before_version, before_document, last_change)
-            size.remember(version)
+            _after_store(board, accepted, *before)
             _announce_after_commit([applied for applied, _ in accepted])
-    return [r for r in results if r is not None]  # every item has its result by now
+    return results
+
+
+# What the database may raise for one op it cannot take (a value it cannot encode or store);
+# anything else (a lost connection) fails the whole batch, as it must.
+_STORE_ERRORS = (DataError, IntegrityError, ValueError, TypeError, OverflowError)
+
+
+def _apply_in_order(
+    board: Board,
+    items: Sequence[OpItem],
+    normal: list[dict[str, Any] | None],
+    checked: list[OpResult | None],
+    done: dict[tuple[int, str], tuple[int, dict[str, Any]]],
+    *,
+    store_each: bool,
+) -> tuple[list[OpResult], list[tuple[AppliedOp, User | None]]]:
+    """Each op applied to the board in turn; stored together at the end, or (`store_each`) each
+    in its own savepoint, where an op the database refuses is rejected alone."""
+    results = list(checked)
+    version, document = board.version, board.document
+    size = _DocumentSize(board.pk, version, document)
+    accepted: list[tuple[AppliedOp, User | None]] = []
+    for i, item in enumerate(items):
+        op = normal[i]
+        if op is None:
+            continue
+        key = (item.user.pk, item.op_id) if item.user is not None else None
+        if key is not None and key in done:
+            earlier_version, earlier_op = done[key]
+            results[i] = AppliedOp(
+                board.pk, earlier_version, item.op_id, _username(item.user), earlier_op, document, True
+            )
+            continue
+        if item.expect_version is not None and item.expect_version != version:
+            results[i] = VersionConflict(version)
+            continue
+        try:
+            candidate = apply_op(document, op, validated=True)
+            size.check(op, candidate)
+        except BoardError as exc:
+            results[i] = exc
+            continue
+        except Exception:
+            # A fault of ours that this op triggers must not cost the other ops of the batch.
+            log.exception("board %s: applying op %r failed", board.pk, item.op_id)
+            results[i] = BoardError.one("op", "the server failed to apply this op; it was not stored")
+            continue
+        applied = AppliedOp(board.pk, version + 1, item.op_id, _username(item.user), op, candidate)
+        if store_each:
+            try:
+                with transaction.atomic():
+                    _store(board, [(applied, item.user)])
+            except _STORE_ERRORS as exc:
+                board.version, board.document = version, document
+                results[i] = BoardError.one("op", f"the server could not store this op ({type(exc).__name__})")
+                continue
+        version, document = applied.version, candidate
+        results[i] = applied
+        accepted.append((applied, item.user))
+        if key is not None:
+            done[key] = (version, op)
+    if accepted and not store_each:
+        _store(board, accepted)
+    if accepted:
+        size.remember(version)
+    return [r for r in results if r is not None], accepted  # every item has its result by now
 
 
 def _store(board: Board, accepted: list[tuple[AppliedOp, User | None]]) -> None:

@@ -18,9 +18,9 @@ from whiteboard.boards import services, starters
 from whiteboard.boards.access import boards_visible_to, get_board_for
 from whiteboard.boards.models import Board
 from whiteboard.domain import palette, review
-from whiteboard.domain.board import DIRECTIONS, PROTOCOLS, WRITE_POLICIES, BoardError, parse_board_json
-from whiteboard.domain.diagram import PROTOCOL_COLORS
-from whiteboard.limits import RateLimited, hit
+from whiteboard.domain.board import DIRECTIONS, PROTOCOLS, ROUTES, WRITE_POLICIES, BoardError, parse_board_json
+from whiteboard.domain.look import LOOK
+from whiteboard.limits import RateLimited, hit, too_many
 from whiteboard.rendering import RenderError, board_layout_async
 from whiteboard.typing import AuthedRequest
 
@@ -116,6 +116,7 @@ def board_detail(request: AuthedRequest, board_id: int) -> HttpResponse:
         "role": role,
         "categories": _palette_categories(get_script_prefix()),
         "protocols": PROTOCOLS,
+        "routes": ROUTES,
         "write_policies": WRITE_POLICIES,
         "directions": DIRECTIONS,
         "editor_config": _editor_config(request, board, role),
@@ -140,8 +141,17 @@ def _editor_config(request: AuthedRequest, board: Board, role: str) -> dict[str,
         "exportUrl": reverse("api_board_export", args=[board.pk, "FORMAT"]),
         "kinds": _editor_kinds(get_script_prefix()),
         "rules": _editor_rules(get_script_prefix()),
-        "protocolColors": PROTOCOL_COLORS,
+        "look": LOOK,
     }
+
+
+def kind_icon_url(kind: palette.Kind) -> str | None:
+    """Where a kind's icon is served; None for a kind drawn as text (a note)."""
+    return reverse("palette_icon", args=[kind.id]) if kind.drawn else None
+
+
+def tech_icon_url(tech: palette.Tech) -> str:
+    return reverse("palette_tech_icon", args=[tech.id])
 
 
 @functools.cache
@@ -154,16 +164,22 @@ def _editor_rules(script_prefix: str) -> dict[str, dict[str, str]]:
 
 
 @functools.cache
-def _editor_kinds(script_prefix: str) -> dict[str, dict[str, str]]:
-    """The palette for the editor: the same on every page, and 33 URL reversals to build."""
+def _editor_kinds(script_prefix: str) -> dict[str, dict[str, Any]]:
+    """The palette for the editor, techs included: the same on every page, and a few hundred URL
+    reversals to build."""
     return {
-        kind.id: {"name": kind.name, "category": kind.category, "icon": reverse("palette_icon", args=[kind.id])}
+        kind.id: {
+            "name": kind.name,
+            "category": kind.category,
+            "icon": kind_icon_url(kind),
+            "techs": [{"id": t.id, "name": t.name, "icon": tech_icon_url(t)} for t in palette.techs_of(kind.id)],
+        }
         for kind in palette.KINDS.values()
     }
 
 
 @functools.cache
-def _palette_categories(script_prefix: str) -> tuple[tuple[str, tuple[dict[str, str], ...]], ...]:
+def _palette_categories(script_prefix: str) -> tuple[tuple[str, tuple[dict[str, Any], ...]], ...]:
     """The editor's palette panel by category, with each kind's icon URL and search text ready:
     built once, like `_editor_kinds`, rather than 33 URL reversals in every page render."""
     kinds = _editor_kinds(script_prefix)
@@ -174,7 +190,11 @@ def _palette_categories(script_prefix: str) -> tuple[tuple[str, tuple[dict[str, 
                 {
                     **kinds[kind.id],
                     "id": kind.id,
-                    "search": f"{kind.id} {kind.name.lower()} {palette.CATEGORIES[category].lower()}",
+                    # Technologies are found too: "redis" finds the cache.
+                    "search": " ".join(
+                        [kind.id, kind.name.lower(), palette.CATEGORIES[category].lower()]
+                        + [f"{t.id} {t.name.lower()}" for t in palette.techs_of(kind.id)]
+                    ),
                 }
                 for kind in members
             ),
@@ -188,20 +208,32 @@ def _palette_categories(script_prefix: str) -> tuple[tuple[str, tuple[dict[str, 
 
 @require_GET
 @login_required
-async def board_layout(request: AuthedRequest, board_id: int) -> JsonResponse:
+async def board_layout(request: AuthedRequest, board_id: int) -> HttpResponse:
     """Positions for every node from graphviz's `dot` layout of the stored board."""
     user = await request.auser()
     board, _ = await sync_to_async(get_board_for)(user, board_id, need="edit")
     try:
-        positions = await board_layout_async(board.document)
+        positions = await board_layout_async(board.document, budget=user.pk)
     except RenderError as exc:
         return JsonResponse({"detail": exc.message, "errors": []}, status=exc.status)
+    except RateLimited as exc:
+        return too_many(exc, json_body=True)
     return JsonResponse({"version": board.version, "positions": positions})
 
 
 @require_GET
 @cache_control(public=True, max_age=86400)
 def palette_icon(request: HttpRequest, kind: str) -> FileResponse:
-    if kind not in palette.KINDS:
-        raise Http404("No such kind.")
+    if kind not in palette.KINDS or not palette.KINDS[kind].drawn:
+        raise Http404("No such kind, or a kind without an icon.")
     return FileResponse(palette.icon_path(kind).open("rb"), content_type="image/png")
+
+
+@require_GET
+@cache_control(public=True, max_age=86400)
+def palette_tech_icon(request: HttpRequest, tech: str) -> FileResponse:
+    if tech not in palette.TECHS:
+        raise Http404("No such technology.")
+    return FileResponse(
+        palette.class_icon_path(palette.TECHS[tech].diagrams_class).open("rb"), content_type="image/png"
+    )

@@ -11,16 +11,18 @@ from dataclasses import dataclass
 from importlib import import_module
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlsplit
 
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
-from channels.security.websocket import OriginValidator
+from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 from django.contrib.auth import get_user
 from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.auth.signals import user_logged_out
 from django.db.models.signals import post_delete, post_save
+from django.http.request import split_domain_port, validate_host
 
 from whiteboard.accounts.models import ApiToken
 from whiteboard.accounts.services import bearer_from_header, resolve_token
@@ -98,26 +100,80 @@ class BearerTokenMiddleware(BaseMiddleware):
         return await super().__call__(scope, receive, send)
 
 
-class BrowserOriginValidator(OriginValidator):
-    """Refuse cross-origin handshakes from browsers; accept clients that send no Origin at all.
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin_tuple(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an origin such as "https://example.com:8443"; None if malformed."""
+    try:
+        parsed = urlsplit(url.strip().lower())
+        port = parsed.port
+    except ValueError:
+        return None
+    if parsed.scheme not in DEFAULT_PORTS or not parsed.hostname or parsed.path not in ("", "/"):
+        return None
+    return parsed.scheme, parsed.hostname, port or DEFAULT_PORTS[parsed.scheme]
+
+
+def _header(scope: dict[str, Any], name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def same_origin(origin: str, scope: dict[str, Any]) -> bool:
+    """Whether a browser's handshake comes from a page of this site.
+
+    Scheme, host and port must all match: the handshake's own (its Host header, which must be an
+    allowed host; https when the socket is wss, as a TLS proxy reports it), or one of
+    CSRF_TRUSTED_ORIGINS (`https://*.example.com` matches subdomains, as for Django's CSRF check).
+    Comparing the host alone let any other port of the same machine in, and any page served
+    there could then open a socket with the visitor's cookie.
+    """
+    claimed = _origin_tuple(origin)
+    if claimed is None:
+        return False
+    host = _header(scope, b"host")
+    if host is not None:
+        domain, _ = split_domain_port(host)
+        scheme = "https" if scope.get("scheme") == "wss" else "http"
+        if domain and validate_host(domain, _allowed_hosts()) and _origin_tuple(f"{scheme}://{host}") == claimed:
+            return True
+    for trusted in settings.CSRF_TRUSTED_ORIGINS:
+        wildcard = "://*." in trusted
+        pattern = _origin_tuple(trusted.replace("://*.", "://", 1))
+        if pattern is None or pattern[0] != claimed[0] or pattern[2] != claimed[2]:
+            continue
+        if claimed[1] == pattern[1] or (wildcard and claimed[1].endswith("." + pattern[1])):
+            return True
+    return False
+
+
+def _allowed_hosts() -> list[str]:
+    hosts = list(settings.ALLOWED_HOSTS)
+    if settings.DEBUG and not hosts:
+        hosts = [".localhost", "127.0.0.1", "[::1]"]
+    return hosts
+
+
+class SameOriginValidator:
+    """Refuse handshakes from other sites' pages; accept clients that send no Origin at all.
 
     Cross-site WebSocket hijacking needs a browser, and browsers always send Origin. Scripts and
     the CLI authenticate with a bearer token and usually send none.
     """
 
-    def valid_origin(self, parsed_origin: Any) -> bool:
-        if parsed_origin is None:
-            return True
-        return bool(self.validate_origin(parsed_origin))
+    def __init__(self, application: Any) -> None:
+        self.application = application
 
-
-def allowed_hosts_origin_validator(application: Any) -> BrowserOriginValidator:
-    hosts = list(settings.ALLOWED_HOSTS)
-    if settings.DEBUG and not hosts:
-        hosts = ["localhost", "127.0.0.1", "[::1]"]
-    return BrowserOriginValidator(application, hosts)
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        origin = _header(scope, b"origin")
+        if origin is None or same_origin(origin, scope):
+            return await self.application(scope, receive, send)
+        return await WebsocketDenier()(scope, receive, send)
 
 
 def websocket_auth_stack(inner: Any) -> Any:
     """Origin check, then session auth, then bearer token auth (which wins when present)."""
-    return allowed_hosts_origin_validator(AuthMiddlewareStack(BearerTokenMiddleware(inner)))
+    return SameOriginValidator(AuthMiddlewareStack(BearerTokenMiddleware(inner)))

@@ -114,7 +114,10 @@ class BoardClient:
         keep_replica: bool = True,
     ) -> None:
         self.url = url
-        self.headers: dict[str, str] = {"Origin": origin or origin_for(url)}
+        # The Origin of the page a browser would connect from; by default the one of `url` at
+        # each connect, since a client may reconnect to another worker.
+        self.origin = origin
+        self.headers: dict[str, str] = {}
         if token:
             self.headers["Authorization"] = f"Bearer {token}"
         if cookie:
@@ -145,7 +148,11 @@ class BoardClient:
         self._snapshot.clear()
         self.close_code = None
         self._ws = await connect(
-            self.url, additional_headers=self.headers, max_size=None, compression=None, open_timeout=timeout
+            self.url,
+            additional_headers={"Origin": self.origin or origin_for(self.url), **self.headers},
+            max_size=None,
+            compression=None,
+            open_timeout=timeout,
         )
         self._reader = asyncio.get_running_loop().create_task(self._read(self._ws))
         waiter = asyncio.ensure_future(self._snapshot.wait())

@@ -12,6 +12,7 @@ import math
 import zlib
 from typing import Any
 
+from whiteboard.domain import jsontext
 from whiteboard.domain.board import ID_RE, BoardError
 
 MAX_MESSAGE_BYTES = 1024 * 1024
@@ -60,9 +61,10 @@ def parse(text: str | None, data: bytes | None) -> dict[str, Any]:
     if len(text) > MAX_MESSAGE_BYTES // 4 and len(text.encode()) > MAX_MESSAGE_BYTES:
         raise BoardError.one("", f"message is over {MAX_MESSAGE_BYTES} bytes (1 MiB); send a large board by PUT")
     try:
-        message = json.loads(text, parse_constant=_no_constants)
-    except (ValueError, RecursionError) as exc:
-        raise BoardError.one("", f"malformed JSON: {exc}") from None
+        message = jsontext.loads(text, limit=MAX_MESSAGE_BYTES, what="message")
+    except BoardError as exc:
+        # The text as a whole is the message here: its problems have no place inside it.
+        raise BoardError([{**e, "loc": "" if e["loc"] == "body" else e["loc"]} for e in exc.errors]) from None
     if not isinstance(message, dict):
         raise BoardError.one("", "a message must be a JSON object with a 'type'")
     kind = message.get("type")
@@ -70,10 +72,6 @@ def parse(text: str | None, data: bytes | None) -> dict[str, Any]:
         shown = repr(kind[:40]) if isinstance(kind, str) else json.dumps(kind)[:40]
         raise BoardError.one("type", f"unknown message type {shown} (allowed: {', '.join(CLIENT_TYPES)})")
     return message
-
-
-def _no_constants(name: str) -> float:
-    raise ValueError(f"{name} is not valid JSON")
 
 
 def check_op_message(message: dict[str, Any], board_id: int) -> tuple[str, Any]:

@@ -2,13 +2,16 @@
 
 `Deployment` prepares a database of its own (a fresh PostgreSQL database, or an SQLite file),
 makes users and tokens with the management commands, and starts ASGI worker processes exactly as
-`make run` does (uvicorn, the `websockets` implementation, a 1 MiB message limit).
+`make run` and the container do (`python -m whiteboard.serve`). `Nginx` runs deploy/nginx.conf in
+front of them, changed only where loopback needs it.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -17,6 +20,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -47,13 +51,27 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class Deployment:
-    """One database, any number of worker processes sharing it (and Redis, when given)."""
+# Chosen by the deployment (or per worker), never inherited from the shell that runs it.
+_OWN_VARIABLES = (
+    "DATABASE_URL", "REDIS_URL", "SQLITE_PATH", "HOST", "PORT", "FORWARDED_ALLOW_IPS", "ARCHBOARD_BIND_HOST",
+    "ARCHBOARD_ALLOW_INSECURE_DEBUG",
+)  # fmt: skip
 
-    def __init__(self, *, postgres_url: str | None = None, redis_url: str | None = None) -> None:
+
+class Deployment:
+    """One database, any number of worker processes sharing it (and Redis, when given).
+
+    `env` adds to or overrides the workers' and management commands' environment (for example
+    production settings).
+    """
+
+    def __init__(
+        self, *, postgres_url: str | None = None, redis_url: str | None = None, env: Mapping[str, str] | None = None
+    ) -> None:
         self.tmp = Path(tempfile.mkdtemp(prefix="archboard-collab-"))
-        self.env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SQLITE_PATH")}
+        self.env = {k: v for k, v in os.environ.items() if k not in _OWN_VARIABLES}
         self.env.update(DJANGO_SETTINGS_MODULE="whiteboard.settings", DEBUG="0", LOG_LEVEL="WARNING")
+        self.env.update(env or {})
         self.database: str | None = None
         self.postgres_url = postgres_url
         if postgres_url:
@@ -66,6 +84,7 @@ class Deployment:
             self.env["REDIS_URL"] = redis_url
         self.workers: list[subprocess.Popen[bytes]] = []
         self.ports: list[int] = []
+        self.logs: list[Path] = []
         self.manage("migrate", "--noinput")
 
     def manage(self, *args: str) -> str:
@@ -79,24 +98,48 @@ class Deployment:
     def token(self, username: str) -> str:
         return self.manage("create_token", username, "--create").strip().splitlines()[-1]
 
-    def start_worker(self) -> int:
+    def start_worker(self, *, forwarded_allow_ips: str = "", access_log: bool = False) -> int:
+        """Start one worker on a free loopback port; `forwarded_allow_ips` names the proxy it trusts.
+
+        With `access_log`, the worker logs every request it answers (see `log`), so a test can
+        tell which worker served which request.
+        """
         port = free_port()
-        log = (self.tmp / f"worker-{port}.log").open("wb")
-        process = subprocess.Popen(
-            [
-                PYTHON, "-m", "uvicorn", "whiteboard.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-                "--ws", "websockets", "--ws-max-size", "1048576", "--lifespan", "off", "--no-access-log",
-            ],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        log_path = self.tmp / f"worker-{port}.log"
+        env = {**self.env, "HOST": "127.0.0.1", "PORT": str(port)}
+        if forwarded_allow_ips:  # unset otherwise, as under `make run`
+            env["FORWARDED_ALLOW_IPS"] = forwarded_allow_ips
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                [PYTHON, "-m", "whiteboard.serve", *([] if access_log else ["--no-access-log"])],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
         deadline = time.monotonic() + 30
         while not port_open("127.0.0.1", port):
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"worker did not start: {(self.tmp / f'worker-{port}.log').read_text()[-2000:]}")
+                process.kill()
+                raise RuntimeError(f"worker did not start: {log_path.read_text()[-2000:]}")
             time.sleep(0.05)
         self.workers.append(process)
         self.ports.append(port)
+        self.logs.append(log_path)
         return port
+
+    def log(self, index: int) -> str:
+        """What the worker has written so far: its access log, when started with one, and errors."""
+        return self.logs[index].read_text(errors="replace")
+
+    def wait_logged(self, needles: Sequence[str], timeout: float = 10.0) -> dict[str, list[int]]:
+        """For each needle, the workers whose log has it, once every needle is in some log."""
+        deadline = time.monotonic() + timeout
+        while True:
+            logs = [self.log(index) for index in range(len(self.workers))]
+            found = {needle: [index for index, log in enumerate(logs) if needle in log] for needle in needles}
+            if all(found.values()):
+                return found
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no worker logged {[needle for needle, where in found.items() if not where]}")
+            time.sleep(0.05)
 
     def kill_worker(self, index: int) -> None:
         """SIGKILL: no shutdown, no goodbye, as a crashed or OOM-killed worker goes."""
@@ -158,6 +201,101 @@ class Deployment:
         assert self.postgres_url is not None
         with psycopg.connect(_with_path(self.postgres_url, "postgres"), autocommit=True) as conn:
             conn.execute(statement)  # type: ignore[arg-type]
+
+
+NGINX_CONF = ROOT / "deploy" / "nginx.conf"
+NGINX_BINARIES = ("/usr/sbin/nginx", "/usr/bin/nginx")
+
+
+def nginx_binary() -> str | None:
+    """Debian's nginx (scripts/system-deps.sh installs it for the tests); /usr/sbin is often off PATH."""
+    return next((path for path in NGINX_BINARIES if os.access(path, os.X_OK)), None)
+
+
+def loopback_nginx_conf(conf: str, *, upstream_ports: Sequence[int], port: int) -> str:
+    """deploy/nginx.conf with its upstream servers on loopback ports and its listen on `port`.
+
+    Everything else stays as deployed. Each rewrite must find exactly what it expects, so a
+    changed configuration fails here instead of quietly testing something else.
+    """
+    servers = re.compile(r"^(\s*server\s+)[\w.-]+:\d+", re.MULTILINE)
+    found = len(servers.findall(conf))
+    if found != len(upstream_ports):
+        raise ValueError(f"nginx.conf has {found} upstream servers, expected {len(upstream_ports)}")
+    ports = iter(upstream_ports)
+    conf = servers.sub(lambda m: f"{m.group(1)}127.0.0.1:{next(ports)}", conf)
+    conf, listens = re.subn(r"^(\s*)listen\s+80;", rf"\g<1>listen 127.0.0.1:{port};", conf, flags=re.MULTILINE)
+    if listens != 1:
+        raise ValueError(f"nginx.conf has {listens} 'listen 80;' lines, expected 1")
+    return conf
+
+
+class Nginx:
+    """deploy/nginx.conf served by a real nginx, a child process of the test, in front of workers.
+
+    The configuration goes, as in the nginx image, inside a minimal main configuration: its pid
+    file, logs and temporary files in a folder of its own, so it runs as any user.
+    """
+
+    def __init__(self, binary: str, upstream_ports: Sequence[int]) -> None:
+        self.binary = binary
+        self.folder = Path(tempfile.mkdtemp(prefix="archboard-nginx-"))
+        # As root, nginx's worker runs as nobody: it must be able to enter the folder.
+        self.folder.chmod(0o755)
+        self.port = free_port()
+        (self.folder / "archboard.conf").write_text(
+            loopback_nginx_conf(NGINX_CONF.read_text(), upstream_ports=upstream_ports, port=self.port)
+        )
+        kinds = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        temp_paths = "\n".join(f"    {kind}_temp_path {self.folder / kind};" for kind in kinds)
+        (self.folder / "nginx.conf").write_text(
+            f"worker_processes 1;\n"
+            f"pid {self.folder / 'nginx.pid'};\n"
+            f"error_log {self.error_log} warn;\n"
+            f"events {{ worker_connections 256; }}\n"
+            f"http {{\n    access_log {self.folder / 'access.log'};\n{temp_paths}\n"
+            f"    include {self.folder / 'archboard.conf'};\n}}\n"
+        )
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def error_log(self) -> Path:
+        return self.folder / "error.log"
+
+    def start(self, timeout: float = 15.0) -> int:
+        with (self.folder / "stderr.log").open("wb") as stderr:
+            self.process = subprocess.Popen(
+                [
+                    self.binary, "-p", str(self.folder), "-c", str(self.folder / "nginx.conf"),
+                    "-e", str(self.error_log), "-g", "daemon off;",
+                ],
+                stdout=stderr, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while not port_open("127.0.0.1", self.port):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                problems = (self.folder / "stderr.log").read_text() + self.error_log.read_text()
+                self.close()
+                raise RuntimeError(f"nginx did not start: {problems[-2000:]}")
+            time.sleep(0.05)
+        return self.port
+
+    def close(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def __enter__(self) -> Nginx:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _with_path(url: str, database: str) -> str:

@@ -16,12 +16,17 @@ import math
 import re
 from typing import Any, TypeGuard
 
-from whiteboard.domain.palette import KINDS
+from whiteboard.domain.errors import BoardError
+from whiteboard.domain.jsontext import child_loc, loads, shown_key, text_problem
+from whiteboard.domain.palette import KINDS, NOTE
+
+__all__ = ["BoardError", "parse_board_json", "parse_json", "validate_board"]
 
 FORMAT = "archboard/1"
 DIRECTIONS = ("TB", "BT", "LR", "RL")
 PROTOCOLS = ("http", "https", "grpc", "graphql", "websocket", "sse", "tcp", "amqp", "kafka", "sql", "other")
 WRITE_POLICIES = ("write-through", "write-around", "write-back")
+ROUTES = ("straight", "curved", "orthogonal")
 
 MAX_NODES = 5_000
 MAX_EDGES = 20_000
@@ -50,18 +55,6 @@ NODE_KEYS = ("id", "kind", "label", "x", "y", "group", "props")
 EDGE_KEYS = ("id", "source", "target", "label", "props")
 GROUP_KEYS = ("id", "label", "parent", "props")
 SUPPRESSION_KEYS = ("rule", "target", "reason")
-
-
-class BoardError(ValueError):
-    """A document (or an op) was rejected. `errors` lists every problem as {"loc", "msg"}."""
-
-    def __init__(self, errors: list[dict[str, str]]) -> None:
-        self.errors = errors
-        super().__init__("; ".join(f"{e['loc']}: {e['msg']}" if e["loc"] else e["msg"] for e in errors))
-
-    @classmethod
-    def one(cls, loc: str, msg: str) -> BoardError:
-        return cls([{"loc": loc, "msg": msg}])
 
 
 class _TooManyErrors(Exception):
@@ -101,8 +94,7 @@ def _type_name(value: object) -> str:
 def _check_keys(obj: dict[str, Any], allowed: tuple[str, ...], loc: str, errors: _Errors) -> None:
     for key in obj:
         if key not in allowed:
-            where = f"{loc}.{key}" if loc else str(key)
-            errors.add(where, f"unknown key {key!r} (allowed: {', '.join(allowed)})")
+            errors.add(child_loc(loc, key), f"unknown key {shown_key(key)!r} (allowed: {', '.join(allowed)})")
 
 
 def _text(obj: dict[str, Any], key: str, loc: str, limit: int, errors: _Errors) -> str:
@@ -112,6 +104,10 @@ def _text(obj: dict[str, Any], key: str, loc: str, limit: int, errors: _Errors) 
         return ""
     if len(value) > limit:
         errors.add(loc, f"is {len(value)} characters long, the limit is {limit}")
+    else:
+        problem = text_problem(value)
+        if problem:
+            errors.add(loc, problem)
     return value
 
 
@@ -145,17 +141,37 @@ def _check_prop_value(key: str, value: object, loc: str, element: str, errors: _
     if key == "notes" and not isinstance(value, str):
         errors.add(loc, f"notes must be a string, not {_type_name(value)}")
         return
+    # 1.1: a node's technology (which ones a kind has is checked with the kind, `tech_problem`)
+    # and how the canvas and the drawn export route an edge.
+    if key == "tech" and element == "node":
+        if not isinstance(value, str):
+            errors.add(loc, f"tech must be a technology id, not {_type_name(value)}")
+        return
+    if key == "route" and element == "edge":
+        if value not in ROUTES:
+            errors.add(loc, f"unknown route {json.dumps(value)[:40]} (allowed: {' '.join(ROUTES)})")
+        return
     if value is None or isinstance(value, bool):
         return
     if isinstance(value, str):
         if len(value) > MAX_PROP_STRING:
             errors.add(loc, f"is {len(value)} characters long, the limit is {MAX_PROP_STRING}")
+        elif problem := text_problem(value):
+            errors.add(loc, problem)
         return
     if _is_number(value):
         if not math.isfinite(value) or abs(value) > MAX_PROP_NUMBER:
             errors.add(loc, "must be a finite number of at most 1e15 in size")
         return
     errors.add(loc, f"values must be a string, number, boolean or null, not {_type_name(value)}")
+
+
+def tech_problem(kind: str, tech: str) -> str | None:
+    """Why `tech` cannot be the technology of a node of `kind` (a known kind), or None if it can."""
+    allowed = KINDS[kind].techs
+    if tech in allowed:
+        return None
+    return f"unknown tech {tech[:64]!r} for kind {kind!r} (allowed: {', '.join(allowed) or 'none'})"
 
 
 def validate_props(value: object, loc: str, element: str, errors: _Errors) -> dict[str, Any]:
@@ -169,6 +185,9 @@ def validate_props(value: object, loc: str, element: str, errors: _Errors) -> di
     for key, item in value.items():
         if len(key) > MAX_PROP_KEY or not key:
             errors.add(f"{loc}", f"prop names must be 1-{MAX_PROP_KEY} characters")
+            continue
+        if problem := text_problem(key):
+            errors.add(f"{loc}", f"a prop name has {problem}")
             continue
         _check_prop_value(key, item, f"{loc}.{key}", element, errors)
     return dict(value)
@@ -211,7 +230,12 @@ def normalise_node(raw: object, loc: str, errors: _Errors) -> dict[str, Any] | N
         if group is not None:
             validate_id(group, f"{loc}.group", errors)
         node["group"] = group
-    node["props"] = validate_props(raw.get("props", {}), f"{loc}.props", "node", errors)
+    node["props"] = props = validate_props(raw.get("props", {}), f"{loc}.props", "node", errors)
+    tech = props.get("tech")
+    if isinstance(kind, str) and kind in KINDS and isinstance(tech, str):
+        problem = tech_problem(kind, tech)
+        if problem:
+            errors.add(f"{loc}.props.tech", problem)
     return node
 
 
@@ -422,21 +446,10 @@ def _validate(data: object, errors: _Errors) -> dict[str, Any]:
     return doc
 
 
-def _reject_constant(name: str) -> float:
-    raise ValueError(f"{name} is not valid JSON: numbers must be finite")
-
-
 def parse_json(raw: bytes | str, *, limit: int = MAX_BYTES) -> Any:
-    """Parse JSON text with the size limit; BoardError (loc "body") on any problem."""
-    size = len(raw.encode() if isinstance(raw, str) else raw)
-    if size > limit:
-        raise BoardError.one("body", f"document is {size} bytes, the limit is {limit} bytes (2 MiB)")
-    try:
-        return json.loads(raw, parse_constant=_reject_constant)
-    except RecursionError:
-        raise BoardError.one("body", "malformed JSON: nested too deeply") from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BoardError.one("body", f"malformed JSON: {exc}") from None
+    """Parse JSON text with the size limit, strictly (whiteboard.domain.jsontext); BoardError
+    (loc "body" for malformed text) on any problem."""
+    return loads(raw, limit=limit)
 
 
 def parse_board_json(raw: bytes | str) -> dict[str, Any]:
@@ -466,6 +479,23 @@ def in_key_order(doc: dict[str, Any]) -> dict[str, Any]:
         if isinstance(ordered.get(section), list):
             ordered[section] = [_ordered(e, keys) if isinstance(e, dict) else e for e in ordered[section]]
     return ordered
+
+
+def without_notes(doc: dict[str, Any]) -> dict[str, Any]:
+    """The part of a valid board that models the system: no notes, no edges to or from them.
+
+    Notes annotate a board: the review, the estimate and the `diagrams` layout read this part
+    only. An edge to or from a note is an annotation arrow (it points the note at something),
+    not a call, so it goes with the note. A board without notes is returned as it is.
+    """
+    notes = {n["id"] for n in doc["nodes"] if n["kind"] == NOTE}
+    if not notes:
+        return doc
+    return {
+        **doc,
+        "nodes": [n for n in doc["nodes"] if n["id"] not in notes],
+        "edges": [e for e in doc["edges"] if e["source"] not in notes and e["target"] not in notes],
+    }
 
 
 def empty_board(name: str = "") -> dict[str, Any]:

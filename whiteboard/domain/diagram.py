@@ -21,27 +21,21 @@ from typing import Any
 
 import diagrams
 
-from whiteboard.domain.palette import KINDS, node_class
+from whiteboard.domain.board import without_notes
+from whiteboard.domain.look import (
+    DEFAULT_EDGE_COLOR,
+    GROUP_FILLS,
+    LOOK,
+    PROTOCOL_COLORS,
+    edge_text,
+    node_text,
+    replica_badge,
+)
+from whiteboard.domain.palette import class_by_path, drawing_class
 
 FONT = "DejaVu Sans"
 LINE_WIDTH = 20  # characters per label line; the node box is fixed width
 TEXT_COLOR = "#2D3436"
-DEFAULT_EDGE_COLOR = "#7B8894"
-
-# Protocol -> edge colour. Async edges are dashed, so colour and style say different things.
-PROTOCOL_COLORS: dict[str, str] = {
-    "http": "#5D6D7E",
-    "https": "#2874A6",
-    "grpc": "#7D3C98",
-    "graphql": "#C2185B",
-    "websocket": "#138D75",
-    "sse": "#229954",
-    "tcp": "#34495E",
-    "amqp": "#CA6F1E",
-    "kafka": "#9A7D0A",
-    "sql": "#B03A2E",
-    "other": DEFAULT_EDGE_COLOR,
-}
 
 # Graph, node and edge defaults: diagrams' look with a leaner page (small pad, spline edges so
 # edge labels get their own place; orthogonal edges cannot carry labels and are slower).
@@ -98,7 +92,7 @@ class PlanNode:
     var: str  # internal DOT id, also the variable name in the .py export
     board_id: str
     kind: str
-    diagrams_class: str
+    diagrams_class: str  # the kind's class, or its technology's (`props.tech`)
     text: str  # the literal label text, lines joined by "\n"
     attrs: dict[str, str]
 
@@ -173,16 +167,19 @@ def dot_text(text: str) -> str:
     return escape(text.replace("&", "&amp;"))
 
 
+# Labels follow the look's rules (`look.py`), as on the canvas: a component's label or its kind's
+# name with the `×N` of its replicas, an edge's label or its protocol.
+
+
 def _node_text(node: Mapping[str, Any]) -> str:
-    label = str(node.get("label") or "")
-    if not label.strip():
-        label = KINDS[node["kind"]].name
-    return "\n".join(wrap_label(label))
+    badge = replica_badge(node.get("props") or {})
+    text = node_text(node) + (LOOK["replicas"]["separator"] + badge if badge else "")
+    return "\n".join(wrap_label(text))
 
 
 def _edge_text(edge: Mapping[str, Any]) -> str:
-    label = str(edge.get("label") or "")
-    return "\n".join(wrap_label(label, width=30)) if label.strip() else ""
+    text = edge_text(edge)
+    return "\n".join(wrap_label(text, width=30)) if text.strip() else ""
 
 
 def _edge_attrs(edge: Mapping[str, Any]) -> dict[str, str]:
@@ -197,7 +194,12 @@ def _edge_attrs(edge: Mapping[str, Any]) -> dict[str, str]:
 
 
 def plan_board(doc: Mapping[str, Any]) -> Plan:
-    """Lay out what will be drawn; the document is expected to be valid (`validate_board`)."""
+    """Lay out what will be drawn; the document is expected to be valid (`validate_board`).
+
+    Notes are left out, with the annotation arrows to and from them: graphviz would lay them out
+    as components, and a note has no place in the graph (the drawn export shows them as text).
+    """
+    doc = without_notes(dict(doc))
     groups = {g["id"]: g for g in doc.get("groups") or []}
     clusters: dict[str, PlanCluster] = {}
 
@@ -231,7 +233,7 @@ def plan_board(doc: Mapping[str, Any]) -> Plan:
             var=f"n{index}",
             board_id=str(node["id"]),
             kind=node["kind"],
-            diagrams_class=KINDS[node["kind"]].diagrams_class,
+            diagrams_class=drawing_class(node["kind"], (node.get("props") or {}).get("tech")),
             text=text,
             attrs={"height": f"{ICON_INCHES + 0.08 + LINE_HEIGHT * lines:.2f}"},
         )
@@ -271,8 +273,8 @@ def plan_board(doc: Mapping[str, Any]) -> Plan:
     )
 
 
-# Light fills by nesting depth; diagrams' own colours, which read well on a white page.
-CLUSTER_FILLS = ("#E5F5FD", "#EBF3E7", "#ECE8F6", "#FDF7E3")
+# Light fills by nesting depth, as the canvas draws groups.
+CLUSTER_FILLS = GROUP_FILLS
 
 
 def cluster_attrs(cluster: PlanCluster) -> dict[str, str]:
@@ -305,8 +307,8 @@ def build_dot(
 ) -> str:
     """The DOT source of the board, built with `diagrams` but never written or rendered by it.
 
-    `icon(kind)` gives the image file for each kind (the service passes pre-scaled copies); by
-    default the `diagrams` package's own icons, named relative to its `resources` folder, so the
+    `icon(diagrams_class)` gives the image file for each node class (the service passes
+    pre-scaled copies); by default the `diagrams` package's own icons, named relative to its `resources` folder, so the
     exported DOT holds no server path. `graph_attr` adds output options such as `dpi`; `styles`
     adds DOT attributes per element, keyed by board id (`style_plan`).
     """
@@ -321,8 +323,8 @@ def build_dot(
     return contextvars.Context().run(_build_in_context, plan, icon or _relative_icon, node_attr)
 
 
-def _relative_icon(kind: str) -> str:
-    cls = node_class(kind)
+def _relative_icon(diagrams_class: str) -> str:
+    cls = class_by_path(diagrams_class)
     return f"{cls._icon_dir.removeprefix('resources/')}/{cls._icon}"
 
 
@@ -350,8 +352,8 @@ def _build_in_context(plan: Plan, icon: Callable[[str], str], node_attr: Mapping
     built: dict[str, Any] = {}
 
     def add_node(node: PlanNode) -> None:
-        cls = node_class(node.kind)
-        built[node.var] = cls(dot_text(node.text), nodeid=node.var, image=icon(node.kind), **node.attrs)
+        cls = class_by_path(node.diagrams_class)
+        built[node.var] = cls(dot_text(node.text), nodeid=node.var, image=icon(node.diagrams_class), **node.attrs)
 
     def add_cluster(cluster: PlanCluster) -> None:
         attrs = cluster_attrs(cluster)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from whiteboard.domain.board import without_notes
+
 # Canvas pixels per graphviz point: the editor's node boxes are about 1.3 x 1.1 inches.
 LAYOUT_SCALE = 1.5
 MAX_CLUSTER_DEPTH = 16
@@ -15,8 +17,10 @@ def layout_dot(doc: dict[str, Any]) -> str:
     """Fixed-size nodes and groups as clusters, in the board's direction.
 
     Ids match `[A-Za-z0-9_.:-]` (the board schema), so they are safe inside DOT quotes; no label
-    or other user text goes into this graph.
+    or other user text goes into this graph. Notes are not laid out: they stay where their
+    author put them.
     """
+    doc = without_notes(doc)
     children: dict[str | None, list[str]] = {}
     for group in doc["groups"]:
         children.setdefault(group.get("parent"), []).append(group["id"])

@@ -21,6 +21,9 @@ Semantics fixed here:
   its parent (or to the top level).
 - `batch` applies its ops in order, all or nothing; batches do not nest. `replace` validates the
   whole new document.
+
+The editor applies ops too (static/editor/model.js); tests/conformance/ops.json states these
+semantics as data, and both implementations are tested against it.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ from whiteboard.domain.board import (
     normalise_group,
     normalise_node,
     normalise_review,
+    tech_problem,
     validate_board,
     validate_id,
 )
@@ -434,7 +438,17 @@ def _update_node(d: _Draft, op: Op, loc: str) -> None:
     changes = op["set"]
     if changes.get("group") is not None:
         d.require("group", changes["group"], f"{loc}.set.group")
-    d.nodes.put(_merged(old, changes, NODE_KEYS, loc))
+    new = _merged(old, changes, NODE_KEYS, loc)
+    # A technology belongs to a kind: changing either must leave a pair that fits.
+    tech = new.get("props", {}).get("tech")
+    if isinstance(tech, str) and ("kind" in changes or "tech" in changes.get("props", {})):
+        problem = tech_problem(new["kind"], tech)
+        if problem:
+            where = "set.props.tech" if "tech" in changes.get("props", {}) else "set.kind"
+            raise BoardError.one(
+                f"{loc}.{where}", problem + ("; clear props.tech in the same op" if where == "set.kind" else "")
+            )
+    d.nodes.put(new)
 
 
 def _delete_node(d: _Draft, op: Op, loc: str) -> None:

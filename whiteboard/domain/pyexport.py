@@ -40,14 +40,29 @@ def _attrs_literal(attrs: Mapping[str, str]) -> str:
     return "{" + ", ".join(f"{k!r}: {v!r}" for k, v in attrs.items()) + "}"
 
 
+def _local_names(paths: set[str]) -> dict[str, str]:
+    """The name each class goes by in the script: its own, unless two providers share it.
+
+    Kinds and technologies come from several providers whose classes may share a name (OCI's and
+    Google's `DNS`): those are imported under a name with their module path in front.
+    """
+    by_name: dict[str, list[str]] = {}
+    for path in sorted(paths):
+        by_name.setdefault(path.rsplit(".", 1)[1], []).append(path)
+    local: dict[str, str] = {}
+    for name, same in by_name.items():
+        for path in same:
+            parts = path.removeprefix("diagrams.").split(".")[:-1]
+            local[path] = name if len(same) == 1 else "".join(p.capitalize() for p in parts) + name
+    return local
+
+
 def board_to_python(doc: Mapping[str, Any], *, outformat: str = "png") -> str:
     plan = plan_board(doc)
-    classes: dict[str, set[str]] = {}
+    paths: set[str] = set()
 
     def collect(nodes: list[PlanNode]) -> None:
-        for node in nodes:
-            module, name = node.diagrams_class.rsplit(".", 1)
-            classes.setdefault(module, set()).add(name)
+        paths.update(node.diagrams_class for node in nodes)
 
     def walk(clusters: list[PlanCluster]) -> None:
         for cluster in clusters:
@@ -56,9 +71,14 @@ def board_to_python(doc: Mapping[str, Any], *, outformat: str = "png") -> str:
 
     collect(plan.nodes)
     walk(plan.clusters)
+    local = _local_names(paths)
+    imports: dict[str, list[str]] = {}
+    for path in sorted(paths):
+        module, name = path.rsplit(".", 1)
+        imports.setdefault(module, []).append(name if local[path] == name else f"{name} as {local[path]}")
 
     lines = [HEADER.format(filename="board.py"), "from diagrams import Cluster, Diagram, Edge"]
-    lines += [f"from {module} import {', '.join(sorted(names))}" for module, names in sorted(classes.items())]
+    lines += [f"from {module} import {', '.join(sorted(names))}" for module, names in sorted(imports.items())]
     lines += ["from graphviz import escape", ""]
     graph_attr = {**plan.graph_attr}
     lines += [
@@ -80,7 +100,7 @@ def board_to_python(doc: Mapping[str, Any], *, outformat: str = "png") -> str:
     ]
 
     def emit_node(node: PlanNode, indent: str) -> None:
-        name = node.diagrams_class.rsplit(".", 1)[1]
+        name = local[node.diagrams_class]
         extra = "".join(f", {k}={v!r}" for k, v in node.attrs.items())
         lines.append(f"{indent}{node.var} = {name}({_escape_call(node.text)}, nodeid={node.var!r}{extra})")
 

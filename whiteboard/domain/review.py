@@ -31,6 +31,7 @@ from itertools import compress
 from types import TracebackType
 from typing import Any
 
+from whiteboard.domain.board import without_notes
 from whiteboard.domain.palette import KINDS
 
 SEVERITIES = ("error", "warning", "info")
@@ -1286,14 +1287,15 @@ def review_board(doc: dict[str, Any], *, version: int | None = None) -> dict[str
 
     Findings are ordered by severity, rule id, nodes and edges. A suppression that names an
     unknown rule, or a target that is no node or edge of the board, becomes an entry of a
-    top-level `warnings` list (present only when there is something to say).
+    top-level `warnings` list (present only when there is something to say). Notes, and the
+    annotation arrows to and from them, are not part of the reviewed graph (`without_notes`).
     """
     with _collector_paused:
         return _review(doc, version)
 
 
 def _review(doc: dict[str, Any], version: int | None) -> dict[str, Any]:
-    graph = BoardGraph(doc)
+    graph = BoardGraph(without_notes(doc))
     suppressions, warnings = _read_suppressions(doc, graph)
     severities, rule_warnings = _read_rule_settings(doc)
     warnings += rule_warnings

@@ -5,6 +5,7 @@ from __future__ import annotations
 from whiteboard.rendering.service import (
     FORMATS,
     InvalidOption,
+    Picture,
     RenderBusy,
     Rendered,
     RenderError,
@@ -13,6 +14,7 @@ from whiteboard.rendering.service import (
     RenderTooComplex,
     UnknownFormat,
     board_layout_async,
+    picture_from_query,
     render_board,
     render_board_async,
     render_settings,
@@ -21,6 +23,7 @@ from whiteboard.rendering.service import (
 __all__ = [
     "FORMATS",
     "InvalidOption",
+    "Picture",
     "RenderBusy",
     "RenderError",
     "RenderService",
@@ -29,6 +32,7 @@ __all__ = [
     "Rendered",
     "UnknownFormat",
     "board_layout_async",
+    "picture_from_query",
     "render_board",
     "render_board_async",
     "render_settings",

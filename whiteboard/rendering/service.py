@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import hashlib
 import json
 import os
@@ -26,12 +27,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from whiteboard import limits
 from whiteboard.domain.board import dumps_board
 from whiteboard.domain.diagram import ICON_INCHES, build_dot
+from whiteboard.domain.drawn import DrawOptions, default_layout, draw_board
 from whiteboard.domain.layout import layout_dot, positions_from_json
-from whiteboard.domain.palette import icon_path
+from whiteboard.domain.palette import class_icon_path
 from whiteboard.domain.pyexport import board_to_python
 from whiteboard.rendering.dot import DotFailed, DotPool, DotTimeout
+from whiteboard.rendering.rsvg import convert_svg
 
 FORMATS: dict[str, str] = {
     "png": "image/png",
@@ -51,6 +55,11 @@ PDF_DPI = 144
 VECTOR_ICON_PX = 192  # embedded icon resolution for SVG and PDF: sharp at 2x zoom
 SVG_FONT_STACK = "DejaVu Sans,Verdana,Bitstream Vera Sans,Geneva,sans-serif"
 ICON_RETRIES = 5
+PICTURES = ("png", "svg", "pdf")
+LAYOUTS = ("drawn", "auto")
+BACKGROUNDS = ("white", "transparent")
+MIN_WIDTH, MAX_WIDTH = 200, 4000
+DRAWN_ICON_PX = (64, 128)  # the drawn picture's icons (41 px boxes): for PNG at 1x, and sharp to 3x
 
 
 class RenderError(Exception):
@@ -79,6 +88,47 @@ class RenderTooComplex(RenderError):
 
 class RenderBusy(RenderError):
     status = 503
+
+
+@dataclass(frozen=True)
+class Picture:
+    """How a PNG, SVG or PDF is drawn (SPEC section 7); the other formats ignore it.
+
+    `layout` None means the SPEC's default: `drawn` when every node has a position, else `auto`.
+    `width` (drawn only) sets the picture's width in px, text kept readable (`drawn.draw_board`);
+    `link` (drawn only) is the board page's URL, to which each node then links.
+    """
+
+    layout: str | None = None
+    background: str = "white"
+    width: int | None = None
+    link: str | None = None
+
+
+def picture_from_query(params: Mapping[str, str], *, link: str | None = None) -> Picture:
+    """`?layout=&background=&width=&links=1` as a Picture; InvalidOption names a bad value.
+
+    `link` is the board page's URL, used when `links=1` asks for links; without a board page
+    (a document rendered unstored) links cannot be given.
+    """
+    layout = params.get("layout") or None
+    if layout is not None and layout not in LAYOUTS:
+        raise InvalidOption(f"layout must be one of {', '.join(LAYOUTS)}, not {layout[:20]!r}.")
+    background = params.get("background") or "white"
+    if background not in BACKGROUNDS:
+        raise InvalidOption(f"background must be one of {', '.join(BACKGROUNDS)}, not {background[:20]!r}.")
+    width = None
+    if params.get("width"):
+        raw = params["width"]
+        if not raw.isdigit() or not MIN_WIDTH <= int(raw) <= MAX_WIDTH:
+            raise InvalidOption(f"width must be a whole number of pixels from {MIN_WIDTH} to {MAX_WIDTH}.")
+        width = int(raw)
+    links = params.get("links", "0")
+    if links not in ("0", "1"):
+        raise InvalidOption("links must be 0 or 1.")
+    if links == "1" and link is None:
+        raise InvalidOption("links=1 needs a stored board to link to.")
+    return Picture(layout=layout, background=background, width=width, link=link if links == "1" else None)
 
 
 @dataclass(frozen=True)
@@ -136,10 +186,16 @@ def drawn_content(doc: Mapping[str, Any]) -> dict[str, Any]:
     def edge_props(props: Mapping[str, Any]) -> dict[str, Any]:
         return {k: props.get(k) for k in ("protocol", "async")}
 
+    def node_props(props: Mapping[str, Any]) -> list[Any]:
+        return [props.get("tech"), props.get("replicas")]
+
     return {
         "name": doc.get("name", ""),
         "direction": doc.get("direction", "LR"),
-        "nodes": [[n.get("id"), n.get("kind"), n.get("label", ""), n.get("group")] for n in doc["nodes"]],
+        "nodes": [
+            [n.get("id"), n.get("kind"), n.get("label", ""), n.get("group"), node_props(n.get("props") or {})]
+            for n in doc["nodes"]
+        ],
         "edges": [
             [e.get("source"), e.get("target"), e.get("label", ""), edge_props(e.get("props") or {})]
             for e in doc["edges"]
@@ -148,11 +204,27 @@ def drawn_content(doc: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def cache_key(doc: Mapping[str, Any], *, fmt: str, scale: float, styles: Styles | None = None) -> str:
-    content = doc if fmt == "json" else drawn_content(doc)
-    options = {"fmt": fmt, "scale": scale if fmt == "png" else 1.0}
+def cache_key(
+    doc: Mapping[str, Any],
+    *,
+    fmt: str,
+    scale: float,
+    styles: Styles | None = None,
+    picture: Picture | None = None,
+) -> str:
+    """The key of a rendering. A drawn picture shows every position, route and prop, so its key is
+    the whole document but for the text that is never drawn; the auto layout shows less."""
+    if fmt == "json":
+        content: Any = doc
+    elif picture is not None and picture.layout == "drawn":
+        content = {k: doc.get(k) for k in ("name", "nodes", "edges", "groups")}
+    else:
+        content = drawn_content(doc)
+    options: dict[str, Any] = {"fmt": fmt, "scale": scale if fmt == "png" else 1.0}
     if styles:
         options["styles"] = styles
+    if picture is not None and fmt in PICTURES:
+        options["picture"] = [picture.layout, picture.background, picture.width, picture.link]
     return hashlib.sha256(canonical_json([content, options])).hexdigest()
 
 
@@ -230,7 +302,7 @@ class RenderService:
         self._pending_lock = threading.Lock()
         self._icon_lock = threading.Lock()
         self._icons: dict[tuple[str, int], Path] = {}
-        self._icon_kinds: dict[str, str] = {}
+        self._icon_classes: dict[str, str] = {}
         self._icon_data: dict[Path, str] = {}
         self._icon_dir: Path | None = None
         self._workdir_generation = 0
@@ -239,22 +311,42 @@ class RenderService:
 
     # -- public -------------------------------------------------------------------------------
 
-    def render(self, doc: Mapping[str, Any], *, fmt: str, scale: float = 1.0, styles: Styles | None = None) -> Rendered:
-        """`styles`: extra DOT attributes per element id for the pictures (see `diagram.style_plan`)."""
+    def render(
+        self,
+        doc: Mapping[str, Any],
+        *,
+        fmt: str,
+        scale: float = 1.0,
+        styles: Styles | None = None,
+        picture: Picture | None = None,
+    ) -> Rendered:
+        """`styles`: extra DOT attributes per element id for the auto layout's pictures (see
+        `diagram.style_plan`); `picture`: layout and options of a PNG, SVG or PDF."""
         fmt, scale = self._check(fmt, scale)
-        key = cache_key(doc, fmt=fmt, scale=scale, styles=styles)
+        picture = self._picture(doc, fmt, picture, styles)
+        key = cache_key(doc, fmt=fmt, scale=scale, styles=styles, picture=picture)
         content = self.cache.get(key)
         if content is not None:
             return Rendered(content, FORMATS[fmt], cached=True)
-        content = self._produce(doc, fmt=fmt, scale=scale, styles=styles)
+        if picture is not None and picture.layout == "drawn":
+            content = self._produce_drawn(doc, fmt=fmt, scale=scale, picture=picture)
+        else:
+            content = self._produce(doc, fmt=fmt, scale=scale, styles=styles, picture=picture)
         self.cache.put(key, content)
         return Rendered(content, FORMATS[fmt], cached=False)
 
     async def render_async(
-        self, doc: Mapping[str, Any], *, fmt: str, scale: float = 1.0, styles: Styles | None = None
+        self,
+        doc: Mapping[str, Any],
+        *,
+        fmt: str,
+        scale: float = 1.0,
+        styles: Styles | None = None,
+        picture: Picture | None = None,
     ) -> Rendered:
         fmt, scale = self._check(fmt, scale)
-        content = self.cache.get(cache_key(doc, fmt=fmt, scale=scale, styles=styles))
+        resolved = self._picture(doc, fmt, picture, styles)
+        content = self.cache.get(cache_key(doc, fmt=fmt, scale=scale, styles=styles, picture=resolved))
         if content is not None:
             return Rendered(content, FORMATS[fmt], cached=True)
         with self._pending_lock:
@@ -263,7 +355,7 @@ class RenderService:
             self._pending += 1
         try:
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._executor, self._render_kw, doc, fmt, scale, styles)
+            return await loop.run_in_executor(self._executor, self._render_kw, doc, fmt, scale, styles, picture)
         finally:
             with self._pending_lock:
                 self._pending -= 1
@@ -287,8 +379,27 @@ class RenderService:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _render_kw(self, doc: Mapping[str, Any], fmt: str, scale: float, styles: Styles | None = None) -> Rendered:
-        return self.render(doc, fmt=fmt, scale=scale, styles=styles)
+    def _render_kw(
+        self, doc: Mapping[str, Any], fmt: str, scale: float, styles: Styles | None, picture: Picture | None
+    ) -> Rendered:
+        return self.render(doc, fmt=fmt, scale=scale, styles=styles, picture=picture)
+
+    @staticmethod
+    def _picture(doc: Mapping[str, Any], fmt: str, picture: Picture | None, styles: Styles | None) -> Picture | None:
+        """The picture options with the layout decided, or None for a format that is no picture.
+
+        A board some of whose nodes have no position can only be laid out automatically; a diff's
+        DOT styles colour the auto layout.
+        """
+        if fmt not in PICTURES:
+            return None
+        picture = picture or Picture()
+        layout = picture.layout or ("auto" if styles else default_layout(doc))
+        if layout == "drawn" and default_layout(doc) != "drawn":
+            raise InvalidOption("layout=drawn needs a position (x and y) on every node; use layout=auto.")
+        if layout == "auto" and (picture.width is not None or picture.link is not None):
+            raise InvalidOption("width and links are options of the drawn layout (layout=drawn).")
+        return dataclasses.replace(picture, layout=layout)
 
     @staticmethod
     def _check(fmt: str, scale: float) -> tuple[str, float]:
@@ -303,7 +414,48 @@ class RenderService:
             raise InvalidOption(f"scale must be between {MIN_SCALE} and {MAX_SCALE}.")
         return fmt, round(scale, 3)
 
-    def _produce(self, doc: Mapping[str, Any], *, fmt: str, scale: float, styles: Styles | None = None) -> bytes:
+    def _produce_drawn(self, doc: Mapping[str, Any], *, fmt: str, scale: float, picture: Picture) -> bytes:
+        """The drawn SVG, and PNG or PDF converted from it by librsvg (`rsvg.convert_svg`)."""
+        options = DrawOptions(background=picture.background, link=picture.link, width=picture.width)
+        # librsvg decodes every icon at its full size: a PNG at 1x needs only the small ones.
+        px = DRAWN_ICON_PX[0] if fmt == "png" and scale <= 1 and not picture.width else DRAWN_ICON_PX[1]
+        for _ in range(ICON_RETRIES):
+            before = self._workdir_identity()
+            try:
+                svg = draw_board(
+                    doc, icon=lambda cls: self._data_uri(self._icon(cls, px)), options=options
+                ).svg.encode()
+            except FileNotFoundError:
+                continue
+            if before is not None and before == self._workdir_identity():
+                break
+        else:
+            raise RenderBusy("The renderer's working folder keeps disappearing; try again in a few seconds.")
+        if fmt == "svg":
+            return svg
+        s = self.settings
+        if not self._slots.acquire(timeout=s.timeout):
+            raise RenderBusy("The renderer is busy; try again in a few seconds.")
+        try:
+            return convert_svg(svg, fmt=fmt, zoom=scale if fmt == "png" else 1.0, timeout=s.timeout, memory=s.memory)
+        except DotTimeout:
+            raise self._too_complex(f"the {s.timeout:g} s time limit", len(doc.get("nodes") or [])) from None
+        except DotFailed as exc:
+            if exc.crashed:
+                raise self._too_complex(f"the {s.memory / (1 << 20):g} MiB memory limit", len(doc["nodes"])) from None
+            raise RenderError(f"librsvg failed: {exc.message[:500]}") from None
+        finally:
+            self._slots.release()
+
+    def _produce(
+        self,
+        doc: Mapping[str, Any],
+        *,
+        fmt: str,
+        scale: float,
+        styles: Styles | None = None,
+        picture: Picture | None = None,
+    ) -> bytes:
         if fmt == "json":
             # The document as `export_board` writes it: schema key order, so exports diff cleanly.
             return (dumps_board(dict(doc)) + "\n").encode()
@@ -318,13 +470,15 @@ class RenderService:
         dpi = {"png": BASE_DPI * scale, "svg": BASE_DPI, "pdf": PDF_DPI}[fmt]
         icon_px = round(ICON_INCHES * dpi)
         graph_attr = {"png": {"dpi": f"{dpi:g}"}, "svg": {}, "pdf": {"dpi": f"{dpi:g}", "margin": "0"}}[fmt]
+        if picture is not None and picture.background == "transparent":
+            graph_attr = {**graph_attr, "bgcolor": "transparent"}
         # A temp cleaner may delete the icon folder while `dot` reads from it, which would draw the
         # board without icons: a render that saw the folder change is done again.
         for _ in range(ICON_RETRIES):
             before = self._workdir_identity()
             try:
                 source = build_dot(
-                    doc, icon=lambda kind: str(self._icon(kind, icon_px)), graph_attr=graph_attr, styles=styles
+                    doc, icon=lambda cls: str(self._icon(cls, icon_px)), graph_attr=graph_attr, styles=styles
                 )
                 out = self._run_dot(source, fmt, nodes=len(doc.get("nodes") or []))
                 result = self._embed_svg(out) if fmt == "svg" else out
@@ -376,18 +530,19 @@ class RenderService:
                 self._workdir_generation += 1
             return self._icon_dir
 
-    def _icon(self, kind: str, px: int) -> Path:
-        """A copy of the kind's icon scaled to the size it is drawn at (made once per size)."""
-        found = self._icons.get((kind, px))
+    def _icon(self, diagrams_class: str, px: int) -> Path:
+        """A copy of a node class's icon scaled to the size it is drawn at (made once per size)."""
+        found = self._icons.get((diagrams_class, px))
         # A temp cleaner may have removed the folder under a long-running server: then remake it.
         if found is not None and found.exists():
             return found
         from PIL import Image
 
-        source = icon_path(kind)
+        source = class_icon_path(diagrams_class)
         workdir = self._workdir()
         with self._icon_lock:
-            target = workdir / f"{source.stem}-{px}.png"
+            # Named by class: icons of different providers share file names (storage.png, sql.png).
+            target = workdir / f"{diagrams_class.removeprefix('diagrams.').replace('.', '-')}-{px}.png"
             if not target.exists():
                 if not workdir.exists():
                     workdir.mkdir(mode=0o700, parents=True)
@@ -399,8 +554,8 @@ class RenderService:
                     partial = workdir / f".{target.name}.part"
                     image.save(partial, format="PNG", compress_level=1)
                     partial.replace(target)
-            self._icons[(kind, px)] = target
-            self._icon_kinds[str(target)] = kind
+            self._icons[(diagrams_class, px)] = target
+            self._icon_classes[str(target)] = diagrams_class
             return target
 
     def _data_uri(self, path: Path) -> str:
@@ -418,10 +573,10 @@ class RenderService:
 
         def replace(match: re.Match[str]) -> str:
             href, width, height, x, y = match.groups()
-            kind = self._icon_kinds.get(href)
-            if kind is None or str(Path(href).parent) != icon_dir:
+            diagrams_class = self._icon_classes.get(href)
+            if diagrams_class is None or str(Path(href).parent) != icon_dir:
                 raise RenderError("unexpected image reference in SVG output")
-            symbol = symbols.setdefault(kind, f"icon{len(symbols)}")
+            symbol = symbols.setdefault(diagrams_class, f"icon{len(symbols)}")
             # graphviz 2.43 writes the icon's pixel count where the layout used points
             # (pixels * 72 / dpi), anchored at the node's top-left: shrink it about the centre.
             w_px, h_px = float(width.removesuffix("px")), float(height.removesuffix("px"))
@@ -437,9 +592,9 @@ class RenderService:
         px = VECTOR_ICON_PX
         defs = "".join(
             f'<symbol id="{sid}" viewBox="0 0 {px} {px}" preserveAspectRatio="xMidYMid meet">'
-            f'<image width="{px}" height="{px}" xlink:href="{self._data_uri(self._icon(kind, px))}"/>'
+            f'<image width="{px}" height="{px}" xlink:href="{self._data_uri(self._icon(cls, px))}"/>'
             "</symbol>"
-            for kind, sid in symbols.items()
+            for cls, sid in symbols.items()
         )
         text = re.sub(r"(<svg\b[^>]*>)", lambda m: m.group(1) + f"\n<defs>{defs}</defs>", text, count=1)
         return text.encode()
@@ -457,18 +612,44 @@ def default_service() -> RenderService:
         return _default
 
 
-def render_board(doc: Mapping[str, Any], *, fmt: str, scale: float = 1.0, styles: Styles | None = None) -> Rendered:
+# Who a render is counted against (the "render" rate limit of whiteboard.limits): a user's
+# key, an address; None for trusted callers (the command line). Every render and layout of the
+# app passes through the three functions below and must say, so no route can forget the budget.
+Budget = object | None
+
+
+def render_board(
+    doc: Mapping[str, Any],
+    *,
+    fmt: str,
+    budget: Budget,
+    scale: float = 1.0,
+    styles: Styles | None = None,
+    picture: Picture | None = None,
+) -> Rendered:
     """Render a validated board document (`validate_board`) in one of FORMATS."""
-    return default_service().render(doc, fmt=fmt, scale=scale, styles=styles)
+    if budget is not None:
+        limits.hit("render", budget)
+    return default_service().render(doc, fmt=fmt, scale=scale, styles=styles, picture=picture)
 
 
 async def render_board_async(
-    doc: Mapping[str, Any], *, fmt: str, scale: float = 1.0, styles: Styles | None = None
+    doc: Mapping[str, Any],
+    *,
+    fmt: str,
+    budget: Budget,
+    scale: float = 1.0,
+    styles: Styles | None = None,
+    picture: Picture | None = None,
 ) -> Rendered:
     """As `render_board`, on the bounded worker pool, without blocking the event loop."""
-    return await default_service().render_async(doc, fmt=fmt, scale=scale, styles=styles)
+    if budget is not None:
+        await limits.ahit("render", budget)
+    return await default_service().render_async(doc, fmt=fmt, scale=scale, styles=styles, picture=picture)
 
 
-async def board_layout_async(doc: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+async def board_layout_async(doc: Mapping[str, Any], *, budget: Budget) -> dict[str, dict[str, int]]:
     """Auto-layout positions on the bounded worker pool, without blocking the event loop."""
+    if budget is not None:
+        await limits.ahit("render", budget)
     return await default_service().layout_async(doc)

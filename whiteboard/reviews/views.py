@@ -17,6 +17,7 @@ from whiteboard.boards.models import Board
 from whiteboard.boards.sharing import members
 from whiteboard.domain import review as engine
 from whiteboard.domain.board import BoardError
+from whiteboard.limits import RateLimited, too_many
 from whiteboard.reviews import services
 from whiteboard.reviews.models import ReviewStatus, Thread
 from whiteboard.typing import AuthedRequest
@@ -98,6 +99,8 @@ def comments(request: AuthedRequest, board_id: int) -> HttpResponse:
             services.thread_create(board=board, user=request.user, target=target or "board", body=text)
         except BoardError as exc:
             problem = "; ".join(e["msg"] for e in exc.errors)
+        except RateLimited as exc:
+            return too_many(exc, json_body=False)
         if problem is None and not request.htmx:
             return redirect(_comments_url(board, target))
     # A refused comment comes back in its box: what was typed is never lost.
@@ -141,6 +144,8 @@ def comment_reply(request: AuthedRequest, board_id: int, thread_id: int) -> Http
         services.thread_reply(board=board, thread=thread, user=request.user, body=request.POST.get("text"))
     except BoardError as exc:
         problem = "; ".join(e["msg"] for e in exc.errors)
+    except RateLimited as exc:
+        return too_many(exc, json_body=False)
     return _thread_response(request, board, role, thread.pk, problem)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import CommandError
 
 from whiteboard.domain.board import BoardError, parse_board_json
+from whiteboard.domain.jsontext import text_problem
 
 EXIT_BAD_INPUT = 2
 
@@ -30,3 +31,12 @@ def read_board_arg(path_or_dash: str) -> dict[str, Any]:
         raise CommandError(
             f"{name} is not a valid board:\n  " + "\n  ".join(lines), returncode=EXIT_BAD_INPUT
         ) from None
+
+
+def text_arg(value: str, name: str) -> str:
+    """A text argument, refused (exit 2) if it is not valid text: Python hands undecodable bytes
+    of the command line over as lone surrogates, which nothing downstream can store."""
+    problem = text_problem(value)
+    if problem:
+        raise CommandError(f"{name}: {problem}", returncode=EXIT_BAD_INPUT)
+    return value

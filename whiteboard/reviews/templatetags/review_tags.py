@@ -10,7 +10,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
 
-from whiteboard.reviews.services import MENTION_RE
+from whiteboard.reviews.services import find_mentions
 
 register = template.Library()
 
@@ -34,13 +34,13 @@ def comment_html(comment: Any) -> SafeString:
     """
     mentioned = {u.get_username().lower() for u in comment.mentions.all()}
     text: str = escape(comment.body)
-
-    def mark(match: Any) -> str:
-        name = match.group(1)
-        return f'<span class="mention">@{name}</span>' if name.lower() in mentioned else match.group(0)
-
-    text = MENTION_RE.sub(mark, text)
-    return mark_safe(text.replace("\n", "<br>"))  # noqa: S308 - escaped above
+    parts, done = [], 0
+    for start, end, name in find_mentions(text):
+        if name.lower() in mentioned:
+            parts += [text[done:start], f'<span class="mention">@{name}</span>']
+            done = end
+    parts.append(text[done:])
+    return mark_safe("".join(parts).replace("\n", "<br>"))  # noqa: S308 - escaped above
 
 
 @register.simple_tag

@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from whiteboard.boards.management.cli import EXIT_BAD_INPUT, read_board_arg
+from whiteboard.boards.management.cli import EXIT_BAD_INPUT, read_board_arg, text_arg
 from whiteboard.boards.services import LimitExceeded, board_create
 
 
@@ -17,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--owner", required=True, help="username of the owner")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        owner = get_user_model().objects.filter(username=options["owner"]).first()
+        owner = get_user_model().objects.filter(username=text_arg(options["owner"], "--owner")).first()
         if owner is None:
             raise CommandError(f"no user named {options['owner']!r}", returncode=EXIT_BAD_INPUT)
         doc = read_board_arg(options["file"])

@@ -23,7 +23,7 @@ def fill(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("boards", "0005_board_summary")]
+    dependencies = [("boards", "0006_repair_invalid_text")]
 
     operations = [
         migrations.AddField(model_name="board", name="labels", field=models.TextField(blank=True, default="")),
