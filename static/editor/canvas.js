@@ -59,6 +59,9 @@ export class Canvas extends EventTarget {
         this.dispatchEvent(new CustomEvent("selection", { detail: this.selectedIds() }));
       });
     });
+    // A connection under the pointer thickens: it can be double-clicked, selected, labelled.
+    this.cy.on("mouseover", "edge", (e) => e.target.addClass("hover"));
+    this.cy.on("mouseout", "edge", (e) => e.target.removeClass("hover"));
     this.onViewport();
     new ResizeObserver(() => this.cy.resize()).observe(container);
   }

@@ -207,14 +207,6 @@ export class Properties {
     this.onOp({ action: `update_${type}`, id, set: { props: { [prop]: value } } });
   }
 
-  focusLabel() {
-    const form = this.forms[this.current.type];
-    const input = form && form.querySelector('[data-field="label"], [data-field="name"]');
-    if (input && !input.disabled) {
-      input.focus();
-      input.select();
-    }
-  }
 }
 
 
