@@ -20,6 +20,8 @@ const BACKOFF = [250, 500, 1000, 2000, 4000, 8000];
 const CLOSE_FORBIDDEN = 4403;
 const PING_EVERY = 2000;
 const SILENCE = 4000;
+// A new socket may take longer than that to bring its snapshot (a 2 MiB board on a slow link).
+const SNAPSHOT_WAIT = 15000;
 const WATCH_EVERY = 500;
 
 export class Sync extends EventTarget {
@@ -61,8 +63,10 @@ export class Sync extends EventTarget {
   checkLiveness() {
     if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return;
     const now = performance.now();
-    const since = this.state === "online" ? this.heard : this.opened;
-    if (now - since > SILENCE) return this.abandon("reconnecting", "The connection went silent: reconnecting.");
+    const live = this.state === "online";
+    if (now - (live ? this.heard : this.opened) > (live ? SILENCE : SNAPSHOT_WAIT)) {
+      return this.abandon("reconnecting", "The connection went silent: reconnecting.");
+    }
     if (now - this.sent >= PING_EVERY) this.send({ type: "ping" });
   }
 
