@@ -193,6 +193,15 @@ def main() -> None:
             )
         print(f"  target: applied op on screen p95 <= {target['applied_p95_ms']} ms")
     print(f"wrote {out.relative_to(ROOT)}")
+    missed = [
+        run["board"]["nodes"]
+        for run in runs
+        if run["open_to_interactive_ms"]["median"] > run["targets"]["open_to_interactive_ms"]
+        or run["applied_to_screen_ms"]["p95"] > run["targets"]["applied_p95_ms"]
+    ]
+    if missed:
+        print(f"targets missed for the {', '.join(str(n) for n in missed)}-node board")
+        sys.exit(1)
 
 
 if __name__ == "__main__":
