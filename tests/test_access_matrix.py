@@ -112,6 +112,7 @@ MATRIX: dict[str, list[Probe]] = {
         Probe("DELETE", "/api/boards/{board}", (401, 404, 403, 403, 204), json=True),
     ],
     "api_board_review": [Probe("GET", "/api/boards/{board}/review", API_VIEW, json=True)],
+    "api_board_estimate": [Probe("GET", "/api/boards/{board}/estimate", API_VIEW, json=True)],
     "api_board_export": [Probe("GET", "/api/boards/{board}/export.json", API_VIEW, json=True)],
     "api_board_versions": [
         Probe("GET", "/api/boards/{board}/versions", API_VIEW, json=True),
@@ -141,6 +142,15 @@ MATRIX: dict[str, list[Probe]] = {
     "api_review": [
         Probe(
             "POST", "/api/review", (401, 200, 200, 200, 200), {"format": "archboard/1", "nodes": [], "edges": []}, True
+        )
+    ],
+    "api_estimate": [
+        Probe(
+            "POST",
+            "/api/estimate",
+            (401, 200, 200, 200, 200),
+            {"format": "archboard/1", "nodes": [], "edges": []},
+            True,
         )
     ],
     "api_render": [

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from whiteboard.domain import board as schema
+from whiteboard.domain.estimate import ESTIMATE_PROPS, MAX_SCALE, EstimateProp
 from whiteboard.domain.palette import KINDS
 
 _ID = {"type": "string", "pattern": r"^[A-Za-z0-9_.:-]{1,64}$"}
-_PROPS = {
+_PROPS: dict[str, Any] = {
     "type": "object",
     "maxProperties": schema.MAX_PROPS,
     "additionalProperties": {"type": ["string", "number", "boolean", "null"]},
@@ -25,6 +26,18 @@ _PROPS = {
     },
 }
 _COORD = {"type": "number", "minimum": -schema.MAX_COORD, "maximum": schema.MAX_COORD}
+
+
+def _estimate_prop(prop: EstimateProp) -> dict[str, Any]:
+    low = "exclusiveMinimum" if prop.above_low else "minimum"
+    kind = "integer" if prop.integer else "number"
+    return {"type": kind, low: prop.low, "maximum": prop.high, "description": prop.description}
+
+
+def _props(element: str) -> dict[str, Any]:
+    """The props of a node or an edge: the shared known props and the element's estimate props."""
+    estimate = {key: _estimate_prop(prop) for key, prop in ESTIMATE_PROPS.items() if prop.element == element}
+    return {**_PROPS, "properties": {**_PROPS["properties"], **estimate}}
 
 
 def _board_schema() -> dict[str, Any]:
@@ -51,7 +64,7 @@ def _board_schema() -> dict[str, Any]:
                         "x": _COORD,
                         "y": _COORD,
                         "group": {"oneOf": [_ID, {"type": "null"}]},
-                        "props": _PROPS,
+                        "props": _props("node"),
                     },
                 },
             },
@@ -67,7 +80,7 @@ def _board_schema() -> dict[str, Any]:
                         "source": _ID,
                         "target": _ID,
                         "label": {"type": "string", "maxLength": schema.MAX_LABEL},
-                        "props": _PROPS,
+                        "props": _props("edge"),
                     },
                 },
             },
@@ -123,7 +136,7 @@ def _palette_schema() -> dict[str, Any]:
     }
     kind = {
         "type": "object",
-        "required": ["id", "name", "category", "icon", "diagrams_class", "techs"],
+        "required": ["id", "name", "category", "icon", "diagrams_class", "techs", "defaults"],
         "properties": {
             "id": {"enum": sorted(KINDS)},
             "name": {"type": "string"},
@@ -131,6 +144,12 @@ def _palette_schema() -> dict[str, Any]:
             "icon": {"oneOf": [url, {"type": "null"}], "description": "null for a kind drawn as text (a note)"},
             "diagrams_class": {"type": ["string", "null"]},
             "techs": {"type": "array", "items": tech},
+            "defaults": {
+                "type": "object",
+                "description": "What the estimate assumes when a node of this kind does not say "
+                "(empty for kinds it ignores, such as notes)",
+                "additionalProperties": {"type": "number"},
+            },
         },
     }
     category = {
@@ -262,6 +281,7 @@ def _document() -> dict[str, Any]:
                     "required": ["id", "version", "board"],
                     "properties": {"id": {"type": "integer"}, "version": {"type": "integer"}, "board": _ref("Board")},
                 },
+                "Estimate": _estimate_schema(),
                 "Findings": {
                     "type": "object",
                     "required": ["board", "findings", "summary"],
@@ -281,7 +301,7 @@ def _document() -> dict[str, Any]:
         "paths": {
             "/api/palette": {
                 "get": {
-                    "summary": "Categories and kinds with display names and icon URLs",
+                    "summary": "Categories and kinds with display names, icon URLs and estimate defaults",
                     "security": [],
                     "responses": {"200": _json(_palette_schema(), "The palette")},
                 }
@@ -388,12 +408,27 @@ def _document() -> dict[str, Any]:
                     },
                 },
             },
+            "/api/boards/{board_id}/estimate": {
+                "parameters": [_BOARD_ID, _SCALE],
+                "get": {
+                    "summary": "Capacity, latency and availability estimate of the stored board",
+                    "responses": {"200": _json(_ref("Estimate"), "The estimate"), **_errors("401", "404", "422")},
+                },
+            },
             **_review_workflow_paths(),
             "/api/review": {
                 "post": {
                     "summary": "Review a document; nothing is stored",
                     "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Board")}}},
                     "responses": {"200": _json(_ref("Findings"), "Findings"), **_errors("400", "401", "422")},
+                }
+            },
+            "/api/estimate": {
+                "post": {
+                    "summary": "Estimate a document's capacity, latency and availability; nothing is stored",
+                    "parameters": [_SCALE],
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Board")}}},
+                    "responses": {"200": _json(_ref("Estimate"), "The estimate"), **_errors("400", "401", "422")},
                 }
             },
             "/api/render": {
@@ -415,6 +450,73 @@ def _document() -> dict[str, Any]:
                         **_errors("400", "401", "422"),
                     },
                 }
+            },
+        },
+    }
+
+
+_SCALE = {
+    "name": "scale",
+    "in": "query",
+    "description": "Multiplies every client's `rps`",
+    "schema": {"type": "number", "minimum": 0, "maximum": MAX_SCALE, "default": 1},
+}
+
+
+def _estimate_schema() -> dict[str, Any]:
+    number = {"type": ["number", "null"]}
+
+    def figure(description: str) -> dict[str, Any]:
+        return {**number, "description": description}
+
+    entry = {
+        "type": "object",
+        "required": ["client", "rps", "mean_ms", "p99_ms", "first_token_ms", "availability", "slo_p99_ms"],
+        "additionalProperties": False,
+        "properties": {
+            "client": {"type": "string", "description": "The client node's id"},
+            "rps": {"type": "number", "description": "Requests per second it sends at this scale"},
+            "mean_ms": figure("Mean time to an answer; null through a synchronous loop or over capacity"),
+            "p99_ms": figure("99th percentile of that time"),
+            "first_token_ms": figure("Mean time to the first streamed LLM token (sse or websocket edges)"),
+            "availability": figure("Chance that everything it calls synchronously is up"),
+            "slo_p99_ms": figure("The client's own p99 target, if it has one"),
+        },
+    }
+    node = {
+        "type": "object",
+        "required": ["rate", "servers", "utilisation", "wait_ms", "mean_ms", "availability"],
+        "additionalProperties": False,
+        "properties": {
+            "rate": figure("Requests per second arriving; null where the routing has no answer"),
+            "servers": {"type": "integer", "description": "replicas x concurrency"},
+            "utilisation": figure("rate x latency / servers; 1 or more is over capacity"),
+            "wait_ms": figure("Mean queueing time (Erlang C); null over capacity"),
+            "mean_ms": figure("Mean time at the node: latency plus the wait"),
+            "availability": {"type": "number", "description": "1 - (1 - availability) ^ replicas"},
+        },
+    }
+    return {
+        "type": "object",
+        "description": "SPEC section 8: an open network of M/M/c queues fed by the clients' `rps`.",
+        "required": ["board", "version", "scale", "entries", "nodes", "bottleneck", "max_scale", "errors"],
+        "additionalProperties": False,
+        "properties": {
+            "board": {"type": "string"},
+            "version": {"type": ["integer", "null"]},
+            "scale": {"type": "number"},
+            "entries": {"type": "array", "items": entry, "description": "One per client node"},
+            "nodes": {"type": "object", "additionalProperties": node, "description": "Per node id (notes left out)"},
+            "bottleneck": {"type": ["string", "null"], "description": "The node with the highest utilisation"},
+            "max_scale": figure("The largest scale at which no node is over capacity"),
+            "errors": {
+                "type": "array",
+                "description": "What the estimate could not work out, and why",
+                "items": {
+                    "type": "object",
+                    "required": ["loc", "msg"],
+                    "properties": {"loc": {"type": "string"}, "msg": {"type": "string"}},
+                },
             },
         },
     }

@@ -17,6 +17,7 @@ import re
 from typing import Any, TypeGuard
 
 from whiteboard.domain.errors import BoardError
+from whiteboard.domain.estimate import check_estimate_prop
 from whiteboard.domain.jsontext import child_loc, loads, shown_key, text_problem
 from whiteboard.domain.palette import KINDS, NOTE
 
@@ -122,6 +123,10 @@ def validate_id(value: object, loc: str, errors: _Errors) -> str | None:
 
 
 def _check_prop_value(key: str, value: object, loc: str, element: str, errors: _Errors) -> None:
+    estimate_problem = check_estimate_prop(key, value, element)
+    if estimate_problem is not None:
+        errors.add(loc, estimate_problem)
+        return
     if key == "replicas":
         if not (isinstance(value, int) and not isinstance(value, bool)) or not 1 <= value <= 1000:
             errors.add(loc, f"replicas must be an integer from 1 to 1000, not {json.dumps(value)[:40]}")
