@@ -57,7 +57,10 @@ MATRIX: dict[str, list[Probe]] = {
     # The editor forgets the name first, so the owner then finds nothing to forget.
     "version_forget": [Probe("POST", "/boards/{board}/history/{snapshot}/forget", (302, 404, 403, 302, 404))],
     "version_detail": [Probe("GET", "/boards/{board}/versions/1/", PAGE_VIEW)],
-    "version_restore": [Probe("POST", "/boards/{board}/versions/1/restore", (302, 404, 403, 302, 302))],
+    "version_restore": [
+        Probe("GET", "/boards/{board}/versions/1/restore", (302, 404, 403, 200, 200)),
+        Probe("POST", "/boards/{board}/versions/1/restore", (302, 404, 403, 302, 302)),
+    ],
     # Also served to holders of a read-only link, so it answers anonymous callers 404, not a log-in redirect.
     "version_image": [Probe("GET", "/boards/{board}/versions/1/image.svg", (404, 404, 200, 200, 200))],
     "board_diff": [Probe("GET", "/boards/{board}/diff?from=1&to=2", PAGE_VIEW)],

@@ -157,10 +157,12 @@ class BoardGraph:
         return _replicas(props) if "replicas" in props else 1
 
     def describe(self, i: int) -> str:
-        """How a message names node i: its label and id, or the id alone."""
+        """How a message names node i for a person: its label, or its kind and id when it has none."""
         label = self.labels[i]
-        node_id = self.ids[i]
-        return f"'{label}' ({node_id})" if label and label != node_id else f"'{node_id}'"
+        if label:
+            return f"'{label}'"
+        kind = KINDS.get(self.kinds[i])
+        return f"the {kind.name.lower() if kind else self.kinds[i]} '{self.ids[i]}'"
 
     def edge_id(self, k: int) -> str:
         return self._edges[k]["id"]
@@ -1359,15 +1361,20 @@ def review_board(doc: dict[str, Any], *, version: int | None = None) -> dict[str
 def _review(doc: dict[str, Any], version: int | None) -> dict[str, Any]:
     graph = BoardGraph(without_notes(doc))
     suppressions, warnings = _read_suppressions(doc, graph)
+    severities, rule_warnings = _read_rule_settings(doc)
+    warnings += rule_warnings
     summary = dict.fromkeys(SEVERITIES, 0)
     findings: list[dict[str, Any]] = []
-    for r in sorted(RULES.values(), key=lambda r: (_SEVERITY_RANK[r.severity], r.id)):
+    for r in sorted(RULES.values(), key=lambda r: (_SEVERITY_RANK.get(severities.get(r.id, r.severity), 3), r.id)):
+        severity = severities.get(r.id, r.severity)
+        if severity == "off":
+            continue
         rows = sorted(((sorted(f.nodes), sorted(f.edges), f) for f in r.check(graph)), key=lambda row: (row[0], row[1]))
         rule_suppressions = suppressions.get(r.id)
         for nodes, edges, f in rows:
             item: dict[str, Any] = {
                 "rule": r.id,
-                "severity": r.severity,
+                "severity": severity,
                 "nodes": nodes,
                 "edges": edges,
                 "message": f.message,
@@ -1376,7 +1383,7 @@ def _review(doc: dict[str, Any], version: int | None) -> dict[str, Any]:
             }
             reason = _suppression_for(rule_suppressions, nodes, edges)
             if reason is None:
-                summary[r.severity] += 1
+                summary[severity] += 1
             else:
                 item["suppressed"] = True
                 item["reason"] = reason
@@ -1390,6 +1397,23 @@ def _review(doc: dict[str, Any], version: int | None) -> dict[str, Any]:
     if warnings:
         result["warnings"] = warnings
     return result
+
+
+def _read_rule_settings(doc: dict[str, Any]) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """The board's `review.rules` (SPEC 1.1): a severity or "off" per rule id; unknown ids are
+    reported as warnings, like suppressions of unknown rules, and have no effect."""
+    review = doc.get("review") or {}
+    settings = (review.get("rules") or {}) if isinstance(review, dict) else {}
+    known: dict[str, str] = {}
+    warnings: list[dict[str, str]] = []
+    for rule_id, level in settings.items():
+        if rule_id in RULES:
+            known[rule_id] = level
+        else:
+            warnings.append(
+                {"loc": f"review.rules.{rule_id}", "msg": f"unknown rule {rule_id!r}: this setting has no effect"}
+            )
+    return known, warnings
 
 
 @dataclass
