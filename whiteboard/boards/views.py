@@ -14,10 +14,10 @@ from django.urls import get_script_prefix, reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
-from whiteboard.boards import services
+from whiteboard.boards import services, starters
 from whiteboard.boards.access import boards_visible_to, get_board_for
 from whiteboard.boards.models import Board
-from whiteboard.domain import palette
+from whiteboard.domain import palette, review
 from whiteboard.domain.board import DIRECTIONS, PROTOCOLS, ROUTES, WRITE_POLICIES, BoardError
 from whiteboard.domain.formats import IMPORT_NAMES, import_board
 from whiteboard.domain.look import LOOK
@@ -38,7 +38,7 @@ def _error_text(exc: BoardError) -> str:
 def board_list(request: AuthedRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     rows = boards_visible_to(request.user, name_contains=query)
-    context = {"rows": rows, "query": query, "import_formats": IMPORT_FORMATS}
+    context = {"rows": rows, "query": query, "starters": starters.starters(), "import_formats": IMPORT_FORMATS}
     if request.htmx and request.htmx.target == "board-rows":
         return render(request, "boards/list.html#rows", context)
     return render(request, "boards/list.html", context)
@@ -55,11 +55,17 @@ def board_create(request: AuthedRequest) -> HttpResponse:
     without JavaScript the new board opens with them as messages."""
     upload = request.FILES.get("document")
     text = request.POST.get("text", "")
+    template_id = request.POST.get("template")
     importing = upload is not None or bool(text.strip())
     warnings: list[dict[str, str]] = []
     try:
         hit("board_create", request.user.pk)
-        if importing:
+        if template_id:
+            template = starters.starter(template_id)
+            if template is None:
+                raise BoardError.one("template", "no such template")
+            board = services.board_create(owner=request.user, document=template.document())
+        elif importing:
             raw = upload.read() if upload is not None else text.encode("utf-8", "surrogatepass")
             result = import_board(
                 raw, fmt=request.POST.get("format") or "auto", filename=upload.name if upload is not None else None
@@ -166,6 +172,7 @@ def _editor_config(request: AuthedRequest, board: Board, role: str) -> dict[str,
         "layoutUrl": reverse("board_layout", args=[board.pk]),
         "exportUrl": reverse("api_board_export", args=[board.pk, "FORMAT"]),
         "kinds": _editor_kinds(get_script_prefix()),
+        "rules": _editor_rules(get_script_prefix()),
         "look": LOOK,
     }
 
@@ -177,6 +184,15 @@ def kind_icon_url(kind: palette.Kind) -> str | None:
 
 def tech_icon_url(tech: palette.Tech) -> str:
     return reverse("palette_tech_icon", args=[tech.id])
+
+
+@functools.cache
+def _editor_rules(script_prefix: str) -> dict[str, dict[str, str]]:
+    """Each review rule's title, default severity and documentation page, for the Review tab."""
+    return {
+        rule.id: {"title": rule.title, "severity": rule.severity, "url": reverse("rule_detail", args=[rule.id])}
+        for rule in review.RULES.values()
+    }
 
 
 @functools.cache
