@@ -135,7 +135,10 @@ def _text(x: float, top: float, lines: list[str], size: float, attrs: str, badge
 
 
 @dataclass
-class _Node:
+class PlacedNode:
+    """A node or note where the canvas draws it: `box` is its frame, `bbox` adds its label and
+    its replica stack."""
+
     id: str
     kind: str
     x: float
@@ -166,7 +169,9 @@ class _Node:
 
 
 @dataclass
-class _Group:
+class PlacedGroup:
+    """A group's frame (`box`, its members plus the padding) and its title inside the top."""
+
     id: str
     label: str
     parent: str | None
@@ -185,7 +190,7 @@ def _union(boxes: list[Box]) -> Box:
     )
 
 
-def _plan_node(node: Mapping[str, Any], index: int, text_scale: float) -> _Node:
+def _plan_node(node: Mapping[str, Any], index: int, text_scale: float) -> PlacedNode:
     look = LOOK["node"]
     x, y = float(node["x"]), float(node["y"])
     if node["kind"] == NOTE:
@@ -195,7 +200,9 @@ def _plan_node(node: Mapping[str, Any], index: int, text_scale: float) -> _Node:
         h = max(note["min_height"], estimate * note["line"] + note["pad"])
         size = note["size"] * text_scale
         lines = wrap(text, note["width"] * text_scale, size, note["weight"])
-        return _Node(str(node["id"]), NOTE, x, y, note["width"], h, index, lines, "", None, None, node.get("group"))
+        return PlacedNode(
+            str(node["id"]), NOTE, x, y, note["width"], h, index, lines, "", None, None, node.get("group")
+        )
     label = look["label"]
     size = label["size"] * text_scale
     badge = replica_badge(node.get("props") or {})
@@ -207,30 +214,31 @@ def _plan_node(node: Mapping[str, Any], index: int, text_scale: float) -> _Node:
     label_box = (x - width / 2 - pad, top - pad, x + width / 2 + pad, top + height + pad)
     outer = look["size"] + look["stroke_width"]
     icon = drawing_class(node["kind"], (node.get("props") or {}).get("tech"))
-    return _Node(
+    return PlacedNode(
         str(node["id"]), node["kind"], x, y, outer, outer, index, lines, badge, icon, label_box, node.get("group")
     )
 
 
-def _plan_groups(doc: Mapping[str, Any], nodes: list[_Node], text_scale: float) -> list[_Group]:
+def _plan_groups(doc: Mapping[str, Any], nodes: list[PlacedNode], text_scale: float) -> list[PlacedGroup]:
     """Group boxes bottom-up, as Cytoscape sizes compound nodes: members' boxes and labels plus
     padding; an empty group stands in a column right of everything, as the canvas places it."""
     raw = {g["id"]: g for g in doc.get("groups") or []}
-    groups: dict[str, _Group] = {}
+    groups: dict[str, PlacedGroup] = {}
     for gid, g in raw.items():
         depth, parent, seen = 0, g.get("parent"), {gid}
         while parent in raw and parent not in seen:
             seen.add(parent)
             depth += 1
             parent = raw[parent].get("parent")
-        groups[gid] = _Group(gid, str(g.get("label") or ""), g.get("parent") if g.get("parent") in raw else None, depth)
+        own = g.get("parent")
+        groups[gid] = PlacedGroup(gid, str(g.get("label") or ""), own if own in raw else None, depth)
     members: dict[str, list[Box]] = {gid: [] for gid in groups}
     for node in nodes:
         if node.group in members:
             members[node.group].append(node.bbox)
     look = LOOK["group"]
     size = look["label"]["size"] * text_scale
-    empty: list[_Group] = []
+    empty: list[PlacedGroup] = []
     for group in sorted(groups.values(), key=lambda g: -g.depth):
         text = (group.label or look["label"]["fallback"]).upper()
         group.label_lines = wrap(text, float("inf"), size, look["label"]["weight"])
@@ -258,7 +266,7 @@ def _plan_groups(doc: Mapping[str, Any], nodes: list[_Node], text_scale: float) 
     return sorted(groups.values(), key=lambda g: g.depth)
 
 
-def _place_group_label(group: _Group, width: float, height: float) -> None:
+def _place_group_label(group: PlacedGroup, width: float, height: float) -> None:
     x1, y1, x2, _ = group.box
     cx = (x1 + x2) / 2
     bottom = y1 + LOOK["group"]["label"]["gap"]
@@ -268,7 +276,7 @@ def _place_group_label(group: _Group, width: float, height: float) -> None:
 # --- edge geometry (Cytoscape's) ------------------------------------------------------------------
 
 
-def _intersect(node: _Node, toward: Point) -> Point:
+def _intersect(node: PlacedNode, toward: Point) -> Point:
     """Where the line from the node's centre to `toward` leaves its rounded box."""
     cx, cy = node.x, node.y
     dx, dy = toward[0] - cx, toward[1] - cy
@@ -311,10 +319,23 @@ class _EdgeShape:
     path: str
     arrow: str
     label_at: Point
-    points: list[Point]
+    points: list[Point]  # the path's corners; of a bent edge: start, control point, end
+    bent: bool = False  # a quadratic curve (a curved or fanned-out edge)
+
+    def line(self, steps: int = 8) -> list[Point]:
+        """The path as a polyline, a bend sampled at `steps` segments."""
+        if not self.bent:
+            return list(self.points)
+        (x0, y0), (x1, y1), (x2, y2) = self.points
+        out = []
+        for i in range(steps + 1):
+            t = i / steps
+            a, b, c = (1 - t) ** 2, 2 * t * (1 - t), t * t
+            out.append((a * x0 + b * x1 + c * x2, a * y0 + b * y1 + c * y2))
+        return out
 
 
-def _taxi(src: _Node, dst: _Node) -> list[Point]:
+def _taxi(src: PlacedNode, dst: PlacedNode) -> list[Point]:
     """Cytoscape's `taxi` route (direction auto, turn at 50 %, 10 px minimum)."""
     pdx, pdy = dst.x - src.x, dst.y - src.y
     dw, dh = (src.w + dst.w) / 2, (src.h + dst.h) / 2
@@ -351,7 +372,7 @@ def _taxi(src: _Node, dst: _Node) -> list[Point]:
     return [(turn, src.y), (turn, dst.y)]
 
 
-def _edge_shape(src: _Node, dst: _Node, route: str, offset: float) -> _EdgeShape:
+def _edge_shape(src: PlacedNode, dst: PlacedNode, route: str, offset: float) -> _EdgeShape:
     """`route` is "line" (straight or fanned by `offset`), "curve" (bent by `offset`) or "taxi"."""
     look = LOOK["edge"]
     arrow_size = max(math.pow(look["width"] * 13.37, 0.9), 29) * look["arrow_scale"]
@@ -393,7 +414,7 @@ def _edge_shape(src: _Node, dst: _Node, route: str, offset: float) -> _EdgeShape
         0.25 * start[1] + 0.5 * ctrl[1] + 0.25 * end[1],
     )
     path = f"M{start[0]:.1f} {start[1]:.1f} Q{ctrl[0]:.1f} {ctrl[1]:.1f} {end[0]:.1f} {end[1]:.1f}"
-    return _EdgeShape(path, _arrow(tip, ctrl, arrow_size), label, [start, ctrl, end])
+    return _EdgeShape(path, _arrow(tip, ctrl, arrow_size), label, [start, ctrl, end], bent=True)
 
 
 def _arrow(tip: Point, back_toward: Point, size: float) -> str:
@@ -440,6 +461,66 @@ def _routes(edges: list[Mapping[str, Any]], index: Mapping[str, int]) -> list[tu
             swapped = str(edges[k]["source"]) != pair[0]
             out[k] = ("line", (0.5 - n / 2 + i) * look["bundle_step"] * (-1 if swapped else 1))
     return out
+
+
+@dataclass
+class PlacedEdge:
+    """An edge as the canvas routes it, with its label's lines and box (None without a label);
+    an annotation is an arrow to or from a note (no label)."""
+
+    edge: Mapping[str, Any]
+    shape: _EdgeShape
+    annotation: bool
+    label_lines: list[str]
+    label_box: Box | None
+
+    @property
+    def source(self) -> str:
+        return str(self.edge["source"])
+
+    @property
+    def target(self) -> str:
+        return str(self.edge["target"])
+
+    def line(self) -> list[Point]:
+        return self.shape.line()
+
+
+@dataclass
+class Plan:
+    """Where the canvas puts everything of a board, in its pixels at 100 % zoom."""
+
+    nodes: list[PlacedNode]
+    groups: list[PlacedGroup]  # parents before their children
+    edges: list[PlacedEdge]
+
+
+def plan_board(doc: Mapping[str, Any], text_scale: float = 1.0) -> Plan:
+    """The canvas geometry of a board whose nodes all have positions: what the drawn export
+    draws and what the layout measures judge (`layout_measures`)."""
+    nodes = [_plan_node(n, i, text_scale) for i, n in enumerate(doc.get("nodes") or [])]
+    by_id = {n.id: n for n in nodes}
+    groups = _plan_groups(doc, nodes, text_scale)
+    edges = [e for e in doc.get("edges") or [] if str(e.get("source")) in by_id and str(e.get("target")) in by_id]
+    placed = []
+    for edge, (route, offset) in zip(edges, _routes(edges, {n.id: n.index for n in nodes}), strict=True):
+        src, dst = by_id[str(edge["source"])], by_id[str(edge["target"])]
+        annotation = NOTE in (src.kind, dst.kind)
+        shape = _edge_shape(src, dst, route, offset)
+        text = "" if annotation else edge_text(edge)
+        lines, box = _edge_label(text, shape.label_at, text_scale) if text.strip() else ([], None)
+        placed.append(PlacedEdge(edge, shape, annotation, lines, box))
+    return Plan(nodes, groups, placed)
+
+
+def _edge_label(text: str, at: Point, scale: float) -> tuple[list[str], Box]:
+    """An edge label's lines and its box (with the background's padding), centred on `at`."""
+    spec = LOOK["edge"]["label"]
+    size = spec["size"] * scale
+    lines = wrap(text, spec["wrap"] * scale, size)
+    w, h = _lines_box(lines, size, 400)
+    pad = spec["padding"]
+    return lines, (at[0] - w / 2 - pad, at[1] - h / 2 - pad, at[0] + w / 2 + pad, at[1] + h / 2 + pad)
 
 
 # --- the document -------------------------------------------------------------------------------
@@ -490,13 +571,8 @@ def draw_board(
 
 
 def _draw(doc: Mapping[str, Any], icon: Callable[[str], str], options: DrawOptions, scale: float) -> Drawing:
-    raw_nodes = list(doc.get("nodes") or [])
-    nodes = [_plan_node(n, i, scale) for i, n in enumerate(raw_nodes)]
-    by_id = {n.id: n for n in nodes}
-    index = {n.id: n.index for n in nodes}
-    groups = _plan_groups(doc, nodes, scale)
-    edges = [e for e in doc.get("edges") or [] if str(e.get("source")) in by_id and str(e.get("target")) in by_id]
-    routes = _routes(edges, index)
+    plan = plan_board(doc, scale)
+    nodes, groups = plan.nodes, plan.groups
     boxes: dict[str, Box] = {}
     symbols: dict[str, str] = {}
 
@@ -508,13 +584,11 @@ def _draw(doc: Mapping[str, Any], icon: Callable[[str], str], options: DrawOptio
     edge_parts: list[str] = []
     edge_boxes: list[Box] = []
     legend: dict[str, str] = {}
-    for edge, (route, offset) in zip(edges, routes, strict=True):
-        src, dst = by_id[str(edge["source"])], by_id[str(edge["target"])]
-        annotation = NOTE in (src.kind, dst.kind)
-        svg, box = _edge_svg(edge, _edge_shape(src, dst, route, offset), annotation=annotation, scale=scale)
+    for placed in plan.edges:
+        svg, box = _edge_svg(placed, scale=scale)
         edge_parts.append(svg)
         edge_boxes.append(box)
-        _add_to_legend(edge, legend, annotation=annotation)
+        _add_to_legend(placed.edge, legend, annotation=placed.annotation)
 
     content = list(boxes.values()) + edge_boxes
     x1, y1, x2, y2 = _union(content) if content else (0.0, 0.0, 0.0, 0.0)
@@ -556,7 +630,7 @@ def _bbox_attr(box: Box, shift: Point) -> str:
     return f'data-bbox="{x1:.1f} {y1:.1f} {x2 - x1:.1f} {y2 - y1:.1f}"'
 
 
-def _group_svg(group: _Group, shift: Point, scale: float) -> str:
+def _group_svg(group: PlacedGroup, shift: Point, scale: float) -> str:
     look = LOOK["group"]
     x1, y1, x2, y2 = group.box
     label = look["label"]
@@ -581,7 +655,7 @@ def _group_svg(group: _Group, shift: Point, scale: float) -> str:
     )
 
 
-def _node_svg(node: _Node, symbol: str, shift: Point, scale: float, link: str | None) -> str:
+def _node_svg(node: PlacedNode, symbol: str, shift: Point, scale: float, link: str | None) -> str:
     look = LOOK["node"]
     label = look["label"]
     x1, y1, _, _ = node.box
@@ -629,7 +703,7 @@ def _node_svg(node: _Node, symbol: str, shift: Point, scale: float, link: str | 
     return f'<a href="{href}" xlink:href="{href}">{group}</a>'
 
 
-def _note_svg(node: _Node, shift: Point, scale: float) -> str:
+def _note_svg(node: PlacedNode, shift: Point, scale: float) -> str:
     note = LOOK["note"]
     size = note["size"] * scale
     _, height = _lines_box(node.text, size, note["weight"])
@@ -644,8 +718,9 @@ def _note_svg(node: _Node, shift: Point, scale: float) -> str:
     return f'<g data-id="{_esc(node.id)}" data-type="note" {_bbox_attr(node.box, shift)}>{text}</g>'
 
 
-def _edge_svg(edge: Mapping[str, Any], shape: _EdgeShape, *, annotation: bool, scale: float) -> tuple[str, Box]:
+def _edge_svg(placed: PlacedEdge, *, scale: float) -> tuple[str, Box]:
     look = LOOK["edge"]
+    edge, shape, annotation = placed.edge, placed.shape, placed.annotation
     props = edge.get("props") or {}
     if annotation:
         spec = LOOK["annotation"]
@@ -661,15 +736,12 @@ def _edge_svg(edge: Mapping[str, Any], shape: _EdgeShape, *, annotation: bool, s
     xs = [p[0] for p in shape.points]
     ys = [p[1] for p in shape.points]
     box: Box = (min(xs), min(ys), max(xs), max(ys))
-    text = "" if annotation else edge_text(edge)
-    if text.strip():
+    if placed.label_box is not None:
         spec = look["label"]
         size = spec["size"] * scale
-        lines = wrap(text, spec["wrap"] * scale, size)
-        w, h = _lines_box(lines, size, 400)
+        lines, lbox = placed.label_lines, placed.label_box
+        _, h = _lines_box(lines, size, 400)
         cx, cy = shape.label_at
-        pad = spec["padding"]
-        lbox = (cx - w / 2 - pad, cy - h / 2 - pad, cx + w / 2 + pad, cy + h / 2 + pad)
         parts.append(
             f'<g class="label"><rect x="{lbox[0]:.1f}" y="{lbox[1]:.1f}" width="{lbox[2] - lbox[0]:.1f}" '
             f'height="{lbox[3] - lbox[1]:.1f}" rx="3" fill="{spec["background"]}" '
