@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
@@ -157,15 +157,26 @@ class PlacedNode:
         return (self.x - self.w / 2, self.y - self.h / 2, self.x + self.w / 2, self.y + self.h / 2)
 
     @property
+    def body(self) -> Box:
+        """The frame and, behind a replicated component, the ghost of its stack."""
+        if not self.badge:
+            return self.box
+        g = LOOK["node"]["ghost"]
+        x1, y1, x2, y2 = self.box
+        return _union([self.box, (x1 + g["dx"], y1 + g["dy"], x2 + g["dx"], y2 + g["dy"])])
+
+    @property
     def bbox(self) -> Box:
-        boxes = [self.box]
-        if self.badge:
-            g = LOOK["node"]["ghost"]
-            x1, y1, x2, y2 = self.box
-            boxes.append((x1 + g["dx"], y1 + g["dy"], x2 + g["dx"], y2 + g["dy"]))
-        if self.label_box:
-            boxes.append(self.label_box)
-        return _union(boxes)
+        return _union([self.body, self.label_box]) if self.label_box else self.body
+
+    def moved(self, dx: float, dy: float) -> PlacedNode:
+        label = self.label_box
+        return replace(
+            self,
+            x=self.x + dx,
+            y=self.y + dy,
+            label_box=(label[0] + dx, label[1] + dy, label[2] + dx, label[3] + dy) if label else None,
+        )
 
 
 @dataclass
@@ -190,7 +201,8 @@ def _union(boxes: list[Box]) -> Box:
     )
 
 
-def _plan_node(node: Mapping[str, Any], index: int, text_scale: float) -> PlacedNode:
+def place_node(node: Mapping[str, Any], index: int = 0, text_scale: float = 1.0) -> PlacedNode:
+    """A node (with `x` and `y`) as the canvas draws it."""
     look = LOOK["node"]
     x, y = float(node["x"]), float(node["y"])
     if node["kind"] == NOTE:
@@ -240,16 +252,11 @@ def _plan_groups(doc: Mapping[str, Any], nodes: list[PlacedNode], text_scale: fl
     size = look["label"]["size"] * text_scale
     empty: list[PlacedGroup] = []
     for group in sorted(groups.values(), key=lambda g: -g.depth):
-        text = (group.label or look["label"]["fallback"]).upper()
-        group.label_lines = wrap(text, float("inf"), size, look["label"]["weight"])
-        width, height = _lines_box(group.label_lines, size, look["label"]["weight"])
+        group.label_lines = _title_lines(group.label, text_scale)
         if not members[group.id]:
             empty.append(group)
             continue
-        x1, y1, x2, y2 = _union(members[group.id])
-        pad = look["padding"]
-        group.box = (x1 - pad, y1 - pad, x2 + pad, y2 + pad)
-        _place_group_label(group, width, height)
+        fit_group(group, members[group.id], text_scale)
         if group.parent in members:
             members[group.parent].append(_union([group.box, group.label_box or group.box]))
     if empty:
@@ -266,11 +273,33 @@ def _plan_groups(doc: Mapping[str, Any], nodes: list[PlacedNode], text_scale: fl
     return sorted(groups.values(), key=lambda g: g.depth)
 
 
-def _place_group_label(group: PlacedGroup, width: float, height: float) -> None:
-    x1, y1, x2, _ = group.box
+def fit_group(group: PlacedGroup, members: list[Box], text_scale: float = 1.0) -> None:
+    """Frame the group around its members' boxes (nodes with their labels, subgroups with
+    their titles), as Cytoscape sizes a compound node, its title inside the top."""
+    x1, y1, x2, y2 = _union(members)
+    pad = LOOK["group"]["padding"]
+    group.box = (x1 - pad, y1 - pad, x2 + pad, y2 + pad)
+    group.label_box = _title_box(group.box, group.label_lines, text_scale)
+
+
+def _title_lines(label: str, text_scale: float) -> list[str]:
+    spec = LOOK["group"]["label"]
+    return wrap((label or spec["fallback"]).upper(), float("inf"), spec["size"] * text_scale, spec["weight"])
+
+
+def _title_box(box: Box, lines: list[str], text_scale: float) -> Box:
+    """A group's title: centred at the top of its box, inside the padding."""
+    spec = LOOK["group"]["label"]
+    width, height = _lines_box(lines, spec["size"] * text_scale, spec["weight"])
+    x1, y1, x2, _ = box
     cx = (x1 + x2) / 2
-    bottom = y1 + LOOK["group"]["label"]["gap"]
-    group.label_box = (cx - width / 2, bottom - height, cx + width / 2, bottom)
+    bottom = y1 + spec["gap"]
+    return (cx - width / 2, bottom - height, cx + width / 2, bottom)
+
+
+def group_frame(box: Box, label: str, text_scale: float = 1.0) -> Box:
+    """What a group drawn with this box covers: the box and its title (a long title is wider)."""
+    return _union([box, _title_box(box, _title_lines(label, text_scale), text_scale)])
 
 
 # --- edge geometry (Cytoscape's) ------------------------------------------------------------------
@@ -427,7 +456,7 @@ def _arrow(tip: Point, back_toward: Point, size: float) -> str:
     return f"{tip[0]:.1f},{tip[1]:.1f} {bx + px:.1f},{by + py:.1f} {bx - px:.1f},{by - py:.1f}"
 
 
-def _routes(edges: list[Mapping[str, Any]], index: Mapping[str, int]) -> list[tuple[str, float]]:
+def edge_routes(edges: list[Mapping[str, Any]], index: Mapping[str, int]) -> list[tuple[str, float]]:
     """Each edge's route kind and offset, as the canvas computes them.
 
     Straight edges between the same two nodes form a bundle that fans out about the middle, on
@@ -469,6 +498,7 @@ class PlacedEdge:
     an annotation is an arrow to or from a note (no label)."""
 
     edge: Mapping[str, Any]
+    route: tuple[str, float]  # "line", "curve" or "taxi", and the fan-out or bend (`edge_routes`)
     shape: _EdgeShape
     annotation: bool
     label_lines: list[str]
@@ -498,22 +528,30 @@ class Plan:
 def plan_board(doc: Mapping[str, Any], text_scale: float = 1.0) -> Plan:
     """The canvas geometry of a board whose nodes all have positions: what the drawn export
     draws and what the layout measures judge (`layout_measures`)."""
-    nodes = [_plan_node(n, i, text_scale) for i, n in enumerate(doc.get("nodes") or [])]
+    nodes = [place_node(n, i, text_scale) for i, n in enumerate(doc.get("nodes") or [])]
     by_id = {n.id: n for n in nodes}
     groups = _plan_groups(doc, nodes, text_scale)
     edges = [e for e in doc.get("edges") or [] if str(e.get("source")) in by_id and str(e.get("target")) in by_id]
-    placed = []
-    for edge, (route, offset) in zip(edges, _routes(edges, {n.id: n.index for n in nodes}), strict=True):
-        src, dst = by_id[str(edge["source"])], by_id[str(edge["target"])]
-        annotation = NOTE in (src.kind, dst.kind)
-        shape = _edge_shape(src, dst, route, offset)
-        text = "" if annotation else edge_text(edge)
-        lines, box = _edge_label(text, shape.label_at, text_scale) if text.strip() else ([], None)
-        placed.append(PlacedEdge(edge, shape, annotation, lines, box))
+    routes = edge_routes(edges, {n.id: n.index for n in nodes})
+    placed = [
+        place_edge(edge, by_id[str(edge["source"])], by_id[str(edge["target"])], route, text_scale)
+        for edge, route in zip(edges, routes, strict=True)
+    ]
     return Plan(nodes, groups, placed)
 
 
-def _edge_label(text: str, at: Point, scale: float) -> tuple[list[str], Box]:
+def place_edge(
+    edge: Mapping[str, Any], src: PlacedNode, dst: PlacedNode, route: tuple[str, float], text_scale: float = 1.0
+) -> PlacedEdge:
+    """An edge between two placed nodes, routed and labelled as the canvas does."""
+    annotation = NOTE in (src.kind, dst.kind)
+    shape = _edge_shape(src, dst, *route)
+    text = "" if annotation else edge_text(edge)
+    lines, box = edge_label(text, shape.label_at, text_scale) if text.strip() else ([], None)
+    return PlacedEdge(edge, route, shape, annotation, lines, box)
+
+
+def edge_label(text: str, at: Point, scale: float = 1.0) -> tuple[list[str], Box]:
     """An edge label's lines and its box (with the background's padding), centred on `at`."""
     spec = LOOK["edge"]["label"]
     size = spec["size"] * scale
