@@ -60,6 +60,7 @@ MAX_LANES = 2  # lanes a container may add, per item (a long edge beyond that ke
 CENTRING = 0.3  # how strongly an item holds its place against the pull of its links
 MAX_RUNS = 3  # runs a container's layers may wrap into
 MAX_WRAPS = 6  # wraps the page search makes, one at a time
+WRAP_RATIO = 2.0  # the board wraps only when this many times longer along its flow than across
 SEARCH_NODES = 300  # larger boards are not searched for wraps (each try lays out the board)
 CUT_COST = 50.0  # px of page worth one link cut by a wrap (n links in one container: n * n)
 TIDY_NODES = 80  # boards up to this size are tidied
@@ -211,7 +212,9 @@ class _Board:
         for _ in range(MAX_WRAPS if len(self.paths) <= SEARCH_NODES else 0):
             tries = []
             for gid in self.containers():
-                if runs.get(gid, 1) < MAX_RUNS:
+                block = self.build(gid, runs)
+                along, across = (block.w, block.h) if self.axes.main == 0 else (block.h, block.w)
+                if runs.get(gid, 1) < MAX_RUNS and (gid is not None or along > WRAP_RATIO * across):
                     trial = {**runs, gid: runs.get(gid, 1) + 1}
                     item = self.build(None, trial)
                     tries.append((_page(item), trial, item))
