@@ -734,17 +734,33 @@ def _wrap(
         return main, cross, 0
     new_main, new_cross = list(main), list(cross)
     offset = 0.0
+    end: float | None = None  # where the previous run ends along the flow
     for start, stop in itertools.pairwise(best[2]):
         run = range(start, stop)
         lo, hi = min(spans[k][0] for k in run), max(spans[k][1] for k in run)
         c_lo, c_hi = min(spans[k][2] for k in run), max(spans[k][3] for k in run)
-        # Each run starts where the flow starts: the left for LR, the right for RL.
-        shift = -lo if axes.sign > 0 else -hi
+        # A run starts where the flow starts (the left for LR, the right for RL), or ends where
+        # the previous run ends when that brings the links between them closer: a short last
+        # run then sits under the end of the chain, not back at its start.
+        shifts = [-lo if axes.sign > 0 else -hi]
+        if end is not None:
+            shifts.append(end - hi if axes.sign > 0 else end - lo)
+        reach = {
+            shift: sum(
+                abs(new_main[a] - main[b] - shift)
+                for ln in links
+                for a, b in [sorted((ln.source, ln.target), key=lambda v: level[v])]
+                if level[a] == start - 1 and level[b] == start
+            )
+            for shift in shifts
+        }
+        shift = min(shifts, key=lambda s: reach[s])
         for k in run:
             for v in rows[k]:
                 new_main[v] = main[v] + shift
                 new_cross[v] = cross[v] + offset - c_lo
         offset += c_hi - c_lo + LAYER_GAP + GRID
+        end = (hi if axes.sign > 0 else lo) + shift
     return new_main, new_cross, best[0]
 
 
@@ -763,12 +779,13 @@ WEIGHTS = {
     "edges_across_groups": 3.0,
 }
 BACKWARDS = 3.0
-PAGE = 0.01
+PAGE = 0.1
 LENGTH = 0.01
 SLIDES = (-8, -4, -2, -1, 1, 2, 4, 8)  # grid steps a block slides, along either axis
 NUDGES_ALONG = (-2, -1, 1, 2)  # grid steps a node or group moves to clear a label
 NUDGES_ACROSS = (-4, -3, -2, -1, 1, 2, 3, 4)
 COMPACT_ROUNDS = 4
+BLOCK_GAP = 20.0  # the least room between two top-level blocks the tidying pass leaves
 CLEAR_ROUNDS = 6
 
 
@@ -779,12 +796,14 @@ def _tidy(
     clear the labels the arrangement left over something (it keeps each label clear of its
     own edge's ends, not of everything else)."""
     nodes = [{**n, "x": positions[str(n["id"])][0], "y": positions[str(n["id"])][1]} for n in doc["nodes"]]
-    tidy = _Tidy(Scene({**doc, "nodes": nodes}), board.axes)
     everyone: dict[str, list[str]] = {}
     for nid, path in board.paths.items():
         for g in path:
             everyone.setdefault(g, []).append(nid)
-    blocks = [everyone[g] for g in board.children.get(None, [])] + [[nid] for nid in board.members.get(None, [])]
+    tops = {g: everyone[g] for g in board.children.get(None, [])}
+    tops.update({nid: [nid] for nid in board.members.get(None, [])})
+    tidy = _Tidy(Scene({**doc, "nodes": nodes}), board.axes, tops)
+    blocks = list(tops.values())
     slides = [(d * GRID, 0) for d in SLIDES] + [(0, d * GRID) for d in SLIDES]
     for _ in range(COMPACT_ROUNDS):
         if not any([tidy.best_move([block], slides) for block in blocks]):
@@ -812,10 +831,27 @@ def _tidy(
 class _Tidy:
     """Moves on a scene, each kept only if it lowers the cost, within a budget of tries."""
 
-    def __init__(self, scene: Scene, axes: _Axes) -> None:
+    def __init__(self, scene: Scene, axes: _Axes, tops: Mapping[str, list[str]]) -> None:
         self.scene = scene
         self.axes = axes
         self.tries = 0
+        # The board's top-level blocks (a group's nodes, or a loose node) by their nodes.
+        self.tops = {frozenset(ids): key for key, ids in tops.items()}
+
+    def _crowded(self, mover: list[str]) -> bool:
+        """Whether a top-level block stands closer than BLOCK_GAP to another: the measures
+        allow frames that touch, the eye does not."""
+        key = self.tops.get(frozenset(mover))
+        if key is None:
+            return False
+        x1, y1, x2, y2 = self.scene.outline(key)
+        for other in self.tops.values():
+            if other == key:
+                continue
+            a1, b1, a2, b2 = self.scene.outline(other)
+            if x1 < a2 + BLOCK_GAP and a1 < x2 + BLOCK_GAP and y1 < b2 + BLOCK_GAP and b1 < y2 + BLOCK_GAP:
+                return True
+        return False
 
     def best_move(self, movers: Sequence[list[str]], steps: Sequence[tuple[int, int]]) -> bool:
         """Makes the move (one of `movers` by one of `steps`) that lowers the cost most, if any."""
@@ -827,7 +863,7 @@ class _Tidy:
                 self.tries += 1
                 before = self._cost(mover)
                 undo = self.scene.move(mover, dx, dy)
-                change = self._cost(mover) - before
+                change = math.inf if self._crowded(mover) else self._cost(mover) - before
                 undo()
                 if change < -1e-9 and (best is None or change < best[0]):
                     best = (change, mover, dx, dy)

@@ -111,6 +111,10 @@ class Scene:
         node = self.nodes[nid]
         return node.x, node.y
 
+    def outline(self, key: str) -> Box:
+        """A group's frame (title included), or a node's box with its label, by id."""
+        return self._frames[key] if key in self._frames else self._extent[("n", key)]
+
     def extent(self) -> Box:
         """Everything drawn: nodes with their labels, group frames, edges and their labels."""
         return _union(list(self._extent.values()))
