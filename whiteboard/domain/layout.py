@@ -64,7 +64,9 @@ WRAP_RATIO = 2.0  # the board wraps only when this many times longer along its f
 SEARCH_NODES = 300  # larger boards are not searched for wraps (each try lays out the board)
 CUT_COST = 50.0  # px of page worth one link cut by a wrap (n links in one container: n * n)
 TIDY_NODES = 80  # boards up to this size are tidied
-TIDY_BUDGET = 700  # moves the tidying pass may try (so its time is bounded)
+# Moves the tidying pass may try: a try costs about as much as the board has nodes, so the
+# budget shrinks with the board and its time stays bounded.
+TIDY_WORK = 17_500
 
 Link = tuple[str, str, str, str, tuple[float, float]]  # items, end nodes, label size
 
@@ -835,6 +837,7 @@ class _Tidy:
         self.scene = scene
         self.axes = axes
         self.tries = 0
+        self.budget = TIDY_WORK // max(len(scene.nodes), 1)
         # The board's top-level blocks (a group's nodes, or a loose node) by their nodes.
         self.tops = {frozenset(ids): key for key, ids in tops.items()}
 
@@ -858,7 +861,7 @@ class _Tidy:
         best: tuple[float, list[str], int, int] | None = None
         for mover in movers:
             for dx, dy in steps:
-                if self.tries >= TIDY_BUDGET:
+                if self.tries >= self.budget:
                     break
                 self.tries += 1
                 before = self._cost(mover)
