@@ -10,6 +10,10 @@ PY=.venv/bin/python
 # main thread; they run in their own process so the asyncio tests never share a loop with it.
 $PY -m pytest -m "not browser" "$@"
 status=$?
+echo "== the editor's op model against the op conformance vectors (node --test)"
+node --test tests/js/
+js_status=$?
+[ $status -eq 0 ] && status=$js_status
 echo "== browser tests (headless Chromium)"
 $PY -m pytest -m browser "$@"
 browser_status=$?

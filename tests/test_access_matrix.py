@@ -57,7 +57,10 @@ MATRIX: dict[str, list[Probe]] = {
     # The editor forgets the name first, so the owner then finds nothing to forget.
     "version_forget": [Probe("POST", "/boards/{board}/history/{snapshot}/forget", (302, 404, 403, 302, 404))],
     "version_detail": [Probe("GET", "/boards/{board}/versions/1/", PAGE_VIEW)],
-    "version_restore": [Probe("POST", "/boards/{board}/versions/1/restore", (302, 404, 403, 302, 302))],
+    "version_restore": [
+        Probe("GET", "/boards/{board}/versions/1/restore", (302, 404, 403, 200, 200)),
+        Probe("POST", "/boards/{board}/versions/1/restore", (302, 404, 403, 302, 302)),
+    ],
     # Also served to holders of a read-only link, so it answers anonymous callers 404, not a log-in redirect.
     "version_image": [Probe("GET", "/boards/{board}/versions/1/image.svg", (404, 404, 200, 200, 200))],
     "board_diff": [Probe("GET", "/boards/{board}/diff?from=1&to=2", PAGE_VIEW)],
@@ -109,6 +112,7 @@ MATRIX: dict[str, list[Probe]] = {
         Probe("DELETE", "/api/boards/{board}", (401, 404, 403, 403, 204), json=True),
     ],
     "api_board_review": [Probe("GET", "/api/boards/{board}/review", API_VIEW, json=True)],
+    "api_board_estimate": [Probe("GET", "/api/boards/{board}/estimate", API_VIEW, json=True)],
     "api_board_export": [Probe("GET", "/api/boards/{board}/export.json", API_VIEW, json=True)],
     "api_board_versions": [
         Probe("GET", "/api/boards/{board}/versions", API_VIEW, json=True),
@@ -138,6 +142,15 @@ MATRIX: dict[str, list[Probe]] = {
     "api_review": [
         Probe(
             "POST", "/api/review", (401, 200, 200, 200, 200), {"format": "archboard/1", "nodes": [], "edges": []}, True
+        )
+    ],
+    "api_estimate": [
+        Probe(
+            "POST",
+            "/api/estimate",
+            (401, 200, 200, 200, 200),
+            {"format": "archboard/1", "nodes": [], "edges": []},
+            True,
         )
     ],
     "api_render": [

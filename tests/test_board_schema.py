@@ -238,6 +238,15 @@ def test_it_reports_several_problems_at_once_and_stops_at_fifty():
     assert errors[-1]["msg"] == "stopped after 50 errors"
 
 
+def test_review_rules_set_a_level_per_rule_id() -> None:
+    rules = {"orphan-component": "off", "unreplicated-datastore": "error", "not-a-rule": "info"}
+    assert validate_board(board([], [], review={"rules": rules}))["review"] == {"rules": rules}
+    assert locs(board([], [], review={"rules": {"orphan-component": "loud"}})) == ["review.rules.orphan-component"]
+    assert locs(board([], [], review={"rules": {"orphan-component": None}})) == ["review.rules.orphan-component"]
+    assert locs(board([], [], review={"rules": ["orphan-component"]})) == ["review.rules"]
+    assert locs(board([], [], review={"rules": {"x" * 65: "off"}})) == ["review.rules"]
+
+
 def test_a_node_may_name_a_tech_of_its_kind():
     doc = validate_board(
         board([node("c", "cache", props={"tech": "redis"}), node("v", "vector_db", props={"tech": "pgvector"})], [])

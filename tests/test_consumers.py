@@ -15,8 +15,9 @@ from django.test import Client
 from whiteboard.accounts.services import token_create, token_revoke
 from whiteboard.boards.models import Board, BoardOp, Membership
 from whiteboard.boards.routing import websocket_application
-from whiteboard.boards.services import board_apply_op, board_replace
+from whiteboard.boards.services import board_apply_op, board_replace, board_share
 from whiteboard.collab import hub as hub_module
+from whiteboard.collab import protocol
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -506,6 +507,60 @@ async def test_ops_over_the_connection_limit_are_rejected_with_retry_after_and_o
     await bob.leave()
 
 
+async def test_a_ping_gets_a_pong_and_bad_heartbeats_are_rejected(board: Board, tokens: dict[str, str]) -> None:
+    socket = await joined(board.pk, tokens["viewer"])
+    await socket.send({"type": "ping"})
+    assert await socket.receive_type("pong") == {"type": "pong"}
+    await socket.send({"type": "ping", "extra": 1})
+    rejected = await socket.receive_type("rejected")
+    assert "unknown key" in rejected["error"]
+    await socket.send({"type": "pong"})  # an answer to the server's ping: no reply
+    await socket.send({"type": "ping"})
+    assert (await socket.receive_type("pong"))["type"] == "pong"
+    await socket.leave()
+
+
+async def test_the_server_pings_a_quiet_client(board: Board, tokens: dict[str, str], monkeypatch: Any) -> None:
+    from whiteboard.boards import consumers
+
+    monkeypatch.setattr(consumers, "HEARTBEAT_INTERVAL", 0.1)
+    socket = await joined(board.pk, tokens["owner"])
+    assert await socket.receive_type("ping") == {"type": "ping"}
+    await socket.leave()
+
+
+async def test_a_client_that_keeps_the_heartbeat_and_goes_silent_is_closed(
+    board: Board, tokens: dict[str, str], monkeypatch: Any
+) -> None:
+    from whiteboard.boards import consumers
+
+    monkeypatch.setattr(consumers, "SILENCE_LIMIT", 0.3)
+    monkeypatch.setattr(consumers, "WATCH_TICK", 0.05)
+    old = await joined(board.pk, tokens["editor"])  # never pings: an older client
+    keeper = await joined(board.pk, tokens["owner"])
+    await keeper.send({"type": "ping"})
+    await keeper.receive_type("pong")
+    assert await keeper.close_code() == protocol.CLOSE_SILENT
+    # The older client is still served.
+    await old.send({"type": "sync", "since": 1})
+    assert (await old.receive_type("ops"))["ops"] == []
+    await old.leave()
+
+
+async def test_a_role_change_reaches_the_open_socket_at_once(
+    board: Board, tokens: dict[str, str], collaborator: Any
+) -> None:
+    bob = await joined(board.pk, tokens["editor"])
+    assert bob.snapshot["role"] == "editor"
+    await database_sync_to_async(board_share)(board=board, user=collaborator, role="viewer")
+    assert await bob.receive_type("role") == {"type": "role", "role": "viewer"}
+    await bob.send({"type": "op", "op_id": "late", "op": {"action": "update_node", "id": "gw", "set": {"label": "x"}}})
+    assert "viewer" in (await bob.receive_type("rejected"))["error"]
+    await database_sync_to_async(board_share)(board=board, user=collaborator, role="editor")
+    assert await bob.receive_type("role") == {"type": "role", "role": "editor"}
+    await bob.leave()
+
+
 async def test_bad_text_in_an_op_is_rejected_where_it_is_and_the_socket_stays_open(
     board: Board, tokens: dict[str, str]
 ) -> None:
@@ -560,9 +615,19 @@ async def test_poison_ops_in_a_group_commit_cost_the_honest_editors_nothing(
     attacker = await joined(board.pk, tokens["editor"])
     mine = {i: [f"h{i}-{k}" for k in range(5)] for i in range(4)}
     hub = hub_module.get_hub()
+    loop = asyncio.get_running_loop()
+
+    async def until(condition: Any, what: str) -> None:
+        deadline = loop.time() + 10
+        while not condition():
+            assert loop.time() < deadline, what
+            await asyncio.sleep(0.01)
+
     for k in range(5):
         for i, socket in enumerate(honest):
             await socket.op({"action": "add_node", "node": {"id": f"n{i}x{k}", "kind": "service"}}, mine[i][k])
+            if k == 0 and i == 0:  # the first op alone makes the first batch, held at the gate
+                await until(lambda: held == [1], "the first op never reached the gate")
         if k < 3:
             await attacker.op(
                 {"action": "add_node", "node": {"id": f"p{k}", "kind": "llm", "label": "poison"}}, f"p{k}"
@@ -570,11 +635,8 @@ async def test_poison_ops_in_a_group_commit_cost_the_honest_editors_nothing(
         else:
             await attacker.comm.send_to(text_data='{"type": "op", "op_id": "s", "op": {"label": "\\udfff"}}')
         if k == 0:
-            deadline = asyncio.get_running_loop().time() + 10
-            while sum(held[:1]) + len(hub._op_queues.get(board.pk, [])) < 5:
-                assert asyncio.get_running_loop().time() < deadline, "the first ops never queued up"
-                await asyncio.sleep(0.01)
-            assert len(held) == 1 and held[0] < 5  # so the next batch mixes the attacker's op with others'
+            # Three honest ops and the attacker's wait behind it: the next batch mixes them.
+            await until(lambda: len(hub._op_queues.get(board.pk, [])) == 4, "the first ops never queued up")
             gate.set()
 
     everyone = {op_id for ids in mine.values() for op_id in ids}

@@ -53,3 +53,15 @@ def test_every_rule_has_a_page_with_its_documentation():
 
 def test_an_unknown_rule_page_is_404():
     assert Client().get("/rules/no-such-rule/").status_code == 404
+
+
+def test_rule_pages_render_their_markdown_and_escape_html(monkeypatch):
+    page = Client().get("/rules/single-point-of-failure/").content.decode()
+    assert "<code>replicas</code>" in page  # `replicas` in the docstring
+    assert "<h2>How to fix</h2>" in page
+    from whiteboard.reviews.templatetags.review_tags import markdown
+
+    hostile = markdown("**bold** <script>alert(1)</script> [x](javascript:alert(2)) ![i](http://example.com/i.png)")
+    assert "<strong>bold</strong>" in hostile
+    assert "<script>" not in hostile and "&lt;script&gt;" in hostile
+    assert 'href="javascript' not in hostile and "<img" not in hostile

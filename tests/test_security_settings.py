@@ -200,3 +200,32 @@ def test_the_editor_page_rendered_has_no_executable_inline_script(board: Any, ow
     html = client.get(f"/boards/{board.pk}/").content.decode()
     assert not _INLINE_SCRIPT.findall(html)
     assert not _HANDLER.findall(html.replace("data-on", "data-x"))
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "reason"),
+    [
+        ("ARCHBOARD_RATE_RENDER", "lots", "ARCHBOARD_RATE_RENDER: rate 'lots' is not COUNT/SECONDS"),
+        ("ARCHBOARD_RATE_COMMENT", "0/60", "ARCHBOARD_RATE_COMMENT: rate '0/60' must have a positive count"),
+        ("ARCHBOARD_HTTP_THREADS", "two", "ARCHBOARD_HTTP_THREADS='two' is not an integer"),
+        ("DEBUG", "maybe", "DEBUG='maybe' is not a boolean"),
+    ],
+)
+def test_a_bad_setting_stops_the_start_with_its_name(variable: str, value: str, reason: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update({variable: value, "DJANGO_SETTINGS_MODULE": "whiteboard.settings"})
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode != 0
+    assert f"ImproperlyConfigured: {reason}" in done.stderr
+
+
+def test_an_empty_rate_switches_a_limit_off() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(ARCHBOARD_RATE_RENDER="", DJANGO_SETTINGS_MODULE="whiteboard.settings")
+    done = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from whiteboard.limits import rate_for; print(rate_for('render'))"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.stdout.strip() == "None", done.stderr

@@ -19,7 +19,6 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
@@ -27,28 +26,14 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from whiteboard.rates import SCOPES, Rate, parse_rate
+
+__all__ = ["SCOPES", "Rate", "RateLimited", "parse_rate"]
+
 log = logging.getLogger(__name__)
 
 CACHE_WARNING_EVERY = 10.0
 _last_cache_warning = 0.0
-
-SCOPES = (
-    "login_account",
-    "login_ip",
-    "signup_ip",
-    "api_token",
-    "board_create",
-    "comment",
-    "render",
-    "ws_op",
-    "ws_presence",
-)
-
-
-@dataclass(frozen=True)
-class Rate:
-    count: int
-    seconds: int
 
 
 class RateLimited(Exception):
@@ -60,20 +45,6 @@ class RateLimited(Exception):
             f"too many requests: the limit is {rate.count} per {rate.seconds} s ({scope.replace('_', ' ')}); "
             f"try again in {retry_after} s"
         )
-
-
-def parse_rate(raw: str | None) -> Rate | None:
-    """'COUNT/SECONDS' to a Rate; None or '' means no limit."""
-    if not raw:
-        return None
-    count, _, seconds = raw.partition("/")
-    try:
-        rate = Rate(int(count), int(seconds or "1"))
-    except ValueError:
-        raise ValueError(f"rate {raw!r} is not COUNT/SECONDS") from None
-    if rate.count < 1 or rate.seconds < 1:
-        raise ValueError(f"rate {raw!r} must have a positive count and period")
-    return rate
 
 
 def rate_for(scope: str) -> Rate | None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from whiteboard.rates import SCOPES, parse_rate
 from whiteboard.secretkey import weakness
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -47,6 +48,16 @@ def envfloat(name: str, default: float) -> float:
         return float(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a number") from None
+
+
+def envrate(name: str, default: str) -> str:
+    """A rate limit "COUNT/SECONDS" ("" switches it off), checked now rather than at first use."""
+    raw = os.environ.get(name, default)
+    try:
+        parse_rate(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}: {exc}") from None
+    return raw
 
 
 def envsecret(name: str, default: str | None = None) -> str | None:
@@ -220,7 +231,7 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS: list[object] = [BASE_DIR / "static"]
 # Front-end libraries come from npm (package-lock.json); only their distribution folders are served.
-VENDOR_PACKAGES = {"cytoscape": "cytoscape/dist", "cytoscape-edgehandles": "cytoscape-edgehandles"}
+VENDOR_PACKAGES = {"cytoscape": "cytoscape/dist"}
 STATICFILES_DIRS += [
     (f"vendor/{name}", BASE_DIR / "node_modules" / folder)
     for name, folder in VENDOR_PACKAGES.items()
@@ -286,24 +297,28 @@ ARCHBOARD_MAX_BODY_BYTES = envint("ARCHBOARD_MAX_BODY_BYTES", DATA_UPLOAD_MAX_ME
 # Rate limits (whiteboard.limits): "COUNT/SECONDS" per key, over the cache. Generous defaults
 # stop abuse, not people; an empty value switches a limit off.
 ARCHBOARD_RATE_LIMITS = {
-    "login_account": os.environ.get("ARCHBOARD_RATE_LOGIN_ACCOUNT", "10/300"),
-    "login_ip": os.environ.get("ARCHBOARD_RATE_LOGIN_IP", "50/300"),
+    "login_account": envrate("ARCHBOARD_RATE_LOGIN_ACCOUNT", "10/300"),
+    "login_ip": envrate("ARCHBOARD_RATE_LOGIN_IP", "50/300"),
     # Sign-up attempts per client address: a classroom behind one NAT signs up in a burst, a
     # script making accounts by the hundred is stopped.
-    "signup_ip": os.environ.get("ARCHBOARD_RATE_SIGNUP_IP", "30/600"),
-    "api_token": os.environ.get("ARCHBOARD_RATE_API_TOKEN", "6000/60"),
-    "board_create": os.environ.get("ARCHBOARD_RATE_BOARD_CREATE", "120/60"),
+    "signup_ip": envrate("ARCHBOARD_RATE_SIGNUP_IP", "30/600"),
+    "api_token": envrate("ARCHBOARD_RATE_API_TOKEN", "6000/60"),
+    "board_create": envrate("ARCHBOARD_RATE_BOARD_CREATE", "120/60"),
     # Comments and replies per user: a lively review is a few a minute.
-    "comment": os.environ.get("ARCHBOARD_RATE_COMMENT", "30/60"),
-    "render": os.environ.get("ARCHBOARD_RATE_RENDER", "240/60"),
-    # Per WebSocket connection (for the consumer: whiteboard.limits.ahit).
-    "ws_op": os.environ.get("ARCHBOARD_RATE_WS_OP", "600/10"),
-    "ws_presence": os.environ.get("ARCHBOARD_RATE_WS_PRESENCE", "300/10"),
+    "comment": envrate("ARCHBOARD_RATE_COMMENT", "30/60"),
+    "render": envrate("ARCHBOARD_RATE_RENDER", "240/60"),
+    # Per WebSocket connection (counted by the consumer itself: whiteboard.limits.ConnectionWindow).
+    "ws_op": envrate("ARCHBOARD_RATE_WS_OP", "600/10"),
+    "ws_presence": envrate("ARCHBOARD_RATE_WS_PRESENCE", "300/10"),
 }
+if set(ARCHBOARD_RATE_LIMITS) != set(SCOPES):  # the limiter's scopes and these rates, one for one
+    raise ImproperlyConfigured(f"ARCHBOARD_RATE_LIMITS must give a rate for each of {', '.join(SCOPES)}")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # The MCP SDK logs each stateless request (and each tool error an agent is shown) at INFO.
+    "loggers": {"mcp": {"level": "WARNING"}},
 }

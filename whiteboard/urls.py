@@ -56,6 +56,7 @@ urlpatterns = [
     path("api/boards", api.boards, name="api_boards"),
     path("api/boards/<int:board_id>", api.board_detail, name="api_board"),
     path("api/boards/<int:board_id>/review", api.board_review, name="api_board_review"),
+    path("api/boards/<int:board_id>/estimate", api.board_estimate, name="api_board_estimate"),
     path("api/boards/<int:board_id>/export.<str:fmt>", api.board_export, name="api_board_export"),
     path("api/boards/<int:board_id>/versions", history_api.versions, name="api_board_versions"),
     path("api/boards/<int:board_id>/versions/<int:version>", history_api.version_detail, name="api_board_version"),
@@ -77,5 +78,6 @@ urlpatterns = [
     ),
     path("api/boards/<int:board_id>/review/status", review_api.review_status, name="api_review_status"),
     path("api/review", api.review, name="api_review"),
+    path("api/estimate", api.estimate, name="api_estimate"),
     path("api/render", api.render, name="api_render"),
 ]

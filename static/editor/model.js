@@ -1,7 +1,8 @@
 // The board as the client holds it, and what ops do to it.
 //
-// The server (whiteboard/domain/ops.py) is the authority on op semantics; this module mirrors
-// them so that the client can show an edit before the server confirms it (optimistic apply),
+// The server (whiteboard/domain/ops.py) is the authority on op semantics; this module applies
+// them too, held to the same conformance vectors (tests/conformance/ops.json, run against both
+// sides), so that the client can show an edit before the server confirms it (optimistic apply),
 // replay unconfirmed edits on top of the confirmed board, and compute the op that undoes an edit.
 // It does not validate shapes: a bad op is rejected by the server and rolled back here.
 //
@@ -77,7 +78,13 @@ export class Board {
   apply(op, touched = new Set()) {
     const action = op.action;
     if (action === "batch") {
-      for (const sub of op.ops) this.apply(sub, touched);
+      // All or nothing, as on the server: the ops go to a copy (it shares every element), which
+      // becomes this board only once every op has applied.
+      const scratch = this.clone();
+      const seen = new Set();
+      for (const sub of op.ops) scratch.apply(sub, seen);
+      Object.assign(this, { top: scratch.top, nodes: scratch.nodes, edges: scratch.edges, groups: scratch.groups });
+      for (const id of seen) touched.add(id);
       return touched;
     }
     if (action === "replace") {

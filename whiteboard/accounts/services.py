@@ -45,6 +45,17 @@ def resolve_token(raw: str) -> User | None:
     return token.user
 
 
+def user_for_authorization(header: str) -> tuple[User | None, str | None]:
+    """(user, problem) for an `Authorization` header value: the token's user, or why there is none.
+
+    The REST API and the MCP endpoint both answer with these texts, so a script sees one wording."""
+    raw = bearer_from_header(header)
+    if raw is None:
+        return None, "the Authorization header must be 'Bearer <token>'"
+    user = resolve_token(raw)
+    return (user, None) if user is not None else (None, "invalid or revoked API token")
+
+
 def bearer_from_header(value: str | None) -> str | None:
     """The token in an `Authorization: Bearer <token>` header value, or None."""
     if not value:

@@ -7,6 +7,7 @@ that changes something must carry the CSRF token, a token request need not.
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -20,13 +21,14 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
-from whiteboard.accounts.services import bearer_from_header, resolve_token
+from whiteboard.accounts.services import user_for_authorization
 from whiteboard.boards import services
 from whiteboard.boards.access import boards_visible_to, get_board_for
 from whiteboard.boards.models import Board
 from whiteboard.boards.openapi import openapi_document
 from whiteboard.domain import palette
 from whiteboard.domain.board import BoardError, parse_json, validate_board
+from whiteboard.domain.estimate import check_scale, defaults_for, estimate_board
 from whiteboard.domain.review import review_board
 from whiteboard.limits import RateLimited, hit, too_many
 from whiteboard.rendering import (
@@ -50,11 +52,7 @@ def _authenticate(request: HttpRequest) -> tuple[User | None, str | None]:
     """(user, problem): the bearer token wins over the session when both are present."""
     header = request.headers.get("Authorization")
     if header is not None:
-        raw = bearer_from_header(header)
-        if raw is None:
-            return None, "the Authorization header must be 'Bearer <token>'"
-        user = resolve_token(raw)
-        return (user, None) if user is not None else (None, "invalid or revoked API token")
+        return user_for_authorization(header)
     if request.user.is_authenticated:
         return request.user, None  # type: ignore[return-value]
     return None, "authentication required: log in or send 'Authorization: Bearer <token>'"
@@ -208,6 +206,7 @@ def palette_list(request: HttpRequest) -> HttpResponse:
                         }
                         for tech in palette.techs_of(kind.id)
                     ],
+                    "defaults": defaults_for(kind.id),
                 }
                 for kind in kinds
             ],
@@ -264,6 +263,31 @@ def board_review(request: HttpRequest, board_id: int) -> HttpResponse:
 @api_view("POST")
 def review(request: HttpRequest) -> HttpResponse:
     return JsonResponse(review_board(validate_board(_json_body(request))))
+
+
+def _estimate_scale(request: HttpRequest) -> float:
+    """The estimate's `?scale=` (default 1); a bad one is a located 422."""
+    raw = request.GET.get("scale", "1")
+    try:
+        scale = float(raw)
+    except ValueError:
+        scale = math.nan
+    problem = check_scale(scale)
+    if problem is not None:
+        raise BoardError.one("scale", f"{problem}, not {raw[:20]!r}")
+    return scale
+
+
+@api_view("GET")
+def board_estimate(request: HttpRequest, board_id: int) -> HttpResponse:
+    board, _ = get_board_for(request.user, board_id, need="view")
+    return JsonResponse(estimate_board(board.document, scale=_estimate_scale(request), version=board.version))
+
+
+@api_view("POST")
+def estimate(request: HttpRequest) -> HttpResponse:
+    scale = _estimate_scale(request)
+    return JsonResponse(estimate_board(validate_board(_json_body(request)), scale=scale))
 
 
 def _scale(request: HttpRequest) -> float:

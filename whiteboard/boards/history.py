@@ -16,7 +16,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from whiteboard.boards.models import Board, BoardOp, Snapshot
-from whiteboard.domain.activity import describe_op
+from whiteboard.domain.activity import describe_op, labels_of, via
 from whiteboard.domain.board import MAX_NAME, BoardError
 from whiteboard.domain.diff import diff_boards
 from whiteboard.domain.ops import apply_op
@@ -147,6 +147,7 @@ class Activity:
     at: datetime
     action: str
     text: str
+    via: str = ""  # "MCP" for an op an AI agent applied for the user
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -155,6 +156,7 @@ class Activity:
             "at": self.at.isoformat(),
             "action": self.action,
             "text": self.text,
+            "via": self.via or None,
         }
 
 
@@ -167,11 +169,30 @@ def activity(board: Board) -> Any:
     )
 
 
-def activity_rows(rows: Any) -> list[Activity]:
+def activity_rows(rows: Any, board: Board) -> list[Activity]:
+    """The rows in words, naming elements by their labels: the labels in the ops' own elements,
+    else the labels the elements have now."""
+    names = labels_of(board.document)
     return [
-        Activity(version, username or "", created_at, op.get("action", ""), describe_op(op, op_id))
+        Activity(version, username or "", created_at, op.get("action", ""), describe_op(op, op_id, names), via(op_id))
         for version, op_id, username, created_at, op in rows
     ]
+
+
+def named_versions(board: Board) -> list[Snapshot]:
+    """The board's named versions, newest first (for picking versions by name)."""
+    named = Snapshot.objects.filter(board=board, kind=Snapshot.Kind.NAMED).select_related("author")
+    return list(named.order_by("-version", "-pk"))
+
+
+def last_named_version(board: Board) -> int | None:
+    """The newest named version before the current one: what "what changed" compares with."""
+    return (
+        Snapshot.objects.filter(board=board, kind=Snapshot.Kind.NAMED, version__lt=board.version)
+        .order_by("-version")
+        .values_list("version", flat=True)
+        .first()
+    )
 
 
 def authors(board: Board, versions: list[int]) -> dict[int, tuple[str, datetime]]:

@@ -1,14 +1,20 @@
-"""The OpenAPI 3.1 description of the REST API (SPEC section 4), served at /api/openapi.json."""
+"""The OpenAPI 3.1 description of the REST API (SPEC section 4), served at /api/openapi.json.
+
+Its JSON Schemas of the board document (SPEC 1) and of an op (SPEC 5) are also the input schemas
+the MCP tools advertise (whiteboard.mcp), so every client reads one description of each.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from whiteboard.domain import board as schema
+from whiteboard.domain.estimate import ESTIMATE_PROPS, MAX_SCALE, EstimateProp
+from whiteboard.domain.ops import ACTIONS, OP_KEYS, SET_FIELDS
 from whiteboard.domain.palette import KINDS
 
 _ID = {"type": "string", "pattern": r"^[A-Za-z0-9_.:-]{1,64}$"}
-_PROPS = {
+_PROPS: dict[str, Any] = {
     "type": "object",
     "maxProperties": schema.MAX_PROPS,
     "additionalProperties": {"type": ["string", "number", "boolean", "null"]},
@@ -27,7 +33,20 @@ _PROPS = {
 _COORD = {"type": "number", "minimum": -schema.MAX_COORD, "maximum": schema.MAX_COORD}
 
 
-def _board_schema() -> dict[str, Any]:
+def _estimate_prop(prop: EstimateProp) -> dict[str, Any]:
+    low = "exclusiveMinimum" if prop.above_low else "minimum"
+    kind = "integer" if prop.integer else "number"
+    return {"type": kind, low: prop.low, "maximum": prop.high, "description": prop.description}
+
+
+def _props(element: str) -> dict[str, Any]:
+    """The props of a node or an edge: the shared known props and the element's estimate props."""
+    estimate = {key: _estimate_prop(prop) for key, prop in ESTIMATE_PROPS.items() if prop.element == element}
+    return {**_PROPS, "properties": {**_PROPS["properties"], **estimate}}
+
+
+def board_schema() -> dict[str, Any]:
+    """A board document (SPEC 1)."""
     return {
         "type": "object",
         "required": ["format", "nodes", "edges"],
@@ -51,7 +70,7 @@ def _board_schema() -> dict[str, Any]:
                         "x": _COORD,
                         "y": _COORD,
                         "group": {"oneOf": [_ID, {"type": "null"}]},
-                        "props": _PROPS,
+                        "props": _props("node"),
                     },
                 },
             },
@@ -67,7 +86,7 @@ def _board_schema() -> dict[str, Any]:
                         "source": _ID,
                         "target": _ID,
                         "label": {"type": "string", "maxLength": schema.MAX_LABEL},
-                        "props": _PROPS,
+                        "props": _props("edge"),
                     },
                 },
             },
@@ -109,6 +128,60 @@ def _board_schema() -> dict[str, Any]:
     }
 
 
+def op_schema() -> dict[str, Any]:
+    """One op of SPEC 5: `{"action": NAME, ...}`, one variant per action (a batch holds ops of the
+    other actions; a replace holds a whole board document)."""
+    board = board_schema()["properties"]
+    elements = {name: board[f"{name}s"]["items"] for name in ("node", "edge", "group")}
+    fields = {**{f"update_{name}": element["properties"] for name, element in elements.items()}, "set_board": board}
+
+    def settable(schema_: dict[str, Any], field: str) -> dict[str, Any]:
+        if field == "props":
+            return {
+                "type": "object",
+                "additionalProperties": {"type": ["string", "number", "boolean", "null"]},
+                "description": "props to set, as in the element's props; null removes a key",
+            }
+        if field in ("x", "y", "group", "parent", "review"):
+            return {"anyOf": [schema_, {"type": "null"}]}
+        return schema_
+
+    def value(action: str, key: str) -> dict[str, Any]:
+        if key == "action":
+            return {"const": action}
+        if key == "id":
+            return _ID
+        if key in elements:
+            return elements[key]
+        if key == "set":
+            allowed = {field: settable(fields[action][field], field) for field in SET_FIELDS[action]}
+            return {
+                "type": "object",
+                "minProperties": 1,
+                "additionalProperties": False,
+                "properties": allowed,
+                "description": "the fields to change; null clears an optional field, and in props removes a key",
+            }
+        if key == "ops":
+            return {
+                "type": "array",
+                "items": {"type": "object", "required": ["action"]},
+                "description": "ops of any other action, applied in order, all or nothing",
+            }
+        return {"type": "object", "description": "a whole board document (format archboard/1)"}
+
+    variants = [
+        {
+            "type": "object",
+            "required": list(OP_KEYS[action]),
+            "additionalProperties": False,
+            "properties": {key: value(action, key) for key in OP_KEYS[action]},
+        }
+        for action in ACTIONS
+    ]
+    return {"type": "object", "required": ["action"], "oneOf": variants}
+
+
 def _palette_schema() -> dict[str, Any]:
     url = {"type": "string", "format": "uri"}
     tech = {
@@ -123,7 +196,7 @@ def _palette_schema() -> dict[str, Any]:
     }
     kind = {
         "type": "object",
-        "required": ["id", "name", "category", "icon", "diagrams_class", "techs"],
+        "required": ["id", "name", "category", "icon", "diagrams_class", "techs", "defaults"],
         "properties": {
             "id": {"enum": sorted(KINDS)},
             "name": {"type": "string"},
@@ -131,6 +204,12 @@ def _palette_schema() -> dict[str, Any]:
             "icon": {"oneOf": [url, {"type": "null"}], "description": "null for a kind drawn as text (a note)"},
             "diagrams_class": {"type": ["string", "null"]},
             "techs": {"type": "array", "items": tech},
+            "defaults": {
+                "type": "object",
+                "description": "What the estimate assumes when a node of this kind does not say "
+                "(empty for kinds it ignores, such as notes)",
+                "additionalProperties": {"type": "number"},
+            },
         },
     }
     category = {
@@ -240,7 +319,7 @@ def _document() -> dict[str, Any]:
                 "session": {"type": "apiKey", "in": "cookie", "name": "sessionid"},
             },
             "schemas": {
-                "Board": _board_schema(),
+                "Board": board_schema(),
                 "Error": {
                     "type": "object",
                     "required": ["detail", "errors"],
@@ -262,6 +341,7 @@ def _document() -> dict[str, Any]:
                     "required": ["id", "version", "board"],
                     "properties": {"id": {"type": "integer"}, "version": {"type": "integer"}, "board": _ref("Board")},
                 },
+                "Estimate": _estimate_schema(),
                 "Findings": {
                     "type": "object",
                     "required": ["board", "findings", "summary"],
@@ -281,7 +361,7 @@ def _document() -> dict[str, Any]:
         "paths": {
             "/api/palette": {
                 "get": {
-                    "summary": "Categories and kinds with display names and icon URLs",
+                    "summary": "Categories and kinds with display names, icon URLs and estimate defaults",
                     "security": [],
                     "responses": {"200": _json(_palette_schema(), "The palette")},
                 }
@@ -388,12 +468,27 @@ def _document() -> dict[str, Any]:
                     },
                 },
             },
+            "/api/boards/{board_id}/estimate": {
+                "parameters": [_BOARD_ID, _SCALE],
+                "get": {
+                    "summary": "Capacity, latency and availability estimate of the stored board",
+                    "responses": {"200": _json(_ref("Estimate"), "The estimate"), **_errors("401", "404", "422")},
+                },
+            },
             **_review_workflow_paths(),
             "/api/review": {
                 "post": {
                     "summary": "Review a document; nothing is stored",
                     "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Board")}}},
                     "responses": {"200": _json(_ref("Findings"), "Findings"), **_errors("400", "401", "422")},
+                }
+            },
+            "/api/estimate": {
+                "post": {
+                    "summary": "Estimate a document's capacity, latency and availability; nothing is stored",
+                    "parameters": [_SCALE],
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Board")}}},
+                    "responses": {"200": _json(_ref("Estimate"), "The estimate"), **_errors("400", "401", "422")},
                 }
             },
             "/api/render": {
@@ -415,6 +510,73 @@ def _document() -> dict[str, Any]:
                         **_errors("400", "401", "422"),
                     },
                 }
+            },
+        },
+    }
+
+
+_SCALE = {
+    "name": "scale",
+    "in": "query",
+    "description": "Multiplies every client's `rps`",
+    "schema": {"type": "number", "minimum": 0, "maximum": MAX_SCALE, "default": 1},
+}
+
+
+def _estimate_schema() -> dict[str, Any]:
+    number = {"type": ["number", "null"]}
+
+    def figure(description: str) -> dict[str, Any]:
+        return {**number, "description": description}
+
+    entry = {
+        "type": "object",
+        "required": ["client", "rps", "mean_ms", "p99_ms", "first_token_ms", "availability", "slo_p99_ms"],
+        "additionalProperties": False,
+        "properties": {
+            "client": {"type": "string", "description": "The client node's id"},
+            "rps": {"type": "number", "description": "Requests per second it sends at this scale"},
+            "mean_ms": figure("Mean time to an answer; null through a synchronous loop or over capacity"),
+            "p99_ms": figure("99th percentile of that time"),
+            "first_token_ms": figure("Mean time to the first streamed LLM token (sse or websocket edges)"),
+            "availability": figure("Chance that everything it calls synchronously is up"),
+            "slo_p99_ms": figure("The client's own p99 target, if it has one"),
+        },
+    }
+    node = {
+        "type": "object",
+        "required": ["rate", "servers", "utilisation", "wait_ms", "mean_ms", "availability"],
+        "additionalProperties": False,
+        "properties": {
+            "rate": figure("Requests per second arriving; null where the routing has no answer"),
+            "servers": {"type": "integer", "description": "replicas x concurrency"},
+            "utilisation": figure("rate x latency / servers; 1 or more is over capacity"),
+            "wait_ms": figure("Mean queueing time (Erlang C); null over capacity"),
+            "mean_ms": figure("Mean time at the node: latency plus the wait"),
+            "availability": {"type": "number", "description": "1 - (1 - availability) ^ replicas"},
+        },
+    }
+    return {
+        "type": "object",
+        "description": "SPEC section 8: an open network of M/M/c queues fed by the clients' `rps`.",
+        "required": ["board", "version", "scale", "entries", "nodes", "bottleneck", "max_scale", "errors"],
+        "additionalProperties": False,
+        "properties": {
+            "board": {"type": "string"},
+            "version": {"type": ["integer", "null"]},
+            "scale": {"type": "number"},
+            "entries": {"type": "array", "items": entry, "description": "One per client node"},
+            "nodes": {"type": "object", "additionalProperties": node, "description": "Per node id (notes left out)"},
+            "bottleneck": {"type": ["string", "null"], "description": "The node with the highest utilisation"},
+            "max_scale": figure("The largest scale at which no node is over capacity"),
+            "errors": {
+                "type": "array",
+                "description": "What the estimate could not work out, and why",
+                "items": {
+                    "type": "object",
+                    "required": ["loc", "msg"],
+                    "properties": {"loc": {"type": "string"}, "msg": {"type": "string"}},
+                },
             },
         },
     }

@@ -14,10 +14,10 @@ from django.urls import get_script_prefix, reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
-from whiteboard.boards import services
+from whiteboard.boards import services, starters
 from whiteboard.boards.access import boards_visible_to, get_board_for
 from whiteboard.boards.models import Board
-from whiteboard.domain import palette
+from whiteboard.domain import palette, review
 from whiteboard.domain.board import DIRECTIONS, PROTOCOLS, ROUTES, WRITE_POLICIES, BoardError, parse_board_json
 from whiteboard.domain.look import LOOK
 from whiteboard.limits import RateLimited, hit, too_many
@@ -34,7 +34,7 @@ def _error_text(exc: BoardError) -> str:
 def board_list(request: AuthedRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     rows = boards_visible_to(request.user, name_contains=query)
-    context = {"rows": rows, "query": query}
+    context = {"rows": rows, "query": query, "starters": starters.starters()}
     if request.htmx and request.htmx.target == "board-rows":
         return render(request, "boards/list.html#rows", context)
     return render(request, "boards/list.html", context)
@@ -44,9 +44,15 @@ def board_list(request: AuthedRequest) -> HttpResponse:
 @login_required
 def board_create(request: AuthedRequest) -> HttpResponse:
     upload = request.FILES.get("document")
+    template_id = request.POST.get("template")
     try:
         hit("board_create", request.user.pk)
-        if upload is not None:
+        if template_id:
+            template = starters.starter(template_id)
+            if template is None:
+                raise BoardError.one("template", "no such template")
+            board = services.board_create(owner=request.user, document=template.document())
+        elif upload is not None:
             board = services.board_create(owner=request.user, document=parse_board_json(upload.read()))
         else:
             name = request.POST.get("name", "").strip()[:200] or "Untitled board"
@@ -134,6 +140,7 @@ def _editor_config(request: AuthedRequest, board: Board, role: str) -> dict[str,
         "layoutUrl": reverse("board_layout", args=[board.pk]),
         "exportUrl": reverse("api_board_export", args=[board.pk, "FORMAT"]),
         "kinds": _editor_kinds(get_script_prefix()),
+        "rules": _editor_rules(get_script_prefix()),
         "look": LOOK,
     }
 
@@ -145,6 +152,15 @@ def kind_icon_url(kind: palette.Kind) -> str | None:
 
 def tech_icon_url(tech: palette.Tech) -> str:
     return reverse("palette_tech_icon", args=[tech.id])
+
+
+@functools.cache
+def _editor_rules(script_prefix: str) -> dict[str, dict[str, str]]:
+    """Each review rule's title, default severity and documentation page, for the Review tab."""
+    return {
+        rule.id: {"title": rule.title, "severity": rule.severity, "url": reverse("rule_detail", args=[rule.id])}
+        for rule in review.RULES.values()
+    }
 
 
 @functools.cache

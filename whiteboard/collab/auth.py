@@ -138,7 +138,7 @@ def same_origin(origin: str, scope: dict[str, Any]) -> bool:
     if host is not None:
         domain, _ = split_domain_port(host)
         scheme = "https" if scope.get("scheme") == "wss" else "http"
-        if domain and validate_host(domain, _allowed_hosts()) and _origin_tuple(f"{scheme}://{host}") == claimed:
+        if domain and validate_host(domain, allowed_hosts()) and _origin_tuple(f"{scheme}://{host}") == claimed:
             return True
     for trusted in settings.CSRF_TRUSTED_ORIGINS:
         wildcard = "://*." in trusted
@@ -150,7 +150,9 @@ def same_origin(origin: str, scope: dict[str, Any]) -> bool:
     return False
 
 
-def _allowed_hosts() -> list[str]:
+def allowed_hosts() -> list[str]:
+    """The host names this site answers to, as Django's Host check knows them (with its DEBUG
+    default), for the requests that do not pass through Django: WebSockets and MCP."""
     hosts = list(settings.ALLOWED_HOSTS)
     if settings.DEBUG and not hosts:
         hosts = [".localhost", "127.0.0.1", "[::1]"]

@@ -63,6 +63,9 @@ PRESENCE_BACKLOG = 100
 # After the channel layer fails, try it again after this long, doubling up to LAYER_RETRY_MAX.
 LAYER_RETRY = 0.1
 LAYER_RETRY_MAX = 2.0
+# A visitor (a client with no socket on the board: an AI agent working through MCP) is shown as
+# present for this long after its latest visit, then as `left`.
+VISIT_STAY = 30.0
 # How often a worker re-adds itself to its rooms' groups: a Redis restarted between two commands
 # (redis-py reconnects silently) or channels_redis's group expiry drops members without an error.
 GROUP_REFRESH = 10.0
@@ -173,6 +176,8 @@ class Hub:
         self.layer_up = True
         self._recovery: asyncio.Task[None] | None = None
         self._refreshed = time.monotonic()
+        # (board id, client id) -> the timer that ends a visitor's presence.
+        self._visits: dict[tuple[int, str], asyncio.TimerHandle] = {}
 
     # --- connections ---------------------------------------------------------------------------
 
@@ -286,6 +291,28 @@ class Hub:
         if not room.presence_out:
             self.loop.call_later(PRESENCE_FLUSH, self._flush_presence, room, context=contextvars.Context())
         room.presence_out[client_id] = message
+
+    def visit(self, board_id: int, message: dict[str, Any]) -> None:
+        """Presence of a client with no socket on the board (an AI agent calling MCP tools).
+
+        It reaches the board's editors on every worker, whether or not this worker has a room for
+        the board; `left` follows once the visitor has not come back for VISIT_STAY seconds (it
+        has no socket whose closing would say so). Each visit renews the stay.
+        """
+        client_id, user = message["client"], message["user"]
+        room = self.rooms.get(board_id)
+        if room is not None:
+            self._presence_here(room, client_id, message)
+        self._forward(board_id, {"type": "hub.presence", "messages": [message]})
+        key = (board_id, client_id)
+        ending = self._visits.pop(key, None)
+        if ending is not None:
+            ending.cancel()
+        self._visits[key] = self.loop.call_later(VISIT_STAY, self._visit_over, key, user, context=contextvars.Context())
+
+    def _visit_over(self, key: tuple[int, str], user: str) -> None:
+        del self._visits[key]
+        self.left(*key, user)
 
     def left(self, board_id: int, client_id: str, user: str) -> None:
         message = {"type": "left", "user": user, "client": client_id}
@@ -549,6 +576,9 @@ class Hub:
                 with contextlib.suppress(Exception):
                     await self.layer.group_discard(group_name(board_id), self.channel)
         self.rooms.clear()
+        for ending in self._visits.values():
+            ending.cancel()
+        self._visits.clear()
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):

@@ -17,6 +17,7 @@ import re
 from typing import Any, TypeGuard
 
 from whiteboard.domain.errors import BoardError
+from whiteboard.domain.estimate import check_estimate_prop
 from whiteboard.domain.jsontext import child_loc, loads, shown_key, text_problem
 from whiteboard.domain.palette import KINDS, NOTE
 
@@ -42,6 +43,9 @@ MAX_GROUP_DEPTH = 8
 MAX_COORD = 1e7
 MAX_PROP_NUMBER = 1e15
 MAX_SUPPRESSIONS = 1_000
+MAX_RULE_SETTINGS = 200
+# What `review.rules` may set a rule to (SPEC 1.1): off, or a severity for this board.
+RULE_LEVELS = ("off", "info", "warning", "error")
 MAX_REASON = 2_000
 MAX_ERRORS = 50
 
@@ -119,6 +123,10 @@ def validate_id(value: object, loc: str, errors: _Errors) -> str | None:
 
 
 def _check_prop_value(key: str, value: object, loc: str, element: str, errors: _Errors) -> None:
+    estimate_problem = check_estimate_prop(key, value, element)
+    if estimate_problem is not None:
+        errors.add(loc, estimate_problem)
+        return
     if key == "replicas":
         if not (isinstance(value, int) and not isinstance(value, bool)) or not 1 <= value <= 1000:
             errors.add(loc, f"replicas must be an integer from 1 to 1000, not {json.dumps(value)[:40]}")
@@ -279,8 +287,10 @@ def normalise_review(raw: object, errors: _Errors) -> dict[str, Any]:
     if not isinstance(raw, dict):
         errors.add("review", f"must be an object, not {_type_name(raw)}")
         return {}
-    _check_keys(raw, ("suppress",), "review", errors)
+    _check_keys(raw, ("suppress", "rules"), "review", errors)
     review: dict[str, Any] = {}
+    if "rules" in raw:
+        review["rules"] = _normalise_rule_settings(raw["rules"], errors)
     if "suppress" in raw:
         items = raw["suppress"]
         if not isinstance(items, list):
@@ -304,6 +314,24 @@ def normalise_review(raw: object, errors: _Errors) -> dict[str, Any]:
                 _text(item, "reason", f"{loc}.reason", MAX_REASON, errors)
         review["suppress"] = items
     return review
+
+
+def _normalise_rule_settings(raw: object, errors: _Errors) -> dict[str, Any]:
+    """`review.rules`: {"<rule id>": "off" | "info" | "warning" | "error"}. Whether an id names a
+    rule is the review's to say (an unknown one is a warning there, like a suppression's)."""
+    if not isinstance(raw, dict):
+        errors.add("review.rules", f"must be an object, not {_type_name(raw)}")
+        return {}
+    if len(raw) > MAX_RULE_SETTINGS:
+        errors.add("review.rules", f"has {len(raw)} entries, the limit is {MAX_RULE_SETTINGS}")
+        return {}
+    for rule_id, level in raw.items():
+        loc = f"review.rules.{rule_id[:64]}"
+        if not rule_id or len(rule_id) > 64:
+            errors.add("review.rules", "rule ids are 1-64 characters")
+        elif level not in RULE_LEVELS:
+            errors.add(loc, f"must be one of {', '.join(RULE_LEVELS)}, not {json.dumps(level)[:40]}")
+    return dict(raw)
 
 
 def _check_references(doc: dict[str, Any], errors: _Errors) -> None:

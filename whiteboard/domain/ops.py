@@ -21,6 +21,9 @@ Semantics fixed here:
   its parent (or to the top level).
 - `batch` applies its ops in order, all or nothing; batches do not nest. `replace` validates the
   whole new document.
+
+The editor applies ops too (static/editor/model.js); tests/conformance/ops.json states these
+semantics as data, and both implementations are tested against it.
 """
 
 from __future__ import annotations
@@ -79,7 +82,7 @@ ACTIONS = (
 # Enough for one batch to build a board up to every limit (5,000 + 20,000 + 500 elements).
 MAX_BATCH_OPS = MAX_NODES + MAX_EDGES + MAX_GROUPS
 
-_OP_KEYS: dict[str, tuple[str, ...]] = {
+OP_KEYS: dict[str, tuple[str, ...]] = {
     "add_node": ("action", "node"),
     "add_edge": ("action", "edge"),
     "add_group": ("action", "group"),
@@ -93,7 +96,7 @@ _OP_KEYS: dict[str, tuple[str, ...]] = {
     "batch": ("action", "ops"),
     "replace": ("action", "board"),
 }
-_SET_FIELDS: dict[str, tuple[str, ...]] = {
+SET_FIELDS: dict[str, tuple[str, ...]] = {
     "update_node": ("kind", "label", "x", "y", "group", "props"),
     "update_edge": ("source", "target", "label", "props"),
     "update_group": ("label", "parent", "props"),
@@ -124,7 +127,7 @@ def _normalise_op(op: object, loc: str, errors: _Errors, *, nested: bool) -> Op 
         errors.add(loc, f"an op must be an object, not {_type_name(op)}")
         return None
     action = op.get("action")
-    if not isinstance(action, str) or action not in _OP_KEYS:
+    if not isinstance(action, str) or action not in OP_KEYS:
         if "action" not in op:
             errors.add(f"{loc}.action", "is required")
         else:
@@ -134,7 +137,7 @@ def _normalise_op(op: object, loc: str, errors: _Errors, *, nested: bool) -> Op 
     if action == "batch" and nested:
         errors.add(f"{loc}.action", "a batch cannot contain another batch")
         return None
-    allowed = _OP_KEYS[action]
+    allowed = OP_KEYS[action]
     for key in op:
         if key not in allowed:
             errors.add(f"{loc}.{key}", f"unknown key {key!r} for {action} (allowed: {', '.join(allowed)})")
@@ -146,7 +149,7 @@ def _normalise_op(op: object, loc: str, errors: _Errors, *, nested: bool) -> Op 
     result: Op = {"action": action}
     if action.startswith(("update_", "delete_")):
         result["id"] = validate_id(op["id"], f"{loc}.id", errors)
-    if action in _SET_FIELDS:
+    if action in SET_FIELDS:
         result["set"] = _normalise_set(action, op["set"], f"{loc}.set", errors)
     elif action == "add_node":
         result["node"] = normalise_node(op["node"], f"{loc}.node", errors)
@@ -189,7 +192,7 @@ def _normalise_set(action: str, changes: object, loc: str, errors: _Errors) -> d
     if not isinstance(changes, dict):
         errors.add(loc, f"must be an object of fields to change, not {_type_name(changes)}")
         return {}
-    fields = _SET_FIELDS[action]
+    fields = SET_FIELDS[action]
     result: dict[str, Any] = {}
     for key, value in changes.items():
         where = f"{loc}.{key}"

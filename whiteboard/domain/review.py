@@ -24,7 +24,7 @@ import inspect
 import re
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import compress
@@ -32,6 +32,8 @@ from types import TracebackType
 from typing import Any
 
 from whiteboard.domain.board import without_notes
+from whiteboard.domain.estimate import estimate_board
+from whiteboard.domain.graphs import strongly_connected_components
 from whiteboard.domain.palette import KINDS
 
 SEVERITIES = ("error", "warning", "info")
@@ -90,6 +92,7 @@ class BoardGraph:
         nodes: list[dict[str, Any]] = doc["nodes"]
         edges: list[dict[str, Any]] = doc["edges"]
         self.name: str = doc.get("name", "") or ""
+        self._doc = doc
         self._edges = edges
         n, m = len(nodes), len(edges)
         # One loop per list of elements, reading every field it needs while the element is in
@@ -154,10 +157,12 @@ class BoardGraph:
         return _replicas(props) if "replicas" in props else 1
 
     def describe(self, i: int) -> str:
-        """How a message names node i: its label and id, or the id alone."""
+        """How a message names node i for a person: its label, or its kind and id when it has none."""
         label = self.labels[i]
-        node_id = self.ids[i]
-        return f"'{label}' ({node_id})" if label and label != node_id else f"'{node_id}'"
+        if label:
+            return f"'{label}'"
+        kind = KINDS.get(self.kinds[i])
+        return f"the {kind.name.lower() if kind else self.kinds[i]} '{self.ids[i]}'"
 
     def edge_id(self, k: int) -> str:
         return self._edges[k]["id"]
@@ -181,6 +186,16 @@ class BoardGraph:
         # "undirected simple graph" needs no de-duplication: it is cheaper to skip repeats. The
         # undirected adjacency is not kept: its memory serves the rules that follow.
         return articulation_points(list(map(tuple.__add__, self.succ, self.pred)))
+
+    @cached_property
+    def load(self) -> dict[str, Any] | None:
+        """The load estimate at scale 1 (SPEC section 8), or None when no client has an `rps`."""
+        props = self.props
+        for i in self.of_category("client"):
+            rps = props[i].get("rps")
+            if isinstance(rps, (int, float)) and not isinstance(rps, bool) and rps > 0:
+                return estimate_board(self._doc)
+        return None
 
     @cached_property
     def reachable_from_clients(self) -> bytearray:
@@ -254,61 +269,6 @@ def articulation_points(adj: Sequence[Iterable[int]]) -> list[int]:
         if root_children > 1:
             is_cut[root] = True
     return [i for i in range(n) if is_cut[i]]
-
-
-def strongly_connected_components(
-    vertices: Iterable[int], succ: Mapping[int, Sequence[int]] | Sequence[Sequence[int]], n: int
-) -> Iterator[list[int]]:
-    """Tarjan's strongly connected components of the subgraph on `vertices` (iterative, linear).
-
-    `succ[v]` lists v's successors inside the subgraph; node numbers are below n. Components are
-    yielded as they complete: most are single nodes, which callers drop at once.
-    """
-    index = [-1] * n
-    low = [0] * n
-    on_stack = bytearray(n)
-    component_stack: list[int] = []
-    counter = 0
-    path: list[int] = []  # the search path and its nodes' unread successors, as in articulation_points
-    unread: list[Iterator[int]] = []
-    for root in vertices:
-        if index[root] >= 0:
-            continue
-        index[root] = low[root] = counter
-        counter += 1
-        component_stack.append(root)
-        on_stack[root] = True
-        path.append(root)
-        unread.append(iter(succ[root]))
-        while path:
-            v = path[-1]
-            for w in unread[-1]:
-                if index[w] < 0:
-                    index[w] = low[w] = counter
-                    counter += 1
-                    component_stack.append(w)
-                    on_stack[w] = True
-                    path.append(w)
-                    unread.append(iter(succ[w]))
-                    break
-                if on_stack[w] and index[w] < low[v]:
-                    low[v] = index[w]
-            else:
-                path.pop()
-                unread.pop()
-                if path:
-                    u = path[-1]
-                    if low[v] < low[u]:
-                        low[u] = low[v]
-                if low[v] == index[v]:
-                    component: list[int] = []
-                    while True:
-                        w = component_stack.pop()
-                        on_stack[w] = False
-                        component.append(w)
-                        if w == v:
-                            break
-                    yield component
 
 
 def immediate_dominators(
@@ -1243,6 +1203,112 @@ def vector_db_without_embedding_model(g: BoardGraph) -> Iterator[Finding]:
 
 
 # ---------------------------------------------------------------------------------------------
+# Load rules (SPEC section 8): only when some client sends load (`rps`)
+
+NEAR_CAPACITY = 0.8
+
+
+@rule(
+    "over-capacity",
+    severity="error",
+    title="A component gets more requests than it can serve",
+    hint="Add replicas or concurrency, make it faster, or take load off it (a cache, a queue); "
+    "`manage.py estimate` shows the largest scale the board can take.",
+)
+def over_capacity(g: BoardGraph) -> Iterator[Finding]:
+    """
+    Why it matters: a component whose servers would need to be busy more than all of the time
+    builds a queue that never drains: waits grow until requests time out, and callers retry,
+    which adds more load.
+
+    How to fix: give it more servers (`replicas`, `concurrency`), make each request cheaper
+    (`latency_ms`), or send it fewer requests: a cache in front (`hit_ratio`), fewer `calls`, or
+    a queue that smooths the load. The estimate (`GET /api/boards/{id}/estimate`) names the
+    bottleneck and the largest scale the board can take.
+
+    Example: `browser (rps 200) -> service (latency_ms 20, concurrency 2)` needs 4 busy servers
+    of 2 (utilisation 2.0) and is flagged; with `"replicas": 3` and `"concurrency": 2` it runs at
+    0.67 and is not.
+    """
+    load = g.load
+    if load is None:
+        return
+    for node_id, figures in load["nodes"].items():
+        utilisation = figures["utilisation"]
+        if utilisation is not None and utilisation >= 1:
+            yield Finding(
+                [node_id],
+                message=f"{g.describe(g.index[node_id])} is over capacity: {figures['rate']:.4g} requests/s need "
+                f"{utilisation * figures['servers']:.4g} busy servers of its {figures['servers']} "
+                f"(utilisation {utilisation:.2f}), so its queue grows without bound.",
+            )
+
+
+@rule(
+    "near-capacity",
+    severity="warning",
+    title="A component runs close to its capacity",
+    hint="Keep utilisation under 80 %: add replicas or concurrency, or take load off it.",
+)
+def near_capacity(g: BoardGraph) -> Iterator[Finding]:
+    """
+    Why it matters: waiting time grows steeply as utilisation approaches 1 (in M/M/1 the wait is
+    rho / (1 - rho) service times: 4 at 80 %, 9 at 90 %), so a component past 80 % is slow
+    already and the next burst or a lost replica pushes it over.
+
+    How to fix: add headroom: more `replicas` or `concurrency`, a faster implementation, or less
+    load through a cache or a queue. The estimate's `max_scale` says how much growth the board
+    takes before something is over capacity.
+
+    Example: `browser (rps 90) -> service (latency_ms 10, concurrency 1)` runs at 0.9 and is
+    flagged; with `"replicas": 2` it runs at 0.45 and is not.
+    """
+    load = g.load
+    if load is None:
+        return
+    for node_id, figures in load["nodes"].items():
+        utilisation = figures["utilisation"]
+        if utilisation is not None and NEAR_CAPACITY <= utilisation < 1:
+            yield Finding(
+                [node_id],
+                message=f"{g.describe(g.index[node_id])} runs at {utilisation:.0%} of its capacity "
+                f"({figures['rate']:.4g} requests/s on {figures['servers']} servers).",
+            )
+
+
+@rule(
+    "slo-breach",
+    severity="warning",
+    title="A client's 99th-percentile time is above its SLO",
+    hint="Cut or parallelise the slowest synchronous calls, make some async, or add capacity at the bottleneck.",
+)
+def slo_breach(g: BoardGraph) -> Iterator[Finding]:
+    """
+    Why it matters: one request in a hundred takes longer than the p99, and a page that makes a
+    few requests meets it far more often than that; a p99 above the client's `slo_p99_ms` means
+    the target is missed by design, before anything fails.
+
+    How to fix: look at the client's synchronous call tree: remove or cache slow calls, turn
+    calls that need no answer into async ones, stream LLM answers, and add capacity where the
+    estimate shows long waits (`wait_ms`).
+
+    Example: `browser (rps 10, slo_p99_ms 2000) -> api -> llm` with a 3-second model is flagged;
+    with `"slo_p99_ms": 15000` it is not.
+    """
+    load = g.load
+    if load is None:
+        return
+    for entry in load["entries"]:
+        p99, slo = entry["p99_ms"], entry["slo_p99_ms"]
+        if p99 is not None and slo is not None and p99 > slo:
+            yield Finding(
+                [entry["client"]],
+                message=f"Client {g.describe(g.index[entry['client']])} has an estimated p99 of {p99:,.0f} ms, "
+                f"above its SLO of {slo:,.0f} ms.",
+            )
+
+
+# ---------------------------------------------------------------------------------------------
 # Running a review
 
 
@@ -1295,15 +1361,20 @@ def review_board(doc: dict[str, Any], *, version: int | None = None) -> dict[str
 def _review(doc: dict[str, Any], version: int | None) -> dict[str, Any]:
     graph = BoardGraph(without_notes(doc))
     suppressions, warnings = _read_suppressions(doc, graph)
+    severities, rule_warnings = _read_rule_settings(doc)
+    warnings += rule_warnings
     summary = dict.fromkeys(SEVERITIES, 0)
     findings: list[dict[str, Any]] = []
-    for r in sorted(RULES.values(), key=lambda r: (_SEVERITY_RANK[r.severity], r.id)):
+    for r in sorted(RULES.values(), key=lambda r: (_SEVERITY_RANK.get(severities.get(r.id, r.severity), 3), r.id)):
+        severity = severities.get(r.id, r.severity)
+        if severity == "off":
+            continue
         rows = sorted(((sorted(f.nodes), sorted(f.edges), f) for f in r.check(graph)), key=lambda row: (row[0], row[1]))
         rule_suppressions = suppressions.get(r.id)
         for nodes, edges, f in rows:
             item: dict[str, Any] = {
                 "rule": r.id,
-                "severity": r.severity,
+                "severity": severity,
                 "nodes": nodes,
                 "edges": edges,
                 "message": f.message,
@@ -1312,7 +1383,7 @@ def _review(doc: dict[str, Any], version: int | None) -> dict[str, Any]:
             }
             reason = _suppression_for(rule_suppressions, nodes, edges)
             if reason is None:
-                summary[r.severity] += 1
+                summary[severity] += 1
             else:
                 item["suppressed"] = True
                 item["reason"] = reason
@@ -1326,6 +1397,23 @@ def _review(doc: dict[str, Any], version: int | None) -> dict[str, Any]:
     if warnings:
         result["warnings"] = warnings
     return result
+
+
+def _read_rule_settings(doc: dict[str, Any]) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """The board's `review.rules` (SPEC 1.1): a severity or "off" per rule id; unknown ids are
+    reported as warnings, like suppressions of unknown rules, and have no effect."""
+    review = doc.get("review") or {}
+    settings = (review.get("rules") or {}) if isinstance(review, dict) else {}
+    known: dict[str, str] = {}
+    warnings: list[dict[str, str]] = []
+    for rule_id, level in settings.items():
+        if rule_id in RULES:
+            known[rule_id] = level
+        else:
+            warnings.append(
+                {"loc": f"review.rules.{rule_id}", "msg": f"unknown rule {rule_id!r}: this setting has no effect"}
+            )
+    return known, warnings
 
 
 @dataclass

@@ -25,6 +25,7 @@ from whiteboard.boards.access import Role, allows
 from whiteboard.boards.models import Board
 from whiteboard.boards.sharing import members
 from whiteboard.collab.hub import group_name
+from whiteboard.domain import palette
 from whiteboard.domain.board import BoardError
 from whiteboard.domain.review import review_board
 from whiteboard.limits import hit
@@ -144,7 +145,11 @@ def thread_create(*, board: Board, user: User, target: object, body: object) -> 
     if target_type != "board":
         element = _element(board, target_type, target_id)
         if element is None:
-            raise BoardError.one("target.id", f"no {target_type} {target_id[:64]!r} on this board")
+            raise BoardError.one(
+                "target.id",
+                f"that {target_type} ({target_id[:64]!r}) is no longer on this board: your text is kept, "
+                "post it on the board or on another element",
+            )
         label = element.get("label") or ""
     if Thread.objects.filter(board=board).count() >= MAX_THREADS:
         raise BoardError.one("target", f"a board holds at most {MAX_THREADS} comment threads")
@@ -202,6 +207,26 @@ def threads_for(board: Board, *, target: str | None = None, status: str | None =
     elif status == "resolved":
         threads = threads.filter(resolved_at__isnull=False)
     return threads.prefetch_related("comments__author", "comments__mentions")
+
+
+def target_name(board: Board, target: str | None) -> str:
+    """How a person names a comment target ("node:gw"): the element's label, else its kind's name
+    ("the board" for the board; the id only when the element is gone)."""
+    if not target or target == "board":
+        return "the board"
+    try:
+        target_type, target_id = parse_target(target)
+    except BoardError:
+        return target
+    element = _element(board, target_type, target_id)
+    if element is None:
+        return target_id
+    if element.get("label"):
+        return str(element["label"])
+    if target_type == "node":
+        kind = palette.KINDS.get(element["kind"])
+        return kind.name if kind is not None else str(element["kind"])
+    return "connection"
 
 
 def thread_get(board: Board, thread_id: int) -> Thread:
