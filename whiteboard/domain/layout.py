@@ -20,8 +20,10 @@ demo boards (README, "Auto-layout"), that is why this is a layered layout of our
 3. **Room for every label.** Two layers stand far enough apart that the label at the middle of
    each edge between them clears both end nodes, their labels included.
 4. **A page, not a strip.** A container's layers may wrap into runs stacked across (each still
-   in the board's direction): greedily, the wrap that makes the whole fit the smallest 16:10
-   page, a wrap that cuts many links costing more.
+   in the board's direction). Greedily, one group, or the board and one group, at a time: the
+   wrap that makes the whole fit the smallest 16:10 page, a wrap that cuts many links costing
+   more and a picture wider than the editor shows legibly (SCREEN_WIDTH) costing much more.
+   The board itself wraps only when it is a strip (WRAP_RATIO).
 5. **Tidying** (boards of up to TIDY_NODES nodes). On the canvas geometry itself
    (`layout_measures.Scene`), top-level blocks slide into the room the layers leave, then nodes
    and groups move a few grid steps at a time to clear edge labels that still lie over
@@ -52,6 +54,10 @@ LAYER_GAP = 60.0  # along the direction, between the boxes of two layers
 LABEL_CLEAR = 10.0  # between an edge label and the nodes at either end
 LANE = 20.0  # across a layer, the room kept for an edge passing through it
 ASPECT = 1.6  # the page: width / height
+# The editor's fit-to-screen zoom in a 1024 x 768 window (a 584 px wide canvas) keeps labels
+# legible up to about this width; beyond it, each px of width costs WIDE px of page.
+SCREEN_WIDTH = 1700.0
+WIDE = 8.0
 SWEEPS = 8  # ordering sweeps per container
 ROUNDS = 12  # placement rounds per container
 LARGE = 500  # items (lanes included) from which a container gets fewer sweeps and rounds
@@ -213,23 +219,41 @@ class _Board:
         score = _page(root)
         for _ in range(MAX_WRAPS if len(self.paths) <= SEARCH_NODES else 0):
             tries = []
-            for gid in self.containers():
-                block = self.build(gid, runs)
-                along, across = (block.w, block.h) if self.axes.main == 0 else (block.h, block.w)
-                if runs.get(gid, 1) < MAX_RUNS and (gid is not None or along > WRAP_RATIO * across):
-                    trial = {**runs, gid: runs.get(gid, 1) + 1}
-                    item = self.build(None, trial)
-                    tries.append((_page(item), trial, item))
+            wrappable = [gid for gid in self.containers() if self._wrappable(gid, runs)]
+            # One container more wrapped, or the board and one group together (wrapping the
+            # board pays off only once its widest group is narrower, and the other way round).
+            steps: list[tuple[str | None, ...]] = [(gid,) for gid in wrappable]
+            if None in wrappable:
+                steps += [(None, gid) for gid in wrappable if gid is not None]
+            for step in steps:
+                trial = {**runs, **{gid: runs.get(gid, 1) + 1 for gid in step}}
+                item = self.build(None, trial)
+                tries.append((_page(item), trial, item))
             best = min(tries, key=lambda t: t[0], default=None)
             if best is None or best[0] > score * 0.97:
                 break
             score, runs, root = best
         return {nid: (round(x), round(y)) for nid, (x, y) in root.centres.items()}
 
+    def _wrappable(self, gid: str | None, runs: Mapping[str | None, int]) -> bool:
+        """Whether a container may wrap into one more run: a group may, the board only when
+        it is a strip (WRAP_RATIO times longer along its flow than across)."""
+        if runs.get(gid, 1) >= MAX_RUNS:
+            return False
+        block = self.build(gid, runs)
+        along, across = (block.w, block.h) if self.axes.main == 0 else (block.h, block.w)
+        return gid is not None or along > WRAP_RATIO * across
+
 
 def _page(item: _Item) -> float:
-    """The height of the smallest 16:10 page the picture fits on, plus what its wraps cost."""
-    return max(item.w / ASPECT, item.h) + CUT_COST * item.cut
+    """What the wrap search minimises: the page (`_page_size`) and what the wraps cost."""
+    return _page_size(item.w, item.h) + CUT_COST * item.cut
+
+
+def _page_size(width: float, height: float) -> float:
+    """The height of the smallest 16:10 page a picture of this size fits on, plus what it is
+    wider than the editor shows legibly."""
+    return max(width / ASPECT, height) + WIDE * max(0.0, width - SCREEN_WIDTH)
 
 
 def _path(gid: str | None, groups: Mapping[str, Mapping[str, Any]]) -> list[str]:
@@ -747,15 +771,9 @@ def _wrap(
         shifts = [-lo if axes.sign > 0 else -hi]
         if end is not None:
             shifts.append(end - hi if axes.sign > 0 else end - lo)
-        reach = {
-            shift: sum(
-                abs(new_main[a] - main[b] - shift)
-                for ln in links
-                for a, b in [sorted((ln.source, ln.target), key=lambda v: level[v])]
-                if level[a] == start - 1 and level[b] == start
-            )
-            for shift in shifts
-        }
+        ends = [sorted((ln.source, ln.target), key=lambda v: level[v]) for ln in links]
+        between = [(a, b) for a, b in ends if level[a] == start - 1 and level[b] == start]
+        reach = {shift: sum(abs(new_main[a] - main[b] - shift) for a, b in between) for shift in shifts}
         shift = min(shifts, key=lambda s: reach[s])
         for k in run:
             for v in rows[k]:
@@ -892,5 +910,5 @@ class _Tidy:
             sum(WEIGHTS[name] * count for name, count in counts.items())
             + BACKWARDS * backwards
             + LENGTH * length
-            + PAGE * max((x2 - x1) / ASPECT, y2 - y1)
+            + PAGE * _page_size(x2 - x1, y2 - y1)
         )
