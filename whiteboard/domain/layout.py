@@ -58,6 +58,7 @@ ASPECT = 1.6  # the page: width / height
 # legible up to about this width; beyond it, each px of width costs WIDE px of page.
 SCREEN_WIDTH = 1700.0
 WIDE = 8.0
+SCREEN_NODES = 80  # boards up to this size are meant to fit that screen
 SWEEPS = 8  # ordering sweeps per container
 ROUNDS = 12  # placement rounds per container
 LARGE = 500  # items (lanes included) from which a container gets fewer sweeps and rounds
@@ -216,19 +217,22 @@ class _Board:
         one container, a tangle across the wrap, much more than one)."""
         runs: dict[str | None, int] = {}
         root = self.build(None, runs)
-        score = _page(root)
+        # A board of a screenful of nodes should fit the editor's screen; wrapping it together
+        # with a group is a step that only such a board needs.
+        screen = len(self.paths) <= SCREEN_NODES
+        score = _page(root, screen=screen)
         for _ in range(MAX_WRAPS if len(self.paths) <= SEARCH_NODES else 0):
             tries = []
             wrappable = [gid for gid in self.containers() if self._wrappable(gid, runs)]
             # One container more wrapped, or the board and one group together (wrapping the
             # board pays off only once its widest group is narrower, and the other way round).
             steps: list[tuple[str | None, ...]] = [(gid,) for gid in wrappable]
-            if None in wrappable:
+            if screen and None in wrappable:
                 steps += [(None, gid) for gid in wrappable if gid is not None]
             for step in steps:
                 trial = {**runs, **{gid: runs.get(gid, 1) + 1 for gid in step}}
                 item = self.build(None, trial)
-                tries.append((_page(item), trial, item))
+                tries.append((_page(item, screen=screen), trial, item))
             best = min(tries, key=lambda t: t[0], default=None)
             if best is None or best[0] > score * 0.97:
                 break
@@ -245,15 +249,15 @@ class _Board:
         return gid is not None or along > WRAP_RATIO * across
 
 
-def _page(item: _Item) -> float:
+def _page(item: _Item, *, screen: bool) -> float:
     """What the wrap search minimises: the page (`_page_size`) and what the wraps cost."""
-    return _page_size(item.w, item.h) + CUT_COST * item.cut
+    return _page_size(item.w, item.h, screen=screen) + CUT_COST * item.cut
 
 
-def _page_size(width: float, height: float) -> float:
-    """The height of the smallest 16:10 page a picture of this size fits on, plus what it is
-    wider than the editor shows legibly."""
-    return max(width / ASPECT, height) + WIDE * max(0.0, width - SCREEN_WIDTH)
+def _page_size(width: float, height: float, *, screen: bool) -> float:
+    """The height of the smallest 16:10 page a picture of this size fits on, plus, for a board
+    meant to fit a screen, what it is wider than the editor shows legibly."""
+    return max(width / ASPECT, height) + (WIDE * max(0.0, width - SCREEN_WIDTH) if screen else 0.0)
 
 
 def _path(gid: str | None, groups: Mapping[str, Mapping[str, Any]]) -> list[str]:
@@ -910,5 +914,5 @@ class _Tidy:
             sum(WEIGHTS[name] * count for name, count in counts.items())
             + BACKWARDS * backwards
             + LENGTH * length
-            + PAGE * _page_size(x2 - x1, y2 - y1)
+            + PAGE * _page_size(x2 - x1, y2 - y1, screen=True)
         )
