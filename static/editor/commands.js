@@ -52,7 +52,7 @@ export function commandTable(app) {
     { id: "delete", section: "Editing", label: "Delete", keys: ["Delete", "Backspace"], enabled: () => editable() && selection(), perform: () => edits.deleteSelection(app) },
     { id: "group", section: "Editing", label: "Group the selection", keys: ["Mod+G"], enabled: editable, perform: () => edits.groupSelection(app) },
     { id: "ungroup", section: "Editing", label: "Ungroup", keys: ["Mod+Shift+G"], enabled: () => editable() && only("groups")(), perform: () => edits.ungroup(app) },
-    { id: "layout", section: "Editing", label: "Auto-layout with graphviz", keys: ["Alt+L"], enabled: editable, perform: () => edits.autoLayout(app) },
+    { id: "layout", section: "Editing", label: "Auto-layout", keys: ["Alt+L"], enabled: editable, perform: () => edits.autoLayout(app) },
     // Connections
     { id: "connect", section: "Connections", label: "Connect the two selected components", keys: ["E"], enabled: editable, perform: () => edits.connectSelected(app) },
     { id: "reverse", section: "Connections", label: "Reverse the selected connections", keys: ["Alt+R"], enabled: () => editable() && only("edges")(), perform: () => edits.reverseEdges(app) },

@@ -157,7 +157,7 @@ export function addNote(app, pos = null) {
 }
 
 export async function autoLayout(app) {
-  app.toast("Laying out with graphviz…");
+  app.toast("Laying out…");
   try {
     const response = await fetch(app.config.layoutUrl, { credentials: "same-origin" });
     const body = await response.json();

@@ -235,13 +235,10 @@ def _palette_categories(script_prefix: str) -> tuple[tuple[str, tuple[dict[str, 
     )
 
 
-# graphviz points to canvas pixels: a little wider than 96/72 so labels under the icons breathe.
-
-
 @require_GET
 @login_required
 async def board_layout(request: AuthedRequest, board_id: int) -> HttpResponse:
-    """Positions for every node from graphviz's `dot` layout of the stored board."""
+    """Positions for every node of the stored board from the auto-layout (`domain.layout`)."""
     user = await request.auser()
     board, _ = await sync_to_async(get_board_for)(user, board_id, need="edit")
     try:

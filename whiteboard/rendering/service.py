@@ -33,7 +33,7 @@ from whiteboard.domain.board import dumps_board
 from whiteboard.domain.diagram import ICON_INCHES, build_dot
 from whiteboard.domain.drawn import DrawOptions, default_layout, draw_board
 from whiteboard.domain.formats import EXPORTS, MERMAID_SYNTAXES, export_text
-from whiteboard.domain.layout import layout_dot, positions_from_json
+from whiteboard.domain.layout import layout_board
 from whiteboard.domain.palette import class_icon_path
 from whiteboard.domain.pyexport import board_to_python
 from whiteboard.rendering.dot import DotFailed, DotPool, DotTimeout
@@ -376,11 +376,8 @@ class RenderService:
                 self._pending -= 1
 
     def layout(self, doc: Mapping[str, Any]) -> dict[str, dict[str, int]]:
-        """Canvas positions for every node from graphviz's `dot` layout (auto-layout)."""
-        if not doc["nodes"]:
-            return {}
-        raw = self._run_dot(layout_dot(dict(doc)), "json", nodes=len(doc["nodes"]))
-        return positions_from_json(raw, {n["id"] for n in doc["nodes"]})
+        """Canvas positions for every node (auto-layout, `domain.layout`)."""
+        return layout_board(doc)
 
     async def layout_async(self, doc: Mapping[str, Any]) -> dict[str, dict[str, int]]:
         loop = asyncio.get_running_loop()
