@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-ORDER = ["render", "review", "estimate", "collab", "editor", "load"]
+ORDER = ["render", "review", "estimate", "layout", "collab", "editor", "liveness", "load"]
 
 
 def main(names: list[str]) -> int:

@@ -1,4 +1,5 @@
-"""Take the README's screenshots: serve a fresh demo database, log in, and photograph the pages.
+"""Take the README's screenshots: serve a fresh demo database, log in, and photograph the pages;
+then the editor's and the review workflow's (tests/browser/screenshots.py, review_screenshots.py).
 
 Run `.venv/bin/python scripts/screenshots.py` (needs Debian's chromium at /usr/bin/chromium).
 """
@@ -64,6 +65,11 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=10)
+    sys.path.insert(0, str(ROOT))
+    from tests.browser import review_screenshots, screenshots
+
+    screenshots.main()
+    review_screenshots.main()
     print(f"screenshots written to {OUT}")
 
 

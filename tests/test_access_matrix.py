@@ -57,7 +57,10 @@ MATRIX: dict[str, list[Probe]] = {
     # The editor forgets the name first, so the owner then finds nothing to forget.
     "version_forget": [Probe("POST", "/boards/{board}/history/{snapshot}/forget", (302, 404, 403, 302, 404))],
     "version_detail": [Probe("GET", "/boards/{board}/versions/1/", PAGE_VIEW)],
-    "version_restore": [Probe("POST", "/boards/{board}/versions/1/restore", (302, 404, 403, 302, 302))],
+    "version_restore": [
+        Probe("GET", "/boards/{board}/versions/1/restore", (302, 404, 403, 200, 200)),
+        Probe("POST", "/boards/{board}/versions/1/restore", (302, 404, 403, 302, 302)),
+    ],
     # Also served to holders of a read-only link, so it answers anonymous callers 404, not a log-in redirect.
     "version_image": [Probe("GET", "/boards/{board}/versions/1/image.svg", (404, 404, 200, 200, 200))],
     "board_diff": [Probe("GET", "/boards/{board}/diff?from=1&to=2", PAGE_VIEW)],
@@ -111,7 +114,20 @@ MATRIX: dict[str, list[Probe]] = {
     ],
     "api_board_review": [Probe("GET", "/api/boards/{board}/review", API_VIEW, json=True)],
     "api_board_estimate": [Probe("GET", "/api/boards/{board}/estimate", API_VIEW, json=True)],
-    "api_board_export": [Probe("GET", "/api/boards/{board}/export.json", API_VIEW, json=True)],
+    "api_board_export": [
+        Probe("GET", "/api/boards/{board}/export.json", API_VIEW, json=True),
+        Probe("GET", "/api/boards/{board}/export.compose.yaml", API_VIEW, json=True),
+    ],
+    # Pasted text becomes an op only an editor may send; nothing is stored.
+    "api_board_paste": [
+        Probe(
+            "POST",
+            "/api/boards/{board}/paste?x=0&y=0",
+            API_EDIT,
+            {"format": "archboard/1", "nodes": [{"id": "p", "kind": "cache"}], "edges": []},
+            True,
+        )
+    ],
     "api_board_versions": [
         Probe("GET", "/api/boards/{board}/versions", API_VIEW, json=True),
         Probe("POST", "/api/boards/{board}/versions", (401, 404, 403, 201, 201), {"name": "v"}, True),
@@ -140,6 +156,11 @@ MATRIX: dict[str, list[Probe]] = {
     "api_review": [
         Probe(
             "POST", "/api/review", (401, 200, 200, 200, 200), {"format": "archboard/1", "nodes": [], "edges": []}, True
+        )
+    ],
+    "api_import": [
+        Probe(
+            "POST", "/api/import", (401, 200, 200, 200, 200), {"format": "archboard/1", "nodes": [], "edges": []}, True
         )
     ],
     "api_estimate": [

@@ -14,7 +14,8 @@ after their snapshot in the message rows.
 Outcomes: `refused` (closed with 4403 at the handshake; whatever it sends later is ignored),
 `snapshot:<role>`, `applied` (the op is stored and its `applied` comes back), `rejected` (a
 `rejected` naming the reason; the socket stays open), `ops` (the sync answer), `relayed` (the
-others see the presence), `closed` (a `rejected` with the reason, an `error`, then 4403).
+others see the presence), `pong` (the heartbeat's answer), `heard` (a pong taken with no answer,
+the socket still answering), `closed` (a `rejected` with the reason, an `error`, then 4403).
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ MATRIX: dict[str, dict[str, str]] = {
         "owner": "relayed",
         **LOST_ACCESS,
     },
+    "ping": {**NO_ACCESS, "link": "pong", "viewer": "pong", "editor": "pong", "owner": "pong", **LOST_ACCESS},
+    "pong": {**NO_ACCESS, "link": "heard", "viewer": "heard", "editor": "heard", "owner": "heard", **LOST_ACCESS},
 }
 
 # A message of each type that is valid in every way but the caller's rights.
@@ -77,6 +80,8 @@ MESSAGES: dict[str, dict[str, Any]] = {
     "op": {"type": "op", "op": {"action": "update_node", "id": "gw", "set": {"label": "changed"}}},
     "sync": {"type": "sync", "since": 0},
     "presence": {"type": "presence", "cursor": {"x": 1, "y": 2}, "selection": ["gw"]},
+    "ping": {"type": "ping"},
+    "pong": {"type": "pong"},
 }
 
 
@@ -174,7 +179,7 @@ async def _next_answer(socket: Socket) -> dict[str, Any]:
     """The reply to an op or sync: skips presence chatter and pushed review findings."""
     while True:
         message = await socket.receive()
-        if message["type"] not in ("presence", "left", "review"):
+        if message["type"] not in ("presence", "left", "review", "ping"):
             return message
 
 
@@ -208,7 +213,11 @@ async def _send(world: dict[str, Any], role: str, kind: str, observer: Socket) -
             if await _presence_seen_by(observer, answer["client"]):
                 return "relayed"
             return await _after_denial(socket, await socket.receive_type("rejected"))
+        if kind == "pong":
+            await socket.send(MESSAGES["ping"])  # no answer to a pong: the socket still answers a ping
         reply = await _next_answer(socket)
+        if reply["type"] == "pong":
+            return "heard" if kind == "pong" else "pong"
         if reply["type"] == "applied":
             assert reply["op_id"] == f"{role}-op"
             return "applied"

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+import yaml
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import (
@@ -16,6 +17,7 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from schemathesis.core.media_types import YAML_MEDIA_TYPES
 
 from tests.builders import sample_board
 from whiteboard.accounts.services import token_create
@@ -23,6 +25,15 @@ from whiteboard.boards.models import Board
 from whiteboard.boards.services import board_create, board_share
 
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_application())
+
+
+@schemathesis.deserializer(*YAML_MEDIA_TYPES)
+def _yaml_stream(_context: Any, response: Any) -> Any:
+    """A YAML response is a stream of documents (RFC 9512): a Kubernetes export holds one
+    manifest each. schemathesis reads a single document; the description says a list of them."""
+    return list(yaml.safe_load_all(response.content))
+
+
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

@@ -223,3 +223,41 @@ def test_the_editor_palette_html_is_as_before_without_a_url_reversal_per_kind(bo
     assert len(re.findall(r'class="palette-item"', html)) == len(palette.KINDS)
     icons = [c for c in reversals.call_args_list if c.args and c.args[0] == "palette_icon"]
     assert len(icons) <= 1  # the favicon of base.html; the palette's 33 come from a cached table
+
+
+def test_search_covers_descriptions_component_labels_and_techs(owner: Any) -> None:
+    doc = build_board(
+        [node("q", "queue", label="Order events"), node("c", "cache", label="Sessions", props={"tech": "redis"})],
+        [],
+        name="Shop",
+        description="Checkout for the spring sale",
+    )
+    shop = board_create(owner=owner, document=doc)
+    board_create(owner=owner, document=chain("Other", 2))
+
+    def names(query: str) -> list[str]:
+        return [b.name for b, _ in boards_visible_to(owner, name_contains=query)]
+
+    assert names("spring") == ["Shop"]
+    assert names("ORDER EVENTS") == ["Shop"]
+    assert names("redis") == ["Shop"]
+    board_apply_op(
+        board_id=shop.pk, op={"action": "update_node", "id": "q", "set": {"label": "Refunds"}}, op_id="t1", user=owner
+    )
+    assert names("order events") == [] and names("refunds") == ["Shop"]  # kept with every change
+
+
+def test_a_new_account_starts_from_a_template(owner: Any) -> None:
+    client = logged_in(owner)
+    page = client.get("/").content.decode()
+    assert "Start from a template" in page and '<details class="card starters" open>' in page
+    assert 'value="multi_agent_squad"' in page
+    response = client.post("/boards/new", {"template": "multi_agent_squad"})
+    assert response.status_code == 302
+    created = Board.objects.get(owner=owner)
+    fixture = json.loads((Path(__file__).parents[1] / "fixtures" / "multi_agent_squad.json").read_text())
+    assert created.name == fixture["name"] and len(created.document["nodes"]) == len(fixture["nodes"])
+    assert '<details class="card starters">' in client.get("/").content.decode()  # folded once there are boards
+    refused = client.post("/boards/new", {"template": "../settings"}, follow=True)
+    assert "no such template" in refused.content.decode()
+    assert Board.objects.filter(owner=owner).count() == 1

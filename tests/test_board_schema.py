@@ -322,13 +322,22 @@ def test_it_checks_rule_settings_but_leaves_unknown_rule_ids_to_the_review():
         {"loc": "review.rules.orphan-component", "msg": 'must be one of off, info, warning, error, not "loud"'}
     ]
     assert locs(board([], [], review={"rules": ["orphan-component"]})) == ["review.rules"]
-    assert locs(board([], [], review={"rules": {"r" * 72: "off"}})) == ["review.rules." + "r" * 64]
+    assert locs(board([], [], review={"rules": {"policy:" + "p" * 65: "off"}})) == ["review.rules"]
 
 
 def test_it_reports_several_problems_at_once_and_stops_at_fifty():
     errors = errors_of(board([node(f"n{i}", "nope") for i in range(100)], []))
     assert len(errors) == 51
     assert errors[-1]["msg"] == "stopped after 50 errors"
+
+
+def test_review_rules_set_a_level_per_rule_id() -> None:
+    rules = {"orphan-component": "off", "unreplicated-datastore": "error", "not-a-rule": "info"}
+    assert validate_board(board([], [], review={"rules": rules}))["review"] == {"rules": rules}
+    assert locs(board([], [], review={"rules": {"orphan-component": "loud"}})) == ["review.rules.orphan-component"]
+    assert locs(board([], [], review={"rules": {"orphan-component": None}})) == ["review.rules.orphan-component"]
+    assert locs(board([], [], review={"rules": ["orphan-component"]})) == ["review.rules"]
+    assert locs(board([], [], review={"rules": {"x" * 65: "off"}})) == ["review.rules"]
 
 
 def test_a_node_may_name_a_tech_of_its_kind():

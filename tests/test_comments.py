@@ -135,9 +135,10 @@ def test_htmx_posts_return_partials(board, owner):
     )
     assert f'id="thread-{thread.pk}"' in reply.content.decode() and "again" in reply.content.decode()
     bad = client.post(
-        f"/boards/{board.pk}/comments", {"target": "node:zz", "text": "x"}, headers={"HX-Request": "true"}
+        f"/boards/{board.pk}/comments", {"target": "node:zz", "text": "keep <me>"}, headers={"HX-Request": "true"}
     )
-    assert bad.status_code == 200 and "no node" in bad.content.decode()
+    assert bad.status_code == 200 and "no longer on this board" in bad.content.decode()
+    assert ">keep &lt;me&gt;</textarea>" in bad.content.decode()  # the refused text stays in its box, escaped
 
 
 def test_comment_pages_refuse_outsiders_and_wrong_methods(board, owner, outsider):

@@ -15,8 +15,9 @@ from django.test import Client
 from whiteboard.accounts.services import token_create, token_revoke
 from whiteboard.boards.models import Board, BoardOp, Membership
 from whiteboard.boards.routing import websocket_application
-from whiteboard.boards.services import board_apply_op, board_replace
+from whiteboard.boards.services import board_apply_op, board_replace, board_share
 from whiteboard.collab import hub as hub_module
+from whiteboard.collab import protocol
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -503,6 +504,60 @@ async def test_ops_over_the_connection_limit_are_rejected_with_retry_after_and_o
     labels = {n["id"]: n["label"] for n in stored.document["nodes"]}
     assert labels["gw"] == "bob" and stored.version == 5
     await alice.leave()
+    await bob.leave()
+
+
+async def test_a_ping_gets_a_pong_and_bad_heartbeats_are_rejected(board: Board, tokens: dict[str, str]) -> None:
+    socket = await joined(board.pk, tokens["viewer"])
+    await socket.send({"type": "ping"})
+    assert await socket.receive_type("pong") == {"type": "pong"}
+    await socket.send({"type": "ping", "extra": 1})
+    rejected = await socket.receive_type("rejected")
+    assert "unknown key" in rejected["error"]
+    await socket.send({"type": "pong"})  # an answer to the server's ping: no reply
+    await socket.send({"type": "ping"})
+    assert (await socket.receive_type("pong"))["type"] == "pong"
+    await socket.leave()
+
+
+async def test_the_server_pings_a_quiet_client(board: Board, tokens: dict[str, str], monkeypatch: Any) -> None:
+    from whiteboard.boards import consumers
+
+    monkeypatch.setattr(consumers, "HEARTBEAT_INTERVAL", 0.1)
+    socket = await joined(board.pk, tokens["owner"])
+    assert await socket.receive_type("ping") == {"type": "ping"}
+    await socket.leave()
+
+
+async def test_a_client_that_keeps_the_heartbeat_and_goes_silent_is_closed(
+    board: Board, tokens: dict[str, str], monkeypatch: Any
+) -> None:
+    from whiteboard.boards import consumers
+
+    monkeypatch.setattr(consumers, "SILENCE_LIMIT", 0.3)
+    monkeypatch.setattr(consumers, "WATCH_TICK", 0.05)
+    old = await joined(board.pk, tokens["editor"])  # never pings: an older client
+    keeper = await joined(board.pk, tokens["owner"])
+    await keeper.send({"type": "ping"})
+    await keeper.receive_type("pong")
+    assert await keeper.close_code() == protocol.CLOSE_SILENT
+    # The older client is still served.
+    await old.send({"type": "sync", "since": 1})
+    assert (await old.receive_type("ops"))["ops"] == []
+    await old.leave()
+
+
+async def test_a_role_change_reaches_the_open_socket_at_once(
+    board: Board, tokens: dict[str, str], collaborator: Any
+) -> None:
+    bob = await joined(board.pk, tokens["editor"])
+    assert bob.snapshot["role"] == "editor"
+    await database_sync_to_async(board_share)(board=board, user=collaborator, role="viewer")
+    assert await bob.receive_type("role") == {"type": "role", "role": "viewer"}
+    await bob.send({"type": "op", "op_id": "late", "op": {"action": "update_node", "id": "gw", "set": {"label": "x"}}})
+    assert "viewer" in (await bob.receive_type("rejected"))["error"]
+    await database_sync_to_async(board_share)(board=board, user=collaborator, role="editor")
+    assert await bob.receive_type("role") == {"type": "role", "role": "editor"}
     await bob.leave()
 
 

@@ -12,6 +12,7 @@ from django.test import Client
 
 from tests.builders import board, node
 from whiteboard.boards.services import board_create, board_share
+from whiteboard.domain.layout import layout_board
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,6 +61,13 @@ def test_layout_places_every_node(users: dict[str, Any]) -> None:
     positions = response.json()["positions"]
     assert set(positions) == {n["id"] for n in doc["nodes"]}
     assert len({(p["x"], p["y"]) for p in positions.values()}) == len(positions)
+
+
+def test_layout_answers_the_auto_layouts_positions(users: dict[str, Any]) -> None:
+    doc = json.loads((ROOT / "fixtures" / "ride_hailing.json").read_text())
+    b = board_create(owner=users["olive"], document=doc)
+    response = _client(users["olive"]).get(f"/boards/{b.pk}/layout")
+    assert response.json() == {"version": b.version, "positions": layout_board(b.document)}
 
 
 def test_layout_is_for_editors_only(users: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from whiteboard.domain.board import validate_board
+from whiteboard.domain.layout_measures import measure
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 BOARD_FILES = sorted(FIXTURES.glob("*.json"))
@@ -37,6 +38,14 @@ def test_every_demo_board_is_stored_exactly_as_validation_normalises_it(path: Pa
 def test_every_demo_board_is_written_with_two_space_indentation(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert text == json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
+
+
+@pytest.mark.parametrize("path", BOARD_FILES, ids=lambda p: p.stem)
+def test_every_demo_board_is_drawn_with_no_overlap_and_at_most_two_label_collisions(path: Path) -> None:
+    """As stored: after editing a demo board, `manage.py relayout FILE --write` lays it out again."""
+    m = measure(_load(path))
+    assert (m.node_overlaps, m.group_overlaps, m.strays) == (0, 0, 0)
+    assert m.label_collisions <= 2
 
 
 def test_the_squad_board_has_an_orchestrator_delegating_to_three_agents_through_a_queue() -> None:

@@ -197,12 +197,9 @@ def test_the_diff_page_lists_changes_and_shows_the_coloured_picture(board, owner
     assert f"/api/boards/{board.pk}/diff.svg?from=1&amp;to=3" in html
 
 
-def test_the_diff_page_offers_the_change_since_the_last_named_version_with_new_and_fixed_findings(board, owner):
-    history.snapshot_create(board=board, name="<i>v1</i> review", user=owner)
+def test_the_diff_since_the_last_named_version_names_the_rules_of_the_findings_new_and_fixed(board, owner):
+    history.snapshot_create(board=board, name="v1 review", user=owner)
     now = apply(board, {"action": "delete_edge", "id": "e5"}, owner)
-    html = logged_in(owner).get(f"/boards/{board.pk}/diff?from=2&to=2").content.decode()
-    assert f'class="since-named" href="?from=1&amp;to={now}"' in html
-    assert "&lt;i&gt;v1&lt;/i&gt; review" in html
     since = logged_in(owner).get(f"/boards/{board.pk}/diff?from=1&to={now}").content.decode()
     assert 'class="diff-removed" data-rule="orphan-component"' in since  # the database lost its only edge
     assert 'class="diff-added" data-rule="single-point-of-failure"' in since
@@ -231,7 +228,7 @@ def test_the_activity_feed_says_who_did_what(board, owner, collaborator):
     apply(board, {"action": "add_node", "node": {"id": "c", "kind": "cache", "label": "Redis"}}, collaborator)
     apply(board, {"action": "update_node", "id": "c", "set": {"x": 5, "y": 6}}, collaborator)
     html = logged_in(owner).get(f"/boards/{board.pk}/activity").content.decode()
-    assert "added node “Redis”" in html and "moved node c" in html and "created the board" in html
+    assert "added node “Redis”" in html and "moved node “Redis”" in html and "created the board" in html
     assert "carlos" in html
 
 
@@ -254,6 +251,50 @@ def test_openapi_describes_the_review_workflow_routes(anonymous_api):
         "/api/boards/{board_id}/review/status",
     ):
         assert path in paths
+
+
+def test_restore_asks_first_then_offers_to_undo(board, owner):
+    relabel(board, owner, "changed")
+    client = logged_in(owner)
+    ask = client.get(f"/boards/{board.pk}/versions/1/restore")
+    assert ask.status_code == 200 and "Restore version 1?" in ask.content.decode()
+    board.refresh_from_db()
+    assert board.version == 2  # asking changes nothing
+    done = client.post(f"/boards/{board.pk}/versions/1/restore")
+    assert done.status_code == 302 and done["Location"].endswith("/history?undo=2")
+    page = client.get(done["Location"]).content.decode()
+    assert "Undo the restore (back to v2)" in page
+    client.post(f"/boards/{board.pk}/versions/2/restore")
+    board.refresh_from_db()
+    assert board.version == 4 and board.document["nodes"][1]["label"] == "changed"
+
+
+def test_the_history_page_reaches_every_version_with_names_and_labels(board, owner, monkeypatch):
+    monkeypatch.setattr("whiteboard.boards.history_views.HISTORY_PAGE", 3)
+    for i in range(4):
+        relabel(board, owner, f"Gateway {i}")
+    board.refresh_from_db()
+    history.snapshot_create(board=board, name="Review 1", user=owner, version=2)
+    client = logged_in(owner)
+    first = client.get(f"/boards/{board.pk}/history").content.decode()
+    assert 'id="version-5"' in first and 'id="version-3"' in first and 'id="version-2"' not in first
+    assert "changed node “Gateway 3” (label)" in first
+    second = client.get(f"/boards/{board.pk}/history?page=2").content.decode()
+    assert 'id="version-2"' in second and 'id="version-1"' in second
+    assert '<strong class="version-name">Review 1</strong>' in second
+
+
+def test_the_diff_page_starts_from_the_last_named_version_and_picks_versions_by_name(board, owner):
+    relabel(board, owner, "a")
+    board.refresh_from_db()
+    history.snapshot_create(board=board, name="Before review", user=owner)
+    relabel(board, owner, "b")
+    client = logged_in(owner)
+    response = client.get(f"/boards/{board.pk}/diff")
+    assert response.status_code == 302 and response["Location"].endswith("?from=2&to=3")
+    html = client.get(response["Location"]).content.decode()
+    assert '<option value="2" selected>Before review (v2)</option>' in html
+    assert '<option value="3" selected>Now (v3)</option>' in html
 
 
 def test_a_version_image_takes_the_picture_options_and_names_a_bad_one(board, owner):

@@ -296,7 +296,7 @@ async def test_an_invalid_document_is_refused_whole_naming_every_place(owner):
         (
             "import_board",
             {"text": "{}", "format": "visio"},
-            "format: unknown format 'visio' (allowed: auto, archboard)",
+            "format: unknown format 'visio' (allowed: auto, archboard, diagrams, mermaid, drawio, compose)",
         ),
     ],
 )
@@ -557,3 +557,19 @@ async def test_estimate_board_gives_the_apis_estimate_at_a_scale(owner):
     assert answer.structured_content == estimate_board(board.document, scale=2, version=1)
     assert answer.structured_content["nodes"]["api"]["utilisation"] == pytest.approx(0.8)
     assert refused.is_error and "scale: Input should be greater than or equal to 0" in text_of(refused)
+
+
+async def test_import_board_reads_every_format_of_spec_9_with_its_warnings(owner):
+    text = "flowchart LR\n  web[Web app] -->|HTTPS| api[Orders API] --> db[(Orders DB)]\n"
+    async with agent(owner) as client:
+        read = await client.call_tool("import_board", {"text": text, "store": False})
+    board = read.structured_content["board"]
+    assert sorted(n["kind"] for n in board["nodes"]) == ["browser", "service", "sql_db"]
+    assert {"loc": "line 2", "msg": "'db' read as sql_db from its words"} in read.structured_content["warnings"]
+
+
+async def test_export_board_writes_the_text_formats_of_spec_9(board, owner):
+    async with agent(owner) as client:
+        answer = await client.call_tool("export_board", {"board_id": board.pk, "format": "compose.yaml"})
+    [block] = answer.content
+    assert block.type == "text" and "services:" in block.text

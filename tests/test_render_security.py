@@ -138,7 +138,17 @@ def test_a_hostile_label_reads_back_literally_from_the_dot_and_injects_no_node(l
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 def test_a_hostile_label_renders_in_every_format(service: Any, label: str, fmt: str) -> None:
     rendered = service.render(hostile_board(label), fmt=fmt)
-    magic = {"png": b"\x89PNG", "pdf": b"%PDF", "svg": b"<?xml", "dot": b"digraph", "py": b'"""'}
+    magic = {
+        "png": b"\x89PNG",
+        "pdf": b"%PDF",
+        "svg": b"<?xml",
+        "dot": b"digraph",
+        "py": b'"""',
+        "mmd": b"architecture-beta",
+        "drawio": b"<mxfile",
+        "compose.yaml": b"# Generated",
+        "k8s.yaml": b"# Generated",
+    }
     assert rendered.content.startswith(magic.get(fmt, b"{"))
     if fmt == "json":
         assert json.loads(rendered.content)["nodes"][0]["label"] == label

@@ -1018,6 +1018,30 @@ def test_a_review_neither_pauses_nor_freezes_the_garbage_collector(monkeypatch: 
     assert seen == [was] and (gc.isenabled(), gc.get_freeze_count()) == was
 
 
+def test_review_rules_turn_a_rule_off_or_change_its_severity_for_the_board() -> None:
+    doc = board([{**node("db", "sql_db"), "label": "Orders DB"}, node("solo", "service")], [])
+    plain = review_board(doc)
+    assert {f["rule"]: f["severity"] for f in plain["findings"]}["unreplicated-datastore"] == "warning"
+    doc["review"] = {"rules": {"orphan-component": "off", "unreplicated-datastore": "error", "nope": "info"}}
+    result = review_board(doc)
+    by_rule = {f["rule"]: f for f in result["findings"]}
+    assert "orphan-component" not in by_rule
+    assert by_rule["unreplicated-datastore"]["severity"] == "error"
+    assert result["summary"]["error"] == plain["summary"]["error"] + 1
+    assert result["summary"]["info"] == plain["summary"]["info"] - 2
+    assert result["warnings"] == [
+        {"loc": "review.rules.nope", "msg": "unknown rule 'nope': this setting has no effect"}
+    ]
+    assert result["findings"][0]["severity"] == "error"  # still ordered by the severity that applies
+
+
+def test_findings_name_components_by_label() -> None:
+    doc = board([{**node("db", "sql_db"), "label": "Orders DB"}, node("cache1", "cache")], [])
+    messages = [f["message"] for f in review_board(doc)["findings"] if f["rule"] == "unreplicated-datastore"]
+    assert "Data store 'Orders DB' has a single replica." in messages
+    assert "Data store the cache 'cache1' has a single replica." in messages
+
+
 # --- notes ------------------------------------------------------------------------------------
 
 

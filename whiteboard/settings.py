@@ -231,7 +231,7 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS: list[object] = [BASE_DIR / "static"]
 # Front-end libraries come from npm (package-lock.json); only their distribution folders are served.
-VENDOR_PACKAGES = {"cytoscape": "cytoscape/dist", "cytoscape-edgehandles": "cytoscape-edgehandles"}
+VENDOR_PACKAGES = {"cytoscape": "cytoscape/dist"}
 STATICFILES_DIRS += [
     (f"vendor/{name}", BASE_DIR / "node_modules" / folder)
     for name, folder in VENDOR_PACKAGES.items()

@@ -59,6 +59,7 @@ urlpatterns = [
     path("api/boards/<int:board_id>/review", api.board_review, name="api_board_review"),
     path("api/boards/<int:board_id>/estimate", api.board_estimate, name="api_board_estimate"),
     path("api/boards/<int:board_id>/export.<str:fmt>", api.board_export, name="api_board_export"),
+    path("api/boards/<int:board_id>/paste", api.board_paste, name="api_board_paste"),
     path("api/boards/<int:board_id>/versions", history_api.versions, name="api_board_versions"),
     path("api/boards/<int:board_id>/versions/<int:version>", history_api.version_detail, name="api_board_version"),
     path(
@@ -81,4 +82,5 @@ urlpatterns = [
     path("api/review", api.review, name="api_review"),
     path("api/estimate", api.estimate, name="api_estimate"),
     path("api/render", api.render, name="api_render"),
+    path("api/import", api.import_file, name="api_import"),
 ]

@@ -1,35 +1,40 @@
-// The canvas: Cytoscape.js draws the board (nodes with the `diagrams` icons, groups as compound
-// nodes, edges styled by protocol) and turns direct manipulation into ops. It never changes the
-// board itself: every gesture becomes an op handed to `onOp`, and the board comes back through
-// `reconcile` (optimistically at once, then as confirmed by the server). Colours, line styles,
-// sizes, badges and label rules come from the server's look table (whiteboard/domain/look.py),
-// which the drawn export reads too, so the exported picture is what the canvas shows.
+// The canvas: Cytoscape.js draws the board (components with the `diagrams` icons, notes as
+// text, groups as compound nodes, connections styled by protocol and route) and answers
+// geometry questions (what is under the pointer, where an element is on screen). It never
+// changes the board: gestures are read by the input state machine (input.js) and become ops;
+// the board comes back through `reconcile` (optimistically at once, then as the server confirms).
+
+import { stylesheet } from "./style.js";
 
 const GRID = 20;
 const FAR_ZOOM = 0.4;
+// Zoomed out, labels are drawn larger on the board so they stay legible on screen (smaller than at
+// 100 %, never hidden): the zoom `fit` picks for a demo board in a 1024 px window is about 0.3.
+const LABEL_SCALES = [
+  [0.45, "zoom-xs"],
+  [0.62, "zoom-s"],
+];
+const LABEL_STEP = 18; // how far an edge label moves per try, to clear the components under it
 
 export const snap = (value) => Math.round(value / GRID) * GRID;
 
 export class Canvas extends EventTarget {
-  constructor({ container, stage, kinds, look, readOnly, onOp, getBoard }) {
+  constructor({ container, stage, kinds, look, readOnly, getBoard }) {
     super();
     this.look = look;
     this.container = container;
     this.stage = stage;
     this.kinds = kinds;
     this.readOnly = readOnly;
-    this.onOp = onOp;
     this.getBoard = getBoard;
-    this.tool = "select";
     this.far = false;
-    this.spaceDown = false;
-    this.touching = false; // the touch screen is in use (see bindTouch)
-    this.fingers = 0;
+    this.scale = "";
     this.findings = new Map(); // element id -> {severity, messages}
     this.peerOutlines = false;
+    this.selectionQueued = false;
     this.cy = cytoscape({
       container,
-      style: this.style(look),
+      style: stylesheet(look),
       minZoom: 0.08,
       maxZoom: 3,
       userZoomingEnabled: false,
@@ -44,210 +49,28 @@ export class Canvas extends EventTarget {
       pixelRatio: "auto",
     });
     this.cy.on("viewport", () => this.onViewport());
-    this.bindWheel();
-    this.bindMoves();
-    this.bindSelection();
-    this.bindHover();
-    this.bindTouch();
-    if (!readOnly) this.bindEdgeHandles();
+    // Cytoscape reports a box selection element by element: one "selection" event per burst,
+    // when the handler that caused it has finished (a microtask, not a timer).
+    this.cy.on("select unselect", () => {
+      if (this.selectionQueued) return;
+      this.selectionQueued = true;
+      queueMicrotask(() => {
+        this.selectionQueued = false;
+        this.dispatchEvent(new CustomEvent("selection", { detail: this.selectedIds() }));
+      });
+    });
+    // A connection under the pointer thickens: it can be double-clicked, selected, labelled.
+    this.cy.on("mouseover", "edge", (e) => e.target.addClass("hover"));
+    this.cy.on("mouseout", "edge", (e) => e.target.removeClass("hover"));
     this.onViewport();
     new ResizeObserver(() => this.cy.resize()).observe(container);
   }
 
-  // --- style ------------------------------------------------------------------------------
-
-  style(look) {
-    const font = look.font;
-    const { node, group, edge, note } = look;
-    const rules = [
-      {
-        selector: "node",
-        style: {
-          shape: "round-rectangle",
-          width: node.size,
-          height: node.size,
-          "corner-radius": node.corner,
-          "background-color": node.fill,
-          "border-width": node.stroke_width,
-          "border-color": node.stroke,
-          "background-image": "data(icon)",
-          "background-width": `${node.icon * 100}%`,
-          "background-height": `${node.icon * 100}%`,
-          "background-clip": "none",
-          "background-image-smoothing": "yes",
-          label: "data(display)",
-          "font-family": font,
-          "font-size": node.label.size,
-          "font-weight": node.label.weight,
-          color: node.label.color,
-          "text-valign": "bottom",
-          "text-halign": "center",
-          "text-margin-y": node.label.gap,
-          "text-wrap": "wrap",
-          "text-max-width": node.label.wrap,
-          "text-background-color": node.label.background,
-          "text-background-opacity": node.label.background_opacity,
-          "text-background-padding": node.label.padding,
-          "text-background-shape": "round-rectangle",
-          "min-zoomed-font-size": 7,
-        },
-      },
-      {
-        selector: "node.replicated",
-        style: {
-          ghost: "yes",
-          "ghost-offset-x": node.ghost.dx,
-          "ghost-offset-y": node.ghost.dy,
-          "ghost-opacity": node.ghost.opacity,
-        },
-      },
-      {
-        selector: "node:parent",
-        style: {
-          shape: "round-rectangle",
-          "corner-radius": group.corner,
-          // No image as an empty list, not "none": Cytoscape 3.34 flips a node's
-          // :backgrounding state twice per draw when its one image is "none", and each flip
-          // restyles the group and everything in it (about 100 restyles per frame here).
-          "background-image": [],
-          "background-color": "data(fill)",
-          "background-opacity": group.opacity,
-          "border-width": group.stroke_width,
-          "border-style": "dashed",
-          "border-dash-pattern": group.dash,
-          "border-color": "data(stroke)",
-          padding: group.padding,
-          label: "data(display)",
-          "text-valign": "top",
-          "text-halign": "center",
-          "text-margin-y": group.label.gap,
-          "font-size": group.label.size,
-          "font-weight": group.label.weight,
-          color: group.label.color,
-          "text-background-opacity": 0,
-          "text-transform": "uppercase",
-          "min-zoomed-font-size": 4,
-          ghost: "no",
-        },
-      },
-      { selector: "node.empty-group", style: { width: group.empty.width, height: group.empty.height, "background-image": [], "background-color": group.empty.fill, "border-style": "dashed", "text-valign": "center", "text-margin-y": 0 } },
-      {
-        selector: "node:selected",
-        style: {
-          "border-color": "#3559e0",
-          "border-width": 2.5,
-          "underlay-color": "#3559e0",
-          "underlay-opacity": 0.12,
-          "underlay-padding": 5,
-          "underlay-shape": "round-rectangle",
-        },
-      },
-      { selector: "node:parent:selected", style: { "border-style": "solid", "border-width": 2 } },
-      { selector: "node.hover", style: { "border-color": "#98a2b3" } },
-      { selector: "node:selected.hover", style: { "border-color": "#3559e0" } },
-      // A note is free text: no box, no icon; a dashed outline only when hovered or selected.
-      {
-        selector: "node.note",
-        style: {
-          width: "data(w)",
-          height: "data(h)",
-          "background-opacity": 0,
-          "background-image": [],
-          "border-width": 0,
-          "text-valign": "center",
-          "text-margin-y": 0,
-          "text-max-width": "data(w)",
-          "font-size": note.size,
-          "font-weight": note.weight,
-          color: note.color,
-          "text-background-opacity": 0,
-          ghost: "no",
-        },
-      },
-      { selector: "node.note.hover, node.note:selected", style: { "border-width": 1.5, "border-style": "dashed" } },
-      {
-        selector: "node[peer]",
-        style: {
-          "outline-width": 2.5,
-          "outline-color": "data(peer)",
-          "outline-offset": 4,
-          "outline-opacity": 0.9,
-        },
-      },
-      { selector: "node.sev-error", style: { "border-color": "#d92d20", "border-width": 1.8 } },
-      { selector: "node.sev-warning", style: { "border-color": "#f79009", "border-width": 1.8 } },
-      {
-        selector: "edge",
-        style: {
-          width: edge.width,
-          "curve-style": "bezier",
-          "control-point-step-size": edge.bundle_step,
-          "line-color": "data(color)",
-          "target-arrow-color": "data(color)",
-          "target-arrow-shape": "triangle",
-          "arrow-scale": edge.arrow_scale,
-          label: "data(display)",
-          "font-family": font,
-          "font-size": edge.label.size,
-          color: edge.label.color,
-          "text-background-color": edge.label.background,
-          "text-background-opacity": edge.label.background_opacity,
-          "text-background-padding": edge.label.padding,
-          "text-background-shape": "round-rectangle",
-          "text-wrap": "wrap",
-          "text-max-width": edge.label.wrap,
-          "min-zoomed-font-size": 6,
-          "source-distance-from-node": edge.distance,
-          "target-distance-from-node": edge.distance,
-        },
-      },
-      // props.route: a curved edge bends by data(bend); an orthogonal one turns half way.
-      { selector: "edge.route-curved", style: { "curve-style": "unbundled-bezier", "control-point-distances": "data(bend)", "control-point-weights": 0.5 } },
-      { selector: "edge.route-orthogonal", style: { "curve-style": "taxi", "taxi-direction": "auto", "taxi-turn": "50%", "taxi-turn-min-distance": 10 } },
-      // Zoomed far out, labels and arrows are unreadable: draw edges as plain lines (several
-      // times cheaper per frame on a large board).
-      { selector: "edge.far", style: { "curve-style": "haystack", "haystack-radius": 0, "target-arrow-shape": "none", label: "" } },
-      { selector: "node.far", style: { label: "", ghost: "no" } },
-      { selector: "edge.async", style: { "line-style": "dashed", "line-dash-pattern": edge.async_dash } },
-      {
-        selector: "edge:selected",
-        style: { width: 3, "underlay-color": "#3559e0", "underlay-opacity": 0.18, "underlay-padding": 4 },
-      },
-      { selector: "edge.hover", style: { width: 2.6 } },
-      {
-        selector: "edge[peer]",
-        style: { "underlay-color": "data(peer)", "underlay-opacity": 0.35, "underlay-padding": 5 },
-      },
-      { selector: "edge.sev-error", style: { "line-outline-width": 0, "text-background-color": "#fef3f2", color: "#b42318" } },
-      { selector: "edge.sev-warning", style: { "text-background-color": "#fffaeb", color: "#b54708" } },
-      { selector: "node.flash", style: { "underlay-color": "#f79009", "underlay-opacity": 0.35, "underlay-padding": 10 } },
-      { selector: "edge.flash", style: { "underlay-color": "#f79009", "underlay-opacity": 0.45, "underlay-padding": 7 } },
-      // edgehandles' temporary elements
-      {
-        selector: ".eh-ghost-edge, edge.eh-preview",
-        style: {
-          "line-color": "#3559e0",
-          "target-arrow-color": "#3559e0",
-          "target-arrow-shape": "triangle",
-          "line-style": "dashed",
-          width: 2,
-          label: "",
-        },
-      },
-      { selector: ".eh-ghost-node", style: { width: 1, height: 1, opacity: 0, label: "" } },
-      { selector: "node.eh-source, node.eh-target", style: { "border-color": "#3559e0", "border-width": 2.5 } },
-      { selector: ".eh-ghost-edge.eh-preview-active", style: { opacity: 0 } },
-    ];
-    for (const [protocol, { color }] of Object.entries(look.protocols)) {
-      rules.push({ selector: `edge[protocol = "${protocol}"]`, style: { "line-color": color, "target-arrow-color": color } });
-    }
-    // An arrow to or from a note annotates; it is not a call (after the protocols: it wins).
-    const a = look.annotation;
-    rules.push({ selector: "edge.annotation", style: { "line-style": "dashed", "line-dash-pattern": a.dash, "line-color": a.color, "target-arrow-color": a.color, width: a.width, label: "" } });
-    return rules;
-  }
-
   // --- board -> cytoscape ----------------------------------------------------------------
+
+  isNote(kind) {
+    return this.kinds[kind]?.category === "annotation";
+  }
 
   nodeData(node) {
     const kind = this.kinds[node.kind] || { name: node.kind, icon: "" };
@@ -259,14 +82,14 @@ export class Canvas extends EventTarget {
       id: node.id,
       parent: node.group ?? undefined,
       kind: node.kind,
-      icon: tech?.icon || kind.icon || "",
+      icon: tech?.icon || kind.icon || [],
       display: replicas >= badge.min ? `${label}${badge.separator}${badge.badge.replace("{n}", replicas)}` : label,
     };
-    if (node.kind === "note") {
+    if (this.isNote(node.kind)) {
       // The box a note takes, as the drawn export sizes it (look.note); an empty note shows
       // its kind's name here only, to be found and filled in.
       const lines = (node.label || "").split("\n").reduce((n, line) => n + Math.max(1, Math.ceil((line.length * note.char) / note.width)), 0);
-      Object.assign(data, { display: label, w: note.width, h: Math.max(note.min_height, lines * note.line + note.pad) });
+      Object.assign(data, { icon: [], display: label, w: note.width, h: Math.max(note.min_height, lines * note.line + note.pad) });
     }
     return data;
   }
@@ -278,12 +101,13 @@ export class Canvas extends EventTarget {
       depth += 1;
       parent = board.groups.get(parent)?.parent;
     }
+    const { fills, strokes, label } = this.look.group;
     return {
       id: group.id,
       parent: group.parent ?? undefined,
-      display: group.label || this.look.group.label.fallback,
-      fill: this.look.group.fills[depth % this.look.group.fills.length],
-      stroke: this.look.group.strokes[depth % this.look.group.strokes.length],
+      display: group.label || label.fallback,
+      fill: fills[depth % fills.length],
+      stroke: strokes[depth % strokes.length],
       isGroup: true,
     };
   }
@@ -315,13 +139,30 @@ export class Canvas extends EventTarget {
     return curve + before * step;
   }
 
+  detailClasses() {
+    return (this.far ? " far" : "") + (this.scale ? ` ${this.scale}` : "");
+  }
+
+  nodeClasses(node) {
+    if (this.isNote(node.kind)) return "note" + this.detailClasses();
+    const replicas = Number.isInteger(node.props?.replicas) ? node.props.replicas : 1;
+    return (replicas > 1 ? "replicated" : "") + this.detailClasses();
+  }
+
+  edgeClasses(edge) {
+    const board = this.getBoard();
+    const annotation = [edge.source, edge.target].some((id) => this.isNote(board.nodes.get(id)?.kind));
+    const route = edge.props?.route === "curved" || edge.props?.route === "orthogonal" ? ` route-${edge.props.route}` : "";
+    return (edge.props?.async ? "async" : "") + route + (annotation ? " annotation" : "") + this.detailClasses();
+  }
+
   // Draw a whole board (first load).
   load(board) {
     const cy = this.cy;
     // A large board opens zoomed out: start in the cheap far-away style (`fit` corrects it).
     this.far = board.nodes.size + board.edges.size > 300;
     const elements = [];
-    for (const group of sortGroups(board)) elements.push({ group: "nodes", data: this.groupData(group, board), classes: "group" });
+    for (const group of sortGroups(board)) elements.push({ group: "nodes", data: this.groupData(group, board), classes: "group" + this.detailClasses() });
     let missing = 0;
     for (const node of board.nodes.values()) {
       const hasPos = Number.isFinite(node.x) && Number.isFinite(node.y);
@@ -337,29 +178,31 @@ export class Canvas extends EventTarget {
       cy.add(elements);
       this.markEmptyGroups();
       this.placeEmptyGroups();
+      this.placeEdgeLabels(cy.edges());
     });
     this.applyFindingClasses();
     this.emitEmpty();
   }
 
-  nodeClasses(node) {
-    if (node.kind === "note") return "note" + (this.far ? " far" : "");
-    const replicas = Number.isInteger(node.props?.replicas) ? node.props.replicas : 1;
-    return (replicas > 1 ? "replicated" : "") + (this.far ? " far" : "");
-  }
-
-  edgeClasses(edge) {
-    const board = this.getBoard();
-    const annotation = [edge.source, edge.target].some((id) => board.nodes.get(id)?.kind === "note");
-    const route = edge.props?.route === "curved" || edge.props?.route === "orthogonal" ? ` route-${edge.props.route}` : "";
-    return (edge.props?.async ? "async" : "") + route + (annotation ? " annotation" : "") + (this.far ? " far" : "");
-  }
-
+  // Classes that depend on the zoom, changed only when the zoom crosses a threshold (a class
+  // change restyles every element).
   updateDetail() {
-    const far = this.cy.zoom() < FAR_ZOOM && this.cy.elements().length > 300;
-    if (far === this.far) return;
-    this.far = far;
-    this.cy.batch(() => this.cy.elements().not(".group").toggleClass("far", far));
+    const zoom = this.cy.zoom();
+    const far = zoom < FAR_ZOOM && this.cy.elements().length > 300;
+    const scale = far ? "" : (LABEL_SCALES.find(([below]) => zoom < below)?.[1] ?? "");
+    if (far !== this.far) {
+      this.far = far;
+      this.cy.batch(() => this.cy.elements().not(".group").toggleClass("far", far));
+      if (!far) this.cy.batch(() => this.placeEdgeLabels(this.cy.edges()));
+    }
+    if (scale !== this.scale) {
+      const old = this.scale;
+      this.scale = scale;
+      this.cy.batch(() => {
+        if (old) this.cy.elements().removeClass(old);
+        if (scale) this.cy.elements().addClass(scale);
+      });
+    }
   }
 
   // Bring the given element ids on screen in line with `board`.
@@ -370,6 +213,7 @@ export class Canvas extends EventTarget {
     }
     const cy = this.cy;
     const selected = new Set(cy.$(":selected").map((e) => e.id()));
+    const labelled = new Set();
     cy.batch(() => {
       const groups = [];
       const nodes = [];
@@ -390,7 +234,7 @@ export class Canvas extends EventTarget {
       for (const group of sortGroups(board, groups)) {
         const el = cy.getElementById(group.id);
         const data = this.groupData(group, board);
-        if (el.empty()) cy.add({ group: "nodes", data, classes: "group" });
+        if (el.empty()) cy.add({ group: "nodes", data, classes: "group" + this.detailClasses() });
         else {
           el.data(data);
           if ((el.data("parent") ?? null) !== (group.parent ?? null) || (el.parent().id() || null) !== (group.parent ?? null)) {
@@ -409,17 +253,20 @@ export class Canvas extends EventTarget {
         const parentNow = el.parent().nonempty() ? el.parent().id() : null;
         if (parentNow !== (node.group ?? null)) el = el.move({ parent: node.group ?? null });
         el.data(data);
-        el.classes(this.nodeClasses(node) + this.findingClass(node.id));
+        el.classes(this.nodeClasses(node) + this.findingClass(node.id) + (el.hasClass("hover") ? " hover" : ""));
         if (position && !el.grabbed()) {
           const now = el.position();
-          if (now.x !== position.x || now.y !== position.y) el.position(position);
+          if (now.x !== position.x || now.y !== position.y) {
+            el.position(position);
+            el.connectedEdges().forEach((e) => labelled.add(e));
+          }
         }
       }
       for (const edge of edges) {
         let el = cy.getElementById(edge.id);
         const data = this.edgeData(edge);
         if (el.empty()) {
-          cy.add({ group: "edges", data, classes: this.edgeClasses(edge) });
+          labelled.add(cy.add({ group: "edges", data, classes: this.edgeClasses(edge) }));
           continue;
         }
         if (el.data("source") !== edge.source || el.data("target") !== edge.target) {
@@ -427,6 +274,7 @@ export class Canvas extends EventTarget {
         }
         el.data(data);
         el.classes(this.edgeClasses(edge) + this.findingClass(edge.id));
+        labelled.add(el);
       }
       const goneGroups = goneEls.nodes().filter((n) => n.data("isGroup") && n.inside());
       for (const group of goneGroups.toArray()) {
@@ -435,6 +283,7 @@ export class Canvas extends EventTarget {
       }
       goneGroups.filter((n) => n.inside()).remove();
       this.markEmptyGroups();
+      if (labelled.size) this.placeEdgeLabels(cy.collection([...labelled].filter((e) => e.inside())));
       for (const id of selected) {
         const el = cy.getElementById(id);
         if (el.nonempty() && !el.selected()) el.select();
@@ -442,6 +291,65 @@ export class Canvas extends EventTarget {
     });
     this.emitEmpty();
     this.dispatchEvent(new CustomEvent("redrawn"));
+  }
+
+  // Connection labels sit at the middle of their line; where that covers a component (two close
+  // components, a line passing by a third), the label moves sideways, off the line, until it is
+  // clear, so it never hides an icon or a component's own label. The few labels that move get a
+  // style of their own (a mapped style on every edge would cost a restyle of each on load); far
+  // out, where labels are not drawn, this waits until the zoom comes closer.
+  placeEdgeLabels(edges) {
+    if (this.far) return;
+    const labelled = edges.filter((e) => e.data("display") || e.scratch("_label"));
+    if (labelled.empty()) return;
+    const cell = 200;
+    const grid = new Map();
+    this.cy.nodes().forEach((n) => {
+      if (n.isParent() || n.data("isGroup")) return;
+      const p = n.position();
+      // From the data, not n.width(): inside a batch the style (and so the size) is not computed yet.
+      const note = n.hasClass("note");
+      const w = (note ? n.data("w") : this.look.node.size) / 2 + 4;
+      const h = (note ? n.data("h") : this.look.node.size) / 2 + 4;
+      // Below the icon: the component's own label.
+      const box = { x1: p.x - Math.max(w, 50), x2: p.x + Math.max(w, 50), y1: p.y - h, y2: p.y + h + (note ? 0 : 22) };
+      for (let cx = Math.floor(box.x1 / cell); cx <= Math.floor(box.x2 / cell); cx++) {
+        for (let cy = Math.floor(box.y1 / cell); cy <= Math.floor(box.y2 / cell); cy++) {
+          const key = `${cx},${cy}`;
+          if (!grid.has(key)) grid.set(key, []);
+          grid.get(key).push(box);
+        }
+      }
+    });
+    const covered = (b) => {
+      const seen = grid.get(`${Math.floor((b.x1 + b.x2) / 2 / cell)},${Math.floor((b.y1 + b.y2) / 2 / cell)}`) || [];
+      return seen.some((n) => b.x1 < n.x2 && n.x1 < b.x2 && b.y1 < n.y2 && n.y1 < b.y2);
+    };
+    labelled.forEach((edge) => {
+      const s = edge.source().position();
+      const t = edge.target().position();
+      const text = edge.data("display");
+      const w = Math.min(120, text.length * 6.2) / 2 + 4;
+      const h = 9 * Math.ceil((text.length * 6.2) / 120);
+      const mid = { x: (s.x + t.x) / 2, y: (s.y + t.y) / 2 };
+      const len = Math.hypot(t.x - s.x, t.y - s.y) || 1;
+      const perp = { x: -(t.y - s.y) / len, y: (t.x - s.x) / len };
+      let best = { x: 0, y: 0 };
+      for (const k of [0, 1, -1, 2, -2, 3, -3, 4, -4]) {
+        const dx = perp.x * k * LABEL_STEP;
+        const dy = perp.y * k * LABEL_STEP;
+        const box = { x1: mid.x + dx - w, x2: mid.x + dx + w, y1: mid.y + dy - h, y2: mid.y + dy + h };
+        if (!covered(box)) {
+          best = { x: Math.round(dx), y: Math.round(dy) };
+          break;
+        }
+      }
+      const was = edge.scratch("_label") || { x: 0, y: 0 };
+      if (was.x === best.x && was.y === best.y) return;
+      edge.scratch("_label", best);
+      if (best.x || best.y) edge.style({ "text-margin-x": best.x, "text-margin-y": best.y });
+      else edge.removeStyle("text-margin-x text-margin-y");
+    });
   }
 
   // A group with no members has no position of its own (the board format stores none): at first
@@ -477,29 +385,53 @@ export class Canvas extends EventTarget {
     return { x: snap((ext.x1 + ext.x2) / 2), y: snap((ext.y1 + ext.y2) / 2) };
   }
 
-  // --- viewport ---------------------------------------------------------------------------
+  // --- geometry ---------------------------------------------------------------------------
 
-  bindWheel() {
-    // Wheel and two-finger scroll pan; Ctrl/Cmd + wheel (and trackpad pinch) zoom at the pointer.
-    this.stage.addEventListener(
-      "wheel",
-      (event) => {
-        if (!this.container.contains(event.target) && event.target !== this.container) return;
-        event.preventDefault();
-        const scale = event.deltaMode === 1 ? 16 : 1;
-        if (event.ctrlKey || event.metaKey) {
-          const rect = this.container.getBoundingClientRect();
-          const factor = Math.exp(-event.deltaY * scale * 0.0025);
-          this.zoomAt(this.cy.zoom() * factor, { x: event.clientX - rect.left, y: event.clientY - rect.top });
-        } else {
-          const dx = event.shiftKey && !event.deltaX ? event.deltaY : event.deltaX;
-          const dy = event.shiftKey && !event.deltaX ? 0 : event.deltaY;
-          this.cy.panBy({ x: -dx * scale, y: -dy * scale });
-        }
-      },
-      { passive: false },
-    );
+  toModel(clientX, clientY) {
+    const rect = this.container.getBoundingClientRect();
+    const pan = this.cy.pan();
+    const zoom = this.cy.zoom();
+    return { x: (clientX - rect.left - pan.x) / zoom, y: (clientY - rect.top - pan.y) / zoom };
   }
+
+  toScreen(pos) {
+    const pan = this.cy.pan();
+    const zoom = this.cy.zoom();
+    return { x: pos.x * zoom + pan.x, y: pos.y * zoom + pan.y };
+  }
+
+  // A component's body on screen (container coordinates), without its label, its replica ghost
+  // or its outline: where its connection handles go.
+  screenBox(node) {
+    const p = this.toScreen(node.position());
+    const zoom = this.cy.zoom();
+    const w = (node.width() / 2) * zoom;
+    const h = (node.height() / 2) * zoom;
+    return { x1: p.x - w, x2: p.x + w, y1: p.y - h, y2: p.y + h, x: p.x, y: p.y };
+  }
+
+  // The component (not a group) whose body, grown by `margin` screen pixels, holds the point:
+  // the nearest one when several do.
+  nodeAt(clientX, clientY, { margin = 0, except = null } = {}) {
+    const rect = this.container.getBoundingClientRect();
+    const x = clientX - rect.left;
+    const y = clientY - rect.top;
+    let best = null;
+    let bestDistance = Infinity;
+    this.cy.nodes().forEach((node) => {
+      if (node.isParent() || node.data("isGroup") || node === except) return;
+      const b = this.screenBox(node);
+      if (x < b.x1 - margin || x > b.x2 + margin || y < b.y1 - margin || y > b.y2 + margin) return;
+      const d = (x - b.x) ** 2 + (y - b.y) ** 2;
+      if (d < bestDistance) {
+        best = node;
+        bestDistance = d;
+      }
+    });
+    return best;
+  }
+
+  // --- viewport ---------------------------------------------------------------------------
 
   zoomAt(level, renderedPosition) {
     const cy = this.cy;
@@ -509,6 +441,20 @@ export class Canvas extends EventTarget {
 
   zoomBy(factor) {
     this.zoomAt(this.cy.zoom() * factor);
+  }
+
+  // Wheel and two-finger scroll pan; Ctrl/Cmd + wheel (and trackpad pinch) zoom at the pointer.
+  wheel(event) {
+    const scale = event.deltaMode === 1 ? 16 : 1;
+    if (event.ctrlKey || event.metaKey) {
+      const rect = this.container.getBoundingClientRect();
+      const factor = Math.exp(-event.deltaY * scale * 0.0025);
+      this.zoomAt(this.cy.zoom() * factor, { x: event.clientX - rect.left, y: event.clientY - rect.top });
+    } else {
+      const dx = event.shiftKey && !event.deltaX ? event.deltaY : event.deltaX;
+      const dy = event.shiftKey && !event.deltaX ? 0 : event.deltaY;
+      this.cy.panBy({ x: -dx * scale, y: -dy * scale });
+    }
   }
 
   // Zoom to show every node: from the node positions (cheap on a large board, where a full
@@ -537,13 +483,14 @@ export class Canvas extends EventTarget {
     cy.viewport({ zoom, pan: { x: cy.width() / 2 - ((x1 + x2) / 2) * zoom, y: cy.height() / 2 - ((y1 + y2) / 2) * zoom } });
   }
 
+  // Centre the elements' bodies (not their labels) in the view.
   centreOn(eles) {
     const cy = this.cy;
-    const bb = eles.boundingBox();
+    const bb = eles.boundingBox({ includeLabels: false, includeOverlays: false, includeUnderlays: false, includeOutlines: false });
     const fits = Math.min((cy.width() - 200) / Math.max(bb.w, 1), (cy.height() - 200) / Math.max(bb.h, 1));
-    const zoom = Math.max(0.3, Math.min(1.2, fits));
+    const zoom = Math.max(0.5, Math.min(1.2, fits));
     const pan = { x: cy.width() / 2 - ((bb.x1 + bb.x2) / 2) * zoom, y: cy.height() / 2 - ((bb.y1 + bb.y2) / 2) * zoom };
-    cy.animate({ zoom, pan }, { duration: 300, easing: "ease-out-cubic" });
+    cy.viewport({ zoom, pan });
   }
 
   onViewport() {
@@ -557,171 +504,7 @@ export class Canvas extends EventTarget {
     this.dispatchEvent(new CustomEvent("viewport", { detail: { zoom } }));
   }
 
-  setTool(tool) {
-    this.tool = tool;
-    this.updateGestures();
-  }
-
-  setSpace(down) {
-    this.spaceDown = down;
-    this.updateGestures();
-  }
-
-  updateGestures() {
-    const panning = this.tool === "pan" || this.spaceDown;
-    this.cy.userPanningEnabled(panning || this.touching);
-    this.cy.userZoomingEnabled(this.touching);
-    this.cy.boxSelectionEnabled(!panning);
-    this.cy.autoungrabify(this.readOnly || panning);
-    this.stage.classList.toggle("panning", panning);
-    this.stage.classList.toggle("connecting", this.tool === "connect" && !panning);
-    if (this.eh) {
-      if (this.tool === "connect" && !panning) this.eh.enableDrawMode();
-      else if (this.eh.drawMode && !this.handleDrawing) this.eh.disableDrawMode();
-    }
-  }
-
-  // Touch screens: Cytoscape's own gestures (one finger on the background pans, two fingers
-  // pinch-zoom, one finger on a component moves it). They are switched on while the touch
-  // screen is in use, because for the mouse a drag on the background box-selects and the
-  // wheel is handled above. The browser's own touch panning and zooming stay off the canvas.
-  //
-  // Lifting the fingers does not end touch mode: Cytoscape must still see the end of the
-  // gesture with its touch settings. The mouse ends it: a mouse or pen press and the wheel
-  // reach these capturing listeners before Cytoscape's own handlers of the same event, so the
-  // very first mouse gesture after a touch is already a mouse gesture (no timer to lose a race
-  // against).
-  bindTouch() {
-    this.container.style.touchAction = "none";
-    this.stage.addEventListener(
-      "touchstart",
-      (event) => {
-        if (!this.container.contains(event.target)) return;
-        this.fingers = event.touches.length;
-        if (this.touching) return;
-        this.touching = true;
-        this.updateGestures();
-      },
-      { capture: true, passive: true },
-    );
-    const lift = (event) => {
-      this.fingers = event.touches.length;
-    };
-    window.addEventListener("touchend", lift, { passive: true });
-    window.addEventListener("touchcancel", lift, { passive: true });
-    const mouseArrives = (event) => {
-      if (!this.touching || this.fingers) return;
-      if (event.type === "pointerdown" && event.pointerType === "touch") return;
-      this.touching = false;
-      this.updateGestures();
-    };
-    this.stage.addEventListener("pointerdown", mouseArrives, { capture: true });
-    this.stage.addEventListener("wheel", mouseArrives, { capture: true, passive: true });
-  }
-
-  toModel(clientX, clientY) {
-    const rect = this.container.getBoundingClientRect();
-    const pan = this.cy.pan();
-    const zoom = this.cy.zoom();
-    return { x: (clientX - rect.left - pan.x) / zoom, y: (clientY - rect.top - pan.y) / zoom };
-  }
-
-  toScreen(pos) {
-    const pan = this.cy.pan();
-    const zoom = this.cy.zoom();
-    return { x: pos.x * zoom + pan.x, y: pos.y * zoom + pan.y };
-  }
-
-  // --- moving -----------------------------------------------------------------------------
-
-  bindMoves() {
-    const cy = this.cy;
-    this.move = null;
-    cy.on("grab", "node", () => {
-      if (this.move) return;
-      // Where everything was, and each group's area, when the gesture started: dropping a node
-      // inside a group's starting area puts it in that group, outside takes it out.
-      const start = new Map();
-      cy.nodes().forEach((n) => {
-        if (!n.isParent()) start.set(n.id(), { ...n.position() });
-      });
-      const areas = cy
-        .nodes(".group")
-        .map((g) => ({ id: g.id(), box: g.boundingBox({ includeLabels: false }), depth: g.ancestors().length }));
-      this.move = { start, areas, moved: false };
-    });
-    cy.on("drag", "node", () => {
-      if (this.move) this.move.moved = true;
-    });
-    cy.on("free", "node", () => {
-      clearTimeout(this.moveTimer);
-      this.moveTimer = setTimeout(() => this.finishMove(), 0);
-    });
-  }
-
-  finishMove() {
-    const move = this.move;
-    this.move = null;
-    if (!move || !move.moved || this.readOnly) return;
-    const cy = this.cy;
-    const board = this.getBoard();
-    const ops = [];
-    const grabbedTop = [];
-    cy.nodes().forEach((n) => {
-      const before = move.start.get(n.id());
-      if (!before) return;
-      const now = n.position();
-      if (now.x === before.x && now.y === before.y) return;
-      const x = snap(now.x);
-      const y = snap(now.y);
-      n.position({ x, y });
-      if (board.nodes.has(n.id())) ops.push({ action: "update_node", id: n.id(), set: { x, y } });
-    });
-    // The elements the user dragged (not carried along inside a dragged group).
-    const movedIds = new Set(ops.map((op) => op.id));
-    cy.nodes().forEach((n) => {
-      const wasMoved = n.isParent() ? n.descendants().some((d) => movedIds.has(d.id())) && n.descendants().every((d) => d.isParent() || movedIds.has(d.id())) : movedIds.has(n.id());
-      if (!wasMoved) return;
-      const parentMoved = n.ancestors().some((a) => a.descendants().every((d) => d.isParent() || movedIds.has(d.id())));
-      if (!parentMoved) grabbedTop.push(n);
-    });
-    for (const el of grabbedTop) {
-      const isGroup = el.data("isGroup");
-      const point = isGroup ? centre(el.boundingBox({ includeLabels: false })) : el.position();
-      const exclude = isGroup ? board.groupSubtree(el.id()) : new Set();
-      let best = null;
-      for (const area of move.areas) {
-        if (exclude.has(area.id) || !inside(point, area.box)) continue;
-        if (!best || area.depth > best.depth) best = area;
-      }
-      const target = best ? best.id : null;
-      if (isGroup) {
-        const current = board.groups.get(el.id())?.parent ?? null;
-        if (target !== current) ops.push({ action: "update_group", id: el.id(), set: { parent: target } });
-      } else {
-        const current = board.nodes.get(el.id())?.group ?? null;
-        if (target !== current) {
-          const op = ops.find((o) => o.id === el.id() && o.action === "update_node");
-          op.set.group = target;
-        }
-      }
-    }
-    if (!ops.length) return;
-    this.onOp(ops.length === 1 ? ops[0] : { action: "batch", ops });
-  }
-
-  // --- selection, hover --------------------------------------------------------------------
-
-  bindSelection() {
-    let timer = null;
-    const emit = () => {
-      timer = null;
-      this.dispatchEvent(new CustomEvent("selection", { detail: this.selectedIds() }));
-    };
-    this.cy.on("select unselect", () => {
-      if (!timer) timer = setTimeout(emit, 0);
-    });
-  }
+  // --- selection --------------------------------------------------------------------------
 
   selectedIds() {
     return this.cy.$(":selected").map((el) => el.id());
@@ -735,114 +518,7 @@ export class Canvas extends EventTarget {
     });
   }
 
-  bindHover() {
-    const cy = this.cy;
-    cy.on("mouseover", "node, edge", (event) => {
-      event.target.addClass("hover");
-      this.dispatchEvent(new CustomEvent("hover", { detail: { id: event.target.id(), event } }));
-    });
-    cy.on("mouseout", "node, edge", (event) => {
-      event.target.removeClass("hover");
-      this.dispatchEvent(new CustomEvent("hover", { detail: { id: null } }));
-    });
-  }
-
-  // --- connecting -------------------------------------------------------------------------
-
-  bindEdgeHandles() {
-    const cy = this.cy;
-    this.eh = cy.edgehandles({
-      canConnect: (source, target) => !source.same(target) && !target.isParent() && !target.data("isGroup") && !source.data("isGroup"),
-      edgeParams: () => ({ data: { color: "#3559e0" } }),
-      hoverDelay: 80,
-      snap: true,
-      snapThreshold: 24,
-      snapFrequency: 30,
-      noEdgeEventsInDraw: true,
-      disableBrowserGestures: true,
-    });
-    cy.on("ehcomplete", (event, source, target, added) => {
-      added.remove();
-      const board = this.getBoard();
-      if (!board.nodes.has(source.id()) || !board.nodes.has(target.id())) return;
-      const id = board.freshId("e");
-      this.onOp({ action: "add_edge", edge: { id, source: source.id(), target: target.id(), label: "", props: {} } });
-      this.dispatchEvent(new CustomEvent("connected", { detail: id }));
-    });
-    cy.on("ehstop", () => {
-      if (this.handleDrawing) {
-        this.handleDrawing = false;
-        if (this.tool !== "connect") this.eh.disableDrawMode();
-      }
-    });
-    // The handle: a dot on the hovered component's right edge. Pressing it turns on
-    // edgehandles' draw mode just before Cytoscape sees the press, so the press starts an edge
-    // instead of moving the component.
-    const handle = this.stage.querySelector("#edge-handle");
-    this.handle = handle;
-    this.handleNode = null;
-    cy.on("mouseover", "node", (event) => {
-      const node = event.target;
-      if (node.data("isGroup") || this.eh.active || this.cy.autoungrabify()) return;
-      this.handleNode = node;
-      this.placeHandle();
-    });
-    cy.on("mouseout", "node", () => {
-      clearTimeout(this.handleTimer);
-      this.handleTimer = setTimeout(() => {
-        if (!this.handleHot) this.hideHandle();
-      }, 350);
-    });
-    cy.on("position viewport remove grab", () => {
-      if (this.handleNode) {
-        if (this.handleNode.removed() || this.handleNode.grabbed()) this.hideHandle();
-        else this.placeHandle();
-      }
-    });
-    this.stage.addEventListener(
-      "mousemove",
-      (event) => {
-        this.handleHot = this.overHandle(event.clientX, event.clientY);
-        handle.classList.toggle("hot", this.handleHot);
-      },
-      true,
-    );
-    this.stage.addEventListener(
-      "mousedown",
-      (event) => {
-        if (event.button !== 0 || !this.handleNode || !this.overHandle(event.clientX, event.clientY)) return;
-        this.handleDrawing = true;
-        this.eh.enableDrawMode();
-        this.hideHandle();
-      },
-      true,
-    );
-  }
-
-  placeHandle() {
-    const node = this.handleNode;
-    if (!node || node.removed()) return this.hideHandle();
-    const bb = node.renderedBoundingBox({ includeLabels: false, includeOverlays: false, includeUnderlays: false, includeOutlines: false });
-    this.handlePos = { x: bb.x2, y: (bb.y1 + bb.y2) / 2 };
-    this.handle.style.transform = `translate(${this.handlePos.x - 7}px, ${this.handlePos.y - 7}px)`;
-    this.handle.hidden = false;
-  }
-
-  hideHandle() {
-    this.handleNode = null;
-    this.handlePos = null;
-    this.handle.hidden = true;
-  }
-
-  overHandle(clientX, clientY) {
-    if (!this.handlePos || this.handle.hidden) return false;
-    const rect = this.container.getBoundingClientRect();
-    const dx = clientX - rect.left - this.handlePos.x;
-    const dy = clientY - rect.top - this.handlePos.y;
-    return dx * dx + dy * dy <= 11 * 11;
-  }
-
-  // --- findings ---------------------------------------------------------------------------
+  // --- findings, peers, highlights ---------------------------------------------------------
 
   setFindings(findings) {
     this.findings = findings;
@@ -871,6 +547,7 @@ export class Canvas extends EventTarget {
     });
   }
 
+  // A short highlight of found or focused elements (a visual effect; nothing depends on it).
   flash(eles) {
     eles.addClass("flash");
     setTimeout(() => eles.removeClass("flash"), 1200);
@@ -883,8 +560,10 @@ export class Canvas extends EventTarget {
     if (!byId.size && !this.peerOutlines) return;
     this.peerOutlines = byId.size > 0;
     cy.batch(() => {
-      cy.elements("[peer]").forEach((el) => {
-        if (!byId.has(el.id())) el.removeData("peer");
+      cy.elements("[?peer]").forEach((el) => {
+        // Set to null, not removeData(): Cytoscape 3.34's removeData does not restyle, so the
+        // outline of a peer who left or deselected stayed on screen.
+        if (!byId.has(el.id())) el.data("peer", null);
       });
       for (const [id, colour] of byId) {
         const el = cy.getElementById(id);
@@ -906,12 +585,4 @@ function sortGroups(board, only = null) {
     return d;
   };
   return list.slice().sort((a, b) => depth(a) - depth(b));
-}
-
-function inside(p, box) {
-  return p.x >= box.x1 && p.x <= box.x2 && p.y >= box.y1 && p.y <= box.y2;
-}
-
-function centre(box) {
-  return { x: (box.x1 + box.x2) / 2, y: (box.y1 + box.y2) / 2 };
 }

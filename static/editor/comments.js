@@ -7,7 +7,13 @@
 // - The review status partial (GET /boards/{id}/review/status) at the top of the Review tab,
 //   refreshed on `review_status` frames.
 // The partials are Django templates (escaped server-side); user text never goes in as HTML here.
+//
+// A comment lands on the element the panel's title names: the form's target is set from the
+// panel's target when it posts (a form left from an earlier element, after a failed load, cannot
+// send it elsewhere), and what is typed is kept per target until it is posted (a reload of the
+// panel, a failed load or a refused post never loses it).
 
+import { nameOf, typeOf } from "./labels.js";
 import { onNextFrame, renderOverlay } from "./overlay.js";
 
 const HX = { "HX-Request": "true", Accept: "text/html" };
@@ -28,10 +34,15 @@ export class Comments {
     this.stale = false;
     this.timer = null;
     this.loading = 0;
+    this.drafts = new Map(); // target ("board", "node:gw") -> text typed and not posted yet
+    this.posting = null;
     sync.addEventListener("comment", (e) => this.onComment(e.detail));
     sync.addEventListener("review_status", () => this.loadStatus());
     // After a reconnect, anything pushed while we were away is fetched again.
-    sync.addEventListener("snapshot", () => this.refreshMarkersSoon(0));
+    sync.addEventListener("snapshot", () => {
+      this.refreshMarkersSoon(0);
+      if (!this.busy()) this.loadPanel();
+    });
     canvas.addEventListener("selection", (e) => this.select(e.detail));
     // At once on pan and zoom, in the next frame after a change (see Findings in panels.js).
     canvas.addEventListener("viewport", () => this.place());
@@ -39,11 +50,25 @@ export class Comments {
     canvas.addEventListener("redrawn", () => this.schedulePlace());
     canvas.cy.on("position", "node", () => this.schedulePlace());
     sync.addEventListener("change", () => this.schedulePlace());
+    panel.addEventListener("input", (event) => {
+      if (event.target.matches(".new-thread textarea")) this.drafts.set(this.key(), event.target.value);
+    });
+    panel.addEventListener("htmx:configRequest", (event) => {
+      if (!event.detail.elt.matches?.(".new-thread")) return;
+      event.detail.parameters.target = this.key();
+      this.posting = this.key();
+    });
     // A comment or reply posted from the panel: htmx swaps the answer in; keep the title in step.
-    panel.addEventListener("htmx:afterSwap", () => this.refreshMarkersSoon(0));
+    panel.addEventListener("htmx:afterSwap", () => {
+      if (this.posting !== null && !this.body().querySelector(".new-thread + .error")) this.drafts.delete(this.posting);
+      this.posting = null;
+      this.refreshMarkersSoon(0);
+    });
     panel.querySelector("[data-refresh]")?.addEventListener("click", () => this.loadPanel());
-    // Done typing (the text posted or cleared): catch up with what came in meanwhile.
-    panel.addEventListener("focusout", () => setTimeout(() => this.stale && !this.busy() && this.loadPanel(), 0));
+    // Done typing (focus left the panel, nothing typed is waiting): catch up with what came in.
+    panel.addEventListener("focusout", (event) => {
+      if (this.stale && !panel.contains(event.relatedTarget) && !this.hasText()) this.loadPanel();
+    });
   }
 
   start() {
@@ -125,6 +150,9 @@ export class Comments {
     const kind = ids.length === 1 ? board.kindOf(ids[0]) : null;
     const target = kind === "node" || kind === "edge" ? `${kind}:${ids[0]}` : null;
     if (target === this.target) return;
+    // The element was deleted (by someone else) while a comment on it is being written: the form
+    // stays, so the post says what happened and the text stays in its box.
+    if (target === null && this.target && !board.has(this.target.split(/:(.*)/s)[1]) && this.busy()) return;
     this.target = target;
     this.loadPanel();
   }
@@ -137,14 +165,23 @@ export class Comments {
     if (this.target === null || this.target === target) this.loadPanel({ quiet: true });
   }
 
+  hasText() {
+    return [...this.panel.querySelectorAll("textarea")].some((t) => t.value.trim() !== "");
+  }
+
   // Someone is typing in the panel: do not replace what they typed; offer the refresh instead.
   busy() {
     return [...this.panel.querySelectorAll("textarea")].some((t) => t.value.trim() !== "" || t === document.activeElement);
   }
 
+  key() {
+    return this.target || "board";
+  }
+
   async loadPanel({ quiet = false } = {}) {
-    const element = this.target ? this.sync.view.get(this.target.split(/:(.*)/s)[1]) : null;
-    this.title.textContent = this.target ? `On ${this.target.split(":")[0]} “${(element && element.label) || this.target.split(/:(.*)/s)[1]}”` : "All comments on the board";
+    const board = this.sync.view;
+    const id = this.target ? this.target.split(/:(.*)/s)[1] : null;
+    this.title.textContent = id ? `On ${typeOf(board, id)} “${nameOf(board, id)}”` : "All comments on the board";
     if (quiet && this.busy()) {
       this.stale = true;
       this.panel.dataset.stale = "1";
@@ -152,18 +189,36 @@ export class Comments {
     }
     const url = this.target ? `${this.urls.comments}?target=${encodeURIComponent(this.target)}` : this.urls.comments;
     const ticket = ++this.loading;
+    const key = this.key();
+    let html = null;
     try {
       const response = await fetch(url, { credentials: "same-origin", headers: HX });
-      if (!response.ok || ticket !== this.loading) return;
-      const html = await response.text();
-      if (ticket !== this.loading) return;
-      this.body().innerHTML = html; // a server-rendered partial: every user string escaped there
-      window.htmx?.process(this.body());
-      this.stale = false;
-      delete this.panel.dataset.stale;
+      if (response.ok) html = await response.text();
     } catch {
-      // offline: keep what is shown
+      html = null;
     }
+    if (ticket !== this.loading) return;
+    if (html === null) return this.showFailure();
+    this.body().innerHTML = html; // a server-rendered partial: every user string escaped there
+    window.htmx?.process(this.body());
+    const box = this.body().querySelector(".new-thread textarea");
+    if (box && !box.value && this.drafts.has(key)) box.value = this.drafts.get(key);
+    this.stale = false;
+    delete this.panel.dataset.stale;
+  }
+
+  // The threads of this target could not be loaded (the connection dropped): no form of another
+  // element stays on show under this title; the next reconnect loads them again.
+  showFailure() {
+    const note = document.createElement("p");
+    note.className = "error small";
+    note.textContent = "Could not load these comments: the connection dropped. They load again when it is back.";
+    const retry = document.createElement("button");
+    retry.type = "button";
+    retry.className = "small";
+    retry.textContent = "Try again";
+    retry.addEventListener("click", () => this.loadPanel());
+    this.body().replaceChildren(note, retry);
   }
 
   body() {

@@ -1,29 +1,27 @@
-// The palette: search, drag a component onto the canvas, or click (tap) it and then click (tap)
-// the canvas. A search that names a technology ("redis") shows it on its kind's item, and the
-// component placed from there uses it.
-
-import { snap } from "./canvas.js";
+// The palette: search the components, drag one onto the canvas, or click (tap) it to arm it and
+// then click (tap) the canvas (the input state machine's `place` state does the placing). A search
+// that names a technology ("redis") shows it on its kind's item, and the component placed from
+// there uses it.
 
 export class Palette {
-  constructor({ root, stage, canvas, kinds, readOnly, onPlace }) {
+  constructor({ root, stage, kinds, readOnly, onArm, onDrop }) {
     this.root = root;
     this.kinds = kinds;
     this.stage = stage;
-    this.canvas = canvas;
-    this.onPlace = onPlace;
-    this.placing = null;
+    this.onArm = onArm; // a click on an item: arm it, or disarm it when armed
     this.pointerType = "mouse"; // of the last press on a palette item (for the hint's wording)
     this.hint = stage.querySelector("#placing-hint");
     this.search = root.querySelector("#palette-search");
     this.search.addEventListener("input", () => this.filter(this.search.value));
     this.search.addEventListener("keydown", (event) => {
+      event.stopPropagation();
       if (event.key === "Escape") {
         this.search.value = "";
         this.filter("");
         this.search.blur();
       } else if (event.key === "Enter") {
         const first = root.querySelector(".palette-item:not([hidden])");
-        if (first) this.startPlacing(first.dataset.kind, first.dataset.tech);
+        if (first) this.onArm(first.dataset.kind, first.dataset.tech);
         this.search.blur();
       }
     });
@@ -36,15 +34,11 @@ export class Palette {
         event.dataTransfer.effectAllowed = "copy";
         const img = item.querySelector("img");
         if (img) event.dataTransfer.setDragImage(img, 18, 18);
-        this.cancelPlacing();
       });
       item.addEventListener("pointerdown", (event) => {
         this.pointerType = event.pointerType;
       });
-      item.addEventListener("click", () => {
-        if (this.placing === item.dataset.kind) this.cancelPlacing();
-        else this.startPlacing(item.dataset.kind, item.dataset.tech);
-      });
+      item.addEventListener("click", () => this.onArm(item.dataset.kind, item.dataset.tech));
     }
     stage.addEventListener("dragover", (event) => {
       if ([...event.dataTransfer.types].includes("application/x-archboard-kind")) {
@@ -59,56 +53,28 @@ export class Palette {
       const kind = event.dataTransfer.getData("application/x-archboard-kind");
       if (!kind) return;
       event.preventDefault();
-      this.place(kind, event.clientX, event.clientY, event.dataTransfer.getData("application/x-archboard-tech") || null);
+      onDrop(kind, event.clientX, event.clientY, event.dataTransfer.getData("application/x-archboard-tech") || null);
     });
-    // Click-then-click (or tap-then-tap): the next press on the canvas, by mouse, finger or
-    // pen, places the component there. Cancelling the pointerdown keeps the mouse events that
-    // would follow it from Cytoscape (no box selection starts).
-    stage.addEventListener(
-      "pointerdown",
-      (event) => {
-        if (!this.placing || event.button !== 0 || !canvas.container.contains(event.target)) return;
-        event.stopPropagation();
-        event.preventDefault();
-        const kind = this.placing;
-        this.place(kind, event.clientX, event.clientY, this.placingTech);
-        if (!event.shiftKey) this.cancelPlacing();
-      },
-      true,
-    );
     stage.addEventListener("mousemove", (event) => {
-      if (!this.placing) return;
+      if (this.hint.hidden) return;
       const rect = stage.getBoundingClientRect();
       this.hint.style.transform = `translate(${event.clientX - rect.left + 14}px, ${event.clientY - rect.top + 14}px)`;
     });
   }
 
-  place(kind, clientX, clientY, tech = null) {
-    const pos = this.canvas.toModel(clientX, clientY);
-    this.onPlace(kind, { x: snap(pos.x), y: snap(pos.y) }, tech);
-  }
-
-  startPlacing(kind, tech = null) {
-    this.cancelPlacing();
-    this.placing = kind;
-    this.placingTech = tech || null;
+  // Show which item is armed (null: none).
+  showArmed(kind, tech = null) {
+    this.root.querySelectorAll(".palette-item.armed").forEach((el) => el.classList.remove("armed"));
+    if (!kind) {
+      this.hint.hidden = true;
+      return;
+    }
     const item = this.root.querySelector(`.palette-item[data-kind="${CSS.escape(kind)}"]`);
     item?.classList.add("armed");
-    this.stage.classList.add("placing");
-    const name = tech ? this.kinds[kind].techs.find((t) => t.id === tech)?.name || tech : item ? item.title.split(":")[0] : kind;
+    const name = tech ? this.kinds[kind]?.techs.find((t) => t.id === tech)?.name || tech : item ? item.title.split(":")[0] : kind;
     this.hint.textContent =
       this.pointerType === "touch" || this.pointerType === "pen" ? `Tap the canvas to place ${name} · tap ${name} again to cancel` : `Click to place ${name} · Esc to cancel`;
     this.hint.hidden = false;
-  }
-
-  cancelPlacing() {
-    if (!this.placing) return false;
-    this.root.querySelectorAll(".palette-item.armed").forEach((el) => el.classList.remove("armed"));
-    this.placing = null;
-    this.placingTech = null;
-    this.stage.classList.remove("placing");
-    this.hint.hidden = true;
-    return true;
   }
 
   filter(text) {

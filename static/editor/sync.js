@@ -5,15 +5,24 @@
 // `server` with this client's unconfirmed ops replayed on top (what is on screen). When nothing
 // is pending they are the same object, so a remote op costs one apply.
 //
+// Liveness: a heartbeat both ways (whiteboard/collab/protocol.py). The client pings when it has
+// sent nothing for PING_EVERY and answers the server's pings; when it has heard nothing for
+// SILENCE (a network that dropped without closing the socket) it gives the socket up and
+// reconnects, and the browser's `offline` event does the same at once.
+//
 // Events (EventTarget): "change" {touched, remote, arrived}, "status" {state, text},
-// "rejected" {error}, "snapshot" {message}, "presence", "left", "review", "confirmed", and the
-// design-review pushes "comment" {event, thread} and "review_status" {status, reviewers, ...}
-// (issue 7).
+// "rejected" {error}, "snapshot" {message}, "presence", "left", "review", "confirmed", "role"
+// {role}, and the design-review pushes "comment" {event, thread} and "review_status".
 
 import { Board, OpError } from "./model.js";
 
 const BACKOFF = [250, 500, 1000, 2000, 4000, 8000];
 const CLOSE_FORBIDDEN = 4403;
+const PING_EVERY = 2000;
+const SILENCE = 4000;
+// A new socket may take longer than that to bring its snapshot (a 2 MiB board on a slow link).
+const SNAPSHOT_WAIT = 15000;
+const WATCH_EVERY = 500;
 
 export class Sync extends EventTarget {
   constructor({ url, board, version, user, readOnly }) {
@@ -39,13 +48,49 @@ export class Sync extends EventTarget {
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     const ws = new WebSocket(`${scheme}//${location.host}${this.url}`);
     this.ws = ws;
+    this.opened = this.heard = this.sent = performance.now();
     this.setState(this.attempt ? "reconnecting" : "connecting");
-    ws.addEventListener("message", (event) => this.onMessage(event));
+    ws.addEventListener("message", (event) => {
+      if (event.target === this.ws) this.onMessage(event);
+    });
     ws.addEventListener("close", (event) => this.onClose(event));
+    if (!this.watch) this.watch = setInterval(() => this.checkLiveness(), WATCH_EVERY);
+  }
+
+  // The heartbeat's clock: a ping when we have been quiet, and a socket that has gone silent, or
+  // that opened but brought no snapshot, given up (its `close` may not come for minutes on a
+  // dropped network).
+  checkLiveness() {
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return;
+    const now = performance.now();
+    const live = this.state === "online";
+    if (now - (live ? this.heard : this.opened) > (live ? SILENCE : SNAPSHOT_WAIT)) {
+      return this.abandon("reconnecting", "The connection went silent: reconnecting.");
+    }
+    if (now - this.sent >= PING_EVERY) this.send({ type: "ping" });
+  }
+
+  // Stop using the current socket (its late messages and close are ignored) and connect again.
+  abandon(state, text) {
+    const ws = this.ws;
+    if (!ws) return;
+    this.ws = null;
+    this.syncing = false;
+    ws.close();
+    this.attempt += 1;
+    this.setState(state, text);
+    if (state === "reconnecting") this.connect();
+  }
+
+  // The browser says the network is gone: say so now, and reconnect when it is back (`retry`).
+  offline() {
+    clearTimeout(this.retryTimer);
+    if (this.ws) this.abandon("offline", "The browser is offline.");
+    else if (this.state !== "forbidden") this.setState("offline", "The browser is offline.");
   }
 
   onClose(event) {
-    if (this.ws !== null && event.target !== this.ws) return;
+    if (event.target !== this.ws) return;
     this.ws = null;
     this.syncing = false;
     if (event.code === CLOSE_FORBIDDEN) {
@@ -78,6 +123,7 @@ export class Sync extends EventTarget {
   send(message) {
     if (this.ws && this.ws.readyState === WebSocket.OPEN) {
       this.ws.send(JSON.stringify(message));
+      this.sent = performance.now();
       return true;
     }
     return false;
@@ -121,6 +167,7 @@ export class Sync extends EventTarget {
 
   onMessage(event) {
     const t0 = performance.now();
+    this.heard = t0;
     let message;
     try {
       message = JSON.parse(event.data);
@@ -141,6 +188,13 @@ export class Sync extends EventTarget {
         break;
       case "rejected":
         this.onRejected(message);
+        break;
+      case "ping":
+        this.send({ type: "pong" });
+        break;
+      case "role":
+        this.readOnly = message.role === "viewer";
+        this.dispatchEvent(new CustomEvent("role", { detail: message }));
         break;
       case "presence":
       case "left":

@@ -103,12 +103,13 @@ def test_fingers_pinch_zoom_and_pan_the_canvas_and_the_mouse_still_box_selects(
     before = ed.viewport()
 
     # One finger on the empty canvas pans it (the canvas follows the finger, give or take
-    # Cytoscape's first step past its drag threshold); nothing on the board moves.
+    # Cytoscape's first step past its drag threshold: one step of the swipe, 10 x 4 px, at most;
+    # where in it depends on where the finger starts); nothing on the board moves.
     ed.swipe([(cx, cy_)], [(-150, -60)], steps=15)
     panned = ed.viewport()
     assert panned["zoom"] == before["zoom"]
-    assert abs(panned["pan"]["x"] - before["pan"]["x"] + 150) < 5
-    assert abs(panned["pan"]["y"] - before["pan"]["y"] + 60) < 5
+    assert abs(panned["pan"]["x"] - before["pan"]["x"] + 150) <= 10
+    assert abs(panned["pan"]["y"] - before["pan"]["y"] + 60) <= 4
     assert {(n["x"], n["y"]) for n in ed.board()["nodes"]} == {(0, 0), (300, 0)}
     assert page.evaluate("window.archboard.version()") == 1
 

@@ -7,6 +7,7 @@ from typing import Literal
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 
 from whiteboard.boards.models import Board, Membership, ShareLink
@@ -61,13 +62,22 @@ def boards_visible_to(user: User, *, name_contains: str = "") -> list[tuple[Boar
     """The boards the user owns or has a role on, most recently changed first, with the user's role.
 
     Without their documents (up to 2 MiB each, and a user may have hundreds of boards): a list
-    shows the summary columns. `name_contains` keeps the boards whose name contains it, any case.
+    shows the summary columns. `name_contains` keeps the boards whose name, description or labels
+    (of components, connections, groups, and technologies) contain it, any case.
     """
-    owned = Board.objects.filter(owner=user).defer("document")
-    shared = Membership.objects.filter(user=user).select_related("board").defer("board__document")
+    owned = Board.objects.filter(owner=user).defer("document", "labels")
+    shared = Membership.objects.filter(user=user).select_related("board").defer("board__document", "board__labels")
     if name_contains:
-        owned = owned.filter(name__icontains=name_contains)
-        shared = shared.filter(board__name__icontains=name_contains)
+        owned = owned.filter(
+            Q(name__icontains=name_contains)
+            | Q(description__icontains=name_contains)
+            | Q(labels__icontains=name_contains)
+        )
+        shared = shared.filter(
+            Q(board__name__icontains=name_contains)
+            | Q(board__description__icontains=name_contains)
+            | Q(board__labels__icontains=name_contains)
+        )
     result: list[tuple[Board, Role]] = [(b, "owner") for b in owned]
     result += [(m.board, m.role) for m in shared.order_by("-board__updated_at")]  # type: ignore[misc]
     result.sort(key=lambda pair: pair[0].updated_at, reverse=True)

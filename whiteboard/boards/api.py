@@ -17,6 +17,8 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from django.http.request import RawPostDataException
 from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -29,6 +31,9 @@ from whiteboard.boards.openapi import openapi_document, policy_schema
 from whiteboard.domain import palette
 from whiteboard.domain.board import MAX_POLICIES, POLICY_PREFIX, RULE_SETTINGS, BoardError, parse_json, validate_board
 from whiteboard.domain.estimate import check_scale, defaults_for, estimate_board
+from whiteboard.domain.formats import import_board
+from whiteboard.domain.formats.paste import paste_op
+from whiteboard.domain.ops import validate_op
 from whiteboard.domain.review import rule_docs
 from whiteboard.limits import RateLimited, hit, too_many
 from whiteboard.rendering import (
@@ -325,7 +330,12 @@ async def board_export(request: HttpRequest, board_id: int, fmt: str) -> HttpRes
     page = request.build_absolute_uri(reverse("board_detail", args=[board.pk]))
     picture = picture_from_query(request.GET, link=page)
     rendered = await render_board_async(
-        board.document, fmt=fmt, scale=_scale(request), picture=picture, budget=request.user.pk
+        board.document,
+        fmt=fmt,
+        scale=_scale(request),
+        picture=picture,
+        budget=request.user.pk,
+        syntax=request.GET.get("syntax", "architecture"),
     )
     slug = "".join(c if c.isalnum() else "-" for c in board.name.lower()).strip("-")[:60] or f"board-{board.pk}"
     return _download(rendered.content, rendered.media_type, f"{slug}.{fmt}")
@@ -338,5 +348,71 @@ async def render(request: HttpRequest) -> HttpResponse:
         raise UnknownFormat(f"unknown format {fmt[:20]!r}; use one of {', '.join(FORMATS)}")
     picture = picture_from_query(request.GET)
     doc = validate_board(_json_body(request))
-    rendered = await render_board_async(doc, fmt=fmt, scale=_scale(request), picture=picture, budget=request.user.pk)
+    rendered = await render_board_async(
+        doc,
+        fmt=fmt,
+        scale=_scale(request),
+        picture=picture,
+        budget=request.user.pk,
+        syntax=request.GET.get("syntax", "architecture"),
+    )
     return _download(rendered.content, rendered.media_type, f"board.{fmt}")
+
+
+def _uploaded(request: HttpRequest) -> tuple[bytes, str | None]:
+    """The file of an import: the body itself, or the one file of a form upload (`curl -F`)."""
+    if request.content_type == "multipart/form-data":
+        try:
+            fields = list(request.FILES)
+            upload = request.FILES.get(fields[0]) if fields else None
+        except MultiPartParserError as exc:
+            raise BoardError.one("body", f"a malformed form upload: {exc}") from None
+        if upload is None:
+            raise BoardError.one("body", "a form upload with no file in it")
+        return upload.read(), upload.name
+    try:
+        return request.body, None
+    except RawPostDataException:
+        raise BoardError.one("body", "the body could not be read as the file") from None
+
+
+def _import(request: HttpRequest) -> Any:
+    """The body read as a board in `?format=` (auto-detected by default); counted as a render,
+    the work it costs is of that order."""
+    hit("render", request.user.pk)
+    raw, uploaded_name = _uploaded(request)
+    filename = request.GET.get("filename") or uploaded_name
+    return import_board(raw, fmt=request.GET.get("format", "auto"), filename=filename)
+
+
+@api_view("POST")
+def import_file(request: HttpRequest) -> HttpResponse:
+    """SPEC 9: a file of any importable format -> `{"board", "warnings"}`; nothing is stored."""
+    result = _import(request)
+    return JsonResponse({"board": result.board, "warnings": result.warnings})
+
+
+def _coordinate(request: HttpRequest, name: str) -> float | None:
+    raw = request.GET.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InvalidOption(f"{name} must be a number, not {raw[:20]!r}") from None
+    if not abs(value) <= 1e7:
+        raise InvalidOption(f"{name} must be between -1e7 and 1e7")
+    return value
+
+
+@api_view("POST")
+def board_paste(request: HttpRequest, board_id: int) -> HttpResponse:
+    """Pasted text (any importable format) as new elements of this board: `{"op", "warnings"}`,
+    a `batch` op with ids that do not clash, centred at `?x=&y=`, for the editor to send.
+    Nothing is stored; editors only, as the op they will send."""
+    board, _ = get_board_for(request.user, board_id, need="edit")
+    x, y = _coordinate(request, "x"), _coordinate(request, "y")
+    result = _import(request)
+    at = (x, y) if x is not None and y is not None else None
+    op = validate_op(paste_op(board.document, result.board, at=at))
+    return JsonResponse({"op": op, "warnings": result.warnings})

@@ -36,8 +36,14 @@ log = logging.getLogger(__name__)
 OP_RATE = 50.0
 OP_BURST = 100.0
 PRESENCE_INTERVAL = 1 / 30
-# How often an idle socket re-checks its credential and role.
+# How often an idle socket re-checks its credential and role (at once after an access change made
+# in this process: the watch loop notices `access_epoch` move within WATCH_TICK).
 RECHECK_INTERVAL = 3.0
+WATCH_TICK = 0.25
+# The heartbeat (protocol.PING / PONG): a ping after this long with nothing sent to the client, and
+# a client that keeps the heartbeat is closed after this long with nothing heard from it.
+HEARTBEAT_INTERVAL = 5.0
+SILENCE_LIMIT = 15.0
 # How long an op may rely on the socket's last access check; a change of access made in this
 # process (auth.access_epoch) forces a re-check before the next op at once.
 ACCESS_CACHE = 1.0
@@ -116,6 +122,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
         self.presence_sent = 0.0
         self.presence_next: dict[str, Any] | None = None
         self.closing = False
+        self.heard = self.sent = time.monotonic()
+        self.keeps_heartbeat = False
         await self.accept()
         try:
             self.role = await database_sync_to_async(_role_now)(self.credential, self.user, self.board_id, self.link)
@@ -135,7 +143,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
             return
         self.outlet.start(version, frame)
         self.hub.ready(self.board_id, version)
-        self.recheck = asyncio.get_running_loop().create_task(self._recheck_forever())
+        self.told_role = self.role
+        self.recheck = asyncio.get_running_loop().create_task(self._watch_forever())
 
     async def disconnect(self, code: int) -> None:
         self.closing = True
@@ -147,6 +156,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.outlet is None or self.closing:
             return
+        self.heard = time.monotonic()
         try:
             message = protocol.parse(text_data, bytes_data)
         except BoardError as exc:
@@ -213,7 +223,15 @@ class BoardConsumer(AsyncWebsocketConsumer):
         if self.role is None or epoch != self.role_epoch or now - self.role_checked >= ACCESS_CACHE:
             self.role = await database_sync_to_async(_role_now)(self.credential, self.user, self.board_id, self.link)
             self.role_epoch, self.role_checked = epoch, now
+            self._tell_role()
         return self.role
+
+    def _tell_role(self) -> None:
+        """A role changed while the page is open (editor to viewer, or back): tell the page at once,
+        so it switches to read-only (or back) instead of having its next edits refused."""
+        if self.role != getattr(self, "told_role", self.role):
+            self.told_role = self.role
+            self._reply({"type": "role", "role": self.role})
 
     async def _throttle(self) -> None:
         now = time.monotonic()
@@ -273,25 +291,59 @@ class BoardConsumer(AsyncWebsocketConsumer):
         if self.hub is not None:
             self.hub.presence(self.board_id, self.client_id, update)
 
+    # --- heartbeat -----------------------------------------------------------------------------
+
+    async def _on_ping(self, message: dict[str, Any]) -> None:
+        try:
+            protocol.check_heartbeat(message)
+        except BoardError as exc:
+            self._reply(protocol.rejected(None, exc.errors))
+            return
+        self.keeps_heartbeat = True
+        self._reply(protocol.PONG)
+
+    async def _on_pong(self, message: dict[str, Any]) -> None:
+        try:
+            protocol.check_heartbeat(message)
+        except BoardError as exc:
+            self._reply(protocol.rejected(None, exc.errors))
+            return
+        self.keeps_heartbeat = True
+
     # One handler per client message type of the protocol (protocol.CLIENT_TYPES).
     HANDLERS: ClassVar[dict[str, Callable[[BoardConsumer, dict[str, Any]], Awaitable[None]]]] = {
         "op": _on_op,
         "sync": _on_sync,
         "presence": _on_presence,
+        "ping": _on_ping,
+        "pong": _on_pong,
     }
 
-    # --- access over time ----------------------------------------------------------------------
+    # --- access and liveness over time -----------------------------------------------------------
 
-    async def _recheck_forever(self) -> None:
+    async def _watch_forever(self) -> None:
+        """Re-check access (every RECHECK_INTERVAL, and at once after an access change in this
+        process), ping a client that has heard nothing for a while, close a silent one."""
+        checked = time.monotonic()
+        epoch = access_epoch()
         while True:
-            await asyncio.sleep(RECHECK_INTERVAL)
-            try:
-                self.role = await database_sync_to_async(_role_now)(
-                    self.credential, self.user, self.board_id, self.link
-                )
-            except _Denied as exc:
-                await self._deny(str(exc))
+            await asyncio.sleep(min(WATCH_TICK, RECHECK_INTERVAL, HEARTBEAT_INTERVAL))
+            now = time.monotonic()
+            if now - checked >= RECHECK_INTERVAL or access_epoch() != epoch:
+                checked, epoch = now, access_epoch()
+                try:
+                    self.role = await database_sync_to_async(_role_now)(
+                        self.credential, self.user, self.board_id, self.link
+                    )
+                except _Denied as exc:
+                    await self._deny(str(exc))
+                    return
+                self._tell_role()
+            if self.keeps_heartbeat and now - self.heard >= SILENCE_LIMIT:
+                await self._close(protocol.CLOSE_SILENT, "no heartbeat: reconnect")
                 return
+            if now - self.sent >= HEARTBEAT_INTERVAL:
+                self._reply(protocol.PING)
 
     # --- output --------------------------------------------------------------------------------
 
@@ -300,6 +352,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
             self.outlet.send(protocol.encode(message))
 
     async def _write(self, frame: str) -> None:
+        self.sent = time.monotonic()
         await self.base_send({"type": "websocket.send", "text": frame})
 
     def _too_slow(self) -> None:

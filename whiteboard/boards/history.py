@@ -16,7 +16,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from whiteboard.boards.models import Board, BoardOp, Snapshot
-from whiteboard.domain.activity import describe_op, via
+from whiteboard.domain.activity import describe_op, labels_of, via
 from whiteboard.domain.board import MAX_NAME, BoardError
 from whiteboard.domain.diff import diff_boards
 from whiteboard.domain.ops import apply_op
@@ -172,11 +172,34 @@ def activity(board: Board) -> Any:
     )
 
 
-def activity_rows(rows: Any) -> list[Activity]:
+def activity_rows(rows: Any, board: Board) -> list[Activity]:
+    """The rows in words, naming elements by their labels: the labels in the ops' own elements,
+    else the labels the elements have now."""
+    names = labels_of(board.document)
     return [
-        Activity(version, username or "", created_at, op.get("action", ""), describe_op(op, op_id), via(op_id))
+        Activity(version, username or "", created_at, op.get("action", ""), describe_op(op, op_id, names), via(op_id))
         for version, op_id, username, created_at, op in rows
     ]
+
+
+def named_versions(board: Board) -> list[Snapshot]:
+    """The board's named versions, newest first (for picking versions by name)."""
+    named = Snapshot.objects.filter(board=board, kind=Snapshot.Kind.NAMED).select_related("author")
+    return list(named.order_by("-version", "-pk"))
+
+
+def last_named_snapshot(board: Board) -> Snapshot | None:
+    """The newest named version before the current one: what "what changed" compares with."""
+    return (
+        Snapshot.objects.filter(board=board, kind=Snapshot.Kind.NAMED, version__lt=board.version)
+        .order_by("-version", "-pk")
+        .first()
+    )
+
+
+def last_named_version(board: Board) -> int | None:
+    snapshot = last_named_snapshot(board)
+    return None if snapshot is None else snapshot.version
 
 
 def authors(board: Board, versions: list[int]) -> dict[int, tuple[str, datetime]]:

@@ -128,4 +128,4 @@ async def diff_image(request: HttpRequest, board_id: int, fmt: str) -> HttpRespo
 def activity(request: HttpRequest, board_id: int) -> HttpResponse:
     board, _ = get_board_for(request.user, board_id, need="view")
     page = page_of(request, history.activity(board))
-    return JsonResponse(page_json(page, [a.as_json() for a in history.activity_rows(page)]))
+    return JsonResponse(page_json(page, [a.as_json() for a in history.activity_rows(page, board)]))

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from whiteboard.boards import history, sharing
@@ -23,7 +24,6 @@ from whiteboard.domain.diff import DIFF_COLORS
 from whiteboard.limits import RateLimited, client_ip, too_many
 from whiteboard.rendering import FORMATS, RenderError, picture_from_query, render_board_async
 from whiteboard.reviews.running import review_document
-from whiteboard.reviews.services import last_named_version
 from whiteboard.typing import AuthedRequest
 
 HISTORY_PAGE = 25
@@ -37,9 +37,23 @@ def _error_text(exc: BoardError) -> str:
 @require_GET
 @login_required
 def board_history(request: AuthedRequest, board_id: int) -> HttpResponse:
+    """Every version, newest first (from the op log), with the names given to some of them."""
     board, role = get_board_for(request.user, board_id, need="view")
-    page = page_of(request, history.snapshots(board), HISTORY_PAGE)
-    context = {"board": board, "role": role, "page": page}
+    page = page_of(request, history.activity(board), HISTORY_PAGE)
+    named = history.named_versions(board)
+    names: dict[int, list[str]] = {}
+    for snapshot in named:
+        names.setdefault(snapshot.version, []).append(snapshot.name)
+    rows = [(row, names.get(row.version, [])) for row in history.activity_rows(page, board)]
+    undo = request.GET.get("undo")
+    context = {
+        "board": board,
+        "role": role,
+        "page": page,
+        "rows": rows,
+        "named": named,
+        "undo": int(undo) if undo and undo.isdigit() and 1 <= int(undo) < board.version else None,
+    }
     if request.htmx:
         return render(request, "boards/history.html#rows", context)
     return render(request, "boards/history.html", context)
@@ -101,14 +115,21 @@ def version_detail(request: AuthedRequest, board_id: int, version: int) -> HttpR
     return render(request, "boards/version.html", context)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def version_restore(request: AuthedRequest, board_id: int, version: int) -> HttpResponse:
-    board, _ = get_board_for(request.user, board_id, need="edit")
+    """GET asks first (what the restore will change); POST restores, and the history page then
+    offers to undo it (restoring the version just before the restore)."""
+    board, role = get_board_for(request.user, board_id, need="edit")
     version = version_or_404(board, version)
+    if request.method == "GET":
+        diff = history.diff_versions(board, board.version, version)
+        context = {"board": board, "role": role, "version": version, "diff": diff}
+        return render(request, "boards/restore.html", context)
+    before = board.version
     applied = history.restore_version(board=board, version=version, user=request.user)
-    messages.success(request, f"Restored version {version} as version {applied.version}; restoring again undoes it.")
-    return redirect("board_history", board_id=board.pk)
+    messages.success(request, f"Restored version {version} as version {applied.version}.")
+    return redirect(f"{reverse('board_history', args=[board.pk])}?undo={before}")
 
 
 def _image_input(user: Any, board_id: int, version: int, link: str | None = None) -> tuple[Board, dict[str, Any]]:
@@ -152,14 +173,20 @@ async def version_image(request: HttpRequest, board_id: int, version: int, fmt: 
 def board_diff(request: AuthedRequest, board_id: int) -> HttpResponse:
     board, role = get_board_for(request.user, board_id, need="view")
     if "from" not in request.GET:
-        start = max(1, board.version - 1)
+        # What changed since the last named version (a review round), else since the last change.
+        start = history.last_named_version(board) or max(1, board.version - 1)
         return redirect(f"{request.path}?from={start}&to={board.version}")
     try:
         start, end = diff_range(request, board)
     except BoardError:
         raise Http404("No such version.")
     diff = history.diff_versions(board, start, end)
-    named = last_named_version(board)
+    named = history.named_versions(board)
+    choices = [(board.version, f"Now (v{board.version})")]
+    choices += [(s.version, f"{s.name} (v{s.version})") for s in named]
+    for version in (start, end):
+        if version not in {v for v, _ in choices}:
+            choices.append((version, f"v{version}"))
     context = {
         "board": board,
         "role": role,
@@ -167,7 +194,7 @@ def board_diff(request: AuthedRequest, board_id: int) -> HttpResponse:
         "start": start,
         "end": end,
         "colors": DIFF_COLORS,
-        "named": named if named is not None and named.version < board.version else None,
+        "choices": choices,
     }
     return render(request, "boards/diff.html", context)
 
@@ -177,7 +204,7 @@ def board_diff(request: AuthedRequest, board_id: int) -> HttpResponse:
 def board_activity(request: AuthedRequest, board_id: int) -> HttpResponse:
     board, role = get_board_for(request.user, board_id, need="view")
     page = page_of(request, history.activity(board), ACTIVITY_PAGE)
-    context = {"board": board, "role": role, "page": page, "rows": history.activity_rows(page)}
+    context = {"board": board, "role": role, "page": page, "rows": history.activity_rows(page, board)}
     if request.htmx:
         return render(request, "boards/activity.html#rows", context)
     return render(request, "boards/activity.html", context)

@@ -53,6 +53,9 @@ class Board(models.Model):
     node_count = models.PositiveIntegerField(null=True)
     edge_count = models.PositiveIntegerField(null=True)
     description = models.TextField(blank=True, default="")
+    # The labels of its components, connections and groups (and the components' technologies), one
+    # per line: what the board search looks in besides the name and the description.
+    labels = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["-updated_at"]
@@ -67,7 +70,21 @@ class Board(models.Model):
             "node_count": len(document.get("nodes", [])),
             "edge_count": len(document.get("edges", [])),
             "description": document.get("description", ""),
+            "labels": searchable_labels(document),
         }
+
+
+def searchable_labels(document: dict[str, Any]) -> str:
+    """The words a board search finds a board by, beyond its name and description."""
+    words: list[str] = []
+    for section in ("nodes", "edges", "groups"):
+        for element in document.get(section, []):
+            if element.get("label"):
+                words.append(str(element["label"]))
+            tech = (element.get("props") or {}).get("tech")
+            if isinstance(tech, str) and tech:
+                words.append(tech)
+    return "\n".join(dict.fromkeys(words))
 
 
 class Membership(models.Model):

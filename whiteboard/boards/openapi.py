@@ -10,9 +10,11 @@ from typing import Any
 
 from whiteboard.domain import board as schema
 from whiteboard.domain.estimate import ESTIMATE_PROPS, MAX_SCALE, EstimateProp
+from whiteboard.domain.formats import IMPORTS, MERMAID_SYNTAXES
 from whiteboard.domain.ops import ACTIONS, OP_KEYS, SET_FIELDS
 from whiteboard.domain.palette import CATEGORIES, KINDS, TECHS
 from whiteboard.domain.review import SEVERITIES
+from whiteboard.rendering import FORMATS
 
 _ID = {"type": "string", "pattern": r"^[A-Za-z0-9_.:-]{1,64}$"}
 _PROPS: dict[str, Any] = {
@@ -394,6 +396,47 @@ _LINKS_PARAM = {
     "schema": {"enum": ["0", "1"]},
 }
 _BOARD_ID = {"name": "board_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+_SYNTAX_PARAM = {
+    "name": "syntax",
+    "in": "query",
+    "description": "mmd: a Mermaid architecture-beta diagram (default) or a flowchart",
+    "schema": {"enum": list(MERMAID_SYNTAXES), "default": "architecture"},
+}
+# SPEC 9: what an import reads, as the body of POST /api/import and of a paste.
+_IMPORT_PARAMS = [
+    {
+        "name": "format",
+        "in": "query",
+        "description": "the body's format; auto tells it by `filename`'s extension, else by the content",
+        "schema": {"enum": ["auto", *IMPORTS], "default": "auto"},
+    },
+    {
+        "name": "filename",
+        "in": "query",
+        "description": "the file's name, for auto-detection by its extension",
+        "schema": {"type": "string", "maxLength": 255},
+    },
+]
+_IMPORT_BODY = {
+    "required": True,
+    "description": "the file itself, or a form upload with the file in one field",
+    "content": {
+        "text/plain": {"schema": {"type": "string"}},
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+        "multipart/form-data": {
+            "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+        },
+    },
+}
+_WARNINGS = {
+    "type": "array",
+    "description": "what the import guessed or dropped, each with its line or element",
+    "items": {
+        "type": "object",
+        "required": ["loc", "msg"],
+        "properties": {"loc": {"type": "string"}, "msg": {"type": "string"}},
+    },
+}
 
 
 def _errors(*codes: str) -> dict[str, Any]:
@@ -436,6 +479,15 @@ def _document() -> dict[str, Any]:
         "text/vnd.graphviz": {"schema": {"type": "string"}},
         "text/x-python": {"schema": {"type": "string"}},
         "application/json": {"schema": _ref("Board")},
+        "text/vnd.mermaid": {"schema": {"type": "string"}},
+        "application/vnd.jgraph.mxfile": {"schema": {"type": "string"}},
+        "application/yaml": {
+            "schema": {
+                "type": "array",
+                "description": "the YAML stream's documents: one Compose file, or one Kubernetes manifest each",
+                "items": {"type": "object"},
+            }
+        },
     }
     return {
         "openapi": "3.1.0",
@@ -595,18 +647,44 @@ def _document() -> dict[str, Any]:
                         "name": "fmt",
                         "in": "path",
                         "required": True,
-                        "schema": {"enum": ["png", "svg", "pdf", "dot", "py", "json"]},
+                        "schema": {"enum": list(FORMATS)},
                     },
                     {"name": "scale", "in": "query", "schema": {"type": "number", "minimum": 0.25, "maximum": 4}},
                     *_PICTURE_PARAMS,
                     _LINKS_PARAM,
+                    _SYNTAX_PARAM,
                 ],
                 "get": {
-                    "summary": "The rendering (PNG, SVG, PDF, DOT, diagrams Python script) or the document",
+                    "summary": "The rendering (PNG, SVG, PDF, DOT, diagrams Python script), the document, or the "
+                    "board as Mermaid, draw.io, Compose or Kubernetes (SPEC 9)",
                     "responses": {
                         "200": {"description": "The export", "content": export_types},
                         "503": _json(_ref("Error"), "The renderer is busy or the board is too complex"),
                         **_errors("400", "401", "404"),
+                    },
+                },
+            },
+            "/api/boards/{board_id}/paste": {
+                "parameters": [_BOARD_ID],
+                "post": {
+                    "summary": "Pasted text in any importable format as a `batch` op of new elements for this "
+                    "board (ids that do not clash, centred at x, y); nothing is stored (editors)",
+                    "parameters": [
+                        *_IMPORT_PARAMS,
+                        {"name": "x", "in": "query", "schema": {"type": "number", "minimum": -1e7, "maximum": 1e7}},
+                        {"name": "y", "in": "query", "schema": {"type": "number", "minimum": -1e7, "maximum": 1e7}},
+                    ],
+                    "requestBody": _IMPORT_BODY,
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["op", "warnings"],
+                                "properties": {"op": {"type": "object"}, "warnings": _WARNINGS},
+                            },
+                            "The op to send, and the import's warnings",
+                        ),
+                        **_errors("400", "401", "403", "404", "422"),
                     },
                 },
             },
@@ -625,6 +703,24 @@ def _document() -> dict[str, Any]:
                     "responses": {"200": _json(_ref("Findings"), "Findings"), **_errors("400", "401", "422")},
                 }
             },
+            "/api/import": {
+                "post": {
+                    "summary": "Read a file in any importable format (SPEC 9) as a board; nothing is stored",
+                    "parameters": _IMPORT_PARAMS,
+                    "requestBody": _IMPORT_BODY,
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["board", "warnings"],
+                                "properties": {"board": _ref("Board"), "warnings": _WARNINGS},
+                            },
+                            "The board, and what the import guessed or dropped",
+                        ),
+                        **_errors("400", "401", "422"),
+                    },
+                }
+            },
             "/api/estimate": {
                 "post": {
                     "summary": "Estimate a document's capacity, latency and availability; nothing is stored",
@@ -640,10 +736,11 @@ def _document() -> dict[str, Any]:
                         {
                             "name": "format",
                             "in": "query",
-                            "schema": {"enum": ["png", "svg", "pdf", "dot", "py", "json"], "default": "png"},
+                            "schema": {"enum": list(FORMATS), "default": "png"},
                         },
                         {"name": "scale", "in": "query", "schema": {"type": "number", "minimum": 0.25, "maximum": 4}},
                         *_PICTURE_PARAMS,
+                        _SYNTAX_PARAM,
                     ],
                     "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Board")}}},
                     "responses": {

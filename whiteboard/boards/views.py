@@ -14,15 +14,19 @@ from django.urls import get_script_prefix, reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
-from whiteboard.boards import services
+from whiteboard.boards import services, starters
 from whiteboard.boards.access import boards_visible_to, get_board_for
 from whiteboard.boards.models import Board
-from whiteboard.domain import palette
-from whiteboard.domain.board import DIRECTIONS, PROTOCOLS, ROUTES, WRITE_POLICIES, BoardError, parse_board_json
+from whiteboard.domain import palette, review
+from whiteboard.domain.board import DIRECTIONS, PROTOCOLS, ROUTES, WRITE_POLICIES, BoardError
+from whiteboard.domain.formats import IMPORT_NAMES, import_board
 from whiteboard.domain.look import LOOK
 from whiteboard.limits import RateLimited, hit, too_many
 from whiteboard.rendering import RenderError, board_layout_async
 from whiteboard.typing import AuthedRequest
+
+# The import form's format menu: detection first, then every importable format (SPEC 9).
+IMPORT_FORMATS = [("auto", "Detect from the file"), *IMPORT_NAMES.items()]
 
 
 def _error_text(exc: BoardError) -> str:
@@ -34,29 +38,63 @@ def _error_text(exc: BoardError) -> str:
 def board_list(request: AuthedRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     rows = boards_visible_to(request.user, name_contains=query)
-    context = {"rows": rows, "query": query}
+    context = {"rows": rows, "query": query, "starters": starters.starters(), "import_formats": IMPORT_FORMATS}
     if request.htmx and request.htmx.target == "board-rows":
         return render(request, "boards/list.html#rows", context)
     return render(request, "boards/list.html", context)
 
 
+MAX_SHOWN_WARNINGS = 50
+
+
 @require_POST
 @login_required
 def board_create(request: AuthedRequest) -> HttpResponse:
+    """An empty board, or one imported from an uploaded or pasted file of any importable format
+    (SPEC 9). The list page's import form asks with htmx and shows the warnings in place;
+    without JavaScript the new board opens with them as messages."""
     upload = request.FILES.get("document")
+    text = request.POST.get("text", "")
+    template_id = request.POST.get("template")
+    importing = upload is not None or bool(text.strip())
+    warnings: list[dict[str, str]] = []
     try:
         hit("board_create", request.user.pk)
-        if upload is not None:
-            board = services.board_create(owner=request.user, document=parse_board_json(upload.read()))
+        if template_id:
+            template = starters.starter(template_id)
+            if template is None:
+                raise BoardError.one("template", "no such template")
+            board = services.board_create(owner=request.user, document=template.document())
+        elif importing:
+            raw = upload.read() if upload is not None else text.encode("utf-8", "surrogatepass")
+            result = import_board(
+                raw, fmt=request.POST.get("format") or "auto", filename=upload.name if upload is not None else None
+            )
+            warnings = result.warnings
+            board = services.board_create(owner=request.user, document=result.board)
         else:
             name = request.POST.get("name", "").strip()[:200] or "Untitled board"
             board = services.board_create_empty(owner=request.user, name=name)
     except BoardError as exc:
+        if request.htmx and importing:
+            return render(request, "boards/list.html#imported", {"errors": exc.errors[:MAX_SHOWN_WARNINGS]})
         messages.error(request, f"Could not create the board: {_error_text(exc)}")
         return redirect("board_list")
     except (services.LimitExceeded, RateLimited) as exc:
+        if request.htmx and importing:
+            return render(request, "boards/list.html#imported", {"errors": [{"loc": "", "msg": str(exc)}]})
         messages.error(request, str(exc))
         return redirect("board_list")
+    if request.htmx and importing:
+        context = {
+            "board": board,
+            "warnings": warnings[:MAX_SHOWN_WARNINGS],
+            "more": len(warnings) > MAX_SHOWN_WARNINGS,
+        }
+        return render(request, "boards/list.html#imported", context)
+    if warnings:
+        shown = "; ".join(f"{w['loc']}: {w['msg']}" if w["loc"] else w["msg"] for w in warnings[:10])
+        messages.warning(request, f"Imported with {len(warnings)} warning(s): {shown}")
     return redirect("board_detail", board_id=board.pk)
 
 
@@ -134,6 +172,7 @@ def _editor_config(request: AuthedRequest, board: Board, role: str) -> dict[str,
         "layoutUrl": reverse("board_layout", args=[board.pk]),
         "exportUrl": reverse("api_board_export", args=[board.pk, "FORMAT"]),
         "kinds": _editor_kinds(get_script_prefix()),
+        "rules": _editor_rules(get_script_prefix()),
         "look": LOOK,
     }
 
@@ -145,6 +184,15 @@ def kind_icon_url(kind: palette.Kind) -> str | None:
 
 def tech_icon_url(tech: palette.Tech) -> str:
     return reverse("palette_tech_icon", args=[tech.id])
+
+
+@functools.cache
+def _editor_rules(script_prefix: str) -> dict[str, dict[str, str]]:
+    """Each review rule's title, default severity and documentation page, for the Review tab."""
+    return {
+        rule.id: {"title": rule.title, "severity": rule.severity, "url": reverse("rule_detail", args=[rule.id])}
+        for rule in review.RULES.values()
+    }
 
 
 @functools.cache
@@ -187,13 +235,10 @@ def _palette_categories(script_prefix: str) -> tuple[tuple[str, tuple[dict[str, 
     )
 
 
-# graphviz points to canvas pixels: a little wider than 96/72 so labels under the icons breathe.
-
-
 @require_GET
 @login_required
 async def board_layout(request: AuthedRequest, board_id: int) -> HttpResponse:
-    """Positions for every node from graphviz's `dot` layout of the stored board."""
+    """Positions for every node of the stored board from the auto-layout (`domain.layout`)."""
     user = await request.auser()
     board, _ = await sync_to_async(get_board_for)(user, board_id, need="edit")
     try:

@@ -19,11 +19,20 @@ MAX_MESSAGE_BYTES = 1024 * 1024
 MAX_OP_ID = 64
 MAX_SELECTION = 1_000
 MAX_COORD = 1e7
-CLIENT_TYPES = ("op", "sync", "presence")
+CLIENT_TYPES = ("op", "sync", "presence", "ping", "pong")
 
-# Close codes: 4403 = may not see the board (SPEC); 4408 = too slow to keep up, reconnect and sync.
+# Close codes: 4403 = may not see the board (SPEC); 4408 = too slow to keep up, reconnect and sync;
+# 4409 = a client that keeps the heartbeat went silent (its network is gone), reconnect and sync.
 CLOSE_FORBIDDEN = 4403
 CLOSE_TOO_SLOW = 4408
+CLOSE_SILENT = 4409
+
+# The heartbeat (both ways, so each side notices a silent network drop): a client sends
+# {"type": "ping"} and gets {"type": "pong"}; the server sends {"type": "ping"} when it has sent
+# nothing for a while, and a client that knows the heartbeat answers {"type": "pong"}. Clients
+# that never send either are not expected to answer (older clients keep working).
+PING = {"type": "ping"}
+PONG = {"type": "pong"}
 
 
 def encode(message: dict[str, Any]) -> str:
@@ -84,6 +93,10 @@ def check_sync(message: dict[str, Any]) -> int:
     if not isinstance(since, int) or isinstance(since, bool) or since < 0:
         raise BoardError.one("since", "is required: the last version the client has (an integer >= 0)")
     return since
+
+
+def check_heartbeat(message: dict[str, Any]) -> None:
+    _only(message, ("type",))
 
 
 def check_presence(message: dict[str, Any]) -> dict[str, Any]:

@@ -28,8 +28,22 @@ def via(op_id: str) -> str:
     return "MCP" if op_id.startswith(f"{MCP_OP_PREFIX}-") else ""
 
 
-def describe_op(op: dict[str, Any], op_id: str = "") -> str:
-    """What the op did, in words: "added node “API Gateway”", "changed edge e1 (label, props)"."""
+def _named(element_id: object, names: dict[str, str]) -> str:
+    label = names.get(str(element_id), "")
+    return f"“{label}”" if label else str(element_id)
+
+
+def labels_of(doc: dict[str, Any]) -> dict[str, str]:
+    """Element id -> label, for naming the elements of ops in words."""
+    return {e["id"]: e.get("label") or "" for section in ("nodes", "edges", "groups") for e in doc.get(section, [])}
+
+
+def describe_op(op: dict[str, Any], op_id: str = "", names: dict[str, str] | None = None) -> str:
+    """What the op did, in words: "added node “API Gateway”", "changed edge “HTTPS” (label, props)".
+
+    `names` (id -> label, e.g. of the current board) names the elements an op only refers to by id.
+    """
+    names = names or {}
     action = op.get("action", "")
     if action == "replace":
         restored = _RESTORE.match(op_id)
@@ -41,7 +55,7 @@ def describe_op(op: dict[str, Any], op_id: str = "") -> str:
     if action == "batch":
         ops = op.get("ops") or []
         if len(ops) == 1:
-            return describe_op(ops[0])
+            return describe_op(ops[0], names=names)
         return f"made {len(ops)} changes at once"
     if action == "set_board":
         return f"changed the board ({', '.join(sorted(op.get('set') or {}))})"
@@ -52,8 +66,8 @@ def describe_op(op: dict[str, Any], op_id: str = "") -> str:
     if verb == "update":
         fields = sorted(op.get("set") or {})
         if fields and set(fields) <= {"x", "y"}:
-            return f"moved {noun} {op.get('id')}"
-        return f"changed {noun} {op.get('id')} ({', '.join(fields)})"
+            return f"moved {noun} {_named(op.get('id'), names)}"
+        return f"changed {noun} {_named(op.get('id'), names)} ({', '.join(fields)})"
     if verb == "delete":
-        return f"deleted {noun} {op.get('id')}"
+        return f"deleted {noun} {_named(op.get('id'), names)}"
     return action

@@ -46,7 +46,7 @@ MAX_SUPPRESSIONS = 1_000
 MAX_REASON = 2_000
 # 1.1: the board's own rule settings and policies (SPEC section 3).
 MAX_POLICIES = 50
-MAX_RULE_SETTINGS = 500
+MAX_RULE_SETTINGS = 200
 MAX_SELECTOR_ITEMS = 100
 POLICY_PREFIX = "policy:"
 # A finding's rule id: a registered rule's id, or "policy:" and a policy id of 1-64 characters.
@@ -323,9 +323,13 @@ def normalise_review(raw: object, errors: _Errors) -> dict[str, Any]:
 
 
 def _rule_id_problem(value: object) -> str | None:
-    """Why `value` cannot be a rule id (of a registered rule or "policy:<id>"), or None."""
-    if not isinstance(value, str) or not value or len(value) > MAX_RULE_ID:
-        return f"must be a rule id of 1-{MAX_RULE_ID} characters"
+    """Why `value` cannot be a rule id, or None: a registered rule's id has 1-64 characters, a
+    policy's is "policy:" and a policy id of 1-64."""
+    if not isinstance(value, str):
+        return "must be a rule id: 1-64 characters, or policy: and a policy id"
+    limit = MAX_RULE_ID if value.startswith(POLICY_PREFIX) else MAX_RULE_ID - len(POLICY_PREFIX)
+    if not value or len(value) > limit:
+        return "must be a rule id: 1-64 characters, or policy: and a policy id"
     return text_problem(value)
 
 
@@ -363,7 +367,8 @@ def _check_rule_settings(settings: object, errors: _Errors) -> None:
         loc = child_loc("review.rules", rule_id)
         problem = _rule_id_problem(rule_id)
         if problem:
-            errors.add(loc, problem)
+            # Placed on the object: a key that is no rule id cannot name a place of its own.
+            errors.add("review.rules", f"{child_loc('', rule_id)!r}: {problem}")
         elif setting not in RULE_SETTINGS:
             errors.add(loc, f"must be one of {', '.join(RULE_SETTINGS)}, not {json.dumps(setting)[:40]}")
 

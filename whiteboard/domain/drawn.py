@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
@@ -135,7 +135,10 @@ def _text(x: float, top: float, lines: list[str], size: float, attrs: str, badge
 
 
 @dataclass
-class _Node:
+class PlacedNode:
+    """A node or note where the canvas draws it: `box` is its frame, `bbox` adds its label and
+    its replica stack."""
+
     id: str
     kind: str
     x: float
@@ -154,19 +157,32 @@ class _Node:
         return (self.x - self.w / 2, self.y - self.h / 2, self.x + self.w / 2, self.y + self.h / 2)
 
     @property
+    def body(self) -> Box:
+        """The frame and, behind a replicated component, the ghost of its stack."""
+        if not self.badge:
+            return self.box
+        g = LOOK["node"]["ghost"]
+        x1, y1, x2, y2 = self.box
+        return _union([self.box, (x1 + g["dx"], y1 + g["dy"], x2 + g["dx"], y2 + g["dy"])])
+
+    @property
     def bbox(self) -> Box:
-        boxes = [self.box]
-        if self.badge:
-            g = LOOK["node"]["ghost"]
-            x1, y1, x2, y2 = self.box
-            boxes.append((x1 + g["dx"], y1 + g["dy"], x2 + g["dx"], y2 + g["dy"]))
-        if self.label_box:
-            boxes.append(self.label_box)
-        return _union(boxes)
+        return _union([self.body, self.label_box]) if self.label_box else self.body
+
+    def moved(self, dx: float, dy: float) -> PlacedNode:
+        label = self.label_box
+        return replace(
+            self,
+            x=self.x + dx,
+            y=self.y + dy,
+            label_box=(label[0] + dx, label[1] + dy, label[2] + dx, label[3] + dy) if label else None,
+        )
 
 
 @dataclass
-class _Group:
+class PlacedGroup:
+    """A group's frame (`box`, its members plus the padding) and its title inside the top."""
+
     id: str
     label: str
     parent: str | None
@@ -185,7 +201,8 @@ def _union(boxes: list[Box]) -> Box:
     )
 
 
-def _plan_node(node: Mapping[str, Any], index: int, text_scale: float) -> _Node:
+def place_node(node: Mapping[str, Any], index: int = 0, text_scale: float = 1.0) -> PlacedNode:
+    """A node (with `x` and `y`) as the canvas draws it."""
     look = LOOK["node"]
     x, y = float(node["x"]), float(node["y"])
     if node["kind"] == NOTE:
@@ -195,7 +212,9 @@ def _plan_node(node: Mapping[str, Any], index: int, text_scale: float) -> _Node:
         h = max(note["min_height"], estimate * note["line"] + note["pad"])
         size = note["size"] * text_scale
         lines = wrap(text, note["width"] * text_scale, size, note["weight"])
-        return _Node(str(node["id"]), NOTE, x, y, note["width"], h, index, lines, "", None, None, node.get("group"))
+        return PlacedNode(
+            str(node["id"]), NOTE, x, y, note["width"], h, index, lines, "", None, None, node.get("group")
+        )
     label = look["label"]
     size = label["size"] * text_scale
     badge = replica_badge(node.get("props") or {})
@@ -207,41 +226,37 @@ def _plan_node(node: Mapping[str, Any], index: int, text_scale: float) -> _Node:
     label_box = (x - width / 2 - pad, top - pad, x + width / 2 + pad, top + height + pad)
     outer = look["size"] + look["stroke_width"]
     icon = drawing_class(node["kind"], (node.get("props") or {}).get("tech"))
-    return _Node(
+    return PlacedNode(
         str(node["id"]), node["kind"], x, y, outer, outer, index, lines, badge, icon, label_box, node.get("group")
     )
 
 
-def _plan_groups(doc: Mapping[str, Any], nodes: list[_Node], text_scale: float) -> list[_Group]:
+def _plan_groups(doc: Mapping[str, Any], nodes: list[PlacedNode], text_scale: float) -> list[PlacedGroup]:
     """Group boxes bottom-up, as Cytoscape sizes compound nodes: members' boxes and labels plus
     padding; an empty group stands in a column right of everything, as the canvas places it."""
     raw = {g["id"]: g for g in doc.get("groups") or []}
-    groups: dict[str, _Group] = {}
+    groups: dict[str, PlacedGroup] = {}
     for gid, g in raw.items():
         depth, parent, seen = 0, g.get("parent"), {gid}
         while parent in raw and parent not in seen:
             seen.add(parent)
             depth += 1
             parent = raw[parent].get("parent")
-        groups[gid] = _Group(gid, str(g.get("label") or ""), g.get("parent") if g.get("parent") in raw else None, depth)
+        own = g.get("parent")
+        groups[gid] = PlacedGroup(gid, str(g.get("label") or ""), own if own in raw else None, depth)
     members: dict[str, list[Box]] = {gid: [] for gid in groups}
     for node in nodes:
         if node.group in members:
             members[node.group].append(node.bbox)
     look = LOOK["group"]
     size = look["label"]["size"] * text_scale
-    empty: list[_Group] = []
+    empty: list[PlacedGroup] = []
     for group in sorted(groups.values(), key=lambda g: -g.depth):
-        text = (group.label or look["label"]["fallback"]).upper()
-        group.label_lines = wrap(text, float("inf"), size, look["label"]["weight"])
-        width, height = _lines_box(group.label_lines, size, look["label"]["weight"])
+        group.label_lines = _title_lines(group.label, text_scale)
         if not members[group.id]:
             empty.append(group)
             continue
-        x1, y1, x2, y2 = _union(members[group.id])
-        pad = look["padding"]
-        group.box = (x1 - pad, y1 - pad, x2 + pad, y2 + pad)
-        _place_group_label(group, width, height)
+        fit_group(group, members[group.id], text_scale)
         if group.parent in members:
             members[group.parent].append(_union([group.box, group.label_box or group.box]))
     if empty:
@@ -258,17 +273,39 @@ def _plan_groups(doc: Mapping[str, Any], nodes: list[_Node], text_scale: float) 
     return sorted(groups.values(), key=lambda g: g.depth)
 
 
-def _place_group_label(group: _Group, width: float, height: float) -> None:
-    x1, y1, x2, _ = group.box
+def fit_group(group: PlacedGroup, members: list[Box], text_scale: float = 1.0) -> None:
+    """Frame the group around its members' boxes (nodes with their labels, subgroups with
+    their titles), as Cytoscape sizes a compound node, its title inside the top."""
+    x1, y1, x2, y2 = _union(members)
+    pad = LOOK["group"]["padding"]
+    group.box = (x1 - pad, y1 - pad, x2 + pad, y2 + pad)
+    group.label_box = _title_box(group.box, group.label_lines, text_scale)
+
+
+def _title_lines(label: str, text_scale: float) -> list[str]:
+    spec = LOOK["group"]["label"]
+    return wrap((label or spec["fallback"]).upper(), float("inf"), spec["size"] * text_scale, spec["weight"])
+
+
+def _title_box(box: Box, lines: list[str], text_scale: float) -> Box:
+    """A group's title: centred at the top of its box, inside the padding."""
+    spec = LOOK["group"]["label"]
+    width, height = _lines_box(lines, spec["size"] * text_scale, spec["weight"])
+    x1, y1, x2, _ = box
     cx = (x1 + x2) / 2
-    bottom = y1 + LOOK["group"]["label"]["gap"]
-    group.label_box = (cx - width / 2, bottom - height, cx + width / 2, bottom)
+    bottom = y1 + spec["gap"]
+    return (cx - width / 2, bottom - height, cx + width / 2, bottom)
+
+
+def group_frame(box: Box, label: str, text_scale: float = 1.0) -> Box:
+    """What a group drawn with this box covers: the box and its title (a long title is wider)."""
+    return _union([box, _title_box(box, _title_lines(label, text_scale), text_scale)])
 
 
 # --- edge geometry (Cytoscape's) ------------------------------------------------------------------
 
 
-def _intersect(node: _Node, toward: Point) -> Point:
+def _intersect(node: PlacedNode, toward: Point) -> Point:
     """Where the line from the node's centre to `toward` leaves its rounded box."""
     cx, cy = node.x, node.y
     dx, dy = toward[0] - cx, toward[1] - cy
@@ -311,10 +348,23 @@ class _EdgeShape:
     path: str
     arrow: str
     label_at: Point
-    points: list[Point]
+    points: list[Point]  # the path's corners; of a bent edge: start, control point, end
+    bent: bool = False  # a quadratic curve (a curved or fanned-out edge)
+
+    def line(self, steps: int = 8) -> list[Point]:
+        """The path as a polyline, a bend sampled at `steps` segments."""
+        if not self.bent:
+            return list(self.points)
+        (x0, y0), (x1, y1), (x2, y2) = self.points
+        out = []
+        for i in range(steps + 1):
+            t = i / steps
+            a, b, c = (1 - t) ** 2, 2 * t * (1 - t), t * t
+            out.append((a * x0 + b * x1 + c * x2, a * y0 + b * y1 + c * y2))
+        return out
 
 
-def _taxi(src: _Node, dst: _Node) -> list[Point]:
+def _taxi(src: PlacedNode, dst: PlacedNode) -> list[Point]:
     """Cytoscape's `taxi` route (direction auto, turn at 50 %, 10 px minimum)."""
     pdx, pdy = dst.x - src.x, dst.y - src.y
     dw, dh = (src.w + dst.w) / 2, (src.h + dst.h) / 2
@@ -351,7 +401,7 @@ def _taxi(src: _Node, dst: _Node) -> list[Point]:
     return [(turn, src.y), (turn, dst.y)]
 
 
-def _edge_shape(src: _Node, dst: _Node, route: str, offset: float) -> _EdgeShape:
+def _edge_shape(src: PlacedNode, dst: PlacedNode, route: str, offset: float) -> _EdgeShape:
     """`route` is "line" (straight or fanned by `offset`), "curve" (bent by `offset`) or "taxi"."""
     look = LOOK["edge"]
     arrow_size = max(math.pow(look["width"] * 13.37, 0.9), 29) * look["arrow_scale"]
@@ -393,7 +443,7 @@ def _edge_shape(src: _Node, dst: _Node, route: str, offset: float) -> _EdgeShape
         0.25 * start[1] + 0.5 * ctrl[1] + 0.25 * end[1],
     )
     path = f"M{start[0]:.1f} {start[1]:.1f} Q{ctrl[0]:.1f} {ctrl[1]:.1f} {end[0]:.1f} {end[1]:.1f}"
-    return _EdgeShape(path, _arrow(tip, ctrl, arrow_size), label, [start, ctrl, end])
+    return _EdgeShape(path, _arrow(tip, ctrl, arrow_size), label, [start, ctrl, end], bent=True)
 
 
 def _arrow(tip: Point, back_toward: Point, size: float) -> str:
@@ -406,7 +456,7 @@ def _arrow(tip: Point, back_toward: Point, size: float) -> str:
     return f"{tip[0]:.1f},{tip[1]:.1f} {bx + px:.1f},{by + py:.1f} {bx - px:.1f},{by - py:.1f}"
 
 
-def _routes(edges: list[Mapping[str, Any]], index: Mapping[str, int]) -> list[tuple[str, float]]:
+def edge_routes(edges: list[Mapping[str, Any]], index: Mapping[str, int]) -> list[tuple[str, float]]:
     """Each edge's route kind and offset, as the canvas computes them.
 
     Straight edges between the same two nodes form a bundle that fans out about the middle, on
@@ -440,6 +490,75 @@ def _routes(edges: list[Mapping[str, Any]], index: Mapping[str, int]) -> list[tu
             swapped = str(edges[k]["source"]) != pair[0]
             out[k] = ("line", (0.5 - n / 2 + i) * look["bundle_step"] * (-1 if swapped else 1))
     return out
+
+
+@dataclass
+class PlacedEdge:
+    """An edge as the canvas routes it, with its label's lines and box (None without a label);
+    an annotation is an arrow to or from a note (no label)."""
+
+    edge: Mapping[str, Any]
+    route: tuple[str, float]  # "line", "curve" or "taxi", and the fan-out or bend (`edge_routes`)
+    shape: _EdgeShape
+    annotation: bool
+    label_lines: list[str]
+    label_box: Box | None
+
+    @property
+    def source(self) -> str:
+        return str(self.edge["source"])
+
+    @property
+    def target(self) -> str:
+        return str(self.edge["target"])
+
+    def line(self) -> list[Point]:
+        return self.shape.line()
+
+
+@dataclass
+class Plan:
+    """Where the canvas puts everything of a board, in its pixels at 100 % zoom."""
+
+    nodes: list[PlacedNode]
+    groups: list[PlacedGroup]  # parents before their children
+    edges: list[PlacedEdge]
+
+
+def plan_board(doc: Mapping[str, Any], text_scale: float = 1.0) -> Plan:
+    """The canvas geometry of a board whose nodes all have positions: what the drawn export
+    draws and what the layout measures judge (`layout_measures`)."""
+    nodes = [place_node(n, i, text_scale) for i, n in enumerate(doc.get("nodes") or [])]
+    by_id = {n.id: n for n in nodes}
+    groups = _plan_groups(doc, nodes, text_scale)
+    edges = [e for e in doc.get("edges") or [] if str(e.get("source")) in by_id and str(e.get("target")) in by_id]
+    routes = edge_routes(edges, {n.id: n.index for n in nodes})
+    placed = [
+        place_edge(edge, by_id[str(edge["source"])], by_id[str(edge["target"])], route, text_scale)
+        for edge, route in zip(edges, routes, strict=True)
+    ]
+    return Plan(nodes, groups, placed)
+
+
+def place_edge(
+    edge: Mapping[str, Any], src: PlacedNode, dst: PlacedNode, route: tuple[str, float], text_scale: float = 1.0
+) -> PlacedEdge:
+    """An edge between two placed nodes, routed and labelled as the canvas does."""
+    annotation = NOTE in (src.kind, dst.kind)
+    shape = _edge_shape(src, dst, *route)
+    text = "" if annotation else edge_text(edge)
+    lines, box = edge_label(text, shape.label_at, text_scale) if text.strip() else ([], None)
+    return PlacedEdge(edge, route, shape, annotation, lines, box)
+
+
+def edge_label(text: str, at: Point, scale: float = 1.0) -> tuple[list[str], Box]:
+    """An edge label's lines and its box (with the background's padding), centred on `at`."""
+    spec = LOOK["edge"]["label"]
+    size = spec["size"] * scale
+    lines = wrap(text, spec["wrap"] * scale, size)
+    w, h = _lines_box(lines, size, 400)
+    pad = spec["padding"]
+    return lines, (at[0] - w / 2 - pad, at[1] - h / 2 - pad, at[0] + w / 2 + pad, at[1] + h / 2 + pad)
 
 
 # --- the document -------------------------------------------------------------------------------
@@ -490,13 +609,8 @@ def draw_board(
 
 
 def _draw(doc: Mapping[str, Any], icon: Callable[[str], str], options: DrawOptions, scale: float) -> Drawing:
-    raw_nodes = list(doc.get("nodes") or [])
-    nodes = [_plan_node(n, i, scale) for i, n in enumerate(raw_nodes)]
-    by_id = {n.id: n for n in nodes}
-    index = {n.id: n.index for n in nodes}
-    groups = _plan_groups(doc, nodes, scale)
-    edges = [e for e in doc.get("edges") or [] if str(e.get("source")) in by_id and str(e.get("target")) in by_id]
-    routes = _routes(edges, index)
+    plan = plan_board(doc, scale)
+    nodes, groups = plan.nodes, plan.groups
     boxes: dict[str, Box] = {}
     symbols: dict[str, str] = {}
 
@@ -508,13 +622,11 @@ def _draw(doc: Mapping[str, Any], icon: Callable[[str], str], options: DrawOptio
     edge_parts: list[str] = []
     edge_boxes: list[Box] = []
     legend: dict[str, str] = {}
-    for edge, (route, offset) in zip(edges, routes, strict=True):
-        src, dst = by_id[str(edge["source"])], by_id[str(edge["target"])]
-        annotation = NOTE in (src.kind, dst.kind)
-        svg, box = _edge_svg(edge, _edge_shape(src, dst, route, offset), annotation=annotation, scale=scale)
+    for placed in plan.edges:
+        svg, box = _edge_svg(placed, scale=scale)
         edge_parts.append(svg)
         edge_boxes.append(box)
-        _add_to_legend(edge, legend, annotation=annotation)
+        _add_to_legend(placed.edge, legend, annotation=placed.annotation)
 
     content = list(boxes.values()) + edge_boxes
     x1, y1, x2, y2 = _union(content) if content else (0.0, 0.0, 0.0, 0.0)
@@ -556,7 +668,7 @@ def _bbox_attr(box: Box, shift: Point) -> str:
     return f'data-bbox="{x1:.1f} {y1:.1f} {x2 - x1:.1f} {y2 - y1:.1f}"'
 
 
-def _group_svg(group: _Group, shift: Point, scale: float) -> str:
+def _group_svg(group: PlacedGroup, shift: Point, scale: float) -> str:
     look = LOOK["group"]
     x1, y1, x2, y2 = group.box
     label = look["label"]
@@ -581,7 +693,7 @@ def _group_svg(group: _Group, shift: Point, scale: float) -> str:
     )
 
 
-def _node_svg(node: _Node, symbol: str, shift: Point, scale: float, link: str | None) -> str:
+def _node_svg(node: PlacedNode, symbol: str, shift: Point, scale: float, link: str | None) -> str:
     look = LOOK["node"]
     label = look["label"]
     x1, y1, _, _ = node.box
@@ -629,7 +741,7 @@ def _node_svg(node: _Node, symbol: str, shift: Point, scale: float, link: str | 
     return f'<a href="{href}" xlink:href="{href}">{group}</a>'
 
 
-def _note_svg(node: _Node, shift: Point, scale: float) -> str:
+def _note_svg(node: PlacedNode, shift: Point, scale: float) -> str:
     note = LOOK["note"]
     size = note["size"] * scale
     _, height = _lines_box(node.text, size, note["weight"])
@@ -644,8 +756,9 @@ def _note_svg(node: _Node, shift: Point, scale: float) -> str:
     return f'<g data-id="{_esc(node.id)}" data-type="note" {_bbox_attr(node.box, shift)}>{text}</g>'
 
 
-def _edge_svg(edge: Mapping[str, Any], shape: _EdgeShape, *, annotation: bool, scale: float) -> tuple[str, Box]:
+def _edge_svg(placed: PlacedEdge, *, scale: float) -> tuple[str, Box]:
     look = LOOK["edge"]
+    edge, shape, annotation = placed.edge, placed.shape, placed.annotation
     props = edge.get("props") or {}
     if annotation:
         spec = LOOK["annotation"]
@@ -661,15 +774,12 @@ def _edge_svg(edge: Mapping[str, Any], shape: _EdgeShape, *, annotation: bool, s
     xs = [p[0] for p in shape.points]
     ys = [p[1] for p in shape.points]
     box: Box = (min(xs), min(ys), max(xs), max(ys))
-    text = "" if annotation else edge_text(edge)
-    if text.strip():
+    if placed.label_box is not None:
         spec = look["label"]
         size = spec["size"] * scale
-        lines = wrap(text, spec["wrap"] * scale, size)
-        w, h = _lines_box(lines, size, 400)
+        lines, lbox = placed.label_lines, placed.label_box
+        _, h = _lines_box(lines, size, 400)
         cx, cy = shape.label_at
-        pad = spec["padding"]
-        lbox = (cx - w / 2 - pad, cy - h / 2 - pad, cx + w / 2 + pad, cy + h / 2 + pad)
         parts.append(
             f'<g class="label"><rect x="{lbox[0]:.1f}" y="{lbox[1]:.1f}" width="{lbox[2] - lbox[0]:.1f}" '
             f'height="{lbox[3] - lbox[1]:.1f}" rx="3" fill="{spec["background"]}" '

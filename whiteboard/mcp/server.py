@@ -50,10 +50,12 @@ from whiteboard.collab import protocol
 from whiteboard.collab.hub import get_hub
 from whiteboard.domain import palette
 from whiteboard.domain.activity import MCP_OP_PREFIX
-from whiteboard.domain.board import BoardError, dumps_board, parse_board_json
+from whiteboard.domain.board import BoardError, dumps_board
 from whiteboard.domain.estimate import MAX_SCALE as MAX_ESTIMATE_SCALE
 from whiteboard.domain.estimate import defaults_for
 from whiteboard.domain.estimate import estimate_board as run_estimate
+from whiteboard.domain.formats import IMPORTS
+from whiteboard.domain.formats import import_board as read_file
 from whiteboard.domain.jsontext import find_problems
 from whiteboard.limits import RateLimited, hit
 from whiteboard.rendering import FORMATS, Picture, RenderError, UnknownFormat, picture_from_query, render_board_async
@@ -485,8 +487,9 @@ async def export_board(
     background: Background = "white",
 ) -> CallToolResult:
     """Export a board as a file: json (the board document), py (a runnable `diagrams` script),
-    dot (graphviz), svg, png or pdf. Text formats come back as text, png as an image, pdf as an
-    embedded resource."""
+    dot (graphviz), svg, png, pdf, mmd (Mermaid), drawio, compose.yaml (a runnable Docker Compose
+    file) or k8s.yaml (Kubernetes manifests). Text formats come back as text, png as an image,
+    pdf as an embedded resource."""
     if format not in FORMATS:
         raise UnknownFormat(f"unknown format {format[:20]!r}; use one of {', '.join(FORMATS)}")
     return await _export(_caller(ctx), board_id, format, scale, _picture(layout, background, width))
@@ -510,43 +513,23 @@ async def _export(user: User, board_id: int, fmt: str, scale: float, picture: Pi
     return CallToolResult(content=[TextContent(type="text", text=rendered.content.decode())])
 
 
-def _archboard_import(text: str) -> tuple[dict[str, Any], list[str]]:
-    return parse_board_json(text), []
-
-
-# Import formats (SPEC 9): format -> reader of the text, answering the document and its warnings.
-IMPORTERS: dict[str, Callable[[str], tuple[dict[str, Any], list[str]]]] = {"archboard": _archboard_import}
-
-
 async def import_board(
     text: Annotated[str, Field(description="The file's content.")],
     ctx: Context,
-    format: Annotated[str, WithJsonSchema({"enum": ["auto", *IMPORTERS], "default": "auto"})] = "auto",
+    format: Annotated[str, WithJsonSchema({"enum": ["auto", *IMPORTS], "default": "auto"})] = "auto",
     store: Annotated[bool, Field(description="Store it as a new board of yours (else only convert it).")] = True,
 ) -> dict[str, Any]:
-    """Read a board from a file's text: {"board", "warnings"}, and with store (the default) also
-    store it as a new board of yours: {"id", "version", "board", "warnings"}. Formats: archboard
-    (the board document as JSON); auto tries each."""
-    if format not in ("auto", *IMPORTERS):
-        raise BoardError.one("format", f"unknown format {format[:20]!r} (allowed: auto, {', '.join(IMPORTERS)})")
-    document, warnings = _read_import(text, format)
+    """Read a board from a file's text: {"board", "warnings"} (what the import guessed or dropped,
+    each with its line or element), and with store (the default) also store it as a new board of
+    yours: {"id", "version", "board", "warnings"}. Formats (SPEC 9): archboard (the board document
+    as JSON), diagrams (a Python `diagrams` script, read, never run), mermaid (flowchart or
+    architecture-beta), drawio, compose (a Docker Compose file); auto tells them apart."""
+    result = read_file(text, fmt=format)
+    document, warnings = result.board, result.warnings
     if not store:
         return {"board": document, "warnings": warnings}
     created = await database_sync_to_async(_create)(_caller(ctx), document)
     return {"id": created.pk, "version": created.version, "board": created.document, "warnings": warnings}
-
-
-def _read_import(text: str, fmt: str) -> tuple[dict[str, Any], list[str]]:
-    if fmt != "auto":
-        return IMPORTERS[fmt](text)
-    first_error: BoardError | None = None
-    for read in IMPORTERS.values():
-        try:
-            return read(text)
-        except BoardError as exc:
-            first_error = first_error or exc
-    assert first_error is not None
-    raise first_error
 
 
 async def get_palette() -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Render a board document to PNG, SVG, PDF, DOT, JSON or a `diagrams` script.
+"""Render a board document to PNG, SVG, PDF, DOT, JSON, a `diagrams` script or a text format of
+`whiteboard.domain.formats` (Mermaid, draw.io, Compose, Kubernetes).
 
 `dot` runs as a child process on the generated source (never through `diagrams`/`graphviz`
 helpers that write files): stdin in, stdout out, under a wall-clock timeout and CPU/address-space
@@ -31,7 +32,8 @@ from whiteboard import limits
 from whiteboard.domain.board import dumps_board
 from whiteboard.domain.diagram import ICON_INCHES, build_dot
 from whiteboard.domain.drawn import DrawOptions, default_layout, draw_board
-from whiteboard.domain.layout import layout_dot, positions_from_json
+from whiteboard.domain.formats import EXPORTS, MERMAID_SYNTAXES, export_text
+from whiteboard.domain.layout import layout_board
 from whiteboard.domain.palette import class_icon_path
 from whiteboard.domain.pyexport import board_to_python
 from whiteboard.rendering.dot import DotFailed, DotPool, DotTimeout
@@ -44,6 +46,8 @@ FORMATS: dict[str, str] = {
     "dot": "text/vnd.graphviz; charset=utf-8",
     "py": "text/x-python; charset=utf-8",
     "json": "application/json",
+    # SPEC 9: the text formats, written by the formats registry.
+    **{fmt: media_type for fmt, (_, media_type) in EXPORTS.items()},
 }
 
 # Extra DOT attributes per board element id, e.g. a diff's colours (`diagram.style_plan`).
@@ -211,16 +215,20 @@ def cache_key(
     scale: float,
     styles: Styles | None = None,
     picture: Picture | None = None,
+    syntax: str = "architecture",
 ) -> str:
     """The key of a rendering. A drawn picture shows every position, route and prop, so its key is
     the whole document but for the text that is never drawn; the auto layout shows less."""
-    if fmt == "json":
+    if fmt == "json" or fmt in EXPORTS:
+        # Text exports carry positions, notes and every prop: the whole document is their content.
         content: Any = doc
     elif picture is not None and picture.layout == "drawn":
         content = {k: doc.get(k) for k in ("name", "nodes", "edges", "groups")}
     else:
         content = drawn_content(doc)
     options: dict[str, Any] = {"fmt": fmt, "scale": scale if fmt == "png" else 1.0}
+    if fmt == "mmd":
+        options["syntax"] = syntax
     if styles:
         options["styles"] = styles
     if picture is not None and fmt in PICTURES:
@@ -319,16 +327,21 @@ class RenderService:
         scale: float = 1.0,
         styles: Styles | None = None,
         picture: Picture | None = None,
+        syntax: str = "architecture",
     ) -> Rendered:
         """`styles`: extra DOT attributes per element id for the auto layout's pictures (see
-        `diagram.style_plan`); `picture`: layout and options of a PNG, SVG or PDF."""
+        `diagram.style_plan`); `picture`: layout and options of a PNG, SVG or PDF; `syntax`: the
+        Mermaid diagram type of an `mmd` export."""
         fmt, scale = self._check(fmt, scale)
+        syntax = self._check_syntax(syntax)
         picture = self._picture(doc, fmt, picture, styles)
-        key = cache_key(doc, fmt=fmt, scale=scale, styles=styles, picture=picture)
+        key = cache_key(doc, fmt=fmt, scale=scale, styles=styles, picture=picture, syntax=syntax)
         content = self.cache.get(key)
         if content is not None:
             return Rendered(content, FORMATS[fmt], cached=True)
-        if picture is not None and picture.layout == "drawn":
+        if fmt in EXPORTS:
+            content = export_text(dict(doc), fmt, syntax=syntax).encode()
+        elif picture is not None and picture.layout == "drawn":
             content = self._produce_drawn(doc, fmt=fmt, scale=scale, picture=picture)
         else:
             content = self._produce(doc, fmt=fmt, scale=scale, styles=styles, picture=picture)
@@ -343,10 +356,12 @@ class RenderService:
         scale: float = 1.0,
         styles: Styles | None = None,
         picture: Picture | None = None,
+        syntax: str = "architecture",
     ) -> Rendered:
         fmt, scale = self._check(fmt, scale)
+        syntax = self._check_syntax(syntax)
         resolved = self._picture(doc, fmt, picture, styles)
-        content = self.cache.get(cache_key(doc, fmt=fmt, scale=scale, styles=styles, picture=resolved))
+        content = self.cache.get(cache_key(doc, fmt=fmt, scale=scale, styles=styles, picture=resolved, syntax=syntax))
         if content is not None:
             return Rendered(content, FORMATS[fmt], cached=True)
         with self._pending_lock:
@@ -355,17 +370,14 @@ class RenderService:
             self._pending += 1
         try:
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._executor, self._render_kw, doc, fmt, scale, styles, picture)
+            return await loop.run_in_executor(self._executor, self._render_kw, doc, fmt, scale, styles, picture, syntax)
         finally:
             with self._pending_lock:
                 self._pending -= 1
 
     def layout(self, doc: Mapping[str, Any]) -> dict[str, dict[str, int]]:
-        """Canvas positions for every node from graphviz's `dot` layout (auto-layout)."""
-        if not doc["nodes"]:
-            return {}
-        raw = self._run_dot(layout_dot(dict(doc)), "json", nodes=len(doc["nodes"]))
-        return positions_from_json(raw, {n["id"] for n in doc["nodes"]})
+        """Canvas positions for every node (auto-layout, `domain.layout`)."""
+        return layout_board(doc)
 
     async def layout_async(self, doc: Mapping[str, Any]) -> dict[str, dict[str, int]]:
         loop = asyncio.get_running_loop()
@@ -380,9 +392,21 @@ class RenderService:
     # -- internals ----------------------------------------------------------------------------
 
     def _render_kw(
-        self, doc: Mapping[str, Any], fmt: str, scale: float, styles: Styles | None, picture: Picture | None
+        self,
+        doc: Mapping[str, Any],
+        fmt: str,
+        scale: float,
+        styles: Styles | None,
+        picture: Picture | None,
+        syntax: str,
     ) -> Rendered:
-        return self.render(doc, fmt=fmt, scale=scale, styles=styles, picture=picture)
+        return self.render(doc, fmt=fmt, scale=scale, styles=styles, picture=picture, syntax=syntax)
+
+    @staticmethod
+    def _check_syntax(syntax: str) -> str:
+        if syntax not in MERMAID_SYNTAXES:
+            raise InvalidOption(f"syntax must be one of {', '.join(MERMAID_SYNTAXES)}, not {str(syntax)[:20]!r}.")
+        return syntax
 
     @staticmethod
     def _picture(doc: Mapping[str, Any], fmt: str, picture: Picture | None, styles: Styles | None) -> Picture | None:
@@ -626,11 +650,12 @@ def render_board(
     scale: float = 1.0,
     styles: Styles | None = None,
     picture: Picture | None = None,
+    syntax: str = "architecture",
 ) -> Rendered:
     """Render a validated board document (`validate_board`) in one of FORMATS."""
     if budget is not None:
         limits.hit("render", budget)
-    return default_service().render(doc, fmt=fmt, scale=scale, styles=styles, picture=picture)
+    return default_service().render(doc, fmt=fmt, scale=scale, styles=styles, picture=picture, syntax=syntax)
 
 
 async def render_board_async(
@@ -641,11 +666,14 @@ async def render_board_async(
     scale: float = 1.0,
     styles: Styles | None = None,
     picture: Picture | None = None,
+    syntax: str = "architecture",
 ) -> Rendered:
     """As `render_board`, on the bounded worker pool, without blocking the event loop."""
     if budget is not None:
         await limits.ahit("render", budget)
-    return await default_service().render_async(doc, fmt=fmt, scale=scale, styles=styles, picture=picture)
+    return await default_service().render_async(
+        doc, fmt=fmt, scale=scale, styles=styles, picture=picture, syntax=syntax
+    )
 
 
 async def board_layout_async(doc: Mapping[str, Any], *, budget: Budget) -> dict[str, dict[str, int]]:

@@ -22,9 +22,11 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from whiteboard.boards.access import Role, allows
-from whiteboard.boards.models import Board, Snapshot
+from whiteboard.boards.history import last_named_snapshot
+from whiteboard.boards.models import Board
 from whiteboard.boards.sharing import members
 from whiteboard.collab.hub import group_name
+from whiteboard.domain import palette
 from whiteboard.domain.board import BoardError
 from whiteboard.domain.review import compare_findings
 from whiteboard.limits import hit
@@ -145,7 +147,11 @@ def thread_create(*, board: Board, user: User, target: object, body: object) -> 
     if target_type != "board":
         element = _element(board, target_type, target_id)
         if element is None:
-            raise BoardError.one("target.id", f"no {target_type} {target_id[:64]!r} on this board")
+            raise BoardError.one(
+                "target.id",
+                f"that {target_type} ({target_id[:64]!r}) is no longer on this board: your text is kept, "
+                "post it on the board or on another element",
+            )
         label = element.get("label") or ""
     if Thread.objects.filter(board=board).count() >= MAX_THREADS:
         raise BoardError.one("target", f"a board holds at most {MAX_THREADS} comment threads")
@@ -203,6 +209,26 @@ def threads_for(board: Board, *, target: str | None = None, status: str | None =
     elif status == "resolved":
         threads = threads.filter(resolved_at__isnull=False)
     return threads.prefetch_related("comments__author", "comments__mentions")
+
+
+def target_name(board: Board, target: str | None) -> str:
+    """How a person names a comment target ("node:gw"): the element's label, else its kind's name
+    ("the board" for the board; the id only when the element is gone)."""
+    if not target or target == "board":
+        return "the board"
+    try:
+        target_type, target_id = parse_target(target)
+    except BoardError:
+        return target
+    element = _element(board, target_type, target_id)
+    if element is None:
+        return target_id
+    if element.get("label"):
+        return str(element["label"])
+    if target_type == "node":
+        kind = palette.KINDS.get(element["kind"])
+        return kind.name if kind is not None else str(element["kind"])
+    return "connection"
 
 
 def thread_get(board: Board, thread_id: int) -> Thread:
@@ -276,21 +302,13 @@ def review_state(board: Board) -> BoardReview:
     return state
 
 
-def last_named_version(board: Board) -> Snapshot | None:
-    """The board's most recent named version (the current one included), if it has one."""
-    return (
-        Snapshot.objects.filter(board=board, kind=Snapshot.Kind.NAMED, version__lte=board.version)
-        .order_by("-version", "-pk")
-        .first()
-    )
-
-
 def changes_since_named(board: Board, review: dict[str, Any]) -> dict[str, Any] | None:
     """How the findings of `review` (the board's current review) differ from those of its last
-    named version: `{"name", "version", "new", "fixed", "suppressed", "unsuppressed"}`, or None
-    when no version is named. The named version is reviewed with today's rules, so the change
-    is the design's, not the rule set's."""
-    named = last_named_version(board)
+    named version before the current one (`history.last_named_snapshot`, what the diff page
+    compares with too): `{"name", "version", "new", "fixed", "suppressed", "unsuppressed"}`, or
+    None when there is none. The named version is reviewed with today's rules, so the change is
+    the design's, not the rule set's."""
+    named = last_named_snapshot(board)
     if named is None:
         return None
     before = review_document(document=named.document, version=named.version)

@@ -94,7 +94,14 @@ def _threads_context(request: AuthedRequest, board: Board, role: str, target: st
     except BoardError:
         raise Http404("No such target.")
     rows = [(t, services.target_info(t, board)) for t in threads]
-    return {"board": board, "role": role, "rows": rows, "target": target or "", "status": status or ""}
+    return {
+        "board": board,
+        "role": role,
+        "rows": rows,
+        "target": target or "",
+        "target_name": services.target_name(board, target),
+        "status": status or "",
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -104,17 +111,19 @@ def comments(request: AuthedRequest, board_id: int) -> HttpResponse:
     board, role = get_board_for(request.user, board_id, need="view")
     target = request.GET.get("target") or request.POST.get("target") or None
     problem = None
+    text = ""
     if request.method == "POST":
+        text = request.POST.get("text") or ""
         try:
-            body = request.POST.get("text")
-            services.thread_create(board=board, user=request.user, target=target or "board", body=body)
+            services.thread_create(board=board, user=request.user, target=target or "board", body=text)
         except BoardError as exc:
             problem = "; ".join(e["msg"] for e in exc.errors)
         except RateLimited as exc:
             return too_many(exc, json_body=False)
         if problem is None and not request.htmx:
             return redirect(_comments_url(board, target))
-    context = {**_threads_context(request, board, role, target), "problem": problem}
+    # A refused comment comes back in its box: what was typed is never lost.
+    context = {**_threads_context(request, board, role, target), "problem": problem, "text": text if problem else ""}
     template = "reviews/comments.html#threads" if request.htmx else "reviews/comments.html"
     return render(request, template, context, status=_status(request, problem))
 

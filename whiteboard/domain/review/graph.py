@@ -152,10 +152,12 @@ class BoardGraph:
         return _replicas(props) if "replicas" in props else 1
 
     def describe(self, i: int) -> str:
-        """How a message names node i: its label and id, or the id alone."""
+        """How a message names node i for a person: its label, or its kind and id when it has none."""
         label = self.labels[i]
-        node_id = self.ids[i]
-        return f"'{label}' ({node_id})" if label and label != node_id else f"'{node_id}'"
+        if label:
+            return f"'{label}'"
+        kind = KINDS.get(self.kinds[i])
+        return f"the {kind.name.lower() if kind else self.kinds[i]} '{self.ids[i]}'"
 
     def tech(self, i: int) -> str | None:
         """The node's technology (`props.tech`), if it names one."""

@@ -10,7 +10,10 @@ from whiteboard.boards.services import LimitExceeded, board_create
 
 
 class Command(BaseCommand):
-    help = "Import a board document (FILE, or - for stdin) as a new board owned by --owner; prints its id."
+    help = (
+        "Import a board (FILE: a board document or any importable format, or - for stdin) as a new board "
+        "owned by --owner; prints its id."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file")

@@ -8,13 +8,33 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from whiteboard.boards.management.cli import EXIT_BAD_INPUT, read_board_arg
 from whiteboard.rendering import FORMATS, Picture, RenderError, render_board
 
-CLI_FORMATS = ("png", "svg", "pdf", "dot", "py", "json")
+CLI_FORMATS = ("png", "svg", "pdf", "dot", "py", "json", "mmd", "drawio", "compose.yaml", "k8s.yaml")
+# Output names -> format, longest ending first: `x.k8s.yaml` is Kubernetes, any other YAML
+# (`docker-compose.yml`, `compose.yaml`) is Compose.
+ENDINGS = (
+    (".k8s.yaml", "k8s.yaml"),
+    (".k8s.yml", "k8s.yaml"),
+    (".drawio.xml", "drawio"),
+    (".mermaid", "mmd"),
+    (".yaml", "compose.yaml"),
+    (".yml", "compose.yaml"),
+)
+
+
+def format_of(name: str) -> str | None:
+    lower = name.lower()
+    for ending, fmt in ENDINGS:
+        if lower.endswith(ending):
+            return fmt
+    suffix = lower.rsplit(".", 1)[-1] if "." in lower else ""
+    return suffix if suffix in CLI_FORMATS else None
 
 
 class Command(BaseCommand):
     help = (
-        "Render a board document (FILE, or - for stdin) to OUT; the format comes from OUT's extension "
-        f"({', '.join(CLI_FORMATS)}). Exit 2 with the reason on bad input."
+        "Render a board (FILE in any importable format, or - for stdin) to OUT; the format comes from OUT's "
+        f"extension ({', '.join(CLI_FORMATS)}; any other .yaml or .yml is Compose). "
+        "Exit 2 with the reason on bad input."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -29,11 +49,17 @@ class Command(BaseCommand):
         )
         parser.add_argument("--background", choices=("white", "transparent"), default="white")
         parser.add_argument("--width", type=int, help="drawn layout: the picture's width in px, text kept readable")
+        parser.add_argument(
+            "--syntax",
+            choices=("architecture", "flowchart"),
+            default="architecture",
+            help="Mermaid (.mmd): an architecture-beta diagram (default) or a flowchart",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         out = Path(options["output"])
-        fmt = out.suffix.lower().lstrip(".")
-        if fmt not in CLI_FORMATS or fmt not in FORMATS:
+        fmt = format_of(out.name)
+        if fmt is None or fmt not in FORMATS:
             raise CommandError(
                 f"cannot tell the format from {out.name!r}: use one of .{', .'.join(CLI_FORMATS)}",
                 returncode=EXIT_BAD_INPUT,
@@ -41,7 +67,9 @@ class Command(BaseCommand):
         doc = read_board_arg(options["file"])
         try:
             picture = Picture(layout=options["layout"], background=options["background"], width=options["width"])
-            rendered = render_board(doc, fmt=fmt, scale=options["scale"], picture=picture, budget=None)
+            rendered = render_board(
+                doc, fmt=fmt, scale=options["scale"], picture=picture, budget=None, syntax=options["syntax"]
+            )
         except RenderError as exc:
             raise CommandError(exc.message, returncode=EXIT_BAD_INPUT) from None
         try:

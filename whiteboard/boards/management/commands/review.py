@@ -21,7 +21,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="a board JSON file, or - to read standard input")
+        parser.add_argument("file", help="a board file (JSON or any importable format), or - to read standard input")
         parser.add_argument("--format", choices=("json", "sarif", "text"), default="json")
         parser.add_argument(
             "--fail-on",

@@ -1,0 +1,168 @@
+// The Cytoscape stylesheet of the canvas. Colours, sizes, line styles, badges and label rules come
+// from the server's look table (whiteboard/domain/look.py, served in the editor's config), which
+// the drawn export reads too, so the exported picture is what the canvas shows. The states the
+// editor shows on elements (selected, hovered, peers' selections, review findings, the target of
+// a connection being drawn, labels drawn larger when zoomed out) are the canvas's own.
+
+export function stylesheet(look) {
+  const font = look.font;
+  const { node, group, edge, note } = look;
+  const rules = [
+    {
+      selector: "node",
+      style: {
+        shape: "round-rectangle",
+        width: node.size,
+        height: node.size,
+        "corner-radius": node.corner,
+        "background-color": node.fill,
+        "border-width": node.stroke_width,
+        "border-color": node.stroke,
+        "background-image": "data(icon)",
+        "background-width": `${node.icon * 100}%`,
+        "background-height": `${node.icon * 100}%`,
+        "background-clip": "none",
+        "background-image-smoothing": "yes",
+        label: "data(display)",
+        "font-family": font,
+        "font-size": node.label.size,
+        "font-weight": node.label.weight,
+        color: node.label.color,
+        "text-valign": "bottom",
+        "text-halign": "center",
+        "text-margin-y": node.label.gap,
+        "text-wrap": "wrap",
+        "text-max-width": node.label.wrap,
+        "text-background-color": node.label.background,
+        "text-background-opacity": node.label.background_opacity,
+        "text-background-padding": node.label.padding,
+        "text-background-shape": "round-rectangle",
+        // Small before hidden: zoomed out, labels are drawn smaller, not dropped.
+        "min-zoomed-font-size": 4,
+      },
+    },
+    {
+      selector: "node.replicated",
+      style: { ghost: "yes", "ghost-offset-x": node.ghost.dx, "ghost-offset-y": node.ghost.dy, "ghost-opacity": node.ghost.opacity },
+    },
+    {
+      selector: "node:parent",
+      style: {
+        shape: "round-rectangle",
+        "corner-radius": group.corner,
+        // No image as an empty list, not "none": Cytoscape 3.34 flips a node's
+        // :backgrounding state twice per draw when its one image is "none", and each flip
+        // restyles the group and everything in it (about 100 restyles per frame here).
+        "background-image": [],
+        "background-color": "data(fill)",
+        "background-opacity": group.opacity,
+        "border-width": group.stroke_width,
+        "border-style": "dashed",
+        "border-dash-pattern": group.dash,
+        "border-color": "data(stroke)",
+        padding: group.padding,
+        label: "data(display)",
+        "text-valign": "top",
+        "text-halign": "center",
+        "text-margin-y": group.label.gap,
+        "font-size": group.label.size,
+        "font-weight": group.label.weight,
+        color: group.label.color,
+        "text-background-opacity": 0,
+        "text-transform": "uppercase",
+        "min-zoomed-font-size": 4,
+        ghost: "no",
+      },
+    },
+    {
+      selector: "node.empty-group",
+      style: { width: group.empty.width, height: group.empty.height, "background-image": [], "background-color": group.empty.fill, "border-style": "dashed", "text-valign": "center", "text-margin-y": 0 },
+    },
+    {
+      selector: "node:selected",
+      style: { "border-color": "#3559e0", "border-width": 2.5, "underlay-color": "#3559e0", "underlay-opacity": 0.12, "underlay-padding": 5, "underlay-shape": "round-rectangle" },
+    },
+    { selector: "node:parent:selected", style: { "border-style": "solid", "border-width": 2 } },
+    { selector: "node.hover", style: { "border-color": "#98a2b3" } },
+    { selector: "node:selected.hover", style: { "border-color": "#3559e0" } },
+    // A note is free text: no box, no icon; a dashed outline only when hovered or selected.
+    {
+      selector: "node.note",
+      style: {
+        width: "data(w)",
+        height: "data(h)",
+        "background-opacity": 0,
+        "background-image": [],
+        "border-width": 0,
+        "text-valign": "center",
+        "text-margin-y": 0,
+        "text-max-width": "data(w)",
+        "font-size": note.size,
+        "font-weight": note.weight,
+        color: note.color,
+        "text-background-opacity": 0,
+        ghost: "no",
+      },
+    },
+    { selector: "node.note.hover, node.note:selected", style: { "border-width": 1.5, "border-style": "dashed" } },
+    { selector: "node.connect-target", style: { "border-color": "#3559e0", "border-width": 3 } },
+    { selector: "node[?peer]", style: { "outline-width": 2.5, "outline-color": "data(peer)", "outline-offset": 4, "outline-opacity": 0.9 } },
+    { selector: "node.sev-error", style: { "border-color": "#d92d20", "border-width": 1.8 } },
+    { selector: "node.sev-warning", style: { "border-color": "#f79009", "border-width": 1.8 } },
+    {
+      selector: "edge",
+      style: {
+        width: edge.width,
+        "curve-style": "bezier",
+        "control-point-step-size": edge.bundle_step,
+        "line-color": "data(color)",
+        "target-arrow-color": "data(color)",
+        "target-arrow-shape": "triangle",
+        "arrow-scale": edge.arrow_scale,
+        label: "data(display)",
+        "font-family": font,
+        "font-size": edge.label.size,
+        color: edge.label.color,
+        "text-background-color": edge.label.background,
+        "text-background-opacity": edge.label.background_opacity,
+        "text-background-padding": edge.label.padding,
+        "text-background-shape": "round-rectangle",
+        "text-wrap": "wrap",
+        "text-max-width": edge.label.wrap,
+        "min-zoomed-font-size": 4,
+        "source-distance-from-node": edge.distance,
+        "target-distance-from-node": edge.distance,
+      },
+    },
+    // props.route: a curved edge bends by data(bend); an orthogonal one turns half way.
+    { selector: "edge.route-curved", style: { "curve-style": "unbundled-bezier", "control-point-distances": "data(bend)", "control-point-weights": 0.5 } },
+    { selector: "edge.route-orthogonal", style: { "curve-style": "taxi", "taxi-direction": "auto", "taxi-turn": "50%", "taxi-turn-min-distance": 10 } },
+    // Zoomed far out, labels and arrows are unreadable: draw edges as plain lines (several
+    // times cheaper per frame on a large board), and components as plain boxes.
+    { selector: "edge.far", style: { "curve-style": "haystack", "haystack-radius": 0, "target-arrow-shape": "none", label: "" } },
+    { selector: "node.far", style: { label: "", ghost: "no", "background-image": [] } },
+    { selector: "edge.async", style: { "line-style": "dashed", "line-dash-pattern": edge.async_dash } },
+    { selector: "edge:selected", style: { width: 3, "underlay-color": "#3559e0", "underlay-opacity": 0.18, "underlay-padding": 4 } },
+    { selector: "edge.hover", style: { width: 2.6 } },
+    { selector: "edge[?peer]", style: { "underlay-color": "data(peer)", "underlay-opacity": 0.35, "underlay-padding": 5 } },
+    { selector: "edge.sev-error", style: { "line-outline-width": 0, "text-background-color": "#fef3f2", color: "#b42318" } },
+    { selector: "edge.sev-warning", style: { "text-background-color": "#fffaeb", color: "#b54708" } },
+    { selector: "node.flash", style: { "underlay-color": "#f79009", "underlay-opacity": 0.35, "underlay-padding": 10 } },
+    { selector: "edge.flash", style: { "underlay-color": "#f79009", "underlay-opacity": 0.45, "underlay-padding": 7 } },
+    { selector: ".editing", style: { "text-opacity": 0 } },
+    // Zoomed out (canvas.js: LABEL_SCALES): larger type on the board, legible on screen.
+    { selector: "node.zoom-s", style: { "font-size": node.label.size * 1.4, "text-max-width": node.label.wrap * 1.3 } },
+    { selector: "node.zoom-xs", style: { "font-size": node.label.size * 1.85, "text-max-width": node.label.wrap * 1.55 } },
+    { selector: "node:parent.zoom-s", style: { "font-size": group.label.size * 1.35 } },
+    { selector: "node:parent.zoom-xs", style: { "font-size": group.label.size * 1.7 } },
+    { selector: "edge.zoom-s", style: { "font-size": edge.label.size * 1.35, "text-max-width": edge.label.wrap * 1.25 } },
+    { selector: "edge.zoom-xs", style: { "font-size": edge.label.size * 1.9, "text-max-width": edge.label.wrap * 1.5 } },
+  ];
+  for (const [protocol, { color }] of Object.entries(look.protocols)) {
+    rules.push({ selector: `edge[protocol = "${protocol}"]`, style: { "line-color": color, "target-arrow-color": color } });
+  }
+  // An arrow to or from a note annotates; it is not a call (after the protocols: it wins).
+  const a = look.annotation;
+  rules.push({ selector: "edge.annotation", style: { "line-style": "dashed", "line-dash-pattern": a.dash, "line-color": a.color, "target-arrow-color": a.color, width: a.width, label: "" } });
+  return rules;
+}

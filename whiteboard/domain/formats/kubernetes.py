@@ -1,0 +1,109 @@
+"""Kubernetes manifests for a board (export only): a workload and a Service per component.
+
+Each component that runs becomes a Deployment, or a StatefulSet for the ones that keep state
+(databases, caches, queues, streams, LLM servers), with its replicas, the image of its technology
+or kind (`runtime.py`, the same as the Compose export; the author's own services get an image
+named after them to build and push), a readiness probe where the image has a health check, and
+the address of everything it calls in its environment (`DATABASE_URL`, ...). A ClusterIP Service
+of the same name gives it its DNS name. Clients and notes do not run in the cluster; the board's
+kinds, technologies, groups and labels are kept as labels and annotations.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from whiteboard.domain.formats.compose import plan_calls, service_names
+from whiteboard.domain.formats.runtime import Runtime, runs, runtime_of, wiring
+from whiteboard.domain.formats.yamlsafe import dump_yaml
+
+PART_OF = "app.kubernetes.io/part-of"
+ANNOTATION = "archboard.io/"
+
+
+def _labels(name: str, board: str) -> dict[str, str]:
+    return {"app.kubernetes.io/name": name, PART_OF: board}
+
+
+def _probe(runtime: Runtime) -> dict[str, Any]:
+    test = list(runtime.health)
+    if test and test[0] == "CMD-SHELL":
+        command = ["sh", "-c", test[1]]
+    elif test and test[0] == "CMD":
+        command = test[1:]
+    else:
+        return {"tcpSocket": {"port": runtime.port}, "periodSeconds": 10}
+    return {"exec": {"command": command}, "periodSeconds": 10, "timeoutSeconds": 5, "failureThreshold": 10}
+
+
+def to_kubernetes(doc: dict[str, Any]) -> str:
+    names = service_names(doc, dns_label=True)
+    title = doc.get("name") or "archboard"
+    board = service_names({"nodes": [{"id": title}]}, dns_label=True)[title]
+    groups = {g["id"]: g for g in doc.get("groups") or []}
+    nodes = {n["id"]: n for n in doc["nodes"] if runs(n["kind"])}
+    runtimes = {nid: runtime_of(n["kind"], (n.get("props") or {}).get("tech"), names[nid]) for nid, n in nodes.items()}
+    callers: dict[str, list[tuple[str, Runtime]]] = {}
+    for edge in doc["edges"]:
+        if edge["source"] in runtimes and edge["target"] in runtimes:
+            callers.setdefault(names[edge["source"]], []).append((names[edge["target"]], runtimes[edge["target"]]))
+    env_of = wiring(callers)
+    waits: dict[str, list[str]] = {}
+    for dependent, dependency in plan_calls(doc, names):
+        waits.setdefault(dependent, []).append(dependency)
+    manifests: list[dict[str, Any]] = []
+    for node_id, node in nodes.items():
+        name, runtime = names[node_id], runtimes[node_id]
+        props = node.get("props") or {}
+        labels = _labels(name, board)
+        annotations = {f"{ANNOTATION}kind": node["kind"], f"{ANNOTATION}label": node.get("label", "")}
+        if props.get("tech"):
+            annotations[f"{ANNOTATION}tech"] = props["tech"]
+        if node.get("group") in groups:
+            annotations[f"{ANNOTATION}group"] = groups[node["group"]].get("label") or node["group"]
+        if waits.get(name):
+            annotations[f"{ANNOTATION}depends-on"] = json.dumps(waits[name])
+        container: dict[str, Any] = {
+            "name": name,
+            "image": runtime.image or f"{name}:latest",
+            "ports": [{"containerPort": runtime.port, "name": "main"}],
+        }
+        if runtime.image is None:
+            container["imagePullPolicy"] = "IfNotPresent"
+        if runtime.command:
+            container["args"] = list(runtime.command)
+        env = {**runtime.env, **env_of.get(name, {})}
+        if env:
+            container["env"] = [{"name": k, "value": v} for k, v in env.items()]
+        container["readinessProbe"] = _probe(runtime)
+        replicas = props.get("replicas") if isinstance(props.get("replicas"), int) else 1
+        spec: dict[str, Any] = {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app.kubernetes.io/name": name}},
+            "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}},
+        }
+        stateful = runtime.stateful
+        if stateful:
+            spec["serviceName"] = name
+        manifests.append(
+            {
+                "apiVersion": "apps/v1",
+                "kind": "StatefulSet" if stateful else "Deployment",
+                "metadata": {"name": name, "labels": labels, "annotations": annotations},
+                "spec": spec,
+            }
+        )
+        manifests.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": name, "labels": labels},
+                "spec": {
+                    "selector": {"app.kubernetes.io/name": name},
+                    "ports": [{"name": "main", "port": runtime.port, "targetPort": "main"}],
+                },
+            }
+        )
+    header = "# Generated by Archboard: `kubectl apply -f` this file runs the board's components.\n"
+    return header + dump_yaml(manifests, many=True)
