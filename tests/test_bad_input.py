@@ -14,6 +14,7 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import DataError, connection, transaction
 from django.test import Client
 
 from tests.builders import sample_board
@@ -161,13 +162,21 @@ def test_the_migration_repairs_a_board_stored_with_a_lone_surrogate(owner: Any, 
     poisoned["name"] = "name\x00"
     # As a board stored before the parser was strict: written straight to the table.
     Board.objects.filter(pk=created["id"]).update(document=poisoned)
-    BoardOp.objects.filter(board_id=created["id"]).update(op={"action": "replace", "board": poisoned})
+    # PostgreSQL keeps documents as `json` text, which takes them, but the op log as `jsonb`,
+    # which refuses NUL and lone surrogates itself: there, no op ever held one.
+    op_log_takes_it = connection.vendor != "postgresql"
+    if op_log_takes_it:
+        BoardOp.objects.filter(board_id=created["id"]).update(op={"action": "replace", "board": poisoned})
+    else:
+        with pytest.raises(DataError), transaction.atomic():
+            BoardOp.objects.filter(board_id=created["id"]).update(op={"action": "replace", "board": poisoned})
     migration = importlib.import_module("whiteboard.boards.migrations.0006_repair_invalid_text")
     migration.repair(apps, None)
     board = Board.objects.get(pk=created["id"])
     assert board.document["nodes"][0]["label"] == "bad \ufffd label"
     assert board.name == "name\ufffd" and board.document["name"] == "name\ufffd"
-    assert BoardOp.objects.get(board=board).op["board"]["nodes"][0]["label"] == "bad \ufffd label"
+    if op_log_takes_it:
+        assert BoardOp.objects.get(board=board).op["board"]["nodes"][0]["label"] == "bad \ufffd label"
     exported = owner_api.get(f"/api/boards/{board.pk}/export.svg")
     assert exported.status_code == 200
     assert "bad \ufffd label" in exported.content.decode()
