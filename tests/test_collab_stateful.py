@@ -189,10 +189,9 @@ class CollaborationMachine(RuleBasedStateMachine):
                     self.run(client.disconnect())
 
     async def settle(self) -> None:
+        deadline = time.monotonic() + SETTLE_DEADLINE
         for client in self.clients:
-            for _ in range(500):
-                if not client.outstanding:
-                    break
+            while client.outstanding and time.monotonic() < deadline:
                 await client.pump()
             assert not client.outstanding, f"{client.name} never heard back about {client.outstanding}"
         # A client that disconnected may have had an op in flight: wait until the log stands still.
@@ -208,10 +207,9 @@ class CollaborationMachine(RuleBasedStateMachine):
         for client in self.clients:
             if client.comm is None:
                 continue
-            for _ in range(300):
+            deadline = time.monotonic() + SETTLE_DEADLINE
+            while client.replica.version < stored.version and time.monotonic() < deadline:
                 await client.pump()
-                if client.replica.version >= stored.version:
-                    break
                 await asyncio.sleep(0.01)
             assert client.replica.version == stored.version, client.name
             assert client.replica.board == stored.document, client.name

@@ -568,12 +568,21 @@ async def test_bad_text_in_an_op_is_rejected_where_it_is_and_the_socket_stays_op
     bad = '{"type": "op", "op_id": "evil", "op": {"action": "add_node", "node": {"id": "x", "kind": "llm", "label": "\\ud800"}}}'
     await alice.comm.send_to(text_data=bad)
     rejected = await alice.receive_type("rejected")
-    assert rejected["op_id"] is None  # the message as a whole was refused, before its fields were read
+    # Refused as a whole, but it names the op, so the sender does not wait for it forever.
+    assert rejected["op_id"] == "evil"
     assert rejected["errors"] == [
         {"loc": "op.node.label", "msg": "invalid text: a lone UTF-16 surrogate (\\ud800) at character 1 is not Unicode"}
     ]
+    nul = '{"type": "op", "op_id": "n1", "op": {"action": "update_node", "id": "gw", "set": {"props": {"custom": "\\u0000"}}}}'
+    await alice.comm.send_to(text_data=nul)
+    rejected = await alice.receive_type("rejected")
+    assert rejected["op_id"] == "n1" and rejected["errors"][0]["loc"] == "op.set.props.custom"
+    # When the op_id itself is in doubt (repeated, or bad text), no op is named.
     await alice.comm.send_to(text_data='{"type": "op", "op_id": "a", "op_id": "b", "op": {}}')
-    assert (await alice.receive_type("rejected"))["errors"][0]["msg"].startswith('repeated key "op_id"')
+    rejected = await alice.receive_type("rejected")
+    assert rejected["op_id"] is None and rejected["errors"][0]["msg"].startswith('repeated key "op_id"')
+    await alice.comm.send_to(text_data='{"type": "op", "op_id": "a\\u0000", "op": {}}')
+    assert (await alice.receive_type("rejected"))["op_id"] is None
     await alice.op(NODE, "fine")
     assert (await alice.receive_type("applied"))["op_id"] == "fine"
     await alice.leave()
@@ -650,7 +659,7 @@ async def test_poison_ops_in_a_group_commit_cost_the_honest_editors_nothing(
             refusals.append(message)
         elif message["type"] == "applied":
             heard.add(message["op_id"])
-    assert sorted(r["op_id"] or "" for r in refusals) == ["", "", "p0", "p1", "p2"]
+    assert sorted(r["op_id"] for r in refusals) == ["p0", "p1", "p2", "s", "s"]
     stored = await database_sync_to_async(Board.objects.get)(pk=board.pk)
     assert stored.version == 1 + 20
     assert not any(n["id"].startswith("p") for n in stored.document["nodes"])

@@ -159,8 +159,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
         self.heard = time.monotonic()
         try:
             message = protocol.parse(text_data, bytes_data)
-        except BoardError as exc:
-            self._reply(protocol.rejected(None, exc.errors))
+        except protocol.BadMessage as exc:
+            self._reply(protocol.rejected(exc.op_id, exc.errors))
             return
         kind = message["type"]
         # Every message type needs the access the socket had at its handshake, checked again (at most

@@ -54,23 +54,65 @@ def rejected(op_id: object, errors: list[dict[str, str]]) -> dict[str, Any]:
     }
 
 
+class BadMessage(BoardError):
+    """A client message refused as a whole. `op_id` is the op it carried when that much could be
+    read safely (the op_id itself clean and not repeated), so the sender can tell which op was
+    refused instead of waiting for it forever; None otherwise."""
+
+    def __init__(self, errors: list[dict[str, str]], op_id: str | None = None) -> None:
+        super().__init__(errors)
+        self.op_id = op_id
+
+
+def _readable_op_id(text: str) -> str | None:
+    """The `op_id` of an `op` message whose bad text is elsewhere (a NUL in a label, a repeated
+    key inside the op), read leniently; None when the type or the op_id is itself in doubt."""
+    top: list[list[tuple[str, Any]]] = []
+
+    def keep(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        top.append(pairs)  # the outermost object is the last one closed
+        return dict(pairs)
+
+    try:
+        json.loads(text, object_pairs_hook=keep)
+    except (ValueError, RecursionError):
+        return None
+    if not top:
+        return None
+    pairs = top[-1]
+    types = [v for k, v in pairs if k == "type"]
+    op_ids = [v for k, v in pairs if k == "op_id"]
+    if types != ["op"] or len(op_ids) != 1:
+        return None
+    op_id = op_ids[0]
+    if not isinstance(op_id, str) or not 1 <= len(op_id) <= MAX_OP_ID or "\x00" in op_id:
+        return None
+    try:
+        op_id.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return None
+    return op_id
+
+
 def parse(text: str | None, data: bytes | None) -> dict[str, Any]:
-    """A client message as a dict with a known `type`; BoardError otherwise."""
+    """A client message as a dict with a known `type`; BadMessage (a BoardError) otherwise."""
     if text is None:
-        raise BoardError.one("", "messages must be JSON text frames, not binary")
+        raise BadMessage.one("", "messages must be JSON text frames, not binary")
     if len(text) > MAX_MESSAGE_BYTES // 4 and len(text.encode()) > MAX_MESSAGE_BYTES:
-        raise BoardError.one("", f"message is over {MAX_MESSAGE_BYTES} bytes (1 MiB); send a large board by PUT")
+        raise BadMessage.one("", f"message is over {MAX_MESSAGE_BYTES} bytes (1 MiB); send a large board by PUT")
     try:
         message = jsontext.loads(text, limit=MAX_MESSAGE_BYTES, what="message")
     except BoardError as exc:
         # The text as a whole is the message here: its problems have no place inside it.
-        raise BoardError([{**e, "loc": "" if e["loc"] == "body" else e["loc"]} for e in exc.errors]) from None
+        errors = [{**e, "loc": "" if e["loc"] == "body" else e["loc"]} for e in exc.errors]
+        located = all(e["loc"] for e in errors)  # bad text or a repeated key inside a readable message
+        raise BadMessage(errors, _readable_op_id(text) if located else None) from None
     if not isinstance(message, dict):
-        raise BoardError.one("", "a message must be a JSON object with a 'type'")
+        raise BadMessage.one("", "a message must be a JSON object with a 'type'")
     kind = message.get("type")
     if kind not in CLIENT_TYPES:
         shown = repr(kind[:40]) if isinstance(kind, str) else json.dumps(kind)[:40]
-        raise BoardError.one("type", f"unknown message type {shown} (allowed: {', '.join(CLIENT_TYPES)})")
+        raise BadMessage.one("type", f"unknown message type {shown} (allowed: {', '.join(CLIENT_TYPES)})")
     return message
 
 
