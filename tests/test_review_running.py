@@ -85,3 +85,48 @@ def test_the_objects_come_back_when_the_last_of_overlapping_large_reviews_ends(m
 def test_the_review_service_gives_the_domains_findings() -> None:
     doc = chain_of(SET_ASIDE_FROM)
     assert review_document(document=doc, version=3) == review_board(doc, version=3)
+
+
+@pytest.mark.django_db
+def test_a_stored_board_is_reviewed_once_per_version_however_many_ask(
+    owner: Any, owner_api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.test import Client
+
+    from tests.builders import sample_board
+    from whiteboard.reviews import running
+
+    runs: list[int | None] = []
+    real = running.review_board
+
+    def counted(document: dict[str, Any], version: int | None = None) -> dict[str, Any]:
+        runs.append(version)
+        return real(document, version=version)
+
+    monkeypatch.setattr(running, "review_board", counted)
+    board_id = owner_api.post("/api/boards", sample_board()).json()["id"]
+    first = owner_api.get(f"/api/boards/{board_id}/review").json()
+    assert owner_api.get(f"/api/boards/{board_id}/review").json() == first
+    browser = Client()
+    browser.force_login(owner)
+    assert browser.get(f"/boards/{board_id}/review").status_code == 200  # the editor's review panel
+    assert runs == [1]
+    changed = sample_board()
+    changed["nodes"].append({"id": "extra", "kind": "cache", "label": "Extra cache"})
+    assert owner_api.put(f"/api/boards/{board_id}", {"version": 1, "board": changed}).status_code == 200
+    second = owner_api.get(f"/api/boards/{board_id}/review").json()
+    assert runs == [1, 2] and second["version"] == 2
+    assert any("extra" in f["nodes"] for f in second["findings"])
+
+
+def test_a_board_that_took_a_deleted_boards_id_gets_its_own_review() -> None:
+    from datetime import UTC, datetime
+
+    from whiteboard.reviews.running import stored_board_review
+
+    lonely = chain_of(1)
+    pair = chain_of(2)
+    then, now = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC)
+    before = stored_board_review(board_id=999_999, version=3, created_at=then, document=lonely)
+    after = stored_board_review(board_id=999_999, version=3, created_at=now, document=pair)
+    assert before["findings"] != after["findings"]

@@ -104,8 +104,7 @@ export class Findings {
     this.setReview({ rules });
   }
 
-  // Ask the server again a little after the last change (edits come in bursts).
-  refreshSoon(delay = 350) {
+  refreshSoon(delay = 0) {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.fetch(), delay);
   }

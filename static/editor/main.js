@@ -198,7 +198,6 @@ sync.addEventListener("change", (event) => {
   canvas.reconcile(touched, sync.view);
   properties.refresh(touched);
   if (touched.has("@board")) updateTitle();
-  findings.refreshSoon();
   refreshButtons();
 });
 canvas.addEventListener("selection", refreshButtons);
@@ -213,6 +212,8 @@ sync.addEventListener("status", (event) => {
   showStatus($("#conn"), event.detail, sync.pending.length);
   if (event.detail.state === "forbidden") toast(event.detail.text || "You no longer have access to this board.", "error", 15000);
 });
+// The review comes once per snapshot (connect, reconnect); after that the server pushes it after
+// each pause in the edits.
 sync.addEventListener("snapshot", () => findings.refreshSoon(0));
 window.addEventListener("online", () => sync.retry());
 window.addEventListener("offline", () => sync.offline());
@@ -277,7 +278,6 @@ for (const link of document.querySelectorAll("#export-menu a")) link.addEventLis
 
 updateTitle();
 refreshButtons();
-findings.refreshSoon(0);
 comments.start();
 sync.connect();
 requestAnimationFrame(() => {

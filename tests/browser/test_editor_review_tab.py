@@ -32,6 +32,10 @@ def test_a_finding_is_suppressed_with_a_reason_and_a_rule_turned_off_live_and_un
     assert "On: Orders DB" in finding.inner_text()
     link = finding.locator("a.finding-rule")
     assert link.get_attribute("href") == "/rules/unreplicated-datastore/"
+    # The review was fetched once, with the snapshot; after each change the server pushes it.
+    fetched: list[str] = []
+    review_url = f"/api/boards/{board_id}/review"
+    page.on("request", lambda request: fetched.append(request.url) if request.url.endswith(review_url) else None)
 
     finding.locator("[data-act=actions]").click()
     finding.locator("[data-act=suppress]").click()
@@ -59,5 +63,6 @@ def test_a_finding_is_suppressed_with_a_reason_and_a_rule_turned_off_live_and_un
     page.wait_for_selector(".finding:not(.suppressed)[data-rule=unreplicated-datastore]")
     alice.wait_idle()
     assert _review(archboard_server, board_id) == {}
+    assert fetched == []
     status, activity = archboard_server.api("alice", "GET", f"/api/boards/{board_id}/activity")
     assert status == 200 and len(activity["items"]) == 5  # created, suppressed, rule off, two undos

@@ -44,7 +44,7 @@ from whiteboard.rendering import (
     picture_from_query,
     render_board_async,
 )
-from whiteboard.reviews.running import review_document
+from whiteboard.reviews.running import review_document, review_of
 
 View = Callable[..., Any]
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -274,7 +274,7 @@ def board_detail(request: HttpRequest, board_id: int) -> HttpResponse:
 @api_view("GET")
 def board_review(request: HttpRequest, board_id: int) -> HttpResponse:
     board, _ = get_board_for(request.user, board_id, need="view")
-    return JsonResponse(review_document(document=board.document, version=board.version))
+    return JsonResponse(review_of(board))
 
 
 @api_view("POST")

@@ -23,7 +23,7 @@ from whiteboard.domain.board import BoardError
 from whiteboard.domain.diff import DIFF_COLORS
 from whiteboard.limits import RateLimited, client_ip, too_many
 from whiteboard.rendering import FORMATS, RenderError, picture_from_query, render_board_async
-from whiteboard.reviews.running import review_document
+from whiteboard.reviews.running import review_of, stored_board_review
 from whiteboard.typing import AuthedRequest
 
 HISTORY_PAGE = 25
@@ -109,7 +109,7 @@ def version_detail(request: AuthedRequest, board_id: int, version: int) -> HttpR
         "doc": doc,
         "author": authors.get(version),
         "names": list(names),
-        "review": review_document(document=doc, version=version),
+        "review": stored_board_review(board_id=board.pk, version=version, created_at=board.created_at, document=doc),
         **_element_rows(doc),
     }
     return render(request, "boards/version.html", context)
@@ -281,7 +281,7 @@ def shared_board(request: HttpRequest, token: str) -> HttpResponse:
         "board": board,
         "token": token,
         "doc": doc,
-        "review": review_document(document=doc, version=board.version),
+        "review": review_of(board),
         **_element_rows(doc),
     }
     response = render(request, "boards/shared.html", context)

@@ -36,7 +36,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
 from whiteboard.collab import protocol, store
-from whiteboard.reviews.running import review_document
+from whiteboard.reviews.running import review_of
 
 if TYPE_CHECKING:
     from whiteboard.boards.services import AppliedOp
@@ -374,19 +374,19 @@ class Hub:
 
         Edits come in bursts, so this runs REVIEW_DEBOUNCE after the latest delivered op, at most
         once per pause; the rules run off the event loop."""
-        current = await database_sync_to_async(store.snapshot)(room.board_id)
-        if current is None:
+        board = await database_sync_to_async(store.for_review)(room.board_id)
+        if board is None or board.version <= room.reviewed:
             return
-        version, document = current
-        if version <= room.reviewed:
-            return
-        result = await asyncio.to_thread(review_document, document=document, version=version)
-        room.reviewed = version
+        # The rules run off the event loop and off the database thread (a large board takes a while).
+        result = await asyncio.to_thread(review_of, board)
+        room.reviewed = version = result["version"]
         frame = protocol.encode(
             {"type": "review", "version": version, "findings": result["findings"], "summary": result["summary"]}
         )
+        # Not droppable: it comes once per pause in the edits, and the editor fetches no review
+        # between snapshots, so a dropped one would leave its findings stale until the next change.
         for outlet in list(room.outlets.values()):
-            outlet.send(frame, droppable=True)
+            outlet.send(frame)
 
     def _presence_here(self, room: Room, client_id: str, message: dict[str, Any]) -> None:
         room.presence[client_id] = (time.monotonic(), message)

@@ -20,6 +20,11 @@ def snapshot(board_id: int) -> tuple[int, dict[str, Any]] | None:
     return (row[0], row[1]) if row is not None else None
 
 
+def for_review(board_id: int) -> Board | None:
+    """The board row as stored now, with what its review needs (`reviews.running.review_of`)."""
+    return Board.objects.filter(pk=board_id).only("pk", "version", "created_at", "document").first()
+
+
 def current_version(board_id: int) -> int | None:
     return Board.objects.filter(pk=board_id).values_list("version", flat=True).first()
 

@@ -60,7 +60,7 @@ from whiteboard.domain.jsontext import find_problems
 from whiteboard.limits import RateLimited, hit
 from whiteboard.rendering import FORMATS, Picture, RenderError, UnknownFormat, picture_from_query, render_board_async
 from whiteboard.rendering.service import BACKGROUNDS, LAYOUTS, MAX_SCALE, MAX_WIDTH, MIN_SCALE, MIN_WIDTH
-from whiteboard.reviews.running import review_document
+from whiteboard.reviews.running import review_of
 
 # Set by whiteboard.mcp.http on the ASGI scope of each request: the bearer token's user, and the
 # problems the screen held back from a tool call's arguments (whiteboard.mcp.screen).
@@ -434,7 +434,7 @@ async def review_board(board_id: BoardId, ctx: Context) -> dict[str, Any]:
     user = _caller(ctx)
     board = await _board_for(user, board_id)
     _visit(user, board)
-    return await asyncio.to_thread(review_document, document=board.document, version=board.version)
+    return await asyncio.to_thread(review_of, board)
 
 
 async def estimate_board(

@@ -21,12 +21,16 @@ from __future__ import annotations
 
 import gc
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whiteboard.domain.review import review_board
+
+if TYPE_CHECKING:
+    from whiteboard.boards.models import Board
 
 SET_ASIDE_FROM = 500  # nodes
 
@@ -72,3 +76,36 @@ def review_document(*, document: dict[str, Any], version: int | None = None) -> 
     """The findings document of a validated board (SPEC section 3)."""
     with sparing_the_collector(document):
         return review_board(document, version=version)
+
+
+# Reviews of stored boards, by (board id, version, created_at): a version names one document for
+# good (every change makes a new one), and created_at tells apart a board that took the id of a
+# deleted one. Live editors, the REST API and the panels of one worker share it, so a change is
+# reviewed once per worker however many editors, tabs and requests look at it.
+REVIEW_CACHE_SIZE = 64
+_reviews: OrderedDict[tuple[int, int, object], dict[str, Any]] = OrderedDict()
+_reviews_lock = threading.Lock()
+
+
+def stored_board_review(*, board_id: int, version: int, created_at: object, document: dict[str, Any]) -> dict[str, Any]:
+    """The review of a stored board at `version` (SPEC section 3), computed once per worker.
+    Shared between callers: read it, never change it."""
+    key = (board_id, version, created_at)
+    with _reviews_lock:
+        cached = _reviews.get(key)
+        if cached is not None:
+            _reviews.move_to_end(key)
+            return cached
+    result = review_document(document=document, version=version)
+    with _reviews_lock:
+        _reviews[key] = result
+        while len(_reviews) > REVIEW_CACHE_SIZE:
+            _reviews.popitem(last=False)
+    return result
+
+
+def review_of(board: Board) -> dict[str, Any]:
+    """The review of a board row as it is stored."""
+    return stored_board_review(
+        board_id=board.pk, version=board.version, created_at=board.created_at, document=board.document
+    )

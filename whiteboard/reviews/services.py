@@ -31,7 +31,7 @@ from whiteboard.domain.board import BoardError
 from whiteboard.domain.review import compare_findings
 from whiteboard.limits import hit
 from whiteboard.reviews.models import BoardReview, Comment, ReviewEvent, ReviewStatus, Thread
-from whiteboard.reviews.running import review_document
+from whiteboard.reviews.running import review_of, stored_board_review
 
 log = logging.getLogger(__name__)
 
@@ -311,7 +311,10 @@ def changes_since_named(board: Board, review: dict[str, Any]) -> dict[str, Any] 
     named = last_named_snapshot(board)
     if named is None:
         return None
-    before = review_document(document=named.document, version=named.version)
+    # A named version is the board as it was at that version: the same review as the board's then.
+    before = stored_board_review(
+        board_id=board.pk, version=named.version, created_at=board.created_at, document=named.document
+    )
     return {"name": named.name, "version": named.version, **compare_findings(before["findings"], review["findings"])}
 
 
@@ -319,7 +322,7 @@ def blocking_findings(board: Board) -> list[dict[str, Any]]:
     """Error findings that block approval: open, or suppressed without a reason."""
     return [
         f
-        for f in review_document(document=board.document, version=board.version)["findings"]
+        for f in review_of(board)["findings"]
         if f["severity"] == "error" and (not f["suppressed"] or not str(f.get("reason") or "").strip())
     ]
 

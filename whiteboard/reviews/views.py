@@ -20,7 +20,7 @@ from whiteboard.domain.board import MAX_POLICIES, POLICY_PREFIX, BoardError
 from whiteboard.limits import RateLimited, too_many
 from whiteboard.reviews import services
 from whiteboard.reviews.models import ReviewStatus, Thread
-from whiteboard.reviews.running import review_document
+from whiteboard.reviews.running import review_of
 from whiteboard.typing import AuthedRequest
 
 
@@ -47,7 +47,7 @@ def _described(board: Board, findings: list[dict[str, Any]]) -> list[dict[str, A
 @login_required
 def review_panel(request: AuthedRequest, board_id: int) -> HttpResponse:
     board, _ = get_board_for(request.user, board_id, need="view")
-    result = review_document(document=board.document, version=board.version)
+    result = review_of(board)
     findings = _described(board, result["findings"])
     since = services.changes_since_named(board, result)
     if since is not None:
