@@ -8,5 +8,5 @@ from django_htmx.middleware import HtmxDetails
 
 
 class AuthedRequest(HttpRequest):
-    user: User  # type: ignore[assignment]
+    user: User
     htmx: HtmxDetails

@@ -10,6 +10,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -64,7 +65,7 @@ class LoginView(auth_views.LoginView):
 def signup(request: AuthedRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("board_list")
-    form: UserCreationForm = UserCreationForm(request.POST or None)
+    form: UserCreationForm[User] = UserCreationForm(request.POST or None)
     if request.method == "POST":
         try:
             hit("signup_ip", client_ip(request))

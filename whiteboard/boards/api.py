@@ -60,7 +60,7 @@ def _authenticate(request: HttpRequest) -> tuple[User | None, str | None]:
     if header is not None:
         return user_for_authorization(header)
     if request.user.is_authenticated:
-        return request.user, None  # type: ignore[return-value]
+        return request.user, None
     return None, "authentication required: log in or send 'Authorization: Bearer <token>'"
 
 
@@ -86,7 +86,7 @@ def _refuse(request: HttpRequest, methods: tuple[str, ...], public: bool) -> Htt
         csrf_problem = _csrf_problem(request)
         if csrf_problem:
             return error(403, csrf_problem)
-    request.user = user  # type: ignore[assignment]
+    request.user = user
     try:
         if "Authorization" in request.headers:
             hit("api_token", request.headers["Authorization"])
@@ -149,11 +149,12 @@ def api_view(*methods: str, public: bool = False) -> Callable[[View], View]:
                 if refused is not None:
                     return refused
                 try:
-                    return await view(request, *args, **kwargs)
+                    response: HttpResponse = await view(request, *args, **kwargs)
+                    return response
                 except _HANDLED as exc:
                     return _error_response(exc)
 
-            return async_wrapper  # type: ignore[return-value]
+            return async_wrapper
 
         @csrf_exempt
         @wraps(view)
@@ -162,7 +163,8 @@ def api_view(*methods: str, public: bool = False) -> Callable[[View], View]:
             if refused is not None:
                 return refused
             try:
-                return view(request, *args, **kwargs)
+                answer: HttpResponse = view(request, *args, **kwargs)
+                return answer
             except _HANDLED as exc:
                 return _error_response(exc)
 

@@ -96,7 +96,7 @@ def _sync_frame(board_id: int, since: int, presence: list[dict[str, Any]]) -> st
     return protocol.encode(reply)
 
 
-class BoardConsumer(AsyncWebsocketConsumer):
+class BoardConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels ships no type hints
     # No channel of its own: the worker's hub does all fan-out. With one, every socket would also
     # sit in the channel layer's receive, and die with it when Redis goes away.
     channel_layer_alias = "archboard.no-layer-per-socket"

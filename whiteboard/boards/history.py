@@ -65,7 +65,8 @@ def document_at(board: Board, version: int) -> dict[str, Any]:
     if not 1 <= version <= board.version:
         raise VersionNotFound(version)
     if version == board.version:
-        return board.document
+        current: dict[str, Any] = board.document
+        return current
     snapshot = (
         Snapshot.objects.filter(board=board, version__lte=version)
         .order_by("-version")
@@ -89,7 +90,8 @@ def document_at(board: Board, version: int) -> dict[str, Any]:
         raise VersionNotFound(version)  # its single ops were folded into checkpoints (boards.compaction)
     for op in ops.values_list("op", flat=True).iterator():
         document = apply_op(document, op, validated=True)
-    return document
+    replayed: dict[str, Any] = document
+    return replayed
 
 
 def diff_versions(board: Board, from_version: int, to_version: int) -> dict[str, Any]:

@@ -114,7 +114,7 @@ def _diff_picture_input(user: Any, board_id: int, request: HttpRequest) -> tuple
     return board, start, end, union_board(a, b), diff_styles(changes)
 
 
-@api_view("GET")  # type: ignore[arg-type]
+@api_view("GET")
 async def diff_image(request: HttpRequest, board_id: int, fmt: str) -> HttpResponse:
     """The diagram with both versions' elements: added green, removed red, changed amber."""
     if fmt not in IMAGE_FORMATS:

@@ -140,7 +140,7 @@ def _image_input(user: Any, board_id: int, version: int, link: str | None = None
 async def _image(request: HttpRequest, board_id: int, version: int | None, fmt: str, link: str | None) -> HttpResponse:
     if fmt not in ("png", "svg"):
         raise Http404("No such format.")
-    user = await request.auser()  # type: ignore[attr-defined]
+    user = await request.auser()
     if link is None and not user.is_authenticated:
         raise Http404("No such board.")
     if version is None:

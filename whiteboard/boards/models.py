@@ -8,7 +8,7 @@ from django.db import models
 from whiteboard.domain.board import in_key_order
 
 
-class BoardDocumentField(models.JSONField):  # type: ignore[type-arg]
+class BoardDocumentField(models.JSONField):
     """A board document, stored and read back with its keys in the order they were written.
 
     PostgreSQL's `jsonb` sorts object keys, so on PostgreSQL the column is plain `json`, which

@@ -224,7 +224,8 @@ def op_schema() -> dict[str, Any]:
         if key == "id":
             return _ID
         if key in elements:
-            return elements[key]
+            element: dict[str, Any] = elements[key]
+            return element
         if key == "set":
             allowed = {field: settable(fields[action][field], field) for field in SET_FIELDS[action]}
             return {

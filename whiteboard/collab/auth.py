@@ -85,7 +85,7 @@ for _model in (Membership, ApiToken, User, ShareLink):
 user_logged_out.connect(_access_changed, dispatch_uid="collab-access-logout")
 
 
-class BearerTokenMiddleware(BaseMiddleware):
+class BearerTokenMiddleware(BaseMiddleware):  # type: ignore[misc]  # channels ships no type hints
     """Use the bearer token's user when the handshake carries one (else the session's user stays)."""
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:

@@ -207,7 +207,8 @@ class BoardClient:
             self._waiting.pop(op_id, None)
         if reply["type"] == "rejected":
             raise Rejected(reply)
-        return reply
+        answer: dict[str, Any] = reply
+        return answer
 
     async def send_raw(self, text: str | bytes) -> None:
         assert self._ws is not None

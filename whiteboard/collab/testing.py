@@ -165,7 +165,7 @@ class Deployment:
             import psycopg
 
             with psycopg.connect(self.env["DATABASE_URL"]) as conn:
-                return list(conn.execute(sql.replace("?", "%s"), params).fetchall())  # type: ignore[arg-type]
+                return list(conn.execute(sql.replace("?", "%s"), params).fetchall())
         import sqlite3
 
         with sqlite3.connect(self.env["SQLITE_PATH"]) as conn:
@@ -200,7 +200,7 @@ class Deployment:
 
         assert self.postgres_url is not None
         with psycopg.connect(_with_path(self.postgres_url, "postgres"), autocommit=True) as conn:
-            conn.execute(statement)  # type: ignore[arg-type]
+            conn.execute(statement)
 
 
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"

@@ -70,4 +70,4 @@ def describe_op(op: dict[str, Any], op_id: str = "", names: dict[str, str] | Non
         return f"changed {noun} {_named(op.get('id'), names)} ({', '.join(fields)})"
     if verb == "delete":
         return f"deleted {noun} {_named(op.get('id'), names)}"
-    return action
+    return str(action)

@@ -164,7 +164,8 @@ def dot_text(text: str) -> str:
     """Make literal text safe for any DOT label: no escapes, no entities, no HTML-like label."""
     from graphviz import escape
 
-    return escape(text.replace("&", "&amp;"))
+    escaped: str = escape(text.replace("&", "&amp;"))
+    return escaped
 
 
 # Labels follow the look's rules (`look.py`), as on the canvas: a component's label or its kind's
@@ -328,7 +329,7 @@ def _relative_icon(diagrams_class: str) -> str:
     return f"{cls._icon_dir.removeprefix('resources/')}/{cls._icon}"
 
 
-class _Edge(diagrams.Edge):
+class _Edge(diagrams.Edge):  # type: ignore[misc]  # diagrams ships no type hints
     # diagrams sets a font on every edge; the graph-wide edge defaults already do.
     _default_edge_attrs: dict[str, str] = {}
 

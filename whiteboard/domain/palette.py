@@ -604,7 +604,8 @@ def class_icon_path(dotted: str) -> Path:
     """The icon file that ships inside the `diagrams` package for a node class."""
     cls = class_by_path(dotted)
     package_root = Path(importlib.import_module("diagrams").__file__ or "").resolve().parent.parent
-    return package_root / cls._icon_dir / cls._icon
+    icon: Path = package_root / cls._icon_dir / cls._icon
+    return icon
 
 
 def icon_path(kind: str, tech: object = None) -> Path:

@@ -291,8 +291,8 @@ def _touched(op: dict[str, Any]) -> Iterator[str]:
 
 
 async def _board_for(user: User, board_id: int, need: Need = "view") -> Board:
-    board, _ = await database_sync_to_async(get_board_for)(user, board_id, need=need)
-    return board
+    found: tuple[Board, str] = await database_sync_to_async(get_board_for)(user, board_id, need=need)
+    return found[0]
 
 
 async def list_boards(

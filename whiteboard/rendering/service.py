@@ -314,7 +314,7 @@ class RenderService:
         self._icon_data: dict[Path, str] = {}
         self._icon_dir: Path | None = None
         self._workdir_generation = 0
-        self._finalizer: weakref.finalize | None = None
+        self._finalizer: weakref.finalize[..., Any] | None = None
         self._dot = DotPool(dot=self.settings.dot, memory=self.settings.memory, cwd=self._workdir)
 
     # -- public -------------------------------------------------------------------------------

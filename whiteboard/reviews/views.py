@@ -24,7 +24,7 @@ from whiteboard.reviews.running import review_of
 from whiteboard.typing import AuthedRequest
 
 
-def _grouped(findings: list[dict]) -> list[tuple[str, list[dict]]]:
+def _grouped(findings: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
     return [(s, [f for f in findings if f["severity"] == s and not f["suppressed"]]) for s in engine.SEVERITIES]
 
 

@@ -38,9 +38,8 @@ from defusedxml import DefusedXmlException
 
 from whiteboard.domain.board import MAX_EDGES, MAX_GROUPS, MAX_NODES, PROTOCOLS, ROUTES
 from whiteboard.domain.formats.common import MAX_UNPACKED_BYTES, Draft, ImportResult, decode_text, located
-from whiteboard.domain.formats.diagrams_py import protocol_from_label
 from whiteboard.domain.formats.placement import place
-from whiteboard.domain.formats.vocabulary import guess
+from whiteboard.domain.formats.vocabulary import guess, protocol_from_label
 from whiteboard.domain.look import LOOK, PROTOCOL_COLORS
 from whiteboard.domain.palette import KINDS, NOTE, category_of
 
@@ -316,7 +315,8 @@ def to_drawio(doc: dict[str, Any]) -> str:
 
 def _parse_xml(text: str, where: str) -> Element:
     try:
-        return SafeET.fromstring(text, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        root: Element = SafeET.fromstring(text, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        return root
     except DefusedXmlException as exc:
         raise located(
             where, f"refused: the XML has a DTD, entity or external reference ({type(exc).__name__})"

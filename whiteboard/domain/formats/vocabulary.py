@@ -213,7 +213,7 @@ def protocol_from_label(label: str) -> str | None:
     """The protocol an edge label names ("gRPC", "HTTPS", "via Kafka"), if any."""
     for token in re.findall(r"[a-z0-9]+", label.lower()):
         if token in PROTOCOLS and token != "other":
-            return token
+            return str(token)
         if token in ("ws", "wss", "websockets"):
             return "websocket"
     return None

@@ -114,6 +114,5 @@ _Dumper.add_representer(str, _text)
 def dump_yaml(data: Any, *, many: bool = False) -> str:
     """YAML text that loads back to `data` exactly; Unicode written as itself."""
     options: dict[str, Any] = {"sort_keys": False, "allow_unicode": True, "width": 1000, "Dumper": _Dumper}
-    if many:
-        return yaml.dump_all(data, **options)
-    return yaml.dump(data, **options)
+    text: str = yaml.dump_all(data, **options) if many else yaml.dump(data, **options)
+    return text

@@ -165,10 +165,12 @@ class BoardGraph:
         return tech if isinstance(tech, str) else None
 
     def edge_id(self, k: int) -> str:
-        return self._edges[k]["id"]
+        edge_id: str = self._edges[k]["id"]
+        return edge_id
 
     def edge_props(self, k: int) -> dict[str, Any]:
-        return self._edges[k].get("props", _EMPTY)
+        props: dict[str, Any] = self._edges[k].get("props", _EMPTY)
+        return props
 
     @cached_property
     def group_ids(self) -> set[str]:

@@ -22,7 +22,8 @@ _MARKDOWN = MarkdownIt("commonmark", {"html": False}).disable("image")
 @register.filter
 def markdown(text: str) -> SafeString:
     """Documentation written in Markdown (the review rules' docstrings) as HTML."""
-    return mark_safe(_MARKDOWN.render(text or ""))  # noqa: S308 - raw HTML is off: the output is escaped
+    html: str = _MARKDOWN.render(text or "")
+    return mark_safe(html)  # noqa: S308 - raw HTML is off: the output is escaped
 
 
 @register.filter
