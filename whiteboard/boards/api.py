@@ -27,9 +27,10 @@ from whiteboard.accounts.services import user_for_authorization
 from whiteboard.boards import services
 from whiteboard.boards.access import boards_visible_to, get_board_for
 from whiteboard.boards.models import Board
-from whiteboard.boards.openapi import openapi_document, policy_schema
+from whiteboard.boards.openapi import openapi_document
 from whiteboard.domain import palette
 from whiteboard.domain.board import MAX_POLICIES, POLICY_PREFIX, RULE_SETTINGS, BoardError, parse_json, validate_board
+from whiteboard.domain.board_schema import policy_schema
 from whiteboard.domain.estimate import check_scale, defaults_for, estimate_board
 from whiteboard.domain.formats import import_board
 from whiteboard.domain.formats.paste import paste_op

@@ -45,12 +45,12 @@ from pydantic import Field, ValidationError, WithJsonSchema
 from whiteboard.boards import services
 from whiteboard.boards.access import Need, boards_visible_to, get_board_for
 from whiteboard.boards.models import Board
-from whiteboard.boards.openapi import board_schema, op_schema
 from whiteboard.collab import protocol
 from whiteboard.collab.hub import get_hub
 from whiteboard.domain import palette
 from whiteboard.domain.activity import MCP_OP_PREFIX
 from whiteboard.domain.board import BoardError, dumps_board
+from whiteboard.domain.board_schema import board_schema, op_schema
 from whiteboard.domain.estimate import MAX_SCALE as MAX_ESTIMATE_SCALE
 from whiteboard.domain.estimate import defaults_for
 from whiteboard.domain.estimate import estimate_board as run_estimate
