@@ -1,0 +1,88 @@
+"""The Load tab: the server's estimate at a what-if scale, with a heat overlay on the canvas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.builders import board, edge, node
+
+pytestmark = pytest.mark.browser
+
+
+def _shop() -> dict[str, Any]:
+    # 40 req/s on 3 replicas x 1 server of 50 ms: the API is 67 % busy, the busiest node.
+    return board(
+        [
+            node("people", "user", label="Shoppers", x=0, y=0, props={"rps": 40, "slo_p99_ms": 400}),
+            node(
+                "svc_api",
+                "service",
+                label="Orders API",
+                x=220,
+                y=0,
+                props={"replicas": 3, "latency_ms": 50, "concurrency": 1},
+            ),
+            node("pg", "sql_db", label="Orders DB", x=440, y=0, props={"replicas": 2}),
+        ],
+        [
+            edge("e1", "people", "svc_api", props={"protocol": "https"}),
+            edge("e2", "svc_api", "pg", props={"protocol": "sql"}),
+        ],
+        name="Shop",
+    )
+
+
+def test_the_load_tab_shows_heat_badges_and_the_bottleneck_follows_the_slider_and_leaves_with_the_tab(
+    archboard_server: Any, editor_for: Any
+) -> None:
+    board_id = archboard_server.create_board("alice", _shop())
+    page = editor_for("alice").open(board_id).page
+    assert page.locator("#load-badges > *").count() == 0  # no overlay before the tab is opened
+
+    page.click(".tab[data-tab=load]")
+    badge = page.locator(".load-badge[data-id=svc_api]")
+    badge.wait_for()
+    assert badge.inner_text() == "67 %"
+    assert "bottleneck" in (badge.get_attribute("class") or "")
+    assert page.locator(".load-badge[data-id=pg]").inner_text() in ("<1 %", "1 %")
+    assert page.locator(".load-bottleneck").inner_text() == "Orders API"
+    client = page.locator(".load-client[data-client=people]")
+    assert "Shoppers" in client.inner_text()
+    assert "40 req/s" in client.inner_text()
+    assert "nines" in client.locator(".load-availability").inner_text()
+    panel = page.locator("#load-panel").inner_text()
+    assert "svc_api" not in panel and "people" not in panel  # labels, never ids
+    assert page.evaluate("window.archboard.canvas.cy.getElementById('svc_api').hasClass('load-heat')")
+    p99_before = client.locator(".load-p99").inner_text()
+
+    # x3.16: the API takes 126 req/s for a capacity of 60: over capacity, no p99.
+    page.locator("#load-scale").fill("0.5")
+    page.wait_for_function("document.querySelector('.load-badge[data-id=svc_api]')?.textContent === '211 % over'")
+    assert page.locator("#load-scale-value").inner_text() == "×3.16"
+    assert "over" in (badge.get_attribute("class") or "")
+    assert page.locator(".load-client[data-client=people] .load-p99").inner_text() != p99_before
+    assert "Over capacity" in page.locator(".load-over-note").inner_text()
+    assert page.evaluate("window.archboard.canvas.cy.getElementById('svc_api').hasClass('load-over')")
+
+    # x0.1: 4 req/s.
+    page.locator("#load-scale").fill("-1")
+    page.wait_for_function("document.querySelector('.load-badge[data-id=svc_api]')?.textContent === '7 %'")
+    assert "4 req/s" in page.locator(".load-client[data-client=people]").inner_text()
+
+    # Closing the tab takes the overlay away.
+    page.click(".tab[data-tab=properties]")
+    assert page.locator("#load-badges > *").count() == 0
+    assert page.evaluate("window.archboard.canvas.cy.nodes('.load-heat').length") == 0
+
+
+def test_the_load_tab_follows_a_change_of_the_board(archboard_server: Any, editor_for: Any) -> None:
+    board_id = archboard_server.create_board("alice", _shop())
+    alice = editor_for("alice").open(board_id)
+    page = alice.page
+    page.click(".tab[data-tab=load]")
+    page.locator(".load-badge[data-id=svc_api]").wait_for()
+    # Twice the replicas: a third busy.
+    page.evaluate("window.archboard.sync.submit({action: 'update_node', id: 'svc_api', set: {props: {replicas: 6}}})")
+    page.wait_for_function("document.querySelector('.load-badge[data-id=svc_api]')?.textContent === '33 %'")
