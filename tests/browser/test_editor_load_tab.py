@@ -86,3 +86,64 @@ def test_the_load_tab_follows_a_change_of_the_board(archboard_server: Any, edito
     # Twice the replicas: a third busy.
     page.evaluate("window.archboard.sync.submit({action: 'update_node', id: 'svc_api', set: {props: {replicas: 6}}})")
     page.wait_for_function("document.querySelector('.load-badge[data-id=svc_api]')?.textContent === '33 %'")
+
+
+def _select(page: Any, element_id: str) -> None:
+    page.evaluate("id => window.archboard.canvas.select([id])", element_id)
+
+
+def test_estimate_props_are_edited_with_units_and_the_kind_defaults_and_a_bad_value_shows_its_error(
+    archboard_server: Any, editor_for: Any
+) -> None:
+    doc = _shop()
+    doc["nodes"].append(node("brain", "llm", label="Model", x=440, y=200))
+    board_id = archboard_server.create_board("alice", doc)
+    alice = editor_for("alice").open(board_id)
+    page = alice.page
+    form = page.locator("#props-node")
+
+    _select(page, "svc_api")
+    latency = form.locator("[data-prop=latency_ms]")
+    assert latency.input_value() == "50"
+    assert form.locator("[data-prop=availability]").get_attribute("placeholder") == "0.995 (default)"
+    assert form.locator("label.estimate-field:has([data-prop=availability]) .unit").inner_text() == "0-1, per replica"
+    assert not form.locator("[data-prop=rps]").is_visible()  # a client's prop
+    assert not form.locator("[data-prop=ttft_ms]").is_visible()  # an LLM's
+
+    latency.fill("25")
+    latency.press("Enter")
+    alice.wait_idle()
+    assert alice.board()["nodes"][1]["props"]["latency_ms"] == 25
+    assert not form.locator(".custom-list").inner_text().strip()  # not a custom property too
+
+    # Out of range: the server refuses it; its message shows under the field, the value stays.
+    availability = form.locator("[data-prop=availability]")
+    availability.fill("1.5")
+    availability.press("Enter")
+    error = form.locator("#estimate-error-availability")
+    error.wait_for()
+    assert "must be a number from 0 to 1" in error.inner_text()
+    assert availability.get_attribute("aria-invalid") == "true"
+    alice.wait_idle()
+    assert "availability" not in alice.board()["nodes"][1]["props"]
+
+    _select(page, "brain")
+    assert form.locator("[data-prop=ttft_ms]").get_attribute("placeholder") == "500 (default)"
+    assert form.locator("[data-prop=latency_ms]").get_attribute("placeholder") == "3,000 (default)"
+    assert not error.is_visible()
+
+    _select(page, "people")
+    rps = form.locator("[data-prop=rps]")
+    assert rps.input_value() == "40"
+    rps.fill("")
+    rps.press("Enter")
+    alice.wait_idle()
+    assert "rps" not in alice.board()["nodes"][0]["props"]
+
+    _select(page, "e1")
+    calls = page.locator("#props-edge [data-prop=calls]")
+    assert calls.get_attribute("placeholder") == "1 (default)"
+    calls.fill("2.5")
+    calls.press("Enter")
+    alice.wait_idle()
+    assert alice.board()["edges"][0]["props"]["calls"] == 2.5
