@@ -74,6 +74,7 @@ const app = {
   togglePanel: (name) => {
     const folded = document.body.classList.toggle(`${name}-folded`);
     localStorage.setItem(`archboard:${name}-folded`, folded ? "1" : "");
+    if (name === "inspector") showLoad();
   },
   clipboardEvent: (id, event) => {
     if (id === "paste") return clipboard.onPaste(event);
@@ -192,8 +193,13 @@ function showTab(name) {
     tab.setAttribute("aria-selected", String(tab.dataset.tab === name));
   }
   for (const panel of document.querySelectorAll(".inspector .tab-panel")) panel.hidden = panel.dataset.panel !== name;
-  // The heat overlay belongs to the Load tab: it is on only while the tab is shown.
-  load.setOpen(name === "load");
+  showLoad();
+}
+// The heat overlay belongs to the Load tab: it is on only while the tab is shown, the
+// inspector unfolded.
+function showLoad() {
+  const tab = document.querySelector(".inspector .tab.active");
+  load.setOpen(tab?.dataset.tab === "load" && !document.body.classList.contains("inspector-folded"));
 }
 for (const tab of document.querySelectorAll(".inspector .tab")) tab.addEventListener("click", () => showTab(tab.dataset.tab));
 

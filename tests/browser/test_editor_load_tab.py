@@ -71,6 +71,13 @@ def test_the_load_tab_shows_heat_badges_and_the_bottleneck_follows_the_slider_an
     page.wait_for_function("document.querySelector('.load-badge[data-id=svc_api]')?.textContent === '7 %'")
     assert "4 req/s" in page.locator(".load-client[data-client=people]").inner_text()
 
+    # Folding the side panel away takes the overlay with it; unfolding brings it back.
+    page.click(".tabs [data-command=toggle-inspector]")
+    page.wait_for_function("document.querySelectorAll('#load-badges > *').length === 0")
+    assert page.evaluate("window.archboard.canvas.cy.nodes('.load-heat').length") == 0
+    page.click(".panel-open.right")
+    badge.wait_for()
+
     # Closing the tab takes the overlay away.
     page.click(".tab[data-tab=properties]")
     assert page.locator("#load-badges > *").count() == 0
