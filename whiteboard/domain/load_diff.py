@@ -11,6 +11,8 @@ from whiteboard.domain.palette import KINDS
 
 # A reviewer reads a handful of rows; the rest of the board's nodes are in the editor's Load tab.
 MOST_CHANGED = 5
+# Half a percentage point: a smaller move does not show in the page's whole percentages.
+VISIBLE_MOVE = 0.005
 
 
 def _names(*docs: dict[str, Any]) -> dict[str, str]:
@@ -60,7 +62,7 @@ def load_change(before: dict[str, Any], after: dict[str, Any], *, most: int = MO
     for node in dict.fromkeys([*new["nodes"], *old["nodes"]]):
         was, now = utilisation(old, node), utilisation(new, node)
         moved = abs((now or 0.0) - (was or 0.0))
-        if moved > 0:
+        if moved >= VISIBLE_MOVE:
             rows.append({"id": node, "label": names[node], "before": was, "after": now, "moved": moved})
     rows.sort(key=lambda row: -row["moved"])
     return {
