@@ -154,3 +154,27 @@ def test_estimate_props_are_edited_with_units_and_the_kind_defaults_and_a_bad_va
     calls.press("Enter")
     alice.wait_idle()
     assert alice.board()["edges"][0]["props"]["calls"] == 2.5
+
+
+def test_the_estimate_errors_name_components_by_label(archboard_server: Any, editor_for: Any) -> None:
+    doc = board(
+        [
+            node("people", "user", label="Shoppers", props={"rps": 10}),
+            node("lb1", "load_balancer", label="Front LB"),
+            node("a1", "service", label="Blue"),
+            node("b1", "service", label="Green"),
+        ],
+        [
+            edge("e1", "people", "lb1"),
+            edge("e2", "lb1", "a1", props={"fraction": 0.8}),
+            edge("e3", "lb1", "b1", props={"fraction": 0.7}),
+        ],
+    )
+    board_id = archboard_server.create_board("alice", doc)
+    page = editor_for("alice").open(board_id).page
+    page.click(".tab[data-tab=load]")
+    error = page.locator(".load-errors .load-error").first
+    error.wait_for()
+    text = error.inner_text()
+    assert text.startswith("Front LB: ") and "“Front LB”" in text and "add up to 1.5" in text
+    assert "lb1" not in page.locator("#load-panel").inner_text()
