@@ -81,7 +81,6 @@ export class Load {
     this.url = url;
     this.onFocus = onFocus;
     this.open = false;
-    this.result = null;
     this.byNode = new Map();
     this.timer = null;
     this.asked = 0; // the newest request: an older answer arriving later is dropped
@@ -143,6 +142,8 @@ export class Load {
     }
     if (ask !== this.asked || !this.open) return;
     this.show(result);
+    // Asked before the server stored an edit that is confirmed by now: ask again.
+    if (result.version != null && result.version < this.sync.version) this.refreshSoon(0);
   }
 
   name(id) {
@@ -155,23 +156,23 @@ export class Load {
   }
 
   show(result) {
-    this.result = result;
     this.byNode = new Map();
-    for (const [id, node] of Object.entries(result.nodes)) {
+    const loaded = result.entries.some((e) => e.rps > 0);
+    // Without load every node is idle: badges would say nothing.
+    for (const [id, node] of loaded ? Object.entries(result.nodes) : []) {
       if (node.utilisation == null || !this.canvas.cy.getElementById(id).nonempty()) continue;
       // Clients are where load comes from, not stations anyone waits at: no badge.
       if (this.kinds[this.sync.view.nodes.get(id)?.kind]?.category === "client") continue;
       this.byNode.set(id, { utilisation: node.utilisation, bottleneck: id === result.bottleneck, node });
     }
-    this.body.replaceChildren(...this.summary(result), this.clients(result), ...this.errors(result));
+    this.body.replaceChildren(...this.summary(result, loaded), ...(loaded ? [this.clients(result)] : []), ...this.errors(result));
     this.paintNodes();
     this.placeBadges();
   }
 
-  summary(result) {
+  summary(result, loaded) {
     const parts = [];
-    const hasLoad = result.entries.some((e) => e.rps > 0);
-    if (!hasLoad) {
+    if (!loaded) {
       parts.push(el("p", "load-empty muted", "No client sends load yet: give a client (user, browser, mobile, external system) an rps in its properties."));
       return parts;
     }
@@ -200,7 +201,6 @@ export class Load {
   clients(result) {
     const list = el("ol", "load-clients");
     for (const entry of result.entries) {
-      if (!(entry.rps > 0) && !result.entries.some((e) => e.rps > 0)) continue;
       const item = el("li", "load-client");
       item.dataset.client = entry.client;
       const head = el("div", "load-client-head");

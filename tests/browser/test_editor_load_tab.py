@@ -178,3 +178,14 @@ def test_the_estimate_errors_name_components_by_label(archboard_server: Any, edi
     text = error.inner_text()
     assert text.startswith("Front LB: ") and "“Front LB”" in text and "add up to 1.5" in text
     assert "lb1" not in page.locator("#load-panel").inner_text()
+
+
+def test_without_load_the_tab_says_how_to_give_some_and_puts_no_badges(archboard_server: Any, editor_for: Any) -> None:
+    doc = _shop()
+    del doc["nodes"][0]["props"]["rps"]
+    board_id = archboard_server.create_board("alice", doc)
+    page = editor_for("alice").open(board_id).page
+    page.click(".tab[data-tab=load]")
+    assert "give a client" in page.locator(".load-empty").inner_text()
+    assert page.locator("#load-badges > *").count() == 0
+    assert page.locator(".load-clients").count() == 0
