@@ -30,8 +30,8 @@ export function heatColour(utilisation) {
 // The slider moves along log10(scale), from x0.1 to x10.
 export const scaleOf = (position) => 10 ** position;
 
-function formatScale(scale) {
-  return `×${scale >= 10 ? scale.toFixed(0) : scale >= 1 ? scale.toFixed(2).replace(/\.?0+$/, "") : scale.toFixed(2)}`;
+export function formatScale(scale) {
+  return `×${scale >= 10 ? Math.round(scale).toLocaleString("en") : scale >= 1 ? scale.toFixed(2).replace(/\.?0+$/, "") : scale.toFixed(2)}`;
 }
 
 export function formatPercent(utilisation) {

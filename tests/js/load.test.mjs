@@ -12,7 +12,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const dir = mkdtempSync(join(tmpdir(), "archboard-load-"));
 writeFileSync(join(dir, "package.json"), '{"type": "module"}');
 for (const name of ["load.js", "labels.js", "overlay.js"]) copyFileSync(join(root, "static", "editor", name), join(dir, name));
-const { formatAvailability, formatMs, formatPercent, heatColour, scaleOf } = await import(pathToFileURL(join(dir, "load.js")).href);
+const { formatAvailability, formatMs, formatPercent, formatScale, heatColour, scaleOf } = await import(pathToFileURL(join(dir, "load.js")).href);
 
 test("availability shows the digits its nines need and the nines", () => {
   assert.equal(formatAvailability(0.9995), "99.95 % (3.3 nines)");
@@ -49,4 +49,12 @@ test("the slider is logarithmic from x0.1 to x10", () => {
   assert.equal(scaleOf(-1), 0.1);
   assert.equal(scaleOf(0), 1);
   assert.equal(scaleOf(1), 10);
+});
+
+test("a scale reads as a factor", () => {
+  assert.equal(formatScale(1), "×1");
+  assert.equal(formatScale(3.16), "×3.16");
+  assert.equal(formatScale(1.5), "×1.5");
+  assert.equal(formatScale(0.1), "×0.10");
+  assert.equal(formatScale(12500), "×12,500");
 });
