@@ -200,6 +200,9 @@ export class Load {
 
   clients(result) {
     const list = el("ol", "load-clients");
+    // A time is undefined when the request meets a node over capacity (or a loop, in the errors).
+    const over = [...this.byNode.values()].some((n) => n.utilisation >= 1);
+    const time = (ms) => (ms == null && over ? "not defined: over capacity" : formatMs(ms));
     for (const entry of result.entries) {
       const item = el("li", "load-client");
       item.dataset.client = entry.client;
@@ -209,9 +212,9 @@ export class Load {
       const slo = entry.slo_p99_ms;
       const breach = slo != null && entry.p99_ms != null && entry.p99_ms > slo;
       const row = (term, value, cls) => figures.append(el("dt", null, term), el("dd", cls || null, value));
-      row("Mean", formatMs(entry.mean_ms), "load-mean");
-      row("p99", formatMs(entry.p99_ms) + (slo != null ? ` (SLO ${formatMs(slo)})` : ""), breach ? "load-p99 breach" : "load-p99");
-      row("First token", formatMs(entry.first_token_ms), "load-first");
+      row("Mean", time(entry.mean_ms), "load-mean");
+      row("p99", time(entry.p99_ms) + (slo != null ? ` (SLO ${formatMs(slo)})` : ""), breach ? "load-p99 breach" : "load-p99");
+      row("First token", time(entry.first_token_ms), "load-first");
       row("Availability", formatAvailability(entry.availability), "load-availability");
       item.append(head, figures);
       list.append(item);

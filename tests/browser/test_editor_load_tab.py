@@ -62,7 +62,10 @@ def test_the_load_tab_shows_heat_badges_and_the_bottleneck_follows_the_slider_an
     page.wait_for_function("document.querySelector('.load-badge[data-id=svc_api]')?.textContent === '211 % over'")
     assert page.locator("#load-scale-value").inner_text() == "×3.16"
     assert "over" in (badge.get_attribute("class") or "")
-    assert page.locator(".load-client[data-client=people] .load-p99").inner_text() != p99_before
+    assert page.locator(".load-client[data-client=people] .load-p99").inner_text() == (
+        "not defined: over capacity (SLO 400 ms)"
+    )
+    assert p99_before.endswith(" ms (SLO 400 ms)")
     assert "Over capacity" in page.locator(".load-over-note").inner_text()
     assert page.evaluate("window.archboard.canvas.cy.getElementById('svc_api').hasClass('load-over')")
 
@@ -70,6 +73,8 @@ def test_the_load_tab_shows_heat_badges_and_the_bottleneck_follows_the_slider_an
     page.locator("#load-scale").fill("-1")
     page.wait_for_function("document.querySelector('.load-badge[data-id=svc_api]')?.textContent === '7 %'")
     assert "4 req/s" in page.locator(".load-client[data-client=people]").inner_text()
+    p99_light = page.locator(".load-client[data-client=people] .load-p99").inner_text()
+    assert p99_light.endswith(" ms (SLO 400 ms)") and p99_light != p99_before  # less waiting
 
     # Folding the side panel away takes the overlay with it; unfolding brings it back.
     page.click(".tabs [data-command=toggle-inspector]")
