@@ -305,3 +305,23 @@ def test_a_version_image_takes_the_picture_options_and_names_a_bad_one(board, ow
     assert auto.status_code == 200 and b'data-layout="drawn"' not in auto.content
     bad = client.get(f"/boards/{board.pk}/versions/1/image.png?background=pink")
     assert bad.status_code == 400 and "background must be" in bad.content.decode()
+
+
+def test_the_diff_page_shows_each_clients_p99_and_the_utilisation_that_moved_most(board, owner):
+    with_load = apply(board, {"action": "update_node", "id": "users", "set": {"props": {"rps": 80}}}, owner)
+    # The Super Agent, 80 req/s on 16 servers: 20 ms of work is 10 % busy, 100 ms is 50 %.
+    slower = apply(board, {"action": "update_node", "id": "super", "set": {"props": {"latency_ms": 100}}}, owner)
+    html = logged_in(owner).get(f"/boards/{board.pk}/diff?from={with_load}&to={slower}").content.decode()
+    table = html[html.index('id="diff-load"') : html.index("</table>")]
+    client = table[table.index('data-id="users"') :].split("</tr>")[0]
+    assert "p99 of Users" in client and client.count(" ms</td>") == 2
+    rows = table.split('class="diff-load-node"')[1:]
+    assert len(rows) == 1  # only the Super Agent's utilisation moved
+    assert "Utilisation of Super Agent" in rows[0] and "<td>10 %</td>" in rows[0] and "<td>50 %</td>" in rows[0]
+    assert 'data-id="super"' in rows[0]
+
+
+def test_the_diff_page_has_no_load_table_when_no_client_has_rps(board, owner):
+    relabel(board, owner, "Edge GW")
+    html = logged_in(owner).get(f"/boards/{board.pk}/diff?from=1&to=2").content.decode()
+    assert 'id="diff-load"' not in html

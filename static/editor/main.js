@@ -12,6 +12,7 @@ import { Handles } from "./handles.js";
 import { InputMachine } from "./input.js";
 import { bindKeyboard } from "./keyboard.js";
 import { describeError, useKinds } from "./labels.js";
+import { Load } from "./load.js";
 import { trackRemoteLatency } from "./metrics.js";
 import { dragStart, moveOps } from "./moves.js";
 import { Palette } from "./palette.js";
@@ -73,6 +74,7 @@ const app = {
   togglePanel: (name) => {
     const folded = document.body.classList.toggle(`${name}-folded`);
     localStorage.setItem(`archboard:${name}-folded`, folded ? "1" : "");
+    if (name === "inspector") showLoad();
   },
   clipboardEvent: (id, event) => {
     if (id === "paste") return clipboard.onPaste(event);
@@ -144,6 +146,15 @@ const refreshButtons = () => commands.refreshButtons(toolbar);
 
 const properties = new Properties({ root: $("#inspector"), canvas, sync, kinds: config.kinds, readOnly, onOp: (op) => edits.submit(op), onAction: (id) => commands.run(id) });
 
+// Select, show and flash elements named by a panel (a finding, the bottleneck).
+const focusOn = (ids) => {
+  const eles = canvas.cy.collection(ids.map((id) => canvas.cy.getElementById(id)).filter((el) => el.nonempty()));
+  if (eles.empty()) return;
+  canvas.select(ids);
+  canvas.centreOn(eles);
+  canvas.flash(eles);
+};
+
 const findings = new Findings({
   list: $("#findings"),
   summary: $("#review-summary"),
@@ -155,14 +166,9 @@ const findings = new Findings({
   rules: config.rules,
   editable: () => !readOnly,
   onOp: (op) => edits.submit(op),
-  onFocus: (ids) => {
-    const eles = canvas.cy.collection(ids.map((id) => canvas.cy.getElementById(id)).filter((el) => el.nonempty()));
-    if (eles.empty()) return;
-    canvas.select(ids);
-    canvas.centreOn(eles);
-    canvas.flash(eles);
-  },
+  onFocus: focusOn,
 });
+const load = new Load({ root: $("#load-panel"), canvas, sync, kinds: config.kinds, layer: $("#load-badges"), url: config.estimateUrl, onFocus: focusOn });
 const tooltip = new Tooltip({ el: $("#tooltip"), stage, canvas, sync, findings });
 // A gesture under way (a drag, a connection, an edit) has the canvas to itself.
 machine.addEventListener("state", (event) => {
@@ -187,6 +193,13 @@ function showTab(name) {
     tab.setAttribute("aria-selected", String(tab.dataset.tab === name));
   }
   for (const panel of document.querySelectorAll(".inspector .tab-panel")) panel.hidden = panel.dataset.panel !== name;
+  showLoad();
+}
+// The heat overlay belongs to the Load tab: it is on only while the tab is shown, the
+// inspector unfolded.
+function showLoad() {
+  const tab = document.querySelector(".inspector .tab.active");
+  load.setOpen(tab?.dataset.tab === "load" && !document.body.classList.contains("inspector-folded"));
 }
 for (const tab of document.querySelectorAll(".inspector .tab")) tab.addEventListener("click", () => showTab(tab.dataset.tab));
 
@@ -198,6 +211,7 @@ sync.addEventListener("change", (event) => {
   canvas.reconcile(touched, sync.view);
   properties.refresh(touched);
   if (touched.has("@board")) updateTitle();
+  load.refreshSoon();
   refreshButtons();
 });
 canvas.addEventListener("selection", refreshButtons);
@@ -213,8 +227,12 @@ sync.addEventListener("status", (event) => {
   if (event.detail.state === "forbidden") toast(event.detail.text || "You no longer have access to this board.", "error", 15000);
 });
 // The review comes once per snapshot (connect, reconnect); after that the server pushes it after
-// each pause in the edits.
-sync.addEventListener("snapshot", () => findings.refreshSoon(0));
+// each pause in the edits. The load estimate is asked for again after changes (only while its
+// tab is open).
+sync.addEventListener("snapshot", () => {
+  findings.refreshSoon(0);
+  load.refreshSoon(0);
+});
 window.addEventListener("online", () => sync.retry());
 window.addEventListener("offline", () => sync.offline());
 
@@ -292,6 +310,7 @@ window.archboard = {
   machine,
   commands,
   comments,
+  load,
   board: () => sync.view.toDocument(),
   version: () => sync.version,
   commandTable: () => commands.describe(),

@@ -4,6 +4,8 @@
 import { nameOf } from "./labels.js";
 
 const KNOWN_PROPS = new Set(["replicas", "protocol", "async", "rate_limited", "public", "write_policy", "notes", "route", "tech"]);
+// What an edge's estimate props mean when not set (SPEC 8); a node's come from its kind's defaults.
+const EDGE_DEFAULTS = { calls: "1", fraction: "shared equally" };
 
 export class Properties {
   constructor({ root, canvas, sync, kinds, readOnly, onOp, onAction }) {
@@ -19,6 +21,10 @@ export class Properties {
     this.current = { type: "board", id: null };
     this.selection = [];
     for (const form of Object.values(this.forms)) this.bindForm(form);
+    // The estimate fields are edited here, not as custom properties.
+    for (const input of root.querySelectorAll("form.props [data-type=number]")) KNOWN_PROPS.add(input.dataset.prop);
+    // The server refuses a bad value with its place (op.set.props.<key>): shown under the field.
+    sync.addEventListener("rejected", (event) => this.showRejection(event.detail));
     canvas.addEventListener("selection", (e) => this.show(e.detail));
     this.show([]);
   }
@@ -65,6 +71,7 @@ export class Properties {
     else if (ids.length > 1) this.current = { type: "multi", id: null };
     else this.current = { type: "board", id: null };
     for (const [type, form] of Object.entries(this.forms)) form.hidden = type !== this.current.type;
+    this.clearErrors();
     this.fill(true);
   }
 
@@ -106,8 +113,10 @@ export class Properties {
       form.querySelector(".props-title").textContent = kind ? kind.name : element.kind;
       form.querySelector(".props-id").textContent = element.id;
       form.querySelector(".only-cache").hidden = element.kind !== "cache";
+      this.fillEstimate(form, element.kind);
     } else if (type === "edge") {
       form.querySelector(".props-ends").textContent = `${nameOf(board, element.source)} → ${nameOf(board, element.target)}`;
+      for (const input of form.querySelectorAll("[data-type=number]")) input.placeholder = `${EDGE_DEFAULTS[input.dataset.prop] ?? "not set"} (default)`;
     } else if (type === "group") {
       form.querySelector(".props-id").textContent = element.id;
     } else {
@@ -115,6 +124,45 @@ export class Properties {
       stats.textContent = `${board.nodes.size} components · ${board.edges.size} connections · ${board.groups.size} groups · version ${this.sync.version}`;
     }
     if (type !== "board") this.fillCustom(form, element);
+  }
+
+  // The estimate fields the model reads on this kind, each with the kind's default (from the
+  // palette) as its placeholder; notes have none.
+  fillEstimate(form, kindId) {
+    const kind = this.kinds[kindId];
+    const defaults = kind?.defaults || {};
+    const fieldset = form.querySelector(".estimate-props");
+    fieldset.hidden = kind?.category === "annotation";
+    for (const field of fieldset.querySelectorAll(".estimate-field")) {
+      const only = field.dataset.only;
+      field.hidden = Boolean(only) && only !== kindId && only !== kind?.category;
+      const input = field.querySelector("input");
+      const fallback = defaults[input.dataset.prop];
+      input.placeholder = fallback === undefined ? "not set" : `${fallback.toLocaleString("en")} (default)`;
+    }
+  }
+
+  showRejection({ op, errors }) {
+    if (!op || !errors || op.id !== this.current.id) return;
+    const form = this.forms[this.current.type];
+    for (const error of errors) {
+      const match = /^op\.set\.props\.(.+)$/.exec(error.loc || "");
+      const input = match && form?.querySelector(`[data-prop="${CSS.escape(match[1])}"]`);
+      const slot = input?.closest("label")?.querySelector(".field-error");
+      if (!slot) continue;
+      slot.textContent = `Not saved: ${error.msg}.`;
+      slot.hidden = false;
+      input.setAttribute("aria-invalid", "true");
+    }
+  }
+
+  clearErrors(input = null) {
+    const inputs = input ? [input] : this.root.querySelectorAll("[aria-invalid=true]");
+    for (const el of inputs) {
+      el.removeAttribute("aria-invalid");
+      const slot = el.closest("label")?.querySelector(".field-error");
+      if (slot) slot.hidden = true;
+    }
   }
 
   // The technology menu lists the selected node's kind's technologies (from the palette).
@@ -190,7 +238,18 @@ export class Properties {
     }
     const prop = input.dataset.prop;
     let value;
+    this.clearErrors(input);
     switch (input.dataset.type) {
+      case "number": {
+        // Text that is no number never leaves the field; a number out of range goes to the
+        // server, whose located error comes back under the field.
+        if (input.validity.badInput) {
+          this.showRejection({ op: { id }, errors: [{ loc: `op.set.props.${prop}`, msg: "not a number" }] });
+          return;
+        }
+        value = input.value === "" ? null : Number(input.value);
+        break;
+      }
       case "bool":
         value = input.checked ? true : null;
         break;

@@ -78,6 +78,11 @@ export function stylesheet(look) {
       selector: "node.empty-group",
       style: { width: group.empty.width, height: group.empty.height, "background-image": [], "background-color": group.empty.fill, "border-style": "dashed", "text-valign": "center", "text-margin-y": 0 },
     },
+    // The Load tab's heat overlay (load.js): before the selection's rules, so a selected node
+    // still shows as selected.
+    { selector: "node.load-heat", style: { "underlay-color": "data(heat)", "underlay-opacity": 0.4, "underlay-padding": 9, "underlay-shape": "round-rectangle" } },
+    { selector: "node.load-over", style: { "border-color": "#d92d20", "border-width": 3.5, "border-style": "double" } },
+    { selector: "node.load-bottleneck", style: { "outline-width": 3, "outline-color": "#d92d20", "outline-offset": 5, "outline-opacity": 0.85 } },
     {
       selector: "node:selected",
       style: { "border-color": "#3559e0", "border-width": 2.5, "underlay-color": "#3559e0", "underlay-opacity": 0.12, "underlay-padding": 5, "underlay-shape": "round-rectangle" },

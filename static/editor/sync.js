@@ -295,7 +295,7 @@ export class Sync extends EventTarget {
       const before = this.view;
       this.rebuild();
       this.emitChange(diffIds(before, this.view), false);
-      this.dispatchEvent(new CustomEvent("rejected", { detail: { error: message.error, op: entry.op } }));
+      this.dispatchEvent(new CustomEvent("rejected", { detail: { error: message.error, errors: message.errors, op: entry.op } }));
     } else {
       this.dispatchEvent(new CustomEvent("rejected", { detail: { error: message.error } }));
     }

@@ -19,6 +19,7 @@ from whiteboard.boards.models import Board, BoardOp, Snapshot
 from whiteboard.domain.activity import describe_op, labels_of, via
 from whiteboard.domain.board import MAX_NAME, BoardError
 from whiteboard.domain.diff import diff_boards
+from whiteboard.domain.load_diff import load_change
 from whiteboard.domain.ops import apply_op
 from whiteboard.reviews.running import sparing_the_collector
 
@@ -94,10 +95,14 @@ def document_at(board: Board, version: int) -> dict[str, Any]:
     return replayed
 
 
-def diff_versions(board: Board, from_version: int, to_version: int) -> dict[str, Any]:
+def diff_versions(board: Board, from_version: int, to_version: int, *, load: bool = False) -> dict[str, Any]:
+    """What changed between two versions; with `load`, also what it did to the load estimate
+    (`load`: None when neither version has a client with `rps`)."""
     before, after = document_at(board, from_version), document_at(board, to_version)
     with sparing_the_collector(before, after):
         diff = diff_boards(before, after)
+        if load:
+            diff["load"] = load_change(before, after)
     return {"board_id": board.pk, "from": from_version, "to": to_version, **diff}
 
 

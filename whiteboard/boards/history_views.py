@@ -180,7 +180,7 @@ def board_diff(request: AuthedRequest, board_id: int) -> HttpResponse:
         start, end = diff_range(request, board)
     except BoardError:
         raise Http404("No such version.")
-    diff = history.diff_versions(board, start, end)
+    diff = history.diff_versions(board, start, end, load=True)
     named = history.named_versions(board)
     choices = [(board.version, f"Now (v{board.version})")]
     choices += [(s.version, f"{s.name} (v{s.version})") for s in named]

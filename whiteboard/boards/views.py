@@ -19,6 +19,7 @@ from whiteboard.boards.access import boards_visible_to, get_board_for
 from whiteboard.boards.models import Board
 from whiteboard.domain import palette, review
 from whiteboard.domain.board import DIRECTIONS, PROTOCOLS, ROUTES, WRITE_POLICIES, BoardError
+from whiteboard.domain.estimate import ESTIMATE_PROPS, defaults_for
 from whiteboard.domain.formats import IMPORT_NAMES, import_board
 from whiteboard.domain.look import LOOK
 from whiteboard.limits import RateLimited, hit, too_many
@@ -151,9 +152,31 @@ def board_detail(request: AuthedRequest, board_id: int) -> HttpResponse:
         "routes": ROUTES,
         "write_policies": WRITE_POLICIES,
         "directions": DIRECTIONS,
+        "estimate_props": _estimate_fields(),
         "editor_config": _editor_config(request, board, role),
     }
     return render(request, "boards/editor.html", context)
+
+
+@functools.cache
+def _estimate_fields() -> dict[str, list[dict[str, Any]]]:
+    """The estimate props of nodes and of edges as the properties panel's number fields, from
+    their one declaration (ranges, units, the kinds that read them)."""
+    fields: dict[str, list[dict[str, Any]]] = {"node": [], "edge": []}
+    for key, prop in ESTIMATE_PROPS.items():
+        fields[prop.element].append(
+            {
+                "key": key,
+                "label": prop.label,
+                "unit": prop.unit,
+                "only": prop.only,
+                "help": f"{prop.description[0].upper()}{prop.description[1:]}; {prop.rule}.",
+                "min": prop.low,
+                "max": prop.high,
+                "step": "1" if prop.integer else "any",
+            }
+        )
+    return fields
 
 
 def _editor_config(request: AuthedRequest, board: Board, role: str) -> dict[str, Any]:
@@ -166,6 +189,7 @@ def _editor_config(request: AuthedRequest, board: Board, role: str) -> dict[str,
         "user": request.user.get_username(),
         "wsPath": f"/ws/boards/{board.pk}/",
         "reviewUrl": reverse("api_board_review", args=[board.pk]),
+        "estimateUrl": reverse("api_board_estimate", args=[board.pk]),
         "commentsUrl": reverse("comments", args=[board.pk]),
         "markersUrl": reverse("api_comment_markers", args=[board.pk]),
         "reviewStatusUrl": reverse("review_status", args=[board.pk]),
@@ -205,6 +229,8 @@ def _editor_kinds(script_prefix: str) -> dict[str, dict[str, Any]]:
             "category": kind.category,
             "icon": kind_icon_url(kind),
             "techs": [{"id": t.id, "name": t.name, "icon": tech_icon_url(t)} for t in palette.techs_of(kind.id)],
+            # What the estimate assumes when a node does not say (as /api/palette serves it).
+            "defaults": defaults_for(kind.id),
         }
         for kind in palette.KINDS.values()
     }

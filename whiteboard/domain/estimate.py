@@ -79,6 +79,11 @@ class EstimateProp:
     description: str
     integer: bool = False
     above_low: bool = False  # the low end itself is excluded (a speed or an SLO of 0 means nothing)
+    # How the editor's properties panel shows it: a short label, the unit, and the kind or
+    # category of the nodes the model reads it on ("" for every node, or every edge).
+    label: str = ""
+    unit: str = ""
+    only: str = ""
 
     @property
     def rule(self) -> str:
@@ -102,17 +107,71 @@ class EstimateProp:
 
 _DAY_MS = 86_400_000
 ESTIMATE_PROPS: dict[str, EstimateProp] = {
-    "rps": EstimateProp("node", 0, 10_000_000, "requests per second a client sends"),
-    "latency_ms": EstimateProp("node", 0, _DAY_MS, "mean service time of one request, in ms"),
-    "concurrency": EstimateProp("node", 1, 100_000, "requests one replica serves at once", integer=True),
-    "availability": EstimateProp("node", 0, 1, "the fraction of time one replica is up"),
-    "hit_ratio": EstimateProp("node", 0, 1, "a cache's share of requests answered without going on"),
-    "slo_p99_ms": EstimateProp("node", 0, _DAY_MS, "a client's 99th-percentile target, in ms", above_low=True),
-    "ttft_ms": EstimateProp("node", 0, _DAY_MS, "an LLM's time to first token, in ms"),
-    "output_tokens": EstimateProp("node", 0, 1_000_000, "mean tokens an LLM generates per request"),
-    "tokens_per_s": EstimateProp("node", 0, 1_000_000, "an LLM's output speed per request", above_low=True),
-    "calls": EstimateProp("edge", 0, 1000, "calls per request along the edge (a mean)"),
-    "fraction": EstimateProp("edge", 0, 1, "a router's probability of choosing the edge"),
+    "rps": EstimateProp(
+        "node", 0, 10_000_000, "requests per second a client sends", label="Load", unit="req/s", only="client"
+    ),
+    "slo_p99_ms": EstimateProp(
+        "node",
+        0,
+        _DAY_MS,
+        "a client's 99th-percentile target, in ms",
+        above_low=True,
+        label="p99 target (SLO)",
+        unit="ms",
+        only="client",
+    ),
+    "latency_ms": EstimateProp(
+        "node", 0, _DAY_MS, "mean service time of one request, in ms", label="Service time", unit="ms"
+    ),
+    "concurrency": EstimateProp(
+        "node",
+        1,
+        100_000,
+        "requests one replica serves at once",
+        integer=True,
+        label="Concurrency",
+        unit="per replica",
+    ),
+    "availability": EstimateProp(
+        "node", 0, 1, "the fraction of time one replica is up", label="Availability", unit="0-1, per replica"
+    ),
+    "hit_ratio": EstimateProp(
+        "node",
+        0,
+        1,
+        "a cache's share of requests answered without going on",
+        label="Hit ratio",
+        unit="0-1",
+        only="cache",
+    ),
+    "ttft_ms": EstimateProp(
+        "node", 0, _DAY_MS, "an LLM's time to first token, in ms", label="Time to first token", unit="ms", only="llm"
+    ),
+    "output_tokens": EstimateProp(
+        "node",
+        0,
+        1_000_000,
+        "mean tokens an LLM generates per request",
+        label="Output tokens",
+        unit="per request",
+        only="llm",
+    ),
+    "tokens_per_s": EstimateProp(
+        "node",
+        0,
+        1_000_000,
+        "an LLM's output speed per request",
+        above_low=True,
+        label="Output speed",
+        unit="tokens/s",
+        only="llm",
+    ),
+    "calls": EstimateProp(
+        "edge", 0, 1000, "calls per request along the edge (a mean)", label="Calls", unit="per request"
+    ),
+    "fraction": EstimateProp(
+        "edge", 0, 1, "a router's probability of choosing the edge", label="Fraction", unit="0-1, from a router"
+    ),
 }
 
 
