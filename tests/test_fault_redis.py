@@ -1,4 +1,4 @@
-"""Faults: Redis restarted while editors are connected (issue 8).
+"""Faults: Redis restarted while editors are connected.
 
 First the hub's recovery logic in process, with an in-memory channel layer that can be switched
 off and restarted empty as Redis would be; then the whole thing with real servers.

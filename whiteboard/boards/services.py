@@ -297,13 +297,9 @@ def _encoded_size(document: dict[str, Any]) -> int:
     return len(json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode())
 
 
-# --- live fan-out (whiteboard.collab) -----------------------------------------------------------
 def _announce_after_commit(accepted: list[AppliedOp]) -> None:
     """Live editors hear of ops only once they are committed (SPEC 5: stored before announced)."""
     transaction.on_commit(partial(announce_many, accepted))
-
-
-# --- end of live fan-out ------------------------------------------------------------------------
 
 
 def board_replace(*, board: Board, version: int, document: dict[str, Any], user: User) -> AppliedOp:

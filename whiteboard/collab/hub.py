@@ -395,7 +395,7 @@ class Hub:
             if outlet.client_id != client_id:
                 outlet.send(frame, droppable=True)
 
-    # --- review events (issue 7) ---
+    # --- review events: comments and review status ---
     def event_here(self, board_id: int, frame: str) -> None:
         """A comment or review-status frame (`hub.event`, from whiteboard.reviews.services): to every
         connection of the board in this worker. Every worker's hub gets the group message, this one's
@@ -405,8 +405,6 @@ class Hub:
             return
         for outlet in list(room.outlets.values()):
             outlet.send(frame)
-
-    # --- end review events ---
 
     def _left_here(self, room: Room, message: dict[str, Any]) -> None:
         room.presence.pop(message["client"], None)
@@ -487,10 +485,8 @@ class Hub:
                 self._presence_here(room, item["client"], item)
         elif kind == "hub.left":
             self._left_here(room, message["message"])
-        # --- review events (issue 7) ---
         elif kind == "hub.event":
             self.event_here(room.board_id, message["frame"])
-        # --- end review events ---
 
     async def _poll(self) -> None:
         while True:
@@ -603,11 +599,6 @@ def _running_hub() -> Hub | None:
         if loop.is_running() and not loop.is_closed():
             return hub
     return None
-
-
-def announce(applied: AppliedOp) -> None:
-    """Tell every live editor of the board about an op that was just committed."""
-    announce_many([applied])
 
 
 def announce_many(batch: list[AppliedOp]) -> None:
