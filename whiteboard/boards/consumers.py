@@ -22,7 +22,8 @@ from django.contrib.auth.models import AnonymousUser
 
 from whiteboard.boards.access import role_for
 from whiteboard.boards.models import Board
-from whiteboard.boards.services import OpItem, OpResult, board_apply_ops
+from whiteboard.boards.services import board_apply_ops
+from whiteboard.boards.types import OpItem, OpResult
 from whiteboard.collab import protocol, store
 from whiteboard.collab.auth import Credential, access_epoch
 from whiteboard.collab.hub import Hub, Outlet, get_hub
