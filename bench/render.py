@@ -1,4 +1,4 @@
-"""Render benchmark (issue 3): the service against a plain hand-written `diagrams` script.
+"""Render benchmark: the service against a plain hand-written `diagrams` script.
 
 For every demo board in fixtures/ and synthetic boards of 10, 50, 200 and 1,000 nodes, time in
 one run, side by side:

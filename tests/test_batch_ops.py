@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from whiteboard.boards import services
 from whiteboard.boards.history import CHECKPOINT_EVERY
 from whiteboard.boards.models import Board, BoardOp, Snapshot
-from whiteboard.boards.services import AppliedOp, OpItem, board_apply_op, board_apply_ops
+from whiteboard.boards.services import board_apply_op, board_apply_ops
+from whiteboard.boards.types import AppliedOp, OpItem
 from whiteboard.domain.board import MAX_BYTES, BoardError, empty_board
 from whiteboard.domain.ops import apply_op
 

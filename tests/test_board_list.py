@@ -23,10 +23,9 @@ from tests.builders import board as build_board
 from tests.builders import edge, node, sample_board
 from whiteboard import backup as backup_module
 from whiteboard.accounts.services import token_create
-from whiteboard.boards import history
 from whiteboard.boards.access import boards_visible_to
 from whiteboard.boards.models import Board
-from whiteboard.boards.services import board_apply_op, board_create, board_duplicate, board_share
+from whiteboard.boards.services import board_apply_op, board_create, board_duplicate, board_restore, board_share
 from whiteboard.domain import palette
 
 pytestmark = pytest.mark.django_db
@@ -122,7 +121,7 @@ def test_every_change_of_the_document_keeps_the_summary(owner: Any, tmp_path: Pa
     ]
     board_apply_op(board_id=board.pk, op={"action": "batch", "ops": ops}, op_id="b", user=owner)
     assert summary(board) == (4, 3, "second")
-    history.restore_version(board=board, version=1, user=owner)
+    board_restore(board=board, version=1, user=owner)
     assert summary(board) == (4, 3, "first")
     response = _api_put(owner, board, chain("c", 7))
     assert response.status_code == 200

@@ -1,4 +1,4 @@
-"""Faults: Redis restarted while editors are connected (issue 8).
+"""Faults: Redis restarted while editors are connected.
 
 First the hub's recovery logic in process, with an in-memory channel layer that can be switched
 off and restarted empty as Redis would be; then the whole thing with real servers.
@@ -39,7 +39,8 @@ from whiteboard.boards.services import board_apply_op
 from whiteboard.collab import hub as hub_module
 from whiteboard.collab import protocol
 from whiteboard.collab.client import BoardClient
-from whiteboard.collab.hub import Hub, Outlet, group_name
+from whiteboard.collab.hub import Hub, Outlet
+from whiteboard.collab.publish import group_name
 from whiteboard.collab.testing import Deployment, free_port, port_open
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/archboard")

@@ -1,4 +1,4 @@
-"""Hostile labels render as their literal text in every format and inject nothing (issue 3)."""
+"""Hostile labels render as their literal text in every format and inject nothing."""
 
 from __future__ import annotations
 

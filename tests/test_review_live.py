@@ -1,4 +1,4 @@
-"""Issue 7 on the board WebSocket: comments and review status reach live editors; read-only links."""
+"""The board WebSocket carries design review: comments and review status reach live editors; read-only links."""
 
 from __future__ import annotations
 

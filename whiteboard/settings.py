@@ -178,7 +178,7 @@ else:
                 "timeout": 20,
             },
             # Keep the connection: closing the last connection of a WAL database checkpoints the
-            # WAL, which cost ~2 ms per op batch of the live-collaboration DB thread (issue 5).
+            # WAL, which costs ~2 ms per op batch of the live-collaboration DB thread.
             # HTTP threads keep theirs too (whiteboard.http_handler), checked at each request.
             "CONN_MAX_AGE": None,
             "CONN_HEALTH_CHECKS": True,

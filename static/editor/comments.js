@@ -1,4 +1,4 @@
-// Design-review comments and the review status on the canvas (issue 7).
+// Design-review comments and the review status on the canvas.
 //
 // - Markers: a speech bubble with the count of open threads on each node and edge that has any
 //   (GET /api/boards/{id}/comments/markers), refreshed when the server pushes a `comment` frame.

@@ -1,4 +1,4 @@
-"""Design-review comments live in the editor (issue 7): markers, the Comments tab, pushed updates."""
+"""Design-review comments live in the editor: markers, the Comments tab, pushed updates."""
 
 from __future__ import annotations
 

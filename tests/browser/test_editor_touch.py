@@ -1,4 +1,4 @@
-"""The editor on a tablet: a touch-screen browser context (issue 6)."""
+"""The editor on a tablet: a touch-screen browser context."""
 
 from __future__ import annotations
 

@@ -28,6 +28,7 @@ from whiteboard.boards import services
 from whiteboard.boards.access import boards_visible_to, get_board_for
 from whiteboard.boards.models import Board
 from whiteboard.boards.openapi import openapi_document
+from whiteboard.boards.types import LimitExceeded, VersionConflict
 from whiteboard.domain import palette
 from whiteboard.domain.board import MAX_POLICIES, POLICY_PREFIX, RULE_SETTINGS, BoardError, parse_json, validate_board
 from whiteboard.domain.board_schema import policy_schema
@@ -105,9 +106,9 @@ def _error_response(exc: Exception) -> HttpResponse:
         return error(404, "no such board")
     if isinstance(exc, PermissionDenied):
         return error(403, str(exc) or "forbidden")
-    if isinstance(exc, services.VersionConflict):
+    if isinstance(exc, VersionConflict):
         return error(409, f"version conflict: the board is at version {exc.current}", version=exc.current)
-    if isinstance(exc, services.LimitExceeded):
+    if isinstance(exc, LimitExceeded):
         return error(403, str(exc))
     if isinstance(exc, RateLimited):
         return too_many(exc, json_body=True)
@@ -125,8 +126,8 @@ _HANDLED = (
     BoardError,
     Http404,
     PermissionDenied,
-    services.VersionConflict,
-    services.LimitExceeded,
+    VersionConflict,
+    LimitExceeded,
     RenderError,
     RateLimited,
     RequestDataTooBig,

@@ -22,7 +22,8 @@ from django.contrib.auth.models import AnonymousUser
 
 from whiteboard.boards.access import role_for
 from whiteboard.boards.models import Board
-from whiteboard.boards.services import OpItem, OpResult, board_apply_ops
+from whiteboard.boards.services import board_apply_ops
+from whiteboard.boards.types import OpItem, OpResult
 from whiteboard.collab import protocol, store
 from whiteboard.collab.auth import Credential, access_epoch
 from whiteboard.collab.hub import Hub, Outlet, get_hub
@@ -54,7 +55,7 @@ class _Denied(Exception):
 
 
 def _role_now(credential: Credential | None, user: Any, board_id: int, link: str | None = None) -> str:
-    # A read-only link (`?link=<token>`, issue 7) lets anyone in as a viewer while it is live.
+    # A read-only link (`?link=<token>`) lets anyone in as a viewer while it is live.
     logged_in = credential is not None and credential.still_valid()
     if not logged_in and not link:
         raise _Denied("you are not logged in (log in, or send Authorization: Bearer <token>)")
@@ -172,12 +173,11 @@ class BoardConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels s
             self._reply(protocol.rejected(op_id, [{"loc": "", "msg": str(exc)}]))
             await self._deny(str(exc))
             return
-        # --- read-only links (issue 7): whoever came in by a link is a viewer; refuse, keep the socket ---
+        # Whoever came in by a read-only link is a viewer: refuse the op but keep the socket.
         if kind == "op" and self.link is not None and self.role == "viewer":
             errors = [{"loc": "", "msg": "you are a viewer of this board (a read-only link): viewers cannot change it"}]
             self._reply(protocol.rejected(message.get("op_id"), errors))
             return
-        # --- end read-only links ---
         await self.HANDLERS[kind](self, message)
 
     # --- ops -----------------------------------------------------------------------------------

@@ -137,19 +137,6 @@ def snapshots(board: Board) -> Any:
     return Snapshot.objects.filter(board=board).select_related("author").order_by("-version", "-pk")
 
 
-def restore_version(*, board: Board, version: int, user: User) -> Any:
-    """Make `version` the current state with a `replace` op, so live editors follow and it can be undone."""
-    from whiteboard.boards.services import board_apply_op, new_op_id
-
-    document = document_at(board, version)
-    return board_apply_op(
-        board_id=board.pk,
-        op={"action": "replace", "board": document},
-        op_id=new_op_id(f"restore-v{version}"),
-        user=user,
-    )
-
-
 @dataclass(frozen=True)
 class Activity:
     version: int

@@ -12,6 +12,7 @@ from whiteboard.boards import history
 from whiteboard.boards.access import get_board_for
 from whiteboard.boards.api import _download, _json_body, api_view, error
 from whiteboard.boards.models import Board, Snapshot
+from whiteboard.boards.services import board_restore
 from whiteboard.domain.board import BoardError
 from whiteboard.domain.diff import diff_boards, diff_styles, union_board
 from whiteboard.rendering import render_board_async
@@ -95,7 +96,7 @@ def version_detail(request: HttpRequest, board_id: int, version: int) -> HttpRes
 def version_restore(request: HttpRequest, board_id: int, version: int) -> HttpResponse:
     board, _ = get_board_for(request.user, board_id, need="edit")
     version = version_or_404(board, version)
-    applied = history.restore_version(board=board, version=version, user=request.user)  # type: ignore[arg-type]
+    applied = board_restore(board=board, version=version, user=request.user)  # type: ignore[arg-type]
     return JsonResponse({"id": board.pk, "version": applied.version, "restored": version, "board": applied.document})
 
 

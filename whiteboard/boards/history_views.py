@@ -17,7 +17,7 @@ from whiteboard.boards import history, sharing
 from whiteboard.boards.access import get_board_for
 from whiteboard.boards.history_api import diff_range, document_or_404, page_of, version_or_404
 from whiteboard.boards.models import Board, Snapshot
-from whiteboard.boards.services import board_unshare
+from whiteboard.boards.services import board_restore, board_unshare
 from whiteboard.domain import palette
 from whiteboard.domain.board import BoardError
 from whiteboard.domain.diff import DIFF_COLORS
@@ -127,7 +127,7 @@ def version_restore(request: AuthedRequest, board_id: int, version: int) -> Http
         context = {"board": board, "role": role, "version": version, "diff": diff}
         return render(request, "boards/restore.html", context)
     before = board.version
-    applied = history.restore_version(board=board, version=version, user=request.user)
+    applied = board_restore(board=board, version=version, user=request.user)
     messages.success(request, f"Restored version {version} as version {applied.version}.")
     return redirect(f"{reverse('board_history', args=[board.pk])}?undo={before}")
 

@@ -212,7 +212,8 @@ _METHODS = ("get", "put", "post", "delete", "patch")
 
 def openapi_document() -> dict[str, Any]:
     """The description, with the answers every route may give added to each operation: 429 from
-    the rate limits (whiteboard.limits), and 400 and 413 for a malformed or oversized body."""
+    the rate limits (whiteboard.limits), 400 for a NUL or a lone surrogate in the path or the query
+    string (whiteboard.inputs screens every request), and 400 and 413 for a malformed or oversized body."""
     document = _document()
     for item in document["paths"].values():
         for method in _METHODS:
@@ -225,9 +226,12 @@ def openapi_document() -> dict[str, Any]:
             if "requestBody" in operation:
                 responses.setdefault("400", _ERRORS["400"])
                 responses.setdefault("413", _json(_ref("Error"), "The request body is over the size limit"))
+            else:
+                responses.setdefault("400", _BAD_TEXT)
     return document
 
 
+_BAD_TEXT = _json(_ref("Error"), "A NUL character or a lone surrogate in the path or the query string")
 _TOO_MANY = {
     **_json(_ref("Error"), "Over a rate limit; try again after `Retry-After` seconds"),
     "headers": {"Retry-After": {"required": True, "schema": {"type": "string", "pattern": "^[0-9]+$"}}},

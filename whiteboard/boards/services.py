@@ -11,7 +11,6 @@ import json
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -22,38 +21,14 @@ from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 
 from whiteboard.boards.compaction import compact_if_due
-from whiteboard.boards.history import take_checkpoints
+from whiteboard.boards.history import document_at, take_checkpoints
 from whiteboard.boards.models import Board, BoardOp, Membership
-from whiteboard.collab.hub import announce_many
+from whiteboard.boards.types import AppliedOp, LimitExceeded, OpItem, OpResult, VersionConflict
+from whiteboard.collab.publish import announce_many
 from whiteboard.domain.board import MAX_BYTES, BoardError, empty_board, validate_board
 from whiteboard.domain.ops import apply_op, validate_op
 
 log = logging.getLogger(__name__)
-
-
-class VersionConflict(Exception):
-    def __init__(self, current: int) -> None:
-        self.current = current
-        super().__init__(f"the board is at version {current}")
-
-
-class LimitExceeded(Exception):
-    pass
-
-
-@dataclass(frozen=True)
-class AppliedOp:
-    board_id: int
-    version: int
-    op_id: str
-    user: str
-    op: dict[str, Any]
-    document: dict[str, Any]
-    duplicate: bool = False
-
-    def message(self) -> dict[str, Any]:
-        """The `applied` message of the WebSocket protocol (SPEC section 5)."""
-        return {"type": "applied", "version": self.version, "op_id": self.op_id, "user": self.user, "op": self.op}
 
 
 def _username(user: User | None) -> str:
@@ -76,20 +51,6 @@ def board_create(*, owner: User, document: dict[str, Any]) -> Board:
             board=board, version=1, op_id=new_op_id("create"), user=owner, op={"action": "replace", "board": doc}
         )
     return board
-
-
-@dataclass(frozen=True)
-class OpItem:
-    """One op waiting to be applied: `board_apply_ops` takes a batch of them (from many sockets)."""
-
-    op: Any
-    op_id: str
-    user: User | None
-    expect_version: int | None = None
-
-
-# Each item of a batch ends in its own result: the applied op, or the error that rejected it.
-OpResult = AppliedOp | BoardError | VersionConflict
 
 
 def board_apply_op(
@@ -297,13 +258,9 @@ def _encoded_size(document: dict[str, Any]) -> int:
     return len(json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode())
 
 
-# --- live fan-out (whiteboard.collab) -----------------------------------------------------------
 def _announce_after_commit(accepted: list[AppliedOp]) -> None:
     """Live editors hear of ops only once they are committed (SPEC 5: stored before announced)."""
     transaction.on_commit(partial(announce_many, accepted))
-
-
-# --- end of live fan-out ------------------------------------------------------------------------
 
 
 def board_replace(*, board: Board, version: int, document: dict[str, Any], user: User) -> AppliedOp:
@@ -315,6 +272,16 @@ def board_replace(*, board: Board, version: int, document: dict[str, Any], user:
         op_id=new_op_id("rest"),
         user=user,
         expect_version=version,
+    )
+
+
+def board_restore(*, board: Board, version: int, user: User) -> AppliedOp:
+    """Make `version` the current state with a `replace` op, so live editors follow and it can be undone."""
+    return board_apply_op(
+        board_id=board.pk,
+        op={"action": "replace", "board": document_at(board, version)},
+        op_id=new_op_id(f"restore-v{version}"),
+        user=user,
     )
 
 

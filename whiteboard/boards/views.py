@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from whiteboard.boards import services, starters
 from whiteboard.boards.access import boards_visible_to, get_board_for
 from whiteboard.boards.models import Board
+from whiteboard.boards.types import LimitExceeded
 from whiteboard.domain import palette, review
 from whiteboard.domain.board import DIRECTIONS, PROTOCOLS, ROUTES, WRITE_POLICIES, BoardError
 from whiteboard.domain.estimate import ESTIMATE_PROPS, defaults_for
@@ -81,7 +82,7 @@ def board_create(request: AuthedRequest) -> HttpResponse:
             return render(request, "boards/list.html#imported", {"errors": exc.errors[:MAX_SHOWN_WARNINGS]})
         messages.error(request, f"Could not create the board: {_error_text(exc)}")
         return redirect("board_list")
-    except (services.LimitExceeded, RateLimited) as exc:
+    except (LimitExceeded, RateLimited) as exc:
         if request.htmx and importing:
             return render(request, "boards/list.html#imported", {"errors": [{"loc": "", "msg": str(exc)}]})
         messages.error(request, str(exc))
@@ -121,7 +122,7 @@ def board_duplicate(request: AuthedRequest, board_id: int) -> HttpResponse:
     try:
         hit("board_create", request.user.pk)
         copy = services.board_duplicate(board=board, user=request.user)
-    except (services.LimitExceeded, RateLimited) as exc:
+    except (LimitExceeded, RateLimited) as exc:
         messages.error(request, str(exc))
         return redirect("board_list")
     messages.success(request, f"Duplicated as “{copy.name}”.")

@@ -29,17 +29,14 @@ import uuid
 import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
-from whiteboard.collab import protocol, store
+from whiteboard.collab import protocol, publish, store
+from whiteboard.collab.publish import group_name
 from whiteboard.reviews.running import review_of
-
-if TYPE_CHECKING:
-    from whiteboard.boards.services import AppliedOp
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +66,6 @@ VISIT_STAY = 30.0
 # How often a worker re-adds itself to its rooms' groups: a Redis restarted between two commands
 # (redis-py reconnects silently) or channels_redis's group expiry drops members without an error.
 GROUP_REFRESH = 10.0
-
-
-def group_name(board_id: int) -> str:
-    return f"board.{board_id}"
 
 
 class Outlet:
@@ -395,7 +388,7 @@ class Hub:
             if outlet.client_id != client_id:
                 outlet.send(frame, droppable=True)
 
-    # --- review events (issue 7) ---
+    # --- review events: comments and review status ---
     def event_here(self, board_id: int, frame: str) -> None:
         """A comment or review-status frame (`hub.event`, from whiteboard.reviews.services): to every
         connection of the board in this worker. Every worker's hub gets the group message, this one's
@@ -405,8 +398,6 @@ class Hub:
             return
         for outlet in list(room.outlets.values()):
             outlet.send(frame)
-
-    # --- end review events ---
 
     def _left_here(self, room: Room, message: dict[str, Any]) -> None:
         room.presence.pop(message["client"], None)
@@ -487,10 +478,8 @@ class Hub:
                 self._presence_here(room, item["client"], item)
         elif kind == "hub.left":
             self._left_here(room, message["message"])
-        # --- review events (issue 7) ---
         elif kind == "hub.event":
             self.event_here(room.board_id, message["frame"])
-        # --- end review events ---
 
     async def _poll(self) -> None:
         while True:
@@ -605,33 +594,4 @@ def _running_hub() -> Hub | None:
     return None
 
 
-def announce(applied: AppliedOp) -> None:
-    """Tell every live editor of the board about an op that was just committed."""
-    announce_many([applied])
-
-
-def announce_many(batch: list[AppliedOp]) -> None:
-    """Tell every live editor of the board about ops that were just committed (in version order).
-
-    Called after commit from any thread (services run ops in worker threads). In a process that
-    serves WebSockets the local hub delivers them and forwards them to the other workers; elsewhere
-    (a management command, a test) they go straight to the channel layer.
-    """
-    if not batch:
-        return
-    board_id = batch[0].board_id
-    frames = [(a.version, protocol.encode(protocol.applied(a.version, a.op_id, a.user, a.op))) for a in batch]
-    hub = _running_hub()
-    if hub is not None:
-        hub.loop.call_soon_threadsafe(hub.publish_many, board_id, frames, context=contextvars.Context())
-        return
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    for version, frame in frames:
-        message = {"type": "hub.applied", "board": board_id, "version": version, "frame": frame}
-        try:
-            async_to_sync(layer.group_send)(group_name(board_id), {**message, "origin": ""})
-        except Exception:
-            # The op is stored; live editors catch up from the log. Never fail a commit over this.
-            log.exception("collab: could not announce board %s version %s", board_id, version)
+publish.serve_with(_running_hub)

@@ -45,6 +45,7 @@ from pydantic import Field, ValidationError, WithJsonSchema
 from whiteboard.boards import services
 from whiteboard.boards.access import Need, boards_visible_to, get_board_for
 from whiteboard.boards.models import Board
+from whiteboard.boards.types import AppliedOp, LimitExceeded, OpItem, OpResult
 from whiteboard.collab import protocol
 from whiteboard.collab.hub import get_hub
 from whiteboard.domain import palette
@@ -231,7 +232,7 @@ def _answer(exc: BaseException) -> CallToolResult | None:
         return _refused("no such board")
     if isinstance(exc, PermissionDenied):
         return _refused(str(exc) or "forbidden")
-    if isinstance(exc, services.LimitExceeded):
+    if isinstance(exc, LimitExceeded):
         return _refused(str(exc))
     if isinstance(exc, RateLimited):
         return _refused(str(exc), retry_after=exc.retry_after)
@@ -382,7 +383,7 @@ async def apply_ops(
     touched: list[str] = []
     version, document = board.version, board.document
     for i, (item, result) in enumerate(zip(items, results, strict=True)):
-        if isinstance(result, services.AppliedOp):
+        if isinstance(result, AppliedOp):
             answers.append({k: v for k, v in result.message().items() if k != "op"})
             touched += _touched(result.op)
             version, document = result.version, result.document
@@ -407,13 +408,11 @@ async def apply_ops(
     )
 
 
-def _apply(
-    user: User, board_id: int, ops: list[dict[str, Any]]
-) -> tuple[Board, list[services.OpItem], list[services.OpResult]]:
+def _apply(user: User, board_id: int, ops: list[dict[str, Any]]) -> tuple[Board, list[OpItem], list[OpResult]]:
     """The ops through the one op path, one op id each, so each is stored, versioned and announced
     to the board's live editors like an editor's op."""
     board, _ = get_board_for(user, board_id, need="edit")
-    items = [services.OpItem(op, services.new_op_id(MCP_OP_PREFIX), user) for op in ops]
+    items = [OpItem(op, services.new_op_id(MCP_OP_PREFIX), user) for op in ops]
     try:
         results = services.board_apply_ops(board_id=board.pk, items=items)
     except Board.DoesNotExist:

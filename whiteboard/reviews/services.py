@@ -7,14 +7,10 @@ role (who may resolve a thread, who may approve) are checked here.
 
 from __future__ import annotations
 
-import json
-import logging
 import re
 from functools import partial
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -25,15 +21,13 @@ from whiteboard.boards.access import Role, allows
 from whiteboard.boards.history import last_named_snapshot
 from whiteboard.boards.models import Board
 from whiteboard.boards.sharing import members
-from whiteboard.collab.hub import group_name
+from whiteboard.collab.publish import send_event
 from whiteboard.domain import palette
 from whiteboard.domain.board import BoardError
 from whiteboard.domain.review import compare_findings
 from whiteboard.limits import hit
 from whiteboard.reviews.models import BoardReview, Comment, ReviewEvent, ReviewStatus, Thread
 from whiteboard.reviews.running import review_of, stored_board_review
-
-log = logging.getLogger(__name__)
 
 MAX_BODY = 5_000
 MAX_THREADS = 5_000  # per board
@@ -59,26 +53,8 @@ REVIEWER_DECISIONS = (ReviewStatus.CHANGES_REQUESTED, ReviewStatus.APPROVED)
 
 
 def notify_board(board_id: int, message: dict[str, Any]) -> None:
-    """Send `message` to every live client of the board once the transaction commits.
-
-    It goes to the board's channel-layer group as `{"type": "hub.event", "board", "frame"}`; the
-    collaboration hub writes `frame` (the encoded message) to each socket of the board.
-    """
-    transaction.on_commit(partial(_send, board_id, message))
-
-
-def _send(board_id: int, message: dict[str, Any]) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    frame = json.dumps(message, separators=(",", ":"), ensure_ascii=False)
-    try:
-        async_to_sync(layer.group_send)(
-            group_name(board_id), {"type": "hub.event", "board": board_id, "frame": frame, "origin": ""}
-        )
-    except Exception:
-        # The change is stored; a client that missed it sees it on its next fetch.
-        log.exception("reviews: could not notify board %s", board_id)
+    """Send `message` to every live client of the board once the transaction commits."""
+    transaction.on_commit(partial(send_event, board_id, message))
 
 
 # --- comments ----------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from whiteboard.boards.management.cli import EXIT_BAD_INPUT, read_board_arg, text_arg
-from whiteboard.boards.services import LimitExceeded, board_create
+from whiteboard.boards.services import board_create
+from whiteboard.boards.types import LimitExceeded
 
 
 class Command(BaseCommand):
