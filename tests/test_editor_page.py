@@ -76,3 +76,28 @@ def test_layout_is_for_editors_only(users: dict[str, Any]) -> None:
     assert _client(users["viv"]).get(f"/boards/{b.pk}/layout").status_code == 403
     assert _client(users["otto"]).get(f"/boards/{b.pk}/layout").status_code == 404
     assert _client(users["olive"]).post(f"/boards/{b.pk}/layout").status_code == 405
+
+
+def test_no_template_or_editor_script_writes_a_length_limit_of_its_own() -> None:
+    """Form and editor limits come from the server's declarations (whiteboard.templating)."""
+    import re
+
+    literal = re.compile(r"maxlength=\"\d+\"|maxLength = \d+", re.IGNORECASE)
+    places = [*ROOT.glob("templates/**/*.html"), *ROOT.glob("static/editor/*.js")]
+    assert places
+    assert [str(p.relative_to(ROOT)) for p in places if literal.search(p.read_text())] == []
+
+
+def test_the_forms_take_their_limits_from_the_validator(users: dict[str, Any]) -> None:
+    from whiteboard.domain.board import MAX_LABEL, MAX_NAME, MAX_REASON
+
+    b = board_create(owner=users["olive"], document=board([node("a", x=0, y=0)]))
+    html = _client(users["olive"]).get(f"/boards/{b.pk}/").content.decode()
+    start = html.index('<script id="archboard-limits" type="application/json">') + len(
+        '<script id="archboard-limits" type="application/json">'
+    )
+    limits = json.loads(html[start : html.index("</script>", start)])
+    assert (limits["name"], limits["label"], limits["reason"]) == (MAX_NAME, MAX_LABEL, MAX_REASON)
+    assert f'id="board-name" class="board-name-input" value="{b.name}" maxlength="{MAX_NAME}"' in html
+    listing = _client(users["olive"]).get("/").content.decode()
+    assert f'name="name" placeholder="New board name" maxlength="{MAX_NAME}"' in listing

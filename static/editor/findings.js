@@ -5,6 +5,7 @@
 // as text, never HTML.
 
 import { nameOf } from "./labels.js";
+import { LIMITS } from "./limits.js";
 import { onNextFrame, renderOverlay } from "./overlay.js";
 
 const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 };
@@ -283,7 +284,7 @@ export class Findings {
       const reason = document.createElement("input");
       reason.name = "reason";
       reason.required = true;
-      reason.maxLength = 2000;
+      reason.maxLength = LIMITS.reason;
       reason.placeholder = "Why is this acceptable here?";
       reason.setAttribute("aria-label", "Reason");
       const suppress = button("Suppress", null);

@@ -4,8 +4,7 @@
 // the input state machine's `edittext` state (input.js).
 
 import { nameOf } from "./labels.js";
-
-const MAX_LABEL = 200;
+import { LIMITS } from "./limits.js";
 
 export class TextEditor {
   constructor({ stage, canvas, sync, edits, onDone, onCancel }) {
@@ -18,7 +17,7 @@ export class TextEditor {
     this.id = null;
     const box = document.createElement("textarea");
     box.className = "label-editor";
-    box.maxLength = MAX_LABEL;
+    box.maxLength = LIMITS.label;
     box.rows = 1;
     box.spellcheck = false;
     box.hidden = true;
