@@ -21,10 +21,9 @@ from whiteboard.boards.services import board_apply_op
 from whiteboard.reviews.services import review_set_status, thread_create, thread_reply
 
 
+@pytest.mark.database("sqlite")
 @pytest.mark.django_db
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(settings: Any) -> None:
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite only: this run is on another database")
     with connection.cursor() as cursor:
         assert cursor.execute("PRAGMA journal_mode").fetchone()[0] in ("wal", "memory")  # the test DB may be in memory
     options = settings.DATABASES["default"]["OPTIONS"]

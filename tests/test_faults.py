@@ -33,12 +33,9 @@ def _terminate_own_backend() -> None:
 
 
 @pytest.mark.services
+@pytest.mark.database("postgresql")
 @pytest.mark.django_db(transaction=True)
 def test_a_connection_dropped_mid_op_leaves_nothing_half_applied(board: Board, owner: Any, monkeypatch: Any) -> None:
-    if connection.vendor != "postgresql":
-        # Not a missing service: scripts/run-tests.sh runs this module again on PostgreSQL, and
-        # that pass is itself required under REQUIRE_SERVICES=1.
-        pytest.skip("runs in the PostgreSQL pass of scripts/run-tests.sh")
     before = (board.version, board.document, BoardOp.objects.filter(board=board).count())
     real = services.take_checkpoints
 
