@@ -607,7 +607,9 @@ async def test_poison_ops_in_a_group_commit_cost_the_honest_editors_nothing(
     # role checks and queueing go on) until the first op of every socket has queued up behind it:
     # then the second batch holds honest and poison ops alike. Later rounds batch as they come.
     gate, held = asyncio.Event(), []
-    real_to_thread = hub_module.database_sync_to_async
+    from whiteboard.collab import groupcommit
+
+    real_to_thread = groupcommit.database_sync_to_async
 
     def gated(func: Any) -> Any:
         call = real_to_thread(func)
@@ -619,7 +621,7 @@ async def test_poison_ops_in_a_group_commit_cost_the_honest_editors_nothing(
 
         return after_gate if func is consumers._apply_batch else call
 
-    monkeypatch.setattr(hub_module, "database_sync_to_async", gated)
+    monkeypatch.setattr(groupcommit, "database_sync_to_async", gated)
     honest = [await joined(board.pk, tokens["owner" if i % 2 else "editor"]) for i in range(4)]
     attacker = await joined(board.pk, tokens["editor"])
     mine = {i: [f"h{i}-{k}" for k in range(5)] for i in range(4)}
@@ -645,7 +647,7 @@ async def test_poison_ops_in_a_group_commit_cost_the_honest_editors_nothing(
             await attacker.comm.send_to(text_data='{"type": "op", "op_id": "s", "op": {"label": "\\udfff"}}')
         if k == 0:
             # Three honest ops and the attacker's wait behind it: the next batch mixes them.
-            await until(lambda: len(hub._op_queues.get(board.pk, [])) == 4, "the first ops never queued up")
+            await until(lambda: len(hub.commits.queues.get(board.pk, [])) == 4, "the first ops never queued up")
             gate.set()
 
     everyone = {op_id for ids in mine.values() for op_id in ids}

@@ -39,7 +39,8 @@ from whiteboard.boards.services import board_apply_op
 from whiteboard.collab import hub as hub_module
 from whiteboard.collab import protocol
 from whiteboard.collab.client import BoardClient
-from whiteboard.collab.hub import Hub, Outlet
+from whiteboard.collab.hub import Hub
+from whiteboard.collab.outlet import Outlet
 from whiteboard.collab.publish import group_name
 from whiteboard.collab.testing import Deployment, free_port, port_open
 

@@ -26,7 +26,8 @@ from whiteboard.boards.services import board_apply_ops
 from whiteboard.boards.types import OpItem, OpResult
 from whiteboard.collab import protocol, store
 from whiteboard.collab.auth import Credential, access_epoch
-from whiteboard.collab.hub import Hub, Outlet, get_hub
+from whiteboard.collab.hub import Hub, get_hub
+from whiteboard.collab.outlet import Outlet
 from whiteboard.domain.board import BoardError
 from whiteboard.limits import ConnectionWindow, RateLimited
 

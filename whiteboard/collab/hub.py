@@ -27,14 +27,15 @@ import logging
 import time
 import uuid
 import weakref
-from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
 from whiteboard.collab import protocol, publish, store
+from whiteboard.collab.groupcommit import GroupCommit
+from whiteboard.collab.outlet import Outlet
 from whiteboard.collab.publish import group_name
 from whiteboard.reviews.running import review_of
 
@@ -53,10 +54,6 @@ PRESENCE_FLUSH = 0.05
 PRESENCE_TTL = 60.0
 # Review findings are pushed this long after the latest op a room delivered (edits come in bursts).
 REVIEW_DEBOUNCE = 0.5
-# Frames queued for one connection: past this it is closed (it reconnects and syncs); presence is
-# dropped much earlier.
-MAX_BACKLOG = 2_000
-PRESENCE_BACKLOG = 100
 # After the channel layer fails, try it again after this long, doubling up to LAYER_RETRY_MAX.
 LAYER_RETRY = 0.1
 LAYER_RETRY_MAX = 2.0
@@ -66,73 +63,6 @@ VISIT_STAY = 30.0
 # How often a worker re-adds itself to its rooms' groups: a Redis restarted between two commands
 # (redis-py reconnects silently) or channels_redis's group expiry drops members without an error.
 GROUP_REFRESH = 10.0
-
-
-class Outlet:
-    """One connection's outgoing frames, written in order by one task.
-
-    Until the connection's snapshot is queued (`start`), applied frames are held; after it, only
-    versions newer than the snapshot go out, so the client sees versions N+1, N+2, ... in order.
-    """
-
-    def __init__(
-        self, client_id: str, write: Callable[[str], Awaitable[None]], on_overflow: Callable[[], None]
-    ) -> None:
-        self.client_id = client_id
-        self.floor: int | None = None
-        self._held: list[tuple[int, str]] = []
-        self._queue: deque[str] = deque()
-        self._wake = asyncio.Event()
-        self._write = write
-        self._on_overflow = on_overflow
-        self.closed = False
-        self._task = asyncio.get_running_loop().create_task(self._run())
-
-    def start(self, version: int, snapshot_frame: str) -> None:
-        self.floor = version
-        self._put(snapshot_frame)
-        for held_version, frame in self._held:
-            self.applied(held_version, frame)
-        self._held = []
-
-    def applied(self, version: int, frame: str) -> None:
-        if self.floor is None:
-            self._held.append((version, frame))
-        elif version > self.floor:
-            self.floor = version
-            self._put(frame)
-
-    def send(self, frame: str, *, droppable: bool = False) -> None:
-        self._put(frame, droppable=droppable)
-
-    def _put(self, frame: str, *, droppable: bool = False) -> None:
-        if self.closed:
-            return
-        backlog = len(self._queue)
-        if droppable and backlog >= PRESENCE_BACKLOG:
-            return
-        if backlog >= MAX_BACKLOG:
-            self.close()
-            self._on_overflow()
-            return
-        self._queue.append(frame)
-        self._wake.set()
-
-    async def _run(self) -> None:
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            while self._queue:
-                await self._write(self._queue.popleft())
-
-    async def flush(self) -> None:
-        """Wait until everything queued so far has been written (used before a close)."""
-        while self._queue and not self._task.done():
-            await asyncio.sleep(0.005)
-
-    def close(self) -> None:
-        self.closed = True
-        self._task.cancel()
 
 
 class Room:
@@ -162,9 +92,7 @@ class Hub:
         self._listener: asyncio.Task[None] | None = None
         self._poller: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
-        # Ops waiting for the database, per board (group commit: see `apply`).
-        self._op_queues: dict[int, list[tuple[Any, asyncio.Future[Any]]]] = {}
-        self._op_runners: dict[int, asyncio.Task[None]] = {}
+        self.commits = GroupCommit(loop, self._spawn)
         # False from a failed channel-layer call until `_recover` reaches the layer again.
         self.layer_up = True
         self._recovery: asyncio.Task[None] | None = None
@@ -233,36 +161,9 @@ class Hub:
     # --- ops: group commit -----------------------------------------------------------------------
 
     def apply(self, board_id: int, item: T, run: Callable[[int, list[T]], list[R]]) -> asyncio.Future[R]:
-        """Queue an op of a board; the future gets its result once its batch is committed.
-
-        One runner per board calls `run(board_id, items)` (synchronous: it goes to the database
-        thread) with everything that is waiting each time that thread is free for it: natural
-        batching, no added delay. A lone op goes at once; under load, ops that arrived while the
-        previous batch was being stored share one transaction.
-        """
-        future: asyncio.Future[R] = self.loop.create_future()
-        self._op_queues.setdefault(board_id, []).append((item, future))
-        if board_id not in self._op_runners:
-            self._op_runners[board_id] = self._spawn(self._run_ops(board_id, run))
-        return future
-
-    async def _run_ops(self, board_id: int, run: Callable[[int, list[Any]], list[Any]]) -> None:
-        try:
-            while batch := self._op_queues.pop(board_id, None):
-                try:
-                    results = await database_sync_to_async(run)(board_id, [item for item, _ in batch])
-                except BaseException as exc:
-                    for _, future in batch:
-                        if not future.done():
-                            future.set_exception(exc)
-                    if isinstance(exc, asyncio.CancelledError):
-                        raise
-                    continue
-                for (_, future), result in zip(batch, results, strict=True):
-                    if not future.done():
-                        future.set_result(result)
-        finally:
-            self._op_runners.pop(board_id, None)
+        """Queue an op of a board; the future gets its result once its batch is committed
+        (`GroupCommit`)."""
+        return self.commits.apply(board_id, item, run)
 
     # --- broadcasts ----------------------------------------------------------------------------
 
