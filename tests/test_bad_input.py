@@ -21,6 +21,7 @@ from tests.builders import sample_board
 from tests.conftest import Api
 from whiteboard.boards.models import Board, BoardOp, Snapshot
 from whiteboard.reviews.models import Comment, ReviewEvent, Thread
+from whiteboard.reviews.services import thread_create
 
 LONE = "\\ud800"  # as JSON text: the escape of a lone surrogate
 NUL = "\\u0000"
@@ -54,7 +55,32 @@ ROUTES: list[tuple[str, str, Callable[[str], str]]] = [
     ("post", "/api/boards/{id}/comments", lambda bad: f'{{"target": "node:gw", "text": "hi {bad}"}}'),
     ("post", "/api/boards/{id}/versions", lambda bad: f'{{"name": "v1 {bad}"}}'),
     ("post", "/api/boards/{id}/review/status", lambda bad: f'{{"status": "in_review", "note": "{bad}"}}'),
+    ("post", "/api/boards/{id}/comments/{thread}/replies", lambda bad: f'{{"text": "hi {bad}"}}'),
+    ("post", "/api/estimate", _doc),
+    ("post", "/api/import?format=archboard", _doc),
+    ("post", "/api/boards/{id}/paste", _doc),
 ]
+
+
+def _path(path: str, board: Board) -> str:
+    if "{thread}" not in path:
+        return path.format(id=board.pk)
+    thread = thread_create(board=board, user=board.owner, target="node:gw", body="a first comment")
+    return path.format(id=board.pk, thread=thread.pk)
+
+
+def test_the_list_holds_every_route_the_api_publishes_with_a_body() -> None:
+    """Derived from the published document: a new route that takes a body joins the list."""
+    from whiteboard.boards.openapi import openapi_document
+
+    published = {
+        (method, path.replace("{board_id}", "{id}").replace("{thread_id}/{action}", "{thread}/replies"))
+        for path, operations in openapi_document()["paths"].items()
+        for method, operation in operations.items()
+        if isinstance(operation, dict) and "requestBody" in operation
+    }
+    listed = {(method, path.split("?")[0]) for method, path, _ in ROUTES}
+    assert published - listed == set()
 
 
 @pytest.mark.django_db
@@ -63,9 +89,10 @@ ROUTES: list[tuple[str, str, Callable[[str], str]]] = [
 def test_every_json_route_refuses_bad_text_with_a_located_error(
     board: Board, owner_api: Api, method: str, path: str, body: Callable[[str], str], bad: str
 ) -> None:
+    where = _path(path, board)
     before = _stored(board)
     boards_before = Board.objects.count()
-    response = getattr(owner_api, method)(path.format(id=board.pk), raw=body(bad))
+    response = getattr(owner_api, method)(where, raw=body(bad))
     assert response.status_code in (400, 422), response.content[:300]
     errors = response.json()["errors"]
     assert errors and errors[0]["msg"].startswith("invalid text:")
@@ -90,10 +117,11 @@ def test_the_error_names_the_place_of_the_bad_text(owner_api: Api) -> None:
 def test_every_json_route_refuses_a_repeated_key(
     board: Board, owner_api: Api, method: str, path: str, body: Callable[[str], str]
 ) -> None:
+    where = _path(path, board)
     before = _stored(board)
     raw = body("ok")
     repeated = raw[:-1] + ', "' + next(iter(json.loads(raw))) + '": 1}'
-    response = getattr(owner_api, method)(path.format(id=board.pk), raw=repeated)
+    response = getattr(owner_api, method)(where, raw=repeated)
     assert response.status_code in (400, 422)
     assert response.json()["errors"][0]["msg"].startswith("repeated key")
     assert _stored(board) == before
