@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 from websockets.asyncio.client import connect  # noqa: E402
 
+from tests.support.deployment import Deployment, free_port, port_open  # noqa: E402
 from whiteboard.collab.client import BoardClient  # noqa: E402
-from whiteboard.collab.testing import Deployment, free_port, port_open  # noqa: E402
 from whiteboard.domain.ops import apply_op  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "collab.json"

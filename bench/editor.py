@@ -34,8 +34,8 @@ sys.path.insert(0, str(ROOT))
 
 from websockets.sync.client import connect  # noqa: E402
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from tests.browser.liveserver import login, start_server  # noqa: E402
+from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.support.liveserver import login, start_server  # noqa: E402
 
 SIZES = [(500, 1_000, 10), (2_000, 4_000, 40)]
 TARGETS = {

@@ -330,7 +330,7 @@ def main() -> int:
         print("bench/load.py needs wrk: install it (apt-get install wrk) or run WITH_BENCH=1 scripts/system-deps.sh")
         return 2
     os.environ.update(ARCHBOARD_RATE_API_TOKEN="", ARCHBOARD_RATE_RENDER="", ARCHBOARD_RATE_BOARD_CREATE="")
-    from tests.browser.liveserver import PASSWORD, start_server
+    from tests.support.liveserver import PASSWORD, start_server
 
     server = start_server()
     try:

@@ -17,8 +17,8 @@ import pytest
 
 from tests.builders import sample_board
 from tests.conftest import require
+from tests.support.deployment import Deployment, port_open
 from whiteboard.collab.client import BoardClient
-from whiteboard.collab.testing import Deployment, port_open
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 

@@ -34,8 +34,8 @@ import pytest
 
 from tests.builders import sample_board
 from tests.conftest import require
+from tests.support.deployment import NGINX_CONF, Deployment, Nginx, nginx_binary, port_open
 from whiteboard.collab.client import BoardClient
-from whiteboard.collab.testing import NGINX_CONF, Deployment, Nginx, nginx_binary, port_open
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 

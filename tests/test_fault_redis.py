@@ -33,6 +33,7 @@ from channels.layers import InMemoryChannelLayer, channel_layers
 
 from tests.builders import sample_board
 from tests.conftest import require
+from tests.support.deployment import Deployment, free_port, port_open
 from tests.test_consumers import NODE, joined, token_for
 from whiteboard.boards.models import Board, BoardOp
 from whiteboard.boards.services import board_apply_op
@@ -42,7 +43,6 @@ from whiteboard.collab.client import BoardClient
 from whiteboard.collab.hub import Hub
 from whiteboard.collab.outlet import Outlet
 from whiteboard.collab.publish import group_name
-from whiteboard.collab.testing import Deployment, free_port, port_open
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/archboard")
 REDIS_SERVER = shutil.which("redis-server")

@@ -17,8 +17,8 @@ from mcp.client.streamable_http import streamable_http_client
 
 from tests.builders import sample_board
 from tests.conftest import require
+from tests.support.deployment import PYTHON, ROOT, Deployment, port_open
 from whiteboard.collab.client import BoardClient
-from whiteboard.collab.testing import PYTHON, ROOT, Deployment, port_open
 
 pytestmark = pytest.mark.slow
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.deployment import Deployment
 from whiteboard.collab.protocol import MAX_MESSAGE_BYTES
-from whiteboard.collab.testing import Deployment
 from whiteboard.serve import uvicorn_args
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,17 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 
-from tests.browser.liveserver import LiveServer, login, start_server
+from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS
+from tests.support.liveserver import LiveServer, login, start_server
 
 E = TypeVar("E", bound="Editor")
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def _require_chromium() -> None:

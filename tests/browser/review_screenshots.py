@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from playwright.sync_api import sync_playwright
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.browser.liveserver import ROOT, login, start_server
 from tests.browser.test_review_flow import ORDERS
+from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS
+from tests.support.liveserver import ROOT, login, start_server
 
 OUT = ROOT / "docs" / "screenshots"
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.browser.liveserver import ROOT, login, start_server
+from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS
+from tests.support.liveserver import ROOT, login, start_server
 
 OUT = ROOT / "docs" / "screenshots"
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import Editor, editors_from
-from tests.browser.liveserver import LiveServer
+from tests.support.liveserver import LiveServer
 
 pytestmark = pytest.mark.browser
 

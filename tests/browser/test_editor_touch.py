@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import Editor, editors_from
-from tests.browser.liveserver import LiveServer, login
 from tests.builders import board, node
+from tests.support.liveserver import LiveServer, login
 
 pytestmark = pytest.mark.browser
 

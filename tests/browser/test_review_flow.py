@@ -30,7 +30,7 @@ ORDERS = {
 
 class Reviewer:
     def __init__(self, browser: Any, server: Any, user: str) -> None:
-        from tests.browser.liveserver import login
+        from tests.support.liveserver import login
 
         self.context = browser.new_context(viewport={"width": 1280, "height": 900})
         self.page = self.context.new_page()

@@ -156,7 +156,7 @@ class Deployment:
             data=json.dumps(body).encode() if body is not None else None,
             headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
         )
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback only)
+        with urllib.request.urlopen(request, timeout=30) as response:
             return json.loads(response.read())
 
     def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
