@@ -221,6 +221,28 @@ def test_a_width_scales_the_picture_and_keeps_text_readable() -> None:
     assert min(sizes) * shrink >= 11 - 0.05
 
 
+def _overlapping_nodes(svg: bytes) -> int:
+    root = ET.fromstring(svg)
+    boxes = [bbox(g) for g in root.iter(f"{SVG}g") if g.get("data-type") == "node"]
+    return sum(
+        1
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if min(a[2], b[2]) - max(a[0], b[0]) > 0.5 and min(a[3], b[3]) - max(a[1], b[1]) > 0.5
+    )
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=[p.stem for p in FIXTURES])
+def test_a_page_width_never_runs_labels_into_each_other(service: Any, fixture: Path) -> None:
+    """At a doc width the text grows only as far as it stays clear of its neighbours: the
+    picture keeps the board's positions, and no node with its label runs into another."""
+    doc = json.loads(fixture.read_text())
+    natural = service.render(doc, fmt="svg", picture=DRAWN).content
+    for width in (800, 1200):
+        page = service.render(doc, fmt="svg", picture=Picture(layout="drawn", width=width)).content
+        assert _overlapping_nodes(page) <= _overlapping_nodes(natural), width
+
+
 def test_text_is_measured_with_the_fonts_metrics() -> None:
     assert text_width("WWWW", 12) > text_width("iiii", 12) > 0
 

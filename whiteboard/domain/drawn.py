@@ -587,12 +587,15 @@ def draw_board(
     *,
     icon: Callable[[str], str],
     options: DrawOptions = DrawOptions(),
+    clean_text_scale: Callable[[float], float] | None = None,
 ) -> Drawing:
     """The drawn SVG of a valid board whose nodes all have positions (`default_layout`).
 
     `icon(diagrams_class)` returns the `data:` URI of a node class's icon. With `options.width`
     the picture is scaled to that width; where that would take text below MIN_TEXT_PX, the text
-    is drawn larger (and wrapped at wider lines) so it still reads at that size.
+    is drawn larger (and wrapped at wider lines) so it still reads at that size, as far as
+    `clean_text_scale(wanted)` allows: it answers how much larger the text may grow before it
+    runs into its neighbours (`layout_measures.clean_text_scale`).
     """
     drawing = _draw(doc, icon, options, 1.0)
     if options.width is None:
@@ -601,6 +604,8 @@ def draw_board(
     for _ in range(3):  # larger text widens the picture a little: a few rounds settle it
         shrink = options.width / drawing.width
         wanted = max(1.0, MIN_TEXT_PX / (SMALLEST_FONT * shrink))
+        if clean_text_scale is not None:
+            wanted = clean_text_scale(wanted)
         if abs(wanted - text_scale) < 0.01:
             break
         text_scale = wanted

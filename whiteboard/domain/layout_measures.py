@@ -64,14 +64,53 @@ def measure(doc: Mapping[str, Any]) -> Measures:
     return Scene(doc).measures()
 
 
+# Collisions that larger text can make: what a picture shrunk to a page width must not gain.
+_CROWDING = ("node_overlaps", "group_overlaps", "strays", "label_collisions")
+# Above this many nodes the search below costs more than a picture is worth waiting for.
+MAX_SEARCHED_NODES = 400
+_SEARCH_STEPS = 6
+
+
+def _crowding(doc: Mapping[str, Any], text_scale: float) -> tuple[int, ...]:
+    found = Scene(doc, text_scale).measures()
+    return tuple(getattr(found, name) for name in _CROWDING)
+
+
+def clean_text_scale(doc: Mapping[str, Any], wanted: float) -> float:
+    """The largest text scale up to `wanted` at which the board's picture has no more overlaps
+    and label collisions than at its own size (`drawn.draw_board` asks, when a picture shrunk to
+    a page width wants larger text to stay readable). The positions are the board's: text that
+    grows while the nodes stay put runs into its neighbours, and a picture of labels over labels
+    reads worse than one of smaller text."""
+    if wanted <= 1.0:
+        return wanted
+    if len(doc.get("nodes") or []) > MAX_SEARCHED_NODES:
+        return 1.0
+    baseline = _crowding(doc, 1.0)
+
+    def clean(scale: float) -> bool:
+        return all(now <= then for now, then in zip(_crowding(doc, scale), baseline, strict=True))
+
+    if clean(wanted):
+        return wanted
+    low, high = 1.0, wanted
+    for _ in range(_SEARCH_STEPS):
+        middle = (low + high) / 2
+        if clean(middle):
+            low = middle
+        else:
+            high = middle
+    return low
+
+
 Element = tuple[str, Any]  # ("n", node id), ("e", edge index) or ("g", group id)
 
 
 class Scene:
     """A board's canvas geometry, in which nodes can be moved and the pairs counted again."""
 
-    def __init__(self, doc: Mapping[str, Any]) -> None:
-        plan = plan_board(doc)
+    def __init__(self, doc: Mapping[str, Any], text_scale: float = 1.0) -> None:
+        plan = plan_board(doc, text_scale)
         self.nodes = {n.id: n for n in plan.nodes}
         self.groups = {g.id: g for g in plan.groups}
         self.edges = list(plan.edges)

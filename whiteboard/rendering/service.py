@@ -34,6 +34,7 @@ from whiteboard.domain.diagram import ICON_INCHES, build_dot
 from whiteboard.domain.drawn import DrawOptions, default_layout, draw_board
 from whiteboard.domain.formats import EXPORTS, MERMAID_SYNTAXES, export_text
 from whiteboard.domain.layout import layout_board
+from whiteboard.domain.layout_measures import clean_text_scale
 from whiteboard.domain.palette import class_icon_path
 from whiteboard.domain.pyexport import board_to_python
 from whiteboard.rendering.dot import DotFailed, DotPool, DotTimeout
@@ -447,7 +448,10 @@ class RenderService:
             before = self._workdir_identity()
             try:
                 svg = draw_board(
-                    doc, icon=lambda cls: self._data_uri(self._icon(cls, px)), options=options
+                    doc,
+                    icon=lambda cls: self._data_uri(self._icon(cls, px)),
+                    options=options,
+                    clean_text_scale=lambda wanted: clean_text_scale(doc, wanted),
                 ).svg.encode()
             except FileNotFoundError:
                 continue
