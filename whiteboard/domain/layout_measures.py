@@ -67,7 +67,7 @@ def measure(doc: Mapping[str, Any]) -> Measures:
 # Collisions that larger text can make: what a picture shrunk to a page width must not gain.
 _CROWDING = ("node_overlaps", "group_overlaps", "strays", "label_collisions")
 # Above this many nodes the search below costs more than a picture is worth waiting for.
-MAX_SEARCHED_NODES = 400
+MAX_SEARCHED_NODES = 200
 _SEARCH_STEPS = 6
 
 

@@ -22,7 +22,7 @@ import tempfile
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -301,6 +301,23 @@ def _sweep_dead_workdirs() -> None:
             pass  # alive, someone else's
 
 
+def _clean_text_scales(doc: Mapping[str, Any]) -> Callable[[float], float]:
+    """`layout_measures.clean_text_scale` for one picture, searched once: the drawing asks again
+    with a slightly different scale while its size settles, and the clean limit found for a larger
+    scale bounds every smaller one."""
+    found: list[tuple[float, float]] = []  # (asked, answer)
+
+    def clean(wanted: float) -> float:
+        for asked, answer in found:
+            if wanted <= asked:
+                return min(wanted, answer)
+        answer = clean_text_scale(doc, wanted)
+        found.append((wanted, answer))
+        return answer
+
+    return clean
+
+
 class RenderService:
     def __init__(self, settings: RenderSettings | None = None) -> None:
         self.settings = settings or render_settings()
@@ -451,7 +468,7 @@ class RenderService:
                     doc,
                     icon=lambda cls: self._data_uri(self._icon(cls, px)),
                     options=options,
-                    clean_text_scale=lambda wanted: clean_text_scale(doc, wanted),
+                    clean_text_scale=_clean_text_scales(doc),
                 ).svg.encode()
             except FileNotFoundError:
                 continue
