@@ -34,6 +34,7 @@ MAX_THREADS = 5_000  # per board
 MAX_COMMENTS = 500  # per thread
 MAX_NOTE = 2_000
 MAX_REVIEWERS = 20
+STATUS_HISTORY = 50  # status changes the API shows with the status, newest first
 # "@" and the run of name characters after it (not after a name character or "@"): a name may
 # contain . @ + - but does not end with . or @ (so "@vera." mentions vera). The run is matched
 # whole and trimmed in code: one pass over the text, where a pattern that backtracked to find the
