@@ -134,7 +134,8 @@ def test_the_diff_and_the_activity_answer_as_published(board, owner, owner_api, 
     _apply(board, owner, {"action": "update_node", "id": "gw", "set": {"label": "Edge", "props": {"replicas": 3}}})
     _apply(board, owner, {"action": "add_node", "node": {"id": "cache", "kind": "cache", "label": "Redis"}})
     _apply(board, owner, {"action": "delete_edge", "id": "e5"})
-    _apply(board, owner, {"action": "set_board", "set": {"name": "Renamed"}}, op_id=f"{MCP_OP_PREFIX}-rename")
+    suppress = {"suppress": [{"rule": "single-point-of-failure", "target": "q", "reason": "a managed queue"}]}
+    _apply(board, owner, {"action": "set_board", "set": {"name": "Renamed", "review": suppress}}, f"{MCP_OP_PREFIX}-1")
     calls = _caller(owner_api, published, board)
 
     status, diff = calls.get(f"{BOARD}/diff", "?from=1")
@@ -142,7 +143,9 @@ def test_the_diff_and_the_activity_answer_as_published(board, owner, owner_api, 
     assert [n["id"] for n in diff["nodes"]["added"]] == ["cache"]
     assert [e["id"] for e in diff["edges"]["removed"]] == ["e5"]
     assert diff["nodes"]["changed"][0]["props"] == [{"key": "replicas", "from": 2, "to": 3}]
-    assert diff["board"] == [{"field": "name", "from": "Sample", "to": "Renamed"}]
+    assert diff["board"][0] == {"field": "name", "from": "Sample", "to": "Renamed"}
+    assert diff["board"][1] == {"field": "review", "to": suppress}
+    assert [(f["nodes"], f["reason"]) for f in diff["findings"]["suppressed"]] == [(["q"], "a managed queue")]
     assert diff["findings"]["appeared"] or diff["findings"]["disappeared"]
     assert calls.get(f"{BOARD}/diff", "?to=2")[0] == 422
     assert calls.get(f"{BOARD}/diff", "?from=1&to=99")[0] == 404

@@ -78,6 +78,7 @@ def _finding_schema() -> dict[str, Any]:
     return {
         "type": "object",
         "required": ["rule", "severity", "nodes", "edges", "message", "hint", "suppressed"],
+        "additionalProperties": False,
         "properties": {
             "rule": {"type": "string", "description": "a rule id, or policy:<id> for a board policy"},
             "severity": {"enum": list(SEVERITIES)},
@@ -86,7 +87,7 @@ def _finding_schema() -> dict[str, Any]:
             "message": {"type": "string"},
             "hint": {"type": "string"},
             "suppressed": {"type": "boolean"},
-            "reason": {"type": "string"},
+            "reason": {"type": "string", "description": "why it is suppressed; only on a suppressed finding"},
         },
     }
 
