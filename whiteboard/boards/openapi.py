@@ -22,7 +22,14 @@ from whiteboard.domain.palette import KINDS
 from whiteboard.domain.review import SEVERITIES
 from whiteboard.rendering import FORMATS
 from whiteboard.reviews.models import ReviewStatus, Thread
-from whiteboard.reviews.services import MAX_BODY, MAX_COMMENTS, MAX_NOTE, MAX_REVIEWERS, STATUS_HISTORY
+from whiteboard.reviews.services import (
+    MAX_BODY,
+    MAX_COMMENTS,
+    MAX_NOTE,
+    MAX_REVIEWERS,
+    STATUS_HISTORY,
+    THREAD_STATUSES,
+)
 
 
 def _palette_schema() -> dict[str, Any]:
@@ -767,7 +774,7 @@ def _review_workflow_schemas() -> dict[str, Any]:
                 "board": {"type": "integer"},
                 "target": thread_target,
                 "version": {"type": "integer", "description": "the board version the thread was opened at"},
-                "status": {"enum": ["open", "resolved"]},
+                "status": {"enum": list(THREAD_STATUSES)},
                 "created_by": _USERNAME,
                 "created_at": _TIME,
                 "resolved_by": _USERNAME,
@@ -812,7 +819,7 @@ def _review_workflow_schemas() -> dict[str, Any]:
                     "description": "per target: `board`, `node:ID` or `edge:ID`",
                     "propertyNames": {"pattern": _TARGET},
                     "additionalProperties": _closed(
-                        {"open": {"type": "integer", "minimum": 0}, "resolved": {"type": "integer", "minimum": 0}}
+                        {status: {"type": "integer", "minimum": 0} for status in THREAD_STATUSES}
                     ),
                 },
             }
@@ -935,7 +942,7 @@ def _review_workflow_paths() -> dict[str, Any]:
                 "Threads",
                 page,
                 {"name": "target", "in": "query", "schema": {"type": "string", "pattern": _TARGET}},
-                {"name": "status", "in": "query", "schema": {"enum": ["open", "resolved"]}},
+                {"name": "status", "in": "query", "schema": {"enum": list(THREAD_STATUSES)}},
                 codes=("422",),
             ),
             "post": post(
