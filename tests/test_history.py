@@ -247,7 +247,9 @@ def test_openapi_describes_the_review_workflow_routes(anonymous_api):
         "/api/boards/{board_id}/diff.{fmt}",
         "/api/boards/{board_id}/activity",
         "/api/boards/{board_id}/comments",
-        "/api/boards/{board_id}/comments/{thread_id}/{action}",
+        "/api/boards/{board_id}/comments/{thread_id}/replies",
+        "/api/boards/{board_id}/comments/{thread_id}/resolve",
+        "/api/boards/{board_id}/comments/{thread_id}/reopen",
         "/api/boards/{board_id}/review/status",
     ):
         assert path in paths

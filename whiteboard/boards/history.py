@@ -24,6 +24,10 @@ from whiteboard.domain.ops import apply_op
 from whiteboard.reviews.running import sparing_the_collector
 
 CHECKPOINT_EVERY = 100
+# Items a page of the API's lists holds, and the pictures of a diff: here, below both the views
+# and the OpenAPI document that describes them.
+PAGE_SIZE = 50
+IMAGE_FORMATS = ("png", "svg")
 MAX_NAMED_VERSIONS = 500
 # The first op after a pause this long starts a new editing session: the state before it is kept.
 CHECKPOINT_PAUSE = timedelta(minutes=10)

@@ -11,14 +11,12 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from whiteboard.boards import history
 from whiteboard.boards.access import get_board_for
 from whiteboard.boards.api import _download, _json_body, api_view, error
+from whiteboard.boards.history import IMAGE_FORMATS, PAGE_SIZE
 from whiteboard.boards.models import Board, Snapshot
 from whiteboard.boards.services import board_restore
 from whiteboard.domain.board import BoardError
 from whiteboard.domain.diff import diff_boards, diff_styles, union_board
 from whiteboard.rendering import render_board_async
-
-PAGE_SIZE = 50
-IMAGE_FORMATS = ("png", "svg")
 
 
 def page_of(request: HttpRequest, items: Any, size: int | None = None) -> Any:

@@ -9,13 +9,27 @@ from __future__ import annotations
 
 from typing import Any
 
+from whiteboard.boards.history import IMAGE_FORMATS, PAGE_SIZE
+from whiteboard.boards.models import Snapshot
 from whiteboard.domain import board as schema
+from whiteboard.domain.board import ID_RE, MAX_NAME
 from whiteboard.domain.board_schema import board_schema, policy_schema
+from whiteboard.domain.diff import SECTIONS
 from whiteboard.domain.estimate import MAX_SCALE
 from whiteboard.domain.formats import IMPORTS, MERMAID_SYNTAXES
+from whiteboard.domain.ops import ACTIONS
 from whiteboard.domain.palette import KINDS
 from whiteboard.domain.review import SEVERITIES
 from whiteboard.rendering import FORMATS
+from whiteboard.reviews.models import ReviewStatus, Thread
+from whiteboard.reviews.services import (
+    MAX_BODY,
+    MAX_COMMENTS,
+    MAX_NOTE,
+    MAX_REVIEWERS,
+    STATUS_HISTORY,
+    THREAD_STATUSES,
+)
 
 
 def _palette_schema() -> dict[str, Any]:
@@ -71,6 +85,7 @@ def _finding_schema() -> dict[str, Any]:
     return {
         "type": "object",
         "required": ["rule", "severity", "nodes", "edges", "message", "hint", "suppressed"],
+        "additionalProperties": False,
         "properties": {
             "rule": {"type": "string", "description": "a rule id, or policy:<id> for a board policy"},
             "severity": {"enum": list(SEVERITIES)},
@@ -79,7 +94,7 @@ def _finding_schema() -> dict[str, Any]:
             "message": {"type": "string"},
             "hint": {"type": "string"},
             "suppressed": {"type": "boolean"},
-            "reason": {"type": "string"},
+            "reason": {"type": "string", "description": "why it is suppressed; only on a suppressed finding"},
         },
     }
 
@@ -288,11 +303,9 @@ def _document() -> dict[str, Any]:
                         "version": {"type": "integer"},
                     },
                 },
-                "StoredBoard": {
-                    "type": "object",
-                    "required": ["id", "version", "board"],
-                    "properties": {"id": {"type": "integer"}, "version": {"type": "integer"}, "board": _ref("Board")},
-                },
+                "StoredBoard": _closed(
+                    {"id": {"type": "integer"}, "version": {"type": "integer"}, "board": _ref("Board")}
+                ),
                 "Estimate": _estimate_schema(),
                 "Findings": {
                     "type": "object",
@@ -300,7 +313,7 @@ def _document() -> dict[str, Any]:
                     "properties": {
                         "board": {"type": "string"},
                         "version": {"type": ["integer", "null"]},
-                        "findings": {"type": "array", "items": _finding_schema()},
+                        "findings": {"type": "array", "items": _ref("Finding")},
                         "summary": {
                             "type": "object",
                             "properties": {s: {"type": "integer"} for s in SEVERITIES},
@@ -310,6 +323,7 @@ def _document() -> dict[str, Any]:
                 },
                 "Policy": policy_schema(),
                 "Rules": _rules_schema(),
+                **_review_workflow_schemas(),
             },
         },
         "security": [{"bearer": []}, {"session": []}],
@@ -589,57 +603,324 @@ def _estimate_schema() -> dict[str, Any]:
     }
 
 
+def _nullable(schema_: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema_, {"type": "null"}]}
+
+
+def _closed(properties: dict[str, Any], optional: tuple[str, ...] = ()) -> dict[str, Any]:
+    """An object with exactly these keys (all required but `optional`): a response the views
+    build, so a key added or dropped there is a change the description has to follow."""
+    return {
+        "type": "object",
+        "required": [key for key in properties if key not in optional],
+        "additionalProperties": False,
+        "properties": properties,
+    }
+
+
+def _page(items: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """`history_api.page_json`: one page of a list, `PAGE_SIZE` items at most."""
+    return _closed(
+        {
+            **extra,
+            "items": {"type": "array", "maxItems": PAGE_SIZE, "items": items},
+            "page": {"type": "integer", "minimum": 1},
+            "pages": {"type": "integer", "minimum": 1},
+            "count": {"type": "integer", "minimum": 0},
+        }
+    )
+
+
+_USERNAME = {"type": ["string", "null"], "description": "a username; null once the account is deleted"}
+_TIME = {"type": "string", "format": "date-time"}
+_VERSION = {"type": "integer", "minimum": 1}
+# Whitespace around a name or a comment is stripped, and what is left must not be empty.
+_NOT_BLANK = r"\S"
+# parse_target's string form; the object form is {"type", "id"}. A board's target has no id.
+_TARGET = rf"^(?:board|(?:node|edge):{ID_RE.pattern})(?![\s\S])"
+
+
+def _diff_schema() -> dict[str, Any]:
+    """`history.diff_versions` without the load change: `whiteboard.domain.diff.diff_boards`."""
+    value: dict[str, Any] = {"description": "any JSON value; left out where the field is absent on that side"}
+    change = _closed({"field": {"type": "string"}, "from": value, "to": value}, optional=("from", "to"))
+    prop = _closed({"key": {"type": "string"}, "from": value, "to": value}, optional=("from", "to"))
+
+    def section(element: str) -> dict[str, Any]:
+        changed = _closed(
+            {
+                "id": {"type": "string"},
+                "label": {"type": "string", "description": "the label in the later version"},
+                "fields": {"type": "array", "items": change},
+                "props": {"type": "array", "items": prop},
+            }
+        )
+        listed = {"type": "array", "items": _ref(element)}
+        return _closed({"added": listed, "removed": listed, "changed": {"type": "array", "items": changed}})
+
+    findings = {"type": "array", "items": _ref("Finding")}
+    count = {"type": "integer", "minimum": 0}
+    return _closed(
+        {
+            "board_id": {"type": "integer"},
+            "from": _VERSION,
+            "to": _VERSION,
+            "board": {"type": "array", "items": change, "description": "changes of the board's own fields"},
+            **{name: section(name[:-1].capitalize()) for name in SECTIONS},
+            "findings": _closed(
+                {"appeared": findings, "disappeared": findings, "suppressed": findings, "unsuppressed": findings}
+            ),
+            "summary": _closed({"added": count, "removed": count, "changed": count}),
+        }
+    )
+
+
+def _review_workflow_schemas() -> dict[str, Any]:
+    """Named components of the history and review routes: the request bodies the views read and
+    the objects they answer with, limits taken from the services that check them."""
+    elements = board_schema()["properties"]
+    thread_target = _closed(
+        {
+            "type": {"enum": list(Thread.Target.values)},
+            "id": {"type": "string", "description": "empty for the board"},
+            "label": {"type": "string", "description": "the element's label now, or as it was once it is gone"},
+            "exists": {"type": "boolean"},
+        }
+    )
+    comment = _closed(
+        {
+            "id": {"type": "integer"},
+            "author": _USERNAME,
+            "text": {"type": "string", "maxLength": MAX_BODY},
+            "mentions": {"type": "array", "items": {"type": "string"}, "description": "members named with @"},
+            "created_at": _TIME,
+        }
+    )
+    text = {"type": "string", "minLength": 1, "maxLength": MAX_BODY, "pattern": _NOT_BLANK}
+    status = {"enum": list(ReviewStatus.values)}
+    review = {
+        "board": {"type": "integer"},
+        "status": status,
+        "reviewers": {"type": "array", "items": {"type": "string"}},
+        "version": {"type": "integer", "minimum": 0, "description": "the board version the status was set at"},
+        "current_version": {"type": "integer"},
+        "updated_by": _USERNAME,
+        "updated_at": _nullable(_TIME),
+    }
+    event = _closed(
+        {
+            "actor": _USERNAME,
+            "from": status,
+            "to": status,
+            "version": {"type": "integer", "minimum": 0},
+            "note": {"type": "string", "maxLength": MAX_NOTE},
+            "reviewers": {"type": "array", "items": {"type": "string"}},
+            "at": _TIME,
+        }
+    )
+    return {
+        "Node": elements["nodes"]["items"],
+        "Edge": elements["edges"]["items"],
+        "Group": elements["groups"]["items"],
+        "Finding": _finding_schema(),
+        "Snapshot": _closed(
+            {
+                "id": {"type": "integer"},
+                "version": _VERSION,
+                "kind": {"enum": list(Snapshot.Kind.values), "description": "named, or an automatic checkpoint"},
+                "name": {"type": "string", "maxLength": MAX_NAME, "description": "empty for a checkpoint"},
+                "author": _USERNAME,
+                "created_at": _TIME,
+            }
+        ),
+        "Versions": _page(_ref("Snapshot"), current={"type": "integer", "description": "the board's version"}),
+        "NewVersion": {
+            "type": "object",
+            "required": ["name"],
+            "properties": {
+                "name": {"type": "string", "minLength": 1, "maxLength": MAX_NAME, "pattern": _NOT_BLANK},
+                "version": {
+                    **_VERSION,
+                    "description": "the version to name (a version of this board; 404 else); "
+                    "the current one when left out",
+                },
+            },
+        },
+        "RestoredBoard": _closed(
+            {
+                "id": {"type": "integer"},
+                "version": {"type": "integer", "description": "the new version the restore made"},
+                "restored": _VERSION,
+                "board": _ref("Board"),
+            }
+        ),
+        "Diff": _diff_schema(),
+        "Activity": _page(
+            _closed(
+                {
+                    "version": _VERSION,
+                    "user": {"type": "string", "description": "empty once the account is deleted"},
+                    "at": _TIME,
+                    "action": {"enum": list(ACTIONS)},
+                    "text": {"type": "string"},
+                    "via": {"type": ["string", "null"], "description": "MCP for an op an AI agent applied"},
+                }
+            )
+        ),
+        "Comment": comment,
+        "Thread": _closed(
+            {
+                "id": {"type": "integer"},
+                "board": {"type": "integer"},
+                "target": thread_target,
+                "version": {"type": "integer", "description": "the board version the thread was opened at"},
+                "status": {"enum": list(THREAD_STATUSES)},
+                "created_by": _USERNAME,
+                "created_at": _TIME,
+                "resolved_by": _USERNAME,
+                "resolved_at": _nullable(_TIME),
+                "comments": {"type": "array", "minItems": 1, "maxItems": MAX_COMMENTS, "items": _ref("Comment")},
+            }
+        ),
+        "Threads": _page(_ref("Thread")),
+        "NewThread": {
+            "type": "object",
+            "required": ["text"],
+            "properties": {
+                "target": {
+                    "description": "what the thread is about; the board when left out",
+                    "default": "board",
+                    "oneOf": [
+                        {"type": "string", "pattern": _TARGET},
+                        {
+                            "type": "object",
+                            "required": ["type"],
+                            "properties": {"type": {"const": Thread.Target.BOARD.value}, "id": {"type": "string"}},
+                        },
+                        {
+                            "type": "object",
+                            "required": ["type", "id"],
+                            "properties": {
+                                "type": {"enum": [Thread.Target.NODE.value, Thread.Target.EDGE.value]},
+                                "id": elements["nodes"]["items"]["properties"]["id"],
+                            },
+                        },
+                    ],
+                },
+                "text": text,
+            },
+        },
+        "Reply": {"type": "object", "required": ["text"], "properties": {"text": text}},
+        "Markers": _closed(
+            {
+                "version": {"type": "integer"},
+                "targets": {
+                    "type": "object",
+                    "description": "per target: `board`, `node:ID` or `edge:ID`",
+                    "propertyNames": {"pattern": _TARGET},
+                    "additionalProperties": _closed(
+                        {status: {"type": "integer", "minimum": 0} for status in THREAD_STATUSES}
+                    ),
+                },
+            }
+        ),
+        "ReviewStatus": _closed(review),
+        "ReviewStatusWithHistory": _closed(
+            {
+                **review,
+                "history": {
+                    "type": "array",
+                    "maxItems": STATUS_HISTORY,
+                    "items": event,
+                    "description": "the latest status changes, newest first",
+                },
+            }
+        ),
+        "StatusChange": {
+            "type": "object",
+            "required": ["status"],
+            "properties": {
+                "status": status,
+                "reviewers": {
+                    "type": ["array", "null"],
+                    "maxItems": MAX_REVIEWERS,
+                    "items": {"type": "string"},
+                    "description": "usernames of members with edit rights; left out or null keeps the named ones",
+                },
+                "note": {"type": ["string", "null"], "maxLength": MAX_NOTE},
+            },
+        },
+    }
+
+
 def _review_workflow_paths() -> dict[str, Any]:
     """History, diffs, activity, comment threads and review status of a board."""
-    obj = {"type": "object"}
-    page = {"page": {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}}}
-    version = {"name": "version", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
-    thread = {"name": "thread_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    page = {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}}
+    version = {"name": "version", "in": "path", "required": True, "schema": _VERSION}
+    thread = {"name": "thread_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
     span: list[dict[str, Any]] = [
-        {"name": "from", "in": "query", "required": True, "schema": {"type": "integer", "minimum": 1}},
-        {"name": "to", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+        {"name": "from", "in": "query", "required": True, "schema": _VERSION},
+        {"name": "to", "in": "query", "schema": _VERSION},
     ]
-    text_body = {"required": True, "content": {"application/json": {"schema": obj}}}
     binary = {"type": "string", "format": "binary"}
 
-    def get(summary: str, *params: dict[str, Any]) -> dict[str, Any]:
+    def get(summary: str, answer: str, *params: dict[str, Any], codes: tuple[str, ...] = ()) -> dict[str, Any]:
         return {
             "summary": summary,
             "parameters": list(params),
-            "responses": {"200": _json(obj, "OK"), **_errors("400", "401", "404", "422")},
+            "responses": {"200": _json(_ref(answer), "OK"), **_errors("401", "404", *codes)},
         }
 
-    def post(summary: str, ok: str = "200", body: bool = True, *codes: str) -> dict[str, Any]:
-        operation = {"summary": summary, "responses": {ok: _json(obj, "OK"), **_errors("401", "403", "404", *codes)}}
-        if body:
-            operation["requestBody"] = text_body
+    def post(summary: str, answer: str, ok: str = "200", body: str | None = None) -> dict[str, Any]:
+        operation: dict[str, Any] = {
+            "summary": summary,
+            "responses": {ok: _json(_ref(answer), "OK"), **_errors("401", "403", "404")},
+        }
+        if body is not None:
+            operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(body)}}}
+            operation["responses"].update(_errors("422"))
         return operation
 
+    thread_paths = {
+        f"/api/boards/{{board_id}}/comments/{{thread_id}}/{action}": {"parameters": [_BOARD_ID, thread], "post": op}
+        for action, op in (
+            ("replies", post("Reply to a thread (anyone who can see the board)", "Thread", "201", "Reply")),
+            ("resolve", post("Resolve a thread (its author, editors, the owner)", "Thread")),
+            ("reopen", post("Reopen a thread (its author, editors, the owner)", "Thread")),
+        )
+    }
     return {
         "/api/boards/{board_id}/versions": {
             "parameters": [_BOARD_ID],
-            "get": get("Named versions and checkpoints, newest first (paginated)", page["page"]),
-            "post": post('Name a version: `{"name", "version"?}` (editors)', "201", True, "422"),
+            "get": get("Named versions and checkpoints, newest first (paginated)", "Versions", page),
+            "post": post("Name a version, the current one unless given (editors)", "Snapshot", "201", "NewVersion"),
         },
         "/api/boards/{board_id}/versions/{version}": {
             "parameters": [_BOARD_ID, version],
-            "get": get("The board document as it was at a version"),
+            "get": get("The board document as it was at a version", "StoredBoard"),
         },
         "/api/boards/{board_id}/versions/{version}/restore": {
             "parameters": [_BOARD_ID, version],
-            "post": post("Restore a version with a `replace` op (editors); it can be undone", "200", False),
+            "post": post("Restore a version with a `replace` op (editors); it can be undone", "RestoredBoard"),
         },
         "/api/boards/{board_id}/diff": {
             "parameters": [_BOARD_ID],
-            "get": get("Semantic diff between two versions, with findings appeared and disappeared", *span),
+            "get": get(
+                "Semantic diff between two versions (`to`: the current one unless given), with findings "
+                "appeared and disappeared",
+                "Diff",
+                *span,
+                codes=("422",),
+            ),
         },
         "/api/boards/{board_id}/diff.{fmt}": {
             "parameters": [
                 _BOARD_ID,
-                {"name": "fmt", "in": "path", "required": True, "schema": {"enum": ["png", "svg"]}},
+                {"name": "fmt", "in": "path", "required": True, "schema": {"enum": list(IMAGE_FORMATS)}},
             ],
             "get": {
-                **get("The diff drawn: added green, removed red, changed amber", *span),
+                "summary": "The diff drawn: added green, removed red, changed amber",
+                "parameters": span,
                 "responses": {
                     "200": {
                         "description": "The picture",
@@ -652,49 +933,43 @@ def _review_workflow_paths() -> dict[str, Any]:
         },
         "/api/boards/{board_id}/activity": {
             "parameters": [_BOARD_ID],
-            "get": get("Who changed what and when, newest first (paginated)", page["page"]),
+            "get": get("Who changed what and when, newest first (paginated)", "Activity", page),
         },
         "/api/boards/{board_id}/comments": {
             "parameters": [_BOARD_ID],
             "get": get(
-                "Comment threads (paginated); `target` like `node:ID`, `edge:ID` or `board`; `status` open/resolved",
-                page["page"],
-                {"name": "target", "in": "query", "schema": {"type": "string"}},
-                {"name": "status", "in": "query", "schema": {"enum": ["open", "resolved"]}},
+                "Comment threads, newest first (paginated); 422 for a malformed `target`",
+                "Threads",
+                page,
+                {"name": "target", "in": "query", "schema": {"type": "string", "pattern": _TARGET}},
+                {"name": "status", "in": "query", "schema": {"enum": list(THREAD_STATUSES)}},
+                codes=("422",),
             ),
             "post": post(
-                'Open a thread: `{"target": "node:ID", "text"}`; 422 for a missing element', "201", True, "422"
+                "Open a thread on the board, a node or an edge; 422 for an element not on the board",
+                "Thread",
+                "201",
+                "NewThread",
             ),
         },
         "/api/boards/{board_id}/comments/markers": {
             "parameters": [_BOARD_ID],
-            "get": get("Open and resolved thread counts per element, for canvas markers"),
+            "get": get("Open and resolved thread counts per element, for canvas markers", "Markers"),
         },
         "/api/boards/{board_id}/comments/{thread_id}": {
             "parameters": [_BOARD_ID, thread],
-            "get": get("One thread with its comments"),
+            "get": get("One thread with its comments", "Thread"),
         },
-        "/api/boards/{board_id}/comments/{thread_id}/{action}": {
-            "parameters": [
-                _BOARD_ID,
-                thread,
-                {
-                    "name": "action",
-                    "in": "path",
-                    "required": True,
-                    "schema": {"enum": ["replies", "resolve", "reopen"]},
-                },
-            ],
-            "post": post('Reply (`{"text"}`, 201), resolve or reopen a thread', "200", False, "422"),
-        },
+        **thread_paths,
         "/api/boards/{board_id}/review/status": {
             "parameters": [_BOARD_ID],
-            "get": get("The review status, reviewers and the record of status changes"),
+            "get": get("The review status, reviewers and the latest status changes", "ReviewStatusWithHistory"),
             "post": post(
-                'Change the status: `{"status", "reviewers"?, "note"?}` (editors; named reviewers decide)',
+                "Change the status (editors); only named reviewers approve or request changes, and approval "
+                "needs every error finding fixed or suppressed with a reason",
+                "ReviewStatus",
                 "200",
-                True,
-                "422",
+                "StatusChange",
             ),
         },
     }

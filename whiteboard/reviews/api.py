@@ -91,7 +91,7 @@ def review_status(request: HttpRequest, board_id: int) -> HttpResponse:
                 "reviewers": e.reviewers,
                 "at": e.created_at.isoformat(),
             }
-            for e in services.review_history(board)[:50]
+            for e in services.review_history(board)[: services.STATUS_HISTORY]
         ]
         return JsonResponse({**services.review_json(state, board), "history": events})
     board, _ = get_board_for(request.user, board_id, need="edit")

@@ -34,6 +34,10 @@ MAX_THREADS = 5_000  # per board
 MAX_COMMENTS = 500  # per thread
 MAX_NOTE = 2_000
 MAX_REVIEWERS = 20
+STATUS_HISTORY = 50  # status changes the API shows with the status, newest first
+# A thread's status in the API, its filter and the marker counts.
+OPEN, RESOLVED = "open", "resolved"
+THREAD_STATUSES = (OPEN, RESOLVED)
 # "@" and the run of name characters after it (not after a name character or "@"): a name may
 # contain . @ + - but does not end with . or @ (so "@vera." mentions vera). The run is matched
 # whole and trimmed in code: one pass over the text, where a pattern that backtracked to find the
@@ -180,9 +184,9 @@ def threads_for(board: Board, *, target: str | None = None, status: str | None =
     if target:
         target_type, target_id = parse_target(target)
         threads = threads.filter(target_type=target_type, target_id=target_id)
-    if status == "open":
+    if status == OPEN:
         threads = threads.filter(resolved_at__isnull=True)
-    elif status == "resolved":
+    elif status == RESOLVED:
         threads = threads.filter(resolved_at__isnull=False)
     return threads.prefetch_related("comments__author", "comments__mentions")
 
@@ -233,7 +237,7 @@ def thread_json(thread: Thread, board: Board) -> dict[str, Any]:
         "board": board.pk,
         "target": target_info(thread, board),
         "version": thread.version,
-        "status": "resolved" if thread.resolved else "open",
+        "status": RESOLVED if thread.resolved else OPEN,
         "created_by": _username(thread.created_by),
         "created_at": thread.created_at.isoformat(),
         "resolved_by": _username(thread.resolved_by),
@@ -263,8 +267,8 @@ def markers(board: Board) -> dict[str, dict[str, int]]:
     )
     return {
         (r["target_type"] if r["target_type"] == "board" else f"{r['target_type']}:{r['target_id']}"): {
-            "open": r["n_open"],
-            "resolved": r["n_resolved"],
+            OPEN: r["n_open"],
+            RESOLVED: r["n_resolved"],
         }
         for r in rows
     }
