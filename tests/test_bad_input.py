@@ -74,7 +74,7 @@ def test_the_list_holds_every_route_the_api_publishes_with_a_body() -> None:
     from whiteboard.boards.openapi import openapi_document
 
     published = {
-        (method, path.replace("{board_id}", "{id}").replace("{thread_id}/{action}", "{thread}/replies"))
+        (method, path.replace("{board_id}", "{id}").replace("{thread_id}", "{thread}"))
         for path, operations in openapi_document()["paths"].items()
         for method, operation in operations.items()
         if isinstance(operation, dict) and "requestBody" in operation
