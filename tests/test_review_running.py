@@ -130,3 +130,21 @@ def test_a_board_that_took_a_deleted_boards_id_gets_its_own_review() -> None:
     before = stored_board_review(board_id=999_999, version=3, created_at=then, document=lonely)
     after = stored_board_review(board_id=999_999, version=3, created_at=now, document=pair)
     assert before["findings"] != after["findings"]
+
+
+def test_the_cache_holds_reviews_by_their_findings_and_forgets_the_oldest(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import UTC, datetime
+
+    from whiteboard.reviews import running
+
+    monkeypatch.setattr(running, "_reviews", running.OrderedDict())
+    monkeypatch.setattr(running, "_reviews_held", 0)
+    monkeypatch.setattr(running, "REVIEW_CACHE_FINDINGS", 40)
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    orphans = chain_of(1) | {"nodes": [{"id": f"n{i}", "kind": "service", "label": "", "props": {}} for i in range(12)]}
+    weight = len(review_document(document=orphans)["findings"]) + 1
+    assert 10 < weight <= 40
+    for version in range(1, 5):
+        running.stored_board_review(board_id=1, version=version, created_at=when, document=orphans)
+    assert running._reviews_held <= 40
+    assert list(running._reviews) == [(1, v, when) for v in range(5 - 40 // weight, 5)]

@@ -82,9 +82,15 @@ def review_document(*, document: dict[str, Any], version: int | None = None) -> 
 # good (every change makes a new one), and created_at tells apart a board that took the id of a
 # deleted one. Live editors, the REST API and the panels of one worker share it, so a change is
 # reviewed once per worker however many editors, tabs and requests look at it.
-REVIEW_CACHE_SIZE = 64
+# Held by findings, not by entries: one review of a 5,000-node board can hold 10,000 of them.
+REVIEW_CACHE_FINDINGS = 20_000
 _reviews: OrderedDict[tuple[int, int, object], dict[str, Any]] = OrderedDict()
+_reviews_held = 0
 _reviews_lock = threading.Lock()
+
+
+def _weight(review: dict[str, Any]) -> int:
+    return len(review["findings"]) + 1
 
 
 def stored_board_review(*, board_id: int, version: int, created_at: object, document: dict[str, Any]) -> dict[str, Any]:
@@ -97,10 +103,13 @@ def stored_board_review(*, board_id: int, version: int, created_at: object, docu
             _reviews.move_to_end(key)
             return cached
     result = review_document(document=document, version=version)
+    global _reviews_held
     with _reviews_lock:
-        _reviews[key] = result
-        while len(_reviews) > REVIEW_CACHE_SIZE:
-            _reviews.popitem(last=False)
+        if key not in _reviews and _weight(result) <= REVIEW_CACHE_FINDINGS:
+            _reviews[key] = result
+            _reviews_held += _weight(result)
+            while _reviews_held > REVIEW_CACHE_FINDINGS:
+                _reviews_held -= _weight(_reviews.popitem(last=False)[1])
     return result
 
 
