@@ -18,6 +18,17 @@ export function stylesheet(look) {
         "background-color": node.fill,
         "border-width": node.stroke_width,
         "border-color": node.stroke,
+        // An empty list, not the default "none" (see node:parent below).
+        "background-image": [],
+      },
+    },
+    // Icons and labels only on elements drawn in detail (`near`, the opposite of `far`): far out
+    // they are not drawn, and each property a rule sets costs a restyle step per element on
+    // opening a large board (Cytoscape 3.34 dirties the caches of the element's compound family
+    // per property), so the far-away elements are given as few as possible.
+    {
+      selector: "node.near",
+      style: {
         "background-image": "data(icon)",
         "background-width": `${node.icon * 100}%`,
         "background-height": `${node.icon * 100}%`,
@@ -121,6 +132,13 @@ export function stylesheet(look) {
         "curve-style": "bezier",
         "control-point-step-size": edge.bundle_step,
         "line-color": "data(color)",
+        "source-distance-from-node": edge.distance,
+        "target-distance-from-node": edge.distance,
+      },
+    },
+    {
+      selector: "edge.near",
+      style: {
         "target-arrow-color": "data(color)",
         "target-arrow-shape": "triangle",
         "arrow-scale": edge.arrow_scale,
@@ -135,8 +153,6 @@ export function stylesheet(look) {
         "text-wrap": "wrap",
         "text-max-width": edge.label.wrap,
         "min-zoomed-font-size": 4,
-        "source-distance-from-node": edge.distance,
-        "target-distance-from-node": edge.distance,
       },
     },
     // props.route: a curved edge bends by data(bend); an orthogonal one turns half way.
