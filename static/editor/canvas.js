@@ -120,7 +120,6 @@ export class Canvas extends EventTarget {
       target: edge.target,
       display: edge.label?.trim() ? edge.label : this.look.protocols[protocol]?.label || "",
       protocol: protocol || "",
-      color: this.look.edge.color,
     };
     if (edge.props?.route === "curved") data.bend = this.bendOf(edge);
     return data;

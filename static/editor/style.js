@@ -53,7 +53,7 @@ export function stylesheet(look) {
       },
     },
     {
-      selector: "node.replicated",
+      selector: "node.replicated.near",
       style: { ghost: "yes", "ghost-offset-x": node.ghost.dx, "ghost-offset-y": node.ghost.dy, "ghost-opacity": node.ghost.opacity },
     },
     {
@@ -131,7 +131,8 @@ export function stylesheet(look) {
         width: edge.width,
         "curve-style": "bezier",
         "control-point-step-size": edge.bundle_step,
-        "line-color": "data(color)",
+        // One colour for every edge, as a value: a data() mapping is parsed again per edge.
+        "line-color": edge.color,
         "source-distance-from-node": edge.distance,
         "target-distance-from-node": edge.distance,
       },
@@ -139,7 +140,7 @@ export function stylesheet(look) {
     {
       selector: "edge.near",
       style: {
-        "target-arrow-color": "data(color)",
+        "target-arrow-color": edge.color,
         "target-arrow-shape": "triangle",
         "arrow-scale": edge.arrow_scale,
         label: "data(display)",
@@ -160,8 +161,10 @@ export function stylesheet(look) {
     { selector: "edge.route-orthogonal", style: { "curve-style": "taxi", "taxi-direction": "auto", "taxi-turn": "50%", "taxi-turn-min-distance": 10 } },
     // Zoomed far out, labels and arrows are unreadable: draw edges as plain lines (several
     // times cheaper per frame on a large board), and components as plain boxes.
-    { selector: "edge.far", style: { "curve-style": "haystack", "haystack-radius": 0, "target-arrow-shape": "none", label: "" } },
-    { selector: "node.far", style: { label: "", ghost: "no", "background-image": [] } },
+    // (Their arrows, labels, icons and replica ghosts are on near elements only; a group opened
+    // far out keeps no label: node:parent gives it one.)
+    { selector: "edge.far", style: { "curve-style": "haystack", "haystack-radius": 0 } },
+    { selector: "node.far", style: { label: "" } },
     { selector: "edge.async", style: { "line-style": "dashed", "line-dash-pattern": edge.async_dash } },
     { selector: "edge:selected", style: { width: 3, "underlay-color": "#3559e0", "underlay-opacity": 0.18, "underlay-padding": 4 } },
     { selector: "edge.hover", style: { width: 2.6 } },
@@ -180,7 +183,8 @@ export function stylesheet(look) {
     { selector: "edge.zoom-xs", style: { "font-size": edge.label.size * 1.9, "text-max-width": edge.label.wrap * 1.5 } },
   ];
   for (const [protocol, { color }] of Object.entries(look.protocols)) {
-    rules.push({ selector: `edge[protocol = "${protocol}"]`, style: { "line-color": color, "target-arrow-color": color } });
+    rules.push({ selector: `edge[protocol = "${protocol}"]`, style: { "line-color": color } });
+    rules.push({ selector: `edge.near[protocol = "${protocol}"]`, style: { "target-arrow-color": color } });
   }
   // An arrow to or from a note annotates; it is not a call (after the protocols: it wins).
   const a = look.annotation;
