@@ -161,8 +161,8 @@ export function stylesheet(look) {
     { selector: "edge.route-orthogonal", style: { "curve-style": "taxi", "taxi-direction": "auto", "taxi-turn": "50%", "taxi-turn-min-distance": 10 } },
     // Zoomed far out, labels and arrows are unreadable: draw edges as plain lines (several
     // times cheaper per frame on a large board), and components as plain boxes.
-    // (Their arrows, labels, icons and replica ghosts are on near elements only; a group opened
-    // far out keeps no label: node:parent gives it one.)
+    // (Arrows, labels, icons and replica ghosts are set on near elements only; the label here is
+    // for a group opened far out, which node:parent would otherwise give one.)
     { selector: "edge.far", style: { "curve-style": "haystack", "haystack-radius": 0 } },
     { selector: "node.far", style: { label: "" } },
     { selector: "edge.async", style: { "line-style": "dashed", "line-dash-pattern": edge.async_dash } },
