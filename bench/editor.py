@@ -16,6 +16,8 @@ Measured:
 Targets: 500 nodes: open <= 1.5 s, applied on screen <= 100 ms; 2,000 nodes / 4,000 edges: open
 <= 2.5 s, applied on screen p95 <= 100 ms.
 Run from the repository root: `.venv/bin/python bench/editor.py`; writes bench/results/editor.json.
+`--quick`: the 2,000-node board only, 2 page loads and 20 ops per phase, printed and not written
+(for iterating on a change; compare quick runs with quick runs).
 """
 
 from __future__ import annotations
@@ -44,6 +46,11 @@ TARGETS = {
 }
 LOADS = 5
 OPS = 60
+QUICK = "--quick" in sys.argv[1:]
+if QUICK:
+    SIZES = SIZES[1:]
+    LOADS = 2
+    OPS = 20
 KINDS = ["service", "worker", "api_gateway", "sql_db", "cache", "queue", "agent", "llm", "function", "nosql_db"]
 
 
@@ -176,7 +183,8 @@ def main() -> None:
         server.stop()
     result = {"runs": runs, "machine": {"python": platform.python_version(), "platform": platform.platform()}}
     out = ROOT / "bench" / "results" / "editor.json"
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    if not QUICK:
+        out.write_text(json.dumps(result, indent=2) + "\n")
     for run in runs:
         b = run["board"]
         print(f"editor, {b['nodes']} nodes / {b['edges']} edges in headless Chromium")
@@ -192,7 +200,8 @@ def main() -> None:
                 f"  applied op on screen, {name}: p50 {phase['p50']} ms, p95 {phase['p95']} ms, max {phase['max']} ms"
             )
         print(f"  target: applied op on screen p95 <= {target['applied_p95_ms']} ms")
-    print(f"wrote {out.relative_to(ROOT)}")
+    if not QUICK:
+        print(f"wrote {out.relative_to(ROOT)}")
     missed = [
         run["board"]["nodes"]
         for run in runs

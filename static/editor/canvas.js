@@ -120,7 +120,6 @@ export class Canvas extends EventTarget {
       target: edge.target,
       display: edge.label?.trim() ? edge.label : this.look.protocols[protocol]?.label || "",
       protocol: protocol || "",
-      color: this.look.edge.color,
     };
     if (edge.props?.route === "curved") data.bend = this.bendOf(edge);
     return data;
@@ -140,7 +139,7 @@ export class Canvas extends EventTarget {
   }
 
   detailClasses() {
-    return (this.far ? " far" : "") + (this.scale ? ` ${this.scale}` : "");
+    return (this.far ? " far" : " near") + (this.scale ? ` ${this.scale}` : "");
   }
 
   nodeClasses(node) {
@@ -192,7 +191,7 @@ export class Canvas extends EventTarget {
     const scale = far ? "" : (LABEL_SCALES.find(([below]) => zoom < below)?.[1] ?? "");
     if (far !== this.far) {
       this.far = far;
-      this.cy.batch(() => this.cy.elements().not(".group").toggleClass("far", far));
+      this.cy.batch(() => this.cy.elements().not(".group").toggleClass("far", far).toggleClass("near", !far));
       if (!far) this.cy.batch(() => this.placeEdgeLabels(this.cy.edges()));
     }
     if (scale !== this.scale) {

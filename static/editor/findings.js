@@ -319,6 +319,12 @@ export class Findings {
     const cy = this.canvas.cy;
     const zoom = cy.zoom();
     const pan = cy.pan();
+    const width = cy.width();
+    const height = cy.height();
+    // Past this, a component's badge is off screen whatever its size (the overlay's margin plus
+    // more than half the widest component): a board has thousands of findings, and measuring
+    // each component on every change held up the frame that draws the change.
+    const reach = 20 + 200 * zoom;
     // Too far out to read a badge (the layer hides): the coloured borders carry the severity.
     renderOverlay(cy, this.badgeLayer, this.byElement, {
       keyAttr: "id",
@@ -331,8 +337,11 @@ export class Findings {
         }
         if (el.isNode()) {
           const p = el.position();
+          const x = p.x * zoom + pan.x;
+          const y = p.y * zoom + pan.y;
+          if (x < -reach || y < -reach || x > width + reach || y > height + reach) return null;
           const half = (el.width() / 2) * zoom;
-          return { x: p.x * zoom + pan.x + half - 4, y: p.y * zoom + pan.y - half + 4 };
+          return { x: x + half - 4, y: y - half + 4 };
         }
         const mid = el.midpoint();
         return { x: mid.x * zoom + pan.x, y: mid.y * zoom + pan.y - 12 };

@@ -18,6 +18,17 @@ export function stylesheet(look) {
         "background-color": node.fill,
         "border-width": node.stroke_width,
         "border-color": node.stroke,
+        // An empty list, not the default "none" (see node:parent below).
+        "background-image": [],
+      },
+    },
+    // Icons and labels only on elements drawn in detail (`near`, the opposite of `far`): far out
+    // they are not drawn, and each property a rule sets costs a restyle step per element on
+    // opening a large board (Cytoscape 3.34 dirties the caches of the element's compound family
+    // per property), so the far-away elements are given as few as possible.
+    {
+      selector: "node.near",
+      style: {
         "background-image": "data(icon)",
         "background-width": `${node.icon * 100}%`,
         "background-height": `${node.icon * 100}%`,
@@ -42,7 +53,7 @@ export function stylesheet(look) {
       },
     },
     {
-      selector: "node.replicated",
+      selector: "node.replicated.near",
       style: { ghost: "yes", "ghost-offset-x": node.ghost.dx, "ghost-offset-y": node.ghost.dy, "ghost-opacity": node.ghost.opacity },
     },
     {
@@ -120,8 +131,16 @@ export function stylesheet(look) {
         width: edge.width,
         "curve-style": "bezier",
         "control-point-step-size": edge.bundle_step,
-        "line-color": "data(color)",
-        "target-arrow-color": "data(color)",
+        // One colour for every edge, as a value: a data() mapping is parsed again per edge.
+        "line-color": edge.color,
+        "source-distance-from-node": edge.distance,
+        "target-distance-from-node": edge.distance,
+      },
+    },
+    {
+      selector: "edge.near",
+      style: {
+        "target-arrow-color": edge.color,
         "target-arrow-shape": "triangle",
         "arrow-scale": edge.arrow_scale,
         label: "data(display)",
@@ -135,8 +154,6 @@ export function stylesheet(look) {
         "text-wrap": "wrap",
         "text-max-width": edge.label.wrap,
         "min-zoomed-font-size": 4,
-        "source-distance-from-node": edge.distance,
-        "target-distance-from-node": edge.distance,
       },
     },
     // props.route: a curved edge bends by data(bend); an orthogonal one turns half way.
@@ -144,8 +161,10 @@ export function stylesheet(look) {
     { selector: "edge.route-orthogonal", style: { "curve-style": "taxi", "taxi-direction": "auto", "taxi-turn": "50%", "taxi-turn-min-distance": 10 } },
     // Zoomed far out, labels and arrows are unreadable: draw edges as plain lines (several
     // times cheaper per frame on a large board), and components as plain boxes.
-    { selector: "edge.far", style: { "curve-style": "haystack", "haystack-radius": 0, "target-arrow-shape": "none", label: "" } },
-    { selector: "node.far", style: { label: "", ghost: "no", "background-image": [] } },
+    // (Arrows, labels, icons and replica ghosts are set on near elements only; the label here is
+    // for a group opened far out, which node:parent would otherwise give one.)
+    { selector: "edge.far", style: { "curve-style": "haystack", "haystack-radius": 0 } },
+    { selector: "node.far", style: { label: "" } },
     { selector: "edge.async", style: { "line-style": "dashed", "line-dash-pattern": edge.async_dash } },
     { selector: "edge:selected", style: { width: 3, "underlay-color": "#3559e0", "underlay-opacity": 0.18, "underlay-padding": 4 } },
     { selector: "edge.hover", style: { width: 2.6 } },
@@ -164,7 +183,8 @@ export function stylesheet(look) {
     { selector: "edge.zoom-xs", style: { "font-size": edge.label.size * 1.9, "text-max-width": edge.label.wrap * 1.5 } },
   ];
   for (const [protocol, { color }] of Object.entries(look.protocols)) {
-    rules.push({ selector: `edge[protocol = "${protocol}"]`, style: { "line-color": color, "target-arrow-color": color } });
+    rules.push({ selector: `edge[protocol = "${protocol}"]`, style: { "line-color": color } });
+    rules.push({ selector: `edge.near[protocol = "${protocol}"]`, style: { "target-arrow-color": color } });
   }
   // An arrow to or from a note annotates; it is not a call (after the protocols: it wins).
   const a = look.annotation;
