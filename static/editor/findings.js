@@ -26,8 +26,12 @@ function whenIdle(fn) {
 }
 
 export class Findings {
-  constructor({ list, summary, count, canvas, badges, url, sync, rules, editable, onOp, onFocus }) {
+  constructor({ list, summary, count, canvas, badges, url, sync, rules, policyPrefix, editable, onOp, onFocus, onShown, policyFrom }) {
     this.list = list;
+    this.policyPrefix = policyPrefix;
+    // The board policies section counts the findings shown, and drafts a policy from one.
+    this.onShown = onShown;
+    this.policyFrom = policyFrom;
     this.rules = rules; // id -> {title, severity, url}
     this.editable = editable;
     this.onOp = onOp;
@@ -144,6 +148,7 @@ export class Findings {
       }
     }
     this.canvas.setFindings(this.byElement);
+    this.onShown(this.findings);
     const total = summary.error + summary.warning + summary.info;
     this.count.textContent = total ? String(total) : "";
     this.count.className = `count ${summary.error ? "error" : summary.warning ? "warning" : total ? "info" : ""}`;
@@ -197,7 +202,7 @@ export class Findings {
 
   item(f) {
     const board = this.sync.view;
-    const rule = this.rules[f.rule] || { title: f.rule, severity: f.severity, url: null };
+    const rule = this.rules[f.rule] || this.policyRule(f);
     const item = document.createElement("li");
     item.className = `finding ${f.severity}${f.suppressed ? " suppressed" : ""}`;
     item.tabIndex = 0;
@@ -250,6 +255,12 @@ export class Findings {
       const more = button("Suppress, accept or change severity…", () => more.replaceWith(this.controls(f, rule)));
       more.dataset.act = "actions";
       item.append(more);
+      if (this.policyFrom.can(f)) {
+        const make = button("Make this a policy…", () => this.policyFrom.open(f));
+        make.dataset.act = "make-policy";
+        make.title = "Forbid this kind of connection on the whole board";
+        item.append(make);
+      }
     }
     const focus = () => this.onFocus([...f.nodes, ...f.edges]);
     item.addEventListener("click", (event) => {
@@ -262,6 +273,12 @@ export class Findings {
       }
     });
     return item;
+  }
+
+  // A board policy has no page of its own: its title names it.
+  policyRule(f) {
+    const policy = f.rule.startsWith(this.policyPrefix) ? f.rule.slice(this.policyPrefix.length) : null;
+    return { title: policy ? `Board policy “${policy}”` : f.rule, severity: f.severity, url: null };
   }
 
   controls(f, rule) {

@@ -16,6 +16,7 @@ import { Load } from "./load.js";
 import { trackRemoteLatency } from "./metrics.js";
 import { dragStart, moveOps } from "./moves.js";
 import { Palette } from "./palette.js";
+import { Policies } from "./policies.js";
 import { Presence } from "./presence.js";
 import { Properties } from "./properties.js";
 import { showStatus } from "./status.js";
@@ -164,10 +165,15 @@ const findings = new Findings({
   url: config.reviewUrl,
   sync,
   rules: config.rules,
+  policyPrefix: config.policies.prefix,
   editable: () => !readOnly,
   onOp: (op) => edits.submit(op),
   onFocus: focusOn,
+  onShown: (shown) => policies.setFindings(shown),
+  policyFrom: { can: (f) => policies.canDraft(f), open: (f) => policies.openFrom(f) },
 });
+const policies = new Policies({ root: $("#policies"), sync, findings, kinds: config.kinds, categories: config.categories, config: config.policies, editable: () => !readOnly });
+policies.render();
 const load = new Load({ root: $("#load-panel"), canvas, sync, kinds: config.kinds, layer: $("#load-badges"), url: config.estimateUrl, onFocus: focusOn });
 const tooltip = new Tooltip({ el: $("#tooltip"), stage, canvas, sync, findings });
 // A gesture under way (a drag, a connection, an edit) has the canvas to itself.
@@ -246,6 +252,7 @@ sync.addEventListener("role", (event) => {
   if (readOnly) machine.setTool("select");
   machine.configure();
   properties.setReadOnly(readOnly);
+  policies.render();
   document.body.classList.toggle("read-only", readOnly);
   const badge = $(".topbar .role");
   badge.className = `role role-${role}`;

@@ -19,7 +19,16 @@ from whiteboard.boards.access import boards_visible_to, get_board_for
 from whiteboard.boards.models import Board
 from whiteboard.boards.types import LimitExceeded
 from whiteboard.domain import palette, review
-from whiteboard.domain.board import DIRECTIONS, PROTOCOLS, ROUTES, WRITE_POLICIES, BoardError
+from whiteboard.domain.board import (
+    DIRECTIONS,
+    MAX_POLICIES,
+    POLICY_PREFIX,
+    PROTOCOLS,
+    ROUTES,
+    WRITE_POLICIES,
+    BoardError,
+)
+from whiteboard.domain.board_schema import policy_schema
 from whiteboard.domain.estimate import ESTIMATE_PROPS, defaults_for
 from whiteboard.domain.formats import IMPORT_NAMES, import_board
 from whiteboard.domain.look import LOOK
@@ -198,6 +207,9 @@ def _editor_config(request: AuthedRequest, board: Board, role: str) -> dict[str,
         "exportUrl": reverse("api_board_export", args=[board.pk, "FORMAT"]),
         "kinds": _editor_kinds(get_script_prefix()),
         "rules": _editor_rules(get_script_prefix()),
+        "categories": palette.CATEGORIES,
+        # The policy form checks what it can before sending, against the schema the server uses.
+        "policies": {"max": MAX_POLICIES, "prefix": POLICY_PREFIX, "schema": policy_schema()},
         "look": LOOK,
     }
 

@@ -1,0 +1,287 @@
+// The board's own rules in the Review tab: each policy of `review.policies` in words, with the
+// number of findings it has now, and (for an editor) a form to add one, from scratch or from a
+// finding about a connection. Every change is one `set_board` op on `review` through the
+// Findings panel, so it is live for everyone, undoable and in the history. Kinds, categories and
+// groups are shown by name; all user text goes in as text, never HTML.
+
+import { kindName, nameOf } from "./labels.js";
+
+const SHAPES = {
+  forbid: { label: "Forbid", selectors: ["from", "to"] },
+  require: { label: "Require", selectors: ["from", "to", "through"] },
+  limit: { label: "Limit", selectors: ["select"] },
+};
+const SELECTOR_LABELS = { from: "From", to: "To", through: "Through", select: "Components" };
+
+function el(tag, props = {}, ...children) {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+}
+
+function button(text, act, onClick) {
+  const b = el("button", { type: "button", className: "small", textContent: text });
+  b.dataset.act = act;
+  if (onClick) b.addEventListener("click", onClick);
+  return b;
+}
+
+export class Policies {
+  // `findings` is the Review panel: it owns the review settings (`review()`, `setReview()`).
+  constructor({ root, sync, findings, kinds, categories, config, editable }) {
+    this.root = root;
+    this.sync = sync;
+    this.findings = findings;
+    this.kinds = kinds;
+    this.categories = categories;
+    this.max = config.max;
+    this.prefix = config.prefix;
+    const props = config.schema.properties;
+    this.idPattern = new RegExp(props.id.pattern);
+    this.severities = props.severity.enum;
+    this.defaultSeverity = props.severity.default;
+    this.maxMessage = props.message.maxLength;
+    this.editable = editable;
+    this.counts = new Map();
+    this.form = null;
+    this.shownKey = null;
+    sync.addEventListener("change", (e) => {
+      if (e.detail.touched.has("@board")) this.render();
+    });
+  }
+
+  policies() {
+    return this.findings.review().policies || [];
+  }
+
+  // The findings now on screen, counted per policy (suppressed ones left out, as in the summary).
+  setFindings(findings) {
+    const counts = new Map();
+    for (const f of findings) {
+      if (f.suppressed || !f.rule.startsWith(this.prefix)) continue;
+      const id = f.rule.slice(this.prefix.length);
+      counts.set(id, (counts.get(id) || 0) + 1);
+    }
+    this.counts = counts;
+    this.render();
+  }
+
+  // Rebuilt only when what it shows changed: the panel follows every edit of the board.
+  render() {
+    const editable = this.editable();
+    const key = JSON.stringify([this.policies(), [...this.counts], editable]);
+    if (key === this.shownKey) return;
+    this.shownKey = key;
+    const list = el("ul", { className: "policy-list" });
+    for (const policy of this.policies()) list.append(this.item(policy, editable));
+    if (!list.children.length) list.append(el("li", { className: "policy-empty muted small", textContent: "None: this board uses only the built-in rules." }));
+    const head = el("div", { className: "policies-head" }, el("h3", { textContent: "Board policies" }));
+    if (editable && !this.form) head.append(button("Add policy", "add-policy", () => this.open()));
+    this.root.replaceChildren(head, list);
+    if (editable && this.form) this.root.append(this.form);
+  }
+
+  item(policy, editable) {
+    const count = this.counts.get(policy.id) || 0;
+    const item = el("li", { className: `policy ${policy.severity || this.defaultSeverity}` });
+    item.dataset.policy = policy.id;
+    const text = el("span", { className: "policy-text", textContent: this.describe(policy) });
+    const found = el("span", { className: `policy-count${count ? " failing" : ""}`, textContent: count === 1 ? "1 finding" : `${count} findings` });
+    item.append(text, found);
+    if (policy.message) item.append(el("p", { className: "finding-hint", textContent: policy.message }));
+    if (editable) {
+      const remove = button("Remove", "remove-policy", () => this.save(this.policies().filter((p) => p.id !== policy.id)));
+      remove.setAttribute("aria-label", `Remove policy ${policy.id}`);
+      item.append(remove);
+    }
+    return item;
+  }
+
+  // "Forbid: AI agent → Data (direct edges) — error"
+  describe(policy) {
+    const severity = policy.severity || this.defaultSeverity;
+    let what;
+    if (policy.forbid) {
+      const body = policy.forbid;
+      what = `Forbid: ${this.selector(body.from)} → ${this.selector(body.to)} (${body.direct === false ? "any path" : "direct edges"})`;
+    } else if (policy.require) {
+      const body = policy.require;
+      what = `Require: ${this.selector(body.from)} → ${this.selector(body.to)} through ${this.selector(body.through)}`;
+    } else if (policy.limit) {
+      const body = policy.limit;
+      what = `Limit: ${this.selector(body.select)} at least ${body.min_replicas} replicas`;
+    } else {
+      what = "Unknown policy";
+    }
+    return `${policy.id}: ${what} — ${severity}`;
+  }
+
+  selector(sel = {}) {
+    const parts = [];
+    const names = (values, name) => (values?.length ? parts.push(values.map(name).join(" or ")) : null);
+    names(sel.kind, kindName);
+    names(sel.category, (c) => this.categories[c] || c);
+    names(sel.tech, (t) => this.techName(t));
+    names(sel.group, (g) => `group ${nameOf(this.sync.view, g)}`);
+    return parts.length ? parts.join(", ") : "any component";
+  }
+
+  techName(id) {
+    for (const kind of Object.values(this.kinds)) {
+      const tech = kind.techs.find((t) => t.id === id);
+      if (tech) return tech.name;
+    }
+    return id;
+  }
+
+  save(policies) {
+    this.findings.setReview({ policies });
+  }
+
+  // A finding about one connection: the policy that forbids that kind calling that category.
+  static draftFrom(board, f) {
+    if (f.edges.length !== 1) return null;
+    const edge = board.edges.get(f.edges[0]);
+    const source = edge && board.nodes.get(edge.source);
+    const target = edge && board.nodes.get(edge.target);
+    if (!source || !target) return null;
+    return { source: source.kind, target: target.kind };
+  }
+
+  canDraft(f) {
+    return Policies.draftFrom(this.sync.view, f) !== null;
+  }
+
+  openFrom(f) {
+    const draft = Policies.draftFrom(this.sync.view, f);
+    if (!draft) return;
+    const category = this.kinds[draft.target]?.category;
+    const base = `no-${draft.source}-to-${category}`.replace(/[^a-z0-9-]+/g, "-").slice(0, 60);
+    const taken = new Set(this.policies().map((p) => p.id));
+    let id = base;
+    for (let n = 2; taken.has(id); n += 1) id = `${base}-${n}`;
+    this.open({ id, severity: "error", forbid: { from: { kind: [draft.source] }, to: { category: [category] } } });
+  }
+
+  open(initial = null) {
+    this.form = this.buildForm(initial);
+    this.shownKey = null;
+    this.render();
+    this.form.scrollIntoView({ block: "nearest" });
+    this.form.querySelector("[name=id]").focus();
+  }
+
+  close() {
+    this.form = null;
+    this.shownKey = null;
+    this.render();
+  }
+
+  buildForm(initial) {
+    const form = el("form", { className: "policy-form" });
+    form.noValidate = true;
+    const id = el("input", { name: "id", required: true, maxLength: 64, placeholder: "no-agent-to-data", value: initial?.id || "" });
+    id.setAttribute("aria-label", "Policy id");
+    const severity = el("select", { name: "severity" });
+    for (const s of this.severities) severity.append(new Option(s, s, false, s === (initial?.severity || this.defaultSeverity)));
+    severity.setAttribute("aria-label", "Severity");
+    const message = el("input", { name: "message", maxLength: this.maxMessage, placeholder: "Why (optional): shown on each finding", value: initial?.message || "" });
+    message.setAttribute("aria-label", "Message");
+    const shapeOf = initial ? Object.keys(SHAPES).find((s) => initial[s]) : "forbid";
+    const shape = el("select", { name: "shape" });
+    for (const [value, s] of Object.entries(SHAPES)) shape.append(new Option(s.label, value, false, value === shapeOf));
+    shape.setAttribute("aria-label", "Kind of policy");
+    const body = initial?.[shapeOf] || {};
+    const selectors = {};
+    const sections = el("div", { className: "policy-selectors" });
+    for (const name of ["from", "to", "through", "select"]) {
+      selectors[name] = this.selectorField(name, body[name] || {});
+      sections.append(selectors[name].box);
+    }
+    const direct = el("input", { type: "checkbox", name: "direct", checked: body.direct !== false });
+    const directBox = el("label", { className: "policy-option" }, direct, " Direct connections only (else any path)");
+    const replicas = el("input", { type: "number", name: "min_replicas", min: 1, max: 1000, step: 1, value: body.min_replicas || 2 });
+    replicas.setAttribute("aria-label", "Minimum replicas");
+    const replicasBox = el("label", { className: "policy-option" }, "At least ", replicas, " replicas");
+    const error = el("p", { className: "policy-error", hidden: true });
+    error.setAttribute("role", "alert");
+    const showShape = () => {
+      for (const [name, field] of Object.entries(selectors)) field.box.hidden = !SHAPES[shape.value].selectors.includes(name);
+      directBox.hidden = shape.value !== "forbid";
+      replicasBox.hidden = shape.value !== "limit";
+    };
+    shape.addEventListener("change", showShape);
+    showShape();
+    const submit = el("button", { type: "submit", className: "small primary", textContent: "Add policy" });
+    submit.dataset.act = "save-policy";
+    const cancel = button("Cancel", "cancel-policy", () => this.close());
+    form.append(
+      el("h4", { textContent: "New policy" }),
+      el("div", { className: "policy-row" }, id, severity, shape),
+      message,
+      sections,
+      directBox,
+      replicasBox,
+      error,
+      el("div", { className: "policy-row" }, submit, cancel),
+    );
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const policy = { id: id.value.trim(), severity: severity.value };
+      if (message.value.trim()) policy.message = message.value.trim();
+      const spec = {};
+      for (const name of SHAPES[shape.value].selectors) spec[name] = selectors[name].value();
+      if (shape.value === "forbid" && !direct.checked) spec.direct = false;
+      if (shape.value === "limit") spec.min_replicas = Number(replicas.value);
+      policy[shape.value] = spec;
+      const problem = this.problem(policy);
+      error.hidden = !problem;
+      error.textContent = problem || "";
+      if (problem) return;
+      this.save([...this.policies(), policy]);
+      this.close();
+    });
+    return form;
+  }
+
+  // What the server would refuse, said before sending (the server checks it all again).
+  problem(policy) {
+    if (!this.idPattern.test(policy.id)) return "The id is 1 to 64 characters of a-z, 0-9 and -.";
+    if (this.policies().some((p) => p.id === policy.id)) return `The board already has a policy “${policy.id}”.`;
+    if (this.policies().length >= this.max) return `A board has at most ${this.max} policies.`;
+    if (policy.limit && !(Number.isInteger(policy.limit.min_replicas) && policy.limit.min_replicas >= 1 && policy.limit.min_replicas <= 1000)) return "Minimum replicas is a whole number from 1 to 1000.";
+    return null;
+  }
+
+  // One selector: kinds (grouped by category) and whole categories; either may be left empty.
+  selectorField(name, initial) {
+    const kinds = el("select", { name: `${name}-kind`, multiple: true, size: 6 });
+    kinds.setAttribute("aria-label", `${SELECTOR_LABELS[name]}: kinds`);
+    const categories = el("select", { name: `${name}-category`, multiple: true, size: 6 });
+    categories.setAttribute("aria-label", `${SELECTOR_LABELS[name]}: categories`);
+    const groups = new Map();
+    for (const [id, category] of Object.entries(this.categories)) {
+      // Notes are never matched by a policy.
+      if (id === "annotation") continue;
+      categories.append(new Option(category, id, false, (initial.category || []).includes(id)));
+      groups.set(id, el("optgroup", { label: category }));
+    }
+    for (const [id, kind] of Object.entries(this.kinds)) groups.get(kind.category)?.append(new Option(kind.name, id, false, (initial.kind || []).includes(id)));
+    kinds.append(...[...groups.values()].filter((g) => g.children.length));
+    const box = el("fieldset", { className: "policy-selector" }, el("legend", { textContent: SELECTOR_LABELS[name] }), kinds, categories);
+    box.dataset.selector = name;
+    const chosen = (select) => [...select.selectedOptions].map((o) => o.value);
+    return {
+      box,
+      // What the form does not edit (techs, groups) is kept as it was.
+      value: () => {
+        const sel = { ...initial };
+        delete sel.kind;
+        delete sel.category;
+        if (chosen(kinds).length) sel.kind = chosen(kinds);
+        if (chosen(categories).length) sel.category = chosen(categories);
+        return sel;
+      },
+    };
+  }
+}
