@@ -90,9 +90,11 @@ export class Policies {
     item.append(text, found);
     if (policy.message) item.append(el("p", { className: "finding-hint", textContent: policy.message }));
     if (editable) {
+      const edit = button("Edit", "edit-policy", () => this.open(policy, policy.id));
+      edit.setAttribute("aria-label", `Edit policy ${policy.id}`);
       const remove = button("Remove", "remove-policy", () => this.save(this.policies().filter((p) => p.id !== policy.id)));
       remove.setAttribute("aria-label", `Remove policy ${policy.id}`);
-      item.append(remove);
+      item.append(edit, remove);
     }
     return item;
   }
@@ -163,8 +165,9 @@ export class Policies {
     this.open({ id, severity: "error", forbid: { from: { kind: [draft.source] }, to: { category: [category] } } });
   }
 
-  open(initial = null) {
-    this.form = this.buildForm(initial);
+  // `editing`: the id of the policy the form replaces (in its place in the list), else null.
+  open(initial = null, editing = null) {
+    this.form = this.buildForm(initial, editing);
     this.shownKey = null;
     this.render();
     this.form.scrollIntoView({ block: "nearest" });
@@ -177,7 +180,7 @@ export class Policies {
     this.render();
   }
 
-  buildForm(initial) {
+  buildForm(initial, editing) {
     const form = el("form", { className: "policy-form" });
     form.noValidate = true;
     const id = el("input", { name: "id", required: true, maxLength: 64, placeholder: "no-agent-to-data", value: initial?.id || "" });
@@ -212,11 +215,11 @@ export class Policies {
     };
     shape.addEventListener("change", showShape);
     showShape();
-    const submit = el("button", { type: "submit", className: "small primary", textContent: "Add policy" });
+    const submit = el("button", { type: "submit", className: "small primary", textContent: editing ? "Save policy" : "Add policy" });
     submit.dataset.act = "save-policy";
     const cancel = button("Cancel", "cancel-policy", () => this.close());
     form.append(
-      el("h4", { textContent: "New policy" }),
+      el("h4", { textContent: editing ? `Edit policy “${editing}”` : "New policy" }),
       el("div", { className: "policy-row" }, id, severity, shape),
       message,
       sections,
@@ -234,21 +237,24 @@ export class Policies {
       if (shape.value === "forbid" && !direct.checked) spec.direct = false;
       if (shape.value === "limit") spec.min_replicas = Number(replicas.value);
       policy[shape.value] = spec;
-      const problem = this.problem(policy);
+      const problem = this.problem(policy, editing);
       error.hidden = !problem;
       error.textContent = problem || "";
       if (problem) return;
-      this.save([...this.policies(), policy]);
+      const current = this.policies();
+      const at = current.findIndex((p) => p.id === editing);
+      this.save(at < 0 ? [...current, policy] : current.map((p, i) => (i === at ? policy : p)));
       this.close();
     });
     return form;
   }
 
   // What the server would refuse, said before sending (the server checks it all again).
-  problem(policy) {
+  problem(policy, editing = null) {
+    const others = this.policies().filter((p) => p.id !== editing);
     if (!this.idPattern.test(policy.id)) return "The id is 1 to 64 characters of a-z, 0-9 and -.";
-    if (this.policies().some((p) => p.id === policy.id)) return `The board already has a policy “${policy.id}”.`;
-    if (this.policies().length >= this.max) return `A board has at most ${this.max} policies.`;
+    if (others.some((p) => p.id === policy.id)) return `The board already has a policy “${policy.id}”.`;
+    if (others.length >= this.max) return `A board has at most ${this.max} policies.`;
     if (policy.limit && !(Number.isInteger(policy.limit.min_replicas) && policy.limit.min_replicas >= 1 && policy.limit.min_replicas <= 1000)) return "Minimum replicas is a whole number from 1 to 1000.";
     return null;
   }

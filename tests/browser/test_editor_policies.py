@@ -1,5 +1,5 @@
 """Board policies in the Review tab: add one from scratch and from a finding, see its findings
-live, remove it, undo; a second editor follows live and a viewer reads them."""
+live, edit one, remove one, undo; a second editor follows live and a viewer reads them."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def _squad() -> dict[str, Any]:
     )
 
 
-def test_a_policy_is_added_from_scratch_and_from_a_finding_removed_and_restored_by_undo(
+def test_a_policy_is_added_from_scratch_and_from_a_finding_edited_removed_and_restored_by_undo(
     archboard_server: Any, editor_for: Any
 ) -> None:
     board_id = archboard_server.create_board("alice", _squad())
@@ -101,6 +101,20 @@ def test_a_policy_is_added_from_scratch_and_from_a_finding_removed_and_restored_
     assert _policies(archboard_server, board_id)[1]["forbid"] == {
         "from": {"kind": ["browser"]},
         "to": {"category": ["data"]},
+    }
+
+    # Edited in place: a warning, over any path.
+    browser_policy.locator("[data-act=edit-policy]").click()
+    assert form.locator("[name=from-kind]").evaluate("s => [...s.selectedOptions].map(o => o.value)") == ["browser"]
+    form.locator("[name=severity]").select_option("warning")
+    form.locator("[name=direct]").uncheck()
+    form.locator("[data-act=save-policy]").click()
+    browser_policy.get_by_text("Forbid: Browser → Data (any path) — warning").wait_for()
+    alice.wait_idle()
+    assert _policies(archboard_server, board_id)[1] == {
+        "id": "no-browser-to-data",
+        "severity": "warning",
+        "forbid": {"from": {"kind": ["browser"]}, "to": {"category": ["data"]}, "direct": False},
     }
 
     # Remove the first; its finding goes, live for the other editor too; undo brings both back.
