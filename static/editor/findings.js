@@ -255,7 +255,7 @@ export class Findings {
       const more = button("Suppress, accept or change severity…", () => more.replaceWith(this.controls(f, rule)));
       more.dataset.act = "actions";
       item.append(more);
-      if (this.policyFrom.can(f)) {
+      if (!f.rule.startsWith(this.policyPrefix) && this.policyFrom.can(f)) {
         const make = button("Make this a policy…", () => this.policyFrom.open(f));
         make.dataset.act = "make-policy";
         make.title = "Forbid this kind of connection on the whole board";

@@ -83,12 +83,12 @@ export class Policies {
 
   item(policy, editable) {
     const count = this.counts.get(policy.id) || 0;
-    const item = el("li", { className: `policy ${policy.severity || this.defaultSeverity}` });
+    const item = el("li", { className: "policy" });
     item.dataset.policy = policy.id;
-    const text = el("span", { className: "policy-text", textContent: this.describe(policy) });
-    const found = el("span", { className: `policy-count${count ? " failing" : ""}`, textContent: count === 1 ? "1 finding" : `${count} findings` });
-    item.append(text, found);
-    if (policy.message) item.append(el("p", { className: "finding-hint", textContent: policy.message }));
+    item.dataset.severity = policy.severity || this.defaultSeverity;
+    item.append(el("span", { className: "policy-text", textContent: this.describe(policy) }));
+    if (policy.message) item.append(el("p", { className: "finding-hint policy-message", textContent: policy.message }));
+    item.append(el("span", { className: `policy-count${count ? " failing" : ""}`, textContent: count === 1 ? "1 finding" : `${count} findings` }));
     if (editable) {
       const edit = button("Edit", "edit-policy", () => this.open(policy, policy.id));
       edit.setAttribute("aria-label", `Edit policy ${policy.id}`);

@@ -91,6 +91,9 @@ def test_a_policy_is_added_from_scratch_and_from_a_finding_edited_removed_and_re
     # From a finding: the browser calling the database, made a policy in two clicks.
     page.locator(".finding[data-rule=client-to-datastore] [data-act=make-policy]").click()
     assert form.locator("[name=id]").input_value() == "no-browser-to-data"
+    assert form.locator("fieldset[data-selector=through]").is_hidden()
+    assert form.locator("[name=min_replicas]").is_hidden()
+    page.locator(".inspector").screenshot(path="/tmp/pol_form.png")
     form.locator("[data-act=save-policy]").click()
     browser_policy = section.locator(".policy[data-policy=no-browser-to-data]")
     browser_policy.wait_for()
