@@ -79,7 +79,9 @@ export class Findings {
       const value = review[key];
       if ((Array.isArray(value) && !value.length) || (value && typeof value === "object" && !Array.isArray(value) && !Object.keys(value).length)) delete review[key];
     }
-    this.onOp({ action: "set_board", set: { review } });
+    const op = { action: "set_board", set: { review } };
+    // The op sent (to know its rejection by), or null when it could not be applied.
+    return this.onOp(op) ? op : null;
   }
 
   // A suppression names one element of the finding: its connection, else its first component.

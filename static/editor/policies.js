@@ -4,7 +4,7 @@
 // Findings panel, so it is live for everyone, undoable and in the history. Kinds, categories and
 // groups are shown by name; all user text goes in as text, never HTML.
 
-import { kindName, nameOf } from "./labels.js";
+import { describeError, kindName, nameOf } from "./labels.js";
 
 const SHAPES = {
   forbid: { label: "Forbid", selectors: ["from", "to"] },
@@ -45,8 +45,21 @@ export class Policies {
     this.counts = new Map();
     this.form = null;
     this.shownKey = null;
+    // The last form sent, with its op: if the server refuses the op, the form comes back with
+    // the reason (the toast says it too), so the reviewer fixes it instead of typing it again.
+    this.sent = null;
     sync.addEventListener("change", (e) => {
       if (e.detail.touched.has("@board")) this.render();
+    });
+    sync.addEventListener("rejected", (e) => {
+      if (!this.sent || e.detail.op !== this.sent.op || this.form) return;
+      this.form = this.sent.form;
+      this.sent = null;
+      const error = this.form.querySelector(".policy-error");
+      error.textContent = `The server refused it: ${describeError(e.detail.error, this.sync.view)}`;
+      error.hidden = false;
+      this.shownKey = null;
+      this.render();
     });
   }
 
@@ -137,7 +150,7 @@ export class Policies {
   }
 
   save(policies) {
-    this.findings.setReview({ policies });
+    return this.findings.setReview({ policies });
   }
 
   // A finding about one connection: the policy that forbids that kind calling that category.
@@ -243,7 +256,9 @@ export class Policies {
       if (problem) return;
       const current = this.policies();
       const at = current.findIndex((p) => p.id === editing);
-      this.save(at < 0 ? [...current, policy] : current.map((p, i) => (i === at ? policy : p)));
+      const op = this.save(at < 0 ? [...current, policy] : current.map((p, i) => (i === at ? policy : p)));
+      if (!op) return;
+      this.sent = { op, form };
       this.close();
     });
     return form;

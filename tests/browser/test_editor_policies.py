@@ -106,6 +106,21 @@ def test_a_policy_is_added_from_scratch_and_from_a_finding_edited_removed_and_re
         "to": {"category": ["data"]},
     }
 
+    # What only the server checks (here a message past its limit, the form's own limit lifted):
+    # the form comes back with the reason, and nothing is stored.
+    section.locator("[data-act=add-policy]").click()
+    form.locator("[name=id]").fill("too-long")
+    form.locator("[name=message]").evaluate("input => input.removeAttribute('maxlength')")
+    form.locator("[name=message]").fill("x" * 2001)
+    form.locator("[data-act=save-policy]").click()
+    form.locator(".policy-error").get_by_text("The server refused it").wait_for()
+    assert "message" in form.locator(".policy-error").inner_text()
+    page.locator(".toast.error").first.wait_for()
+    assert section.locator(".policy[data-policy=too-long]").count() == 0
+    form.locator("[data-act=cancel-policy]").click()
+    alice.wait_idle()
+    assert len(_policies(archboard_server, board_id)) == 2
+
     # Edited in place: a warning, over any path.
     browser_policy.locator("[data-act=edit-policy]").click()
     assert form.locator("[name=from-kind]").evaluate("s => [...s.selectedOptions].map(o => o.value)") == ["browser"]
