@@ -12,6 +12,8 @@ from django.test import Client
 
 from tests.builders import board, node
 from whiteboard.boards.services import board_create, board_share
+from whiteboard.domain.board import MAX_POLICIES, POLICY_PREFIX
+from whiteboard.domain.board_schema import policy_schema
 from whiteboard.domain.layout import layout_board
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +44,9 @@ def test_the_editor_page_hands_the_board_to_the_scripts_as_json(users: dict[str,
     config = json.loads(html[start : html.index("</script>", start)])
     assert config["board"]["nodes"][0]["label"] == "<img src=x onerror=alert(1)>"
     assert config["role"] == "owner" and config["wsPath"] == f"/ws/boards/{b.pk}/"
+    # The policy form checks against the schema the server validates with, and names categories.
+    assert config["policies"] == {"max": MAX_POLICIES, "prefix": POLICY_PREFIX, "schema": policy_schema()}
+    assert config["categories"]["data"] == "Data"
 
 
 def test_a_viewer_gets_the_read_only_page(users: dict[str, Any]) -> None:

@@ -41,6 +41,7 @@ export class Policies {
     this.severities = props.severity.enum;
     this.defaultSeverity = props.severity.default;
     this.maxMessage = props.message.maxLength;
+    this.replicas = props.limit.properties.min_replicas;
     this.editable = editable;
     this.counts = new Map();
     this.form = null;
@@ -196,7 +197,7 @@ export class Policies {
   buildForm(initial, editing) {
     const form = el("form", { className: "policy-form" });
     form.noValidate = true;
-    const id = el("input", { name: "id", required: true, maxLength: 64, placeholder: "no-agent-to-data", value: initial?.id || "" });
+    const id = el("input", { name: "id", required: true, placeholder: "no-agent-to-data", value: initial?.id || "" });
     id.setAttribute("aria-label", "Policy id");
     const severity = el("select", { name: "severity" });
     for (const s of this.severities) severity.append(new Option(s, s, false, s === (initial?.severity || this.defaultSeverity)));
@@ -216,7 +217,7 @@ export class Policies {
     }
     const direct = el("input", { type: "checkbox", name: "direct", checked: body.direct !== false });
     const directBox = el("label", { className: "policy-option" }, direct, " Direct connections only (else any path)");
-    const replicas = el("input", { type: "number", name: "min_replicas", min: 1, max: 1000, step: 1, value: body.min_replicas || 2 });
+    const replicas = el("input", { type: "number", name: "min_replicas", min: this.replicas.minimum, max: this.replicas.maximum, step: 1, value: body.min_replicas || 2 });
     replicas.setAttribute("aria-label", "Minimum replicas");
     const replicasBox = el("label", { className: "policy-option" }, "At least ", replicas, " replicas");
     const error = el("p", { className: "policy-error", hidden: true });
@@ -270,7 +271,9 @@ export class Policies {
     if (!this.idPattern.test(policy.id)) return "The id is 1 to 64 characters of a-z, 0-9 and -.";
     if (others.some((p) => p.id === policy.id)) return `The board already has a policy “${policy.id}”.`;
     if (others.length >= this.max) return `A board has at most ${this.max} policies.`;
-    if (policy.limit && !(Number.isInteger(policy.limit.min_replicas) && policy.limit.min_replicas >= 1 && policy.limit.min_replicas <= 1000)) return "Minimum replicas is a whole number from 1 to 1000.";
+    const { minimum, maximum } = this.replicas;
+    const replicas = policy.limit?.min_replicas;
+    if (policy.limit && !(Number.isInteger(replicas) && replicas >= minimum && replicas <= maximum)) return `Minimum replicas is a whole number from ${minimum} to ${maximum}.`;
     return null;
   }
 

@@ -32,7 +32,7 @@ const board = {
 const config = {
   max: 50,
   prefix: "policy:",
-  schema: { properties: { id: { pattern: "^[a-z0-9-]{1,64}(?![\\s\\S])" }, severity: { enum: ["error", "warning", "info"], default: "warning" }, message: { maxLength: 2000 } } },
+  schema: { properties: { id: { pattern: "^[a-z0-9-]{1,64}(?![\\s\\S])" }, severity: { enum: ["error", "warning", "info"], default: "warning" }, message: { maxLength: 2000 }, limit: { properties: { min_replicas: { minimum: 1, maximum: 1000 } } } } },
 };
 const policies = new Policies({
   root: null,
