@@ -26,6 +26,10 @@ function button(text, act, onClick) {
   return b;
 }
 
+function pick(caption, select) {
+  return el("label", { className: "policy-pick" }, el("span", { textContent: caption }), select);
+}
+
 export class Policies {
   // `findings` is the Review panel: it owns the review settings (`review()`, `setReview()`).
   constructor({ root, sync, findings, kinds, categories, config, editable }) {
@@ -184,6 +188,8 @@ export class Policies {
     this.form = this.buildForm(initial, editing);
     this.shownKey = null;
     this.render();
+    // A drafted selection may sit far down its list (an AI agent, below the clients).
+    for (const select of this.form.querySelectorAll("select[multiple]")) select.selectedOptions[0]?.scrollIntoView({ block: "nearest" });
     this.form.scrollIntoView({ block: "nearest" });
     this.form.querySelector("[name=id]").focus();
   }
@@ -277,7 +283,8 @@ export class Policies {
     return null;
   }
 
-  // One selector: kinds (grouped by category) and whole categories; either may be left empty.
+  // One selector: kinds (grouped by category), whole categories and technologies; any may be
+  // left empty.
   selectorField(name, initial) {
     const kinds = el("select", { name: `${name}-kind`, multiple: true, size: 6 });
     kinds.setAttribute("aria-label", `${SELECTOR_LABELS[name]}: kinds`);
@@ -292,18 +299,33 @@ export class Policies {
     }
     for (const [id, kind] of Object.entries(this.kinds)) groups.get(kind.category)?.append(new Option(kind.name, id, false, (initial.kind || []).includes(id)));
     kinds.append(...[...groups.values()].filter((g) => g.children.length));
-    const box = el("fieldset", { className: "policy-selector" }, el("legend", { textContent: SELECTOR_LABELS[name] }), kinds, categories);
+    // Technologies are rarely what a standard names: folded away, listed under their kind.
+    const techs = el("select", { name: `${name}-tech`, multiple: true, size: 6 });
+    techs.setAttribute("aria-label", `${SELECTOR_LABELS[name]}: technologies`);
+    const seen = new Set();
+    for (const kind of Object.values(this.kinds)) {
+      const fresh = kind.techs.filter((t) => !seen.has(t.id));
+      if (!fresh.length) continue;
+      const group = el("optgroup", { label: kind.name });
+      for (const tech of fresh) {
+        seen.add(tech.id);
+        group.append(new Option(tech.name, tech.id, false, (initial.tech || []).includes(tech.id)));
+      }
+      techs.append(group);
+    }
+    const techBox = el("details", { className: "policy-techs", open: Boolean(initial.tech?.length) }, el("summary", { textContent: "Technologies (optional)" }), techs);
+    const box = el("fieldset", { className: "policy-selector" }, el("legend", { textContent: SELECTOR_LABELS[name] }), pick("Kinds", kinds), pick("or whole categories", categories), techBox);
     box.dataset.selector = name;
     const chosen = (select) => [...select.selectedOptions].map((o) => o.value);
     return {
       box,
-      // What the form does not edit (techs, groups) is kept as it was.
+      // What the form does not edit (groups) is kept as it was.
       value: () => {
         const sel = { ...initial };
-        delete sel.kind;
-        delete sel.category;
-        if (chosen(kinds).length) sel.kind = chosen(kinds);
-        if (chosen(categories).length) sel.category = chosen(categories);
+        for (const [key, select] of [["kind", kinds], ["category", categories], ["tech", techs]]) {
+          delete sel[key];
+          if (chosen(select).length) sel[key] = chosen(select);
+        }
         return sel;
       },
     };

@@ -93,7 +93,6 @@ def test_a_policy_is_added_from_scratch_and_from_a_finding_edited_removed_and_re
     assert form.locator("[name=id]").input_value() == "no-browser-to-data"
     assert form.locator("fieldset[data-selector=through]").is_hidden()
     assert form.locator("[name=min_replicas]").is_hidden()
-    page.locator(".inspector").screenshot(path="/tmp/pol_form.png")
     form.locator("[data-act=save-policy]").click()
     browser_policy = section.locator(".policy[data-policy=no-browser-to-data]")
     browser_policy.wait_for()
@@ -126,13 +125,15 @@ def test_a_policy_is_added_from_scratch_and_from_a_finding_edited_removed_and_re
     assert form.locator("[name=from-kind]").evaluate("s => [...s.selectedOptions].map(o => o.value)") == ["browser"]
     form.locator("[name=severity]").select_option("warning")
     form.locator("[name=direct]").uncheck()
+    form.locator("fieldset[data-selector=to] .policy-techs summary").click()
+    form.locator("[name=to-tech]").select_option(["postgresql"])
     form.locator("[data-act=save-policy]").click()
-    browser_policy.get_by_text("Forbid: Browser → Data (any path) — warning").wait_for()
+    browser_policy.get_by_text("Forbid: Browser → Data, PostgreSQL (any path) — warning").wait_for()
     alice.wait_idle()
     assert _policies(archboard_server, board_id)[1] == {
         "id": "no-browser-to-data",
         "severity": "warning",
-        "forbid": {"from": {"kind": ["browser"]}, "to": {"category": ["data"]}, "direct": False},
+        "forbid": {"from": {"kind": ["browser"]}, "to": {"category": ["data"], "tech": ["postgresql"]}, "direct": False},
     }
 
     # Remove the first; its finding goes, live for the other editor too; undo brings both back.

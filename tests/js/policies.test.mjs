@@ -17,7 +17,7 @@ const { useKinds } = await import(pathToFileURL(join(dir, "labels.js")).href);
 
 const kinds = {
   agent: { name: "AI agent", category: "ai", techs: [] },
-  sql_db: { name: "SQL database", category: "data", techs: [{ id: "postgres", name: "PostgreSQL" }] },
+  sql_db: { name: "SQL database", category: "data", techs: [{ id: "postgresql", name: "PostgreSQL" }] },
   browser: { name: "Browser", category: "client", techs: [] },
 };
 useKinds(kinds);
@@ -51,7 +51,7 @@ test("a forbid policy reads with the kind and category names and its severity", 
 });
 
 test("require and limit policies name techs and groups by their names", () => {
-  assert.equal(policies.describe({ id: "r", severity: "info", require: { from: { category: ["client"] }, to: { tech: ["postgres"] }, through: { group: ["g"] } } }), "r: Require: Clients → PostgreSQL through group Backend — info");
+  assert.equal(policies.describe({ id: "r", severity: "info", require: { from: { category: ["client"] }, to: { tech: ["postgresql"] }, through: { group: ["g"] } } }), "r: Require: Clients → PostgreSQL through group Backend — info");
   assert.equal(policies.describe({ id: "l", limit: { select: { category: ["data"] }, min_replicas: 3 } }), "l: Limit: Data at least 3 replicas — warning");
 });
 
