@@ -133,7 +133,11 @@ def test_a_policy_is_added_from_scratch_and_from_a_finding_edited_removed_and_re
     assert _policies(archboard_server, board_id)[1] == {
         "id": "no-browser-to-data",
         "severity": "warning",
-        "forbid": {"from": {"kind": ["browser"]}, "to": {"category": ["data"], "tech": ["postgresql"]}, "direct": False},
+        "forbid": {
+            "from": {"kind": ["browser"]},
+            "to": {"category": ["data"], "tech": ["postgresql"]},
+            "direct": False,
+        },
     }
 
     # Remove the first; its finding goes, live for the other editor too; undo brings both back.
