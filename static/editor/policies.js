@@ -1,8 +1,8 @@
 // The board's own rules in the Review tab: each policy of `review.policies` in words, with the
 // number of findings it has now, and (for an editor) a form to add one, from scratch or from a
 // finding about a connection. Every change is one `set_board` op on `review` through the
-// Findings panel, so it is live for everyone, undoable and in the history. Kinds, categories and
-// groups are shown by name; all user text goes in as text, never HTML.
+// Findings panel, so it is live for everyone, undoable and in the history. Kinds, categories,
+// technologies and groups are shown by name; all user text goes in as text, never HTML.
 
 import { describeError, kindName, nameOf } from "./labels.js";
 
@@ -87,7 +87,8 @@ export class Policies {
   // Rebuilt only when what it shows changed: the panel follows every edit of the board.
   render() {
     const editable = this.editable();
-    const key = JSON.stringify([this.policies(), [...this.counts], editable]);
+    // The descriptions too: a group's new label changes them.
+    const key = JSON.stringify([this.policies(), this.policies().map((p) => this.describe(p)), [...this.counts], editable]);
     if (key === this.shownKey) return;
     this.shownKey = key;
     const list = el("ul", { className: "policy-list" });
