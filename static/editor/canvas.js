@@ -142,6 +142,12 @@ export class Canvas extends EventTarget {
     return (this.far ? " far" : " near") + (this.scale ? ` ${this.scale}` : "");
   }
 
+  // Groups keep their titles at every zoom (they are what a far view reads by), so they never
+  // take the far style: `updateDetail` leaves them out.
+  groupClasses() {
+    return "group near" + (this.scale ? ` ${this.scale}` : "");
+  }
+
   nodeClasses(node) {
     if (this.isNote(node.kind)) return "note" + this.detailClasses();
     const replicas = Number.isInteger(node.props?.replicas) ? node.props.replicas : 1;
@@ -161,7 +167,7 @@ export class Canvas extends EventTarget {
     // A large board opens zoomed out: start in the cheap far-away style (`fit` corrects it).
     this.far = board.nodes.size + board.edges.size > 300;
     const elements = [];
-    for (const group of sortGroups(board)) elements.push({ group: "nodes", data: this.groupData(group, board), classes: "group" + this.detailClasses() });
+    for (const group of sortGroups(board)) elements.push({ group: "nodes", data: this.groupData(group, board), classes: this.groupClasses() });
     let missing = 0;
     for (const node of board.nodes.values()) {
       const hasPos = Number.isFinite(node.x) && Number.isFinite(node.y);
@@ -233,7 +239,7 @@ export class Canvas extends EventTarget {
       for (const group of sortGroups(board, groups)) {
         const el = cy.getElementById(group.id);
         const data = this.groupData(group, board);
-        if (el.empty()) cy.add({ group: "nodes", data, classes: "group" + this.detailClasses() });
+        if (el.empty()) cy.add({ group: "nodes", data, classes: this.groupClasses() });
         else {
           el.data(data);
           if ((el.data("parent") ?? null) !== (group.parent ?? null) || (el.parent().id() || null) !== (group.parent ?? null)) {

@@ -78,3 +78,24 @@ def test_an_empty_group_opens_beside_the_components_not_under_them(archboard_ser
         assert boxes[group]["x1"] > boxes["db"]["x2"], group  # right of the components
         assert not overlap(boxes[group], boxes["web"]) and not overlap(boxes[group], boxes["db"])
     assert not overlap(boxes["spare"], boxes["later"])
+
+
+def test_group_titles_of_a_large_board_show_at_every_zoom(archboard_server: Any, editor_for: Any) -> None:
+    """A board of more than 300 elements opens in the cheap far style; its groups keep their
+    titles whether it opens far out or near, and after zooming in and out."""
+    nodes = [
+        node(f"n{i}", "service", label=f"Service {i}", x=(i % 20) * 200, y=(i // 20) * 160, group=f"g{i // 40}")
+        for i in range(320)
+    ]
+    groups = [{"id": f"g{k}", "label": f"Team {k}"} for k in range(8)]
+    board_id = archboard_server.create_board("alice", board(nodes, groups=groups))
+    page = editor_for("alice").open(board_id).page
+    titles = (
+        """() => window.archboard.canvas.cy.nodes('.group').map((g) => [g.id(), g.hasClass('far'), g.style('label')])"""
+    )
+    zoom = "(z) => { const cy = window.archboard.canvas.cy; cy.zoom(z); window.archboard.canvas.updateDetail(); }"
+    expected = sorted([g["id"], False, g["label"]] for g in groups)
+    assert sorted(page.evaluate(titles)) == expected  # as it opens (fit)
+    for level in (1.0, 0.05, 1.0):
+        page.evaluate(zoom, level)
+        assert sorted(page.evaluate(titles)) == expected, level
