@@ -89,7 +89,6 @@ def _drop(path: tuple[Any, ...]) -> Callable[[dict[str, Any]], None]:
 
 NODE, EDGE, GROUP = ("nodes", 0), ("edges", 0), ("groups", 0)
 POLICY = ("review", "policies", 0)
-LLM = next(kind for kind in KINDS if kind == "llm")
 A_TECH_OF = {kind: info.techs[0] for kind, info in KINDS.items() if info.techs}
 ANOTHER_KINDS_TECH = next(
     tech
@@ -249,7 +248,7 @@ for _key, _prop in sorted(ESTIMATE_PROPS.items()):
 CORPUS.append(
     (
         "an llm's estimate props",
-        _set(NODE, {"id": "users", "kind": LLM, "props": {"ttft_ms": 200, "output_tokens": 300}}),
+        _set(NODE, {"id": "users", "kind": "llm", "props": {"ttft_ms": 200, "output_tokens": 300}}),
     )
 )
 

@@ -22,9 +22,9 @@ LIMITS: dict[str, int] = {
     "comment": reviews.MAX_BODY,
     "review_note": reviews.MAX_NOTE,
     "version_name": board.MAX_NAME,
+    "token_name": ApiToken._meta.get_field("name").max_length or 0,
 }
 
 
 def limits(request: HttpRequest) -> dict[str, Any]:
-    token_name = ApiToken._meta.get_field("name").max_length
-    return {"limits": {**LIMITS, "token_name": token_name}}
+    return {"limits": LIMITS}

@@ -333,12 +333,20 @@ def _rule_id_problem(value: object) -> str | None:
     return text_problem(value)
 
 
+def _bounded_list(value: object, loc: str, limit: int, errors: _Errors, what: str = "an array") -> list[Any] | None:
+    """`value` when it is a list of at most `limit` entries; None, with the error, otherwise."""
+    if not isinstance(value, list):
+        errors.add(loc, f"must be {what}, not {_type_name(value)}")
+        return None
+    if len(value) > limit:
+        errors.add(loc, f"has {len(value)} entries, the limit is {limit}")
+        return None
+    return value
+
+
 def _check_suppressions(items: object, errors: _Errors) -> None:
-    if not isinstance(items, list):
-        errors.add("review.suppress", f"must be an array, not {_type_name(items)}")
-        return
-    if len(items) > MAX_SUPPRESSIONS:
-        errors.add("review.suppress", f"has {len(items)} entries, the limit is {MAX_SUPPRESSIONS}")
+    items = _bounded_list(items, "review.suppress", MAX_SUPPRESSIONS, errors)
+    if items is None:
         return
     for i, item in enumerate(items):
         loc = f"review.suppress[{i}]"
@@ -374,11 +382,8 @@ def _check_rule_settings(settings: object, errors: _Errors) -> None:
 
 
 def _check_policies(policies: object, errors: _Errors) -> None:
-    if not isinstance(policies, list):
-        errors.add("review.policies", f"must be an array, not {_type_name(policies)}")
-        return
-    if len(policies) > MAX_POLICIES:
-        errors.add("review.policies", f"has {len(policies)} entries, the limit is {MAX_POLICIES}")
+    policies = _bounded_list(policies, "review.policies", MAX_POLICIES, errors)
+    if policies is None:
         return
     seen: dict[str, str] = {}
     for i, policy in enumerate(policies):
@@ -439,12 +444,8 @@ def _check_selector(selector: object, loc: str, errors: _Errors) -> None:
     for key in SELECTOR_KEYS:
         if key not in selector:
             continue
-        values = selector[key]
-        if not isinstance(values, list):
-            errors.add(f"{loc}.{key}", f"must be an array of {key} ids, not {_type_name(values)}")
-            continue
-        if len(values) > MAX_SELECTOR_ITEMS:
-            errors.add(f"{loc}.{key}", f"has {len(values)} entries, the limit is {MAX_SELECTOR_ITEMS}")
+        values = _bounded_list(selector[key], f"{loc}.{key}", MAX_SELECTOR_ITEMS, errors, f"an array of {key} ids")
+        if values is None:
             continue
         for j, value in enumerate(values):
             item_loc = f"{loc}.{key}[{j}]"
@@ -516,14 +517,7 @@ def _element_list(data: dict[str, Any], key: str, limit: int, errors: _Errors, r
         if required:
             errors.add(key, "is required")
         return []
-    value = data[key]
-    if not isinstance(value, list):
-        errors.add(key, f"must be an array, not {_type_name(value)}")
-        return []
-    if len(value) > limit:
-        errors.add(key, f"has {len(value)} entries, the limit is {limit}")
-        return []
-    return value
+    return _bounded_list(data[key], key, limit, errors) or []
 
 
 def validate_board(data: object) -> dict[str, Any]:
