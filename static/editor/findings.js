@@ -44,7 +44,6 @@ export class Findings {
     this.onFocus = onFocus;
     this.findings = [];
     this.byElement = new Map();
-    this.timer = null;
     this.pushedVersion = -1;
     sync.addEventListener("review", (e) => {
       if (e.detail.version >= this.sync.version) {
@@ -109,11 +108,6 @@ export class Findings {
     if (level) rules[rule] = level;
     else delete rules[rule];
     this.setReview({ rules });
-  }
-
-  refreshSoon(delay = 0) {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.fetch(), delay);
   }
 
   async fetch() {

@@ -236,7 +236,7 @@ sync.addEventListener("status", (event) => {
 // each pause in the edits. The load estimate is asked for again after changes (only while its
 // tab is open).
 sync.addEventListener("snapshot", () => {
-  findings.refreshSoon(0);
+  findings.fetch();
   load.refreshSoon(0);
 });
 window.addEventListener("online", () => sync.retry());
