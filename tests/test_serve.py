@@ -5,6 +5,7 @@ with the reason, on an address other machines can reach."""
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import subprocess
 import sys
@@ -82,3 +83,45 @@ def test_a_worker_with_no_proxy_configured_ignores_forwarded_headers() -> None:
         deployment.wait_logged([probe])
         (line,) = [line for line in deployment.log(0).splitlines() if probe in line]
         assert "127.0.0.1:" in line and "203.0.113.7" not in line
+
+
+@pytest.mark.slow
+def test_the_served_worker_closes_an_oversized_frame_and_takes_one_at_the_limit() -> None:
+    """The frame cap is the transport's (uvicorn's `--ws-max-size`): a frame one byte over the
+    protocol's limit closes the socket with 1009, one exactly at the limit is read and answered."""
+    import asyncio
+
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed
+
+    with Deployment() as deployment:
+        deployment.start_worker()
+        token = deployment.token("framer")
+        board = {"format": "archboard/1", "name": "frames", "nodes": [], "edges": []}
+        board_id = deployment.api(0, "POST", "/api/boards", token, board)["id"]
+        url = deployment.ws_url(0, board_id)
+
+        def message_of(size: int) -> str:
+            head = '{"type":"op","op_id":"big","op":{"action":"set_board","set":{"description":"'
+            tail = '"}}}'
+            return head + "x" * (size - len(head) - len(tail)) + tail
+
+        async def send(size: int) -> tuple[int | None, dict[str, object] | None]:
+            async with connect(url, additional_headers={"Authorization": f"Bearer {token}"}, max_size=None) as ws:
+                assert '"snapshot"' in await ws.recv()
+                await ws.send(message_of(size))
+                try:
+                    while True:
+                        frame = json.loads(await asyncio.wait_for(ws.recv(), 20))
+                        if frame.get("op_id") == "big":
+                            return None, frame
+                except ConnectionClosed as closed:
+                    return closed.rcvd.code if closed.rcvd else None, None
+
+        code, _ = asyncio.run(send(MAX_MESSAGE_BYTES + 1))
+        assert code == 1009
+        code, answer = asyncio.run(send(MAX_MESSAGE_BYTES))
+        assert code is None and answer is not None
+        # The description limit refuses it as an op: read, parsed and answered under its op_id.
+        assert answer["type"] == "rejected"
+        assert deployment.api(0, "GET", f"/api/boards/{board_id}", token)["version"] == 1

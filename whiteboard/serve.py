@@ -48,7 +48,7 @@ def uvicorn_args(*, host: str, port: int, forwarded_allow_ips: str) -> list[str]
         else ["--no-proxy-headers"]
     )
     return [
-        APP, "--host", host, "--port", str(port), "--ws", "websockets", "--ws-max-size", str(MAX_MESSAGE_BYTES),
+        APP, "--host", host, "--port", str(port), "--ws", "websockets-sansio", "--ws-max-size", str(MAX_MESSAGE_BYTES),
         "--lifespan", "off", *proxy,
     ]  # fmt: skip
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.deployment import ROOT, free_port
+from whiteboard.serve import uvicorn_args
 
 PASSWORD = "browser-test-pw-1"
 
@@ -64,17 +65,7 @@ class LiveServer:
                 sys.executable,
                 "-m",
                 "uvicorn",
-                "whiteboard.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--ws",
-                "websockets",
-                "--ws-max-size",
-                "1048576",
-                "--lifespan",
-                "off",
+                *uvicorn_args(host="127.0.0.1", port=self.port, forwarded_allow_ips=""),
                 "--log-level",
                 "warning",
             ],

@@ -1,6 +1,6 @@
 """WebSocket authentication: the session cookie or an `Authorization: Bearer <token>` header.
 
-`AuthMiddlewareStack` resolves the user once, at the handshake. A socket can live for hours, so
+Channels' `AuthMiddleware` resolves the user once, at the handshake. A socket can live for hours, so
 the consumer asks `Credential.still_valid()` again on every op and every few seconds: a log-out,
 a revoked token or a deactivated user takes effect on open sockets too.
 """
@@ -13,10 +13,11 @@ from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
-from channels.auth import AuthMiddlewareStack
+from channels.auth import AuthMiddleware
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from channels.security.websocket import WebsocketDenier
+from channels.sessions import CookieMiddleware
 from django.conf import settings
 from django.contrib.auth import get_user
 from django.contrib.auth.models import AnonymousUser, User
@@ -176,6 +177,23 @@ class SameOriginValidator:
         return await WebsocketDenier()(scope, receive, send)
 
 
+class ReadOnlySessionMiddleware:
+    """The session named by the cookie, in the scope for reading who is logged in; never saved.
+
+    Channels' SessionMiddleware wraps `send` to save a changed session with every outgoing
+    message. A board socket never changes its session, yet sends thousands of frames a second
+    under load, and that per-frame check cost about a quarter of the time spent sending."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        key = scope["cookies"].get(settings.SESSION_COOKIE_NAME)
+        store = import_module(settings.SESSION_ENGINE).SessionStore(key)  # loads lazily, on first read
+        return await self.inner({**scope, "session": store}, receive, send)
+
+
 def websocket_auth_stack(inner: Any) -> Any:
     """Origin check, then session auth, then bearer token auth (which wins when present)."""
-    return SameOriginValidator(AuthMiddlewareStack(BearerTokenMiddleware(inner)))
+    session_auth = CookieMiddleware(ReadOnlySessionMiddleware(AuthMiddleware(BearerTokenMiddleware(inner))))
+    return SameOriginValidator(session_auth)
