@@ -66,3 +66,15 @@ def test_render_exits_2_for_a_missing_file(tmp_path: Path) -> None:
     result = run_manage("render", str(tmp_path / "missing.json"), "-o", str(tmp_path / "out.png"))
     assert result.returncode == 2
     assert b"missing.json" in result.stderr
+
+
+def test_render_at_a_width_warns_when_the_board_is_too_wide_for_it(tmp_path: Path) -> None:
+    wide = board([node(f"n{i}", "service", x=i * 220, y=0) for i in range(30)])
+    out = tmp_path / "wide.png"
+    result = run_manage("render", str(write_board(tmp_path, wide)), "-o", str(out), "--width", "800")
+    assert result.returncode == 0, result.stderr.decode()  # written all the same, as asked
+    assert out.read_bytes().startswith(MAGIC["png"])
+    assert "warning: at 800 px the smallest text is" in result.stderr.decode()
+    small = board([node("a", "service", x=0, y=0), node("b", "cache", x=240, y=0)])
+    result = run_manage("render", str(write_board(tmp_path, small)), "-o", str(tmp_path / "s.svg"), "--width", "1200")
+    assert result.returncode == 0 and b"warning" not in result.stderr

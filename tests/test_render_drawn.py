@@ -221,6 +221,26 @@ def test_a_width_scales_the_picture_and_keeps_text_readable() -> None:
     assert min(sizes) * shrink >= 11 - 0.05
 
 
+@pytest.mark.parametrize("width", [None, 800, 1200])
+def test_the_picture_says_how_large_its_smallest_text_comes_out(service: Any, width: int | None) -> None:
+    """`data-smallest-text-px` is the smallest font size drawn, in px of the picture: what the
+    editor's Export menu warns about before a wide board is exported at a page width."""
+    wide = board(nodes=[node(f"n{i}", "service", x=i * 220, y=0) for i in range(30)])
+    wide["edges"] = [edge(f"e{i}", f"n{i}", f"n{i + 1}", label="HTTPS") for i in range(29)]
+    for doc in (wide, sample_board()):
+        page = service.render(doc, fmt="svg", picture=Picture(layout="drawn", width=width)).content
+        root = ET.fromstring(page)
+        view = [float(v) for v in root.get("viewBox", "").split()]
+        shrink = (width / view[2]) if width else 1.0
+        sizes = [float(t.get("font-size", 0)) for t in root.iter(f"{SVG}text") if t.get("font-size")]
+        said = float(root.get("data-smallest-text-px", "nan"))
+        assert said == pytest.approx(min(sizes) * shrink, abs=0.15), (width, doc.get("name"))
+    if width == 800:
+        # 30 components in a row, 6,600 units wide: no text growth makes that readable at 800 px.
+        root = ET.fromstring(service.render(wide, fmt="svg", picture=Picture(layout="drawn", width=800)).content)
+        assert float(root.get("data-smallest-text-px", "nan")) < 11
+
+
 def _overlapping_nodes(svg: bytes) -> int:
     root = ET.fromstring(svg)
     boxes = [bbox(g) for g in root.iter(f"{SVG}g") if g.get("data-type") == "node"]

@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from whiteboard.accounts.models import ApiToken
-from whiteboard.domain import board
+from whiteboard.domain import board, drawn
 from whiteboard.reviews import services as reviews
 
 LIMITS: dict[str, int] = {
@@ -23,6 +23,8 @@ LIMITS: dict[str, int] = {
     "review_note": reviews.MAX_NOTE,
     "version_name": board.MAX_NAME,
     "token_name": ApiToken._meta.get_field("name").max_length or 0,
+    # Not a length: the text size (px) a picture exported at a page width should keep.
+    "readable_text_px": drawn.MIN_TEXT_PX,
 }
 
 

@@ -863,6 +863,9 @@ def _document(
     width, height = size
     out_w = options.width if options.width else width
     out_h = height * out_w / width if width else height
+    # How large the look's smallest text comes out, in px of the picture: what a document at
+    # this width shows, so the editor can warn before a picture of unreadable text is pasted.
+    text_px = SMALLEST_FONT * text_scale * (out_w / width if width else 1.0)
     defs = "".join(
         f'<symbol id="{sid}" viewBox="0 0 1 1" preserveAspectRatio="xMidYMid meet">'
         f'<image width="1" height="1" href="{_esc(uri)}" xlink:href="{_esc(uri)}"/></symbol>'
@@ -887,7 +890,7 @@ def _document(
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" version="1.1" '
         f'width="{out_w:.0f}" height="{out_h:.0f}" viewBox="0 0 {width:.1f} {height:.1f}" '
-        f'font-family="{font}" data-layout="drawn">\n'
+        f'font-family="{font}" data-layout="drawn" data-smallest-text-px="{text_px:.1f}">\n'
         f"<defs>{defs}</defs>\n{background}{heading}"
         f'<g class="board" transform="translate({shift[0]:.1f} {shift[1]:.1f})">{body}</g>'
         f"{legend_g}\n</svg>\n"

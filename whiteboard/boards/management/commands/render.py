@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from whiteboard.boards.management.cli import EXIT_BAD_INPUT, read_board_arg
+from whiteboard.domain.drawn import MIN_TEXT_PX
 from whiteboard.rendering import FORMATS, Picture, RenderError, render_board
 
 CLI_FORMATS = ("png", "svg", "pdf", "dot", "py", "json", "mmd", "drawio", "compose.yaml", "k8s.yaml")
@@ -77,3 +79,16 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"cannot write {out}: {exc.strerror}", returncode=EXIT_BAD_INPUT) from None
         self.stdout.write(f"wrote {out} ({len(rendered.content)} bytes, {fmt})")
+        if options["width"] and fmt in ("svg", "png", "pdf"):
+            self._warn_of_small_text(doc, fmt, rendered.content, picture, options["width"])
+
+    def _warn_of_small_text(self, doc: Any, fmt: str, content: bytes, picture: Picture, width: int) -> None:
+        """Say so when the board is too wide for the width to keep its text readable (the drawn
+        SVG, cached by now, carries the size its smallest text comes out at)."""
+        svg = content if fmt == "svg" else render_board(doc, fmt="svg", scale=1.0, picture=picture, budget=None).content
+        found = re.search(rb'data-smallest-text-px="([0-9.]+)"', svg[:2000])
+        if found and float(found.group(1)) < MIN_TEXT_PX:
+            self.stderr.write(
+                f"warning: at {width} px the smallest text is {float(found.group(1)):.1f} px, too small to read "
+                "on a page; this board is wide for that width (try a larger --width, or none)"
+            )
