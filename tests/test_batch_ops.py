@@ -119,6 +119,27 @@ def test_a_batch_is_one_transaction_with_one_save(board: Board, owner: Any) -> N
     assert len(queries.captured_queries) < 10
 
 
+def test_op_log_lookups_read_an_index_not_the_whole_log(board: Board, owner: Any) -> None:
+    """The resend check of every batch, and the reads by version, use an index of the op log:
+    no join with the board (which the relation's ordering once brought into every op query and
+    with it a walk through the board's whole log, a cost that grew with every op stored)."""
+    items = [OpItem(_node(f"n{i}"), f"o-{i}", owner) for i in range(3)]
+    with CaptureQueriesContext(connection) as queries:
+        board_apply_ops(board_id=board.pk, items=items)
+    reads = [
+        q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT") and "boards_boardop" in q["sql"]
+    ]
+    assert reads, "the batch checks for resent ops"
+    for sql in reads:
+        assert 'JOIN "boards_board"' not in sql, sql
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN QUERY PLAN " + reads[0])
+            plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+        assert "op_resend_lookup (board_id=? AND user_id=? AND op_id=?)" in plan, plan
+    assert 'JOIN "boards_board"' not in str(BoardOp.objects.filter(board=board, version__gte=2).query)
+
+
 def test_checkpoints_inside_a_batch_hold_the_document_of_their_version(board: Board, owner: Any) -> None:
     before = board.version
     count = CHECKPOINT_EVERY + 5

@@ -117,7 +117,9 @@ class BoardOp(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["board", "version"]
+        # By the column: ordering by the relation would order by Board's own ordering, which
+        # joins the board into every op query and keeps SQLite off the indexes below.
+        ordering = ["board_id", "version"]
         constraints = [
             models.UniqueConstraint(fields=["board", "version"], name="one_op_per_version"),
         ]
@@ -147,7 +149,7 @@ class Snapshot(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["board", "-version", "-pk"]
+        ordering = ["board_id", "-version", "-pk"]  # by the column: no join (see BoardOp)
         indexes = [models.Index(fields=["board", "version"], name="snapshot_lookup")]
 
     def __str__(self) -> str:

@@ -95,7 +95,10 @@ def board_apply_ops(*, board_id: int, items: Sequence[OpItem]) -> list[OpResult]
         done: dict[tuple[int, str], tuple[int, dict[str, Any]]] = {}  # (user id, op_id) -> (version, op)
         asked = [item.op_id for i, item in enumerate(items) if item.user is not None and checked[i] is None]
         if asked:
-            rows = BoardOp.objects.filter(board=board, op_id__in=set(asked), user__isnull=False)
+            users = {item.user.pk for item in items if item.user is not None}
+            # Unordered, with the user: the op_resend_lookup index answers it without reading
+            # the board's log (which grows with every op until compaction).
+            rows = BoardOp.objects.filter(board=board, user_id__in=users, op_id__in=set(asked)).order_by()
             for user_id, op_id, version, stored_op in rows.values_list("user_id", "op_id", "version", "op"):
                 done[user_id, op_id] = (version, stored_op)
         before = (board.version, board.document, board.updated_at)
