@@ -139,3 +139,38 @@ def test_a_worker_killed_mid_stream_loses_no_acknowledged_op(deployment: Deploym
     assert len(stored_ids) == len(set(stored_ids)), "an op was applied twice"
     versions = [v for (v,) in deployment.query("SELECT version FROM boards_boardop WHERE board_id = ?", board_id)]
     assert sorted(versions) == list(range(1, len(versions) + 1))
+
+
+def test_a_role_changed_by_another_process_reaches_open_sockets_at_once(deployment: Deployment) -> None:
+    """A change of access committed anywhere (here a separate `manage.py shell`, through Redis) is
+    announced to every worker: an open socket re-checks at once, not at its periodic check."""
+    owner = deployment.token("alice")
+    member = deployment.token("bob")
+    board_id = deployment.api(0, "POST", "/api/boards", owner, sample_board())["id"]
+
+    def membership(role: str) -> None:
+        deployment.manage(
+            "shell",
+            "-c",
+            "from django.contrib.auth.models import User; from whiteboard.boards.models import Membership\n"
+            f"m, _ = Membership.objects.get_or_create(board_id={board_id}, user=User.objects.get(username='bob'),"
+            f" defaults={{'role': '{role}'}})\n"
+            f"m.role = '{role}'; m.save()",
+        )
+
+    membership("editor")
+
+    async def scenario() -> None:
+        bob = BoardClient(deployment.ws_url(0, board_id), token=member)
+        await bob.connect()
+        await bob.apply(add("by-bob"))  # an editor
+        membership("viewer")
+        told = time.monotonic()
+        seen = await bob.wait_for(lambda m: m["type"] == "role", timeout=10)
+        waited = time.monotonic() - told
+        assert seen["role"] == "viewer"
+        # The periodic re-check comes 5 s after the last one; the announced change is at once.
+        assert waited < 1.5, waited
+        await bob.close()
+
+    asyncio.run(scenario())

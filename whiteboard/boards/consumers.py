@@ -26,9 +26,10 @@ from whiteboard.boards.models import Board
 from whiteboard.boards.services import board_apply_ops
 from whiteboard.boards.types import OpItem, OpResult
 from whiteboard.collab import protocol, store
-from whiteboard.collab.auth import Credential, access_epoch
+from whiteboard.collab.auth import Credential
 from whiteboard.collab.hub import Hub, get_hub
 from whiteboard.collab.outlet import Outlet
+from whiteboard.collab.publish import access_epoch
 from whiteboard.domain.board import BoardError
 from whiteboard.limits import ConnectionWindow, RateLimited
 
@@ -39,17 +40,16 @@ log = logging.getLogger(__name__)
 OP_RATE = 50.0
 OP_BURST = 100.0
 PRESENCE_INTERVAL = 1 / 30
-# How often an idle socket re-checks its credential and role (at once after an access change made
-# in this process: the watch loop notices `access_epoch` move within WATCH_TICK).
-RECHECK_INTERVAL = 3.0
+# How long a socket relies on its last check of credential and role. A change of access made
+# through the app moves `access_epoch` (in every worker, once committed), and the socket re-checks
+# at once (its watch loop within WATCH_TICK, an op before it is applied); this interval is the
+# backstop for changes nothing announces: a session expiring, a row edited by hand, a lost notice.
+RECHECK_INTERVAL = 5.0
 WATCH_TICK = 0.25
 # The heartbeat (protocol.PING / PONG): a ping after this long with nothing sent to the client, and
 # a client that keeps the heartbeat is closed after this long with nothing heard from it.
 HEARTBEAT_INTERVAL = 5.0
 SILENCE_LIMIT = 15.0
-# How long an op may rely on the socket's last access check; a change of access made in this
-# process (auth.access_epoch) forces a re-check before the next op at once.
-ACCESS_CACHE = 1.0
 
 
 class _Denied(Exception):
@@ -108,7 +108,7 @@ class BoardConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels s
     outlet: Outlet | None = None
     role: str | None = None
     role_epoch = -1
-    role_checked = float("-inf")  # the first op always checks
+    role_checked = float("-inf")
 
     async def connect(self) -> None:
         self.board_id = int(self.scope["url_route"]["kwargs"]["board_id"])
@@ -129,7 +129,9 @@ class BoardConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels s
         self.keeps_heartbeat = False
         await self.accept()
         try:
+            epoch, now = access_epoch(), time.monotonic()
             self.role = await database_sync_to_async(_role_now)(self.credential, self.user, self.board_id, self.link)
+            self.role_epoch, self.role_checked = epoch, now
         except _Denied as exc:
             await self._deny(str(exc))
             return
@@ -176,8 +178,9 @@ class BoardConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels s
             self._reply(protocol.rejected(exc.op_id, exc.errors))
             return
         kind = message["type"]
-        # Every message type needs the access the socket had at its handshake, checked again (at most
-        # ACCESS_CACHE old): a removed member or a revoked link gets nothing more, not even a sync.
+        # Every message type needs the access the socket had at its handshake, checked again (at
+        # most RECHECK_INTERVAL old, at once after an announced change): a removed member or a
+        # revoked link gets nothing more, not even a sync.
         try:
             await self._current_role()
         except _Denied as exc:
@@ -230,13 +233,19 @@ class BoardConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels s
         # A new op reaches everyone, the sender included, through the hub (see services.announce).
 
     async def _current_role(self) -> str:
-        """The role, re-read at most every ACCESS_CACHE seconds, and at once after an access change."""
-        epoch, now = access_epoch(), time.monotonic()
-        if self.role is None or epoch != self.role_epoch or now - self.role_checked >= ACCESS_CACHE:
-            self.role = await database_sync_to_async(_role_now)(self.credential, self.user, self.board_id, self.link)
-            self.role_epoch, self.role_checked = epoch, now
-            self._tell_role()
+        """The role, re-read after an access change and at least every RECHECK_INTERVAL."""
+        stale = time.monotonic() - self.role_checked >= RECHECK_INTERVAL
+        if self.role is None or access_epoch() != self.role_epoch or stale:
+            await self._check_role()
+        assert self.role is not None
         return self.role
+
+    async def _check_role(self) -> None:
+        """Ask the database (raises _Denied); tell the client when its role changed."""
+        epoch, now = access_epoch(), time.monotonic()
+        self.role = await database_sync_to_async(_role_now)(self.credential, self.user, self.board_id, self.link)
+        self.role_epoch, self.role_checked = epoch, now
+        self._tell_role()
 
     def _tell_role(self) -> None:
         """A role changed while the page is open (editor to viewer, or back): tell the page at once,
@@ -334,23 +343,17 @@ class BoardConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels s
     # --- access and liveness over time -----------------------------------------------------------
 
     async def _watch_forever(self) -> None:
-        """Re-check access (every RECHECK_INTERVAL, and at once after an access change in this
-        process), ping a client that has heard nothing for a while, close a silent one."""
-        checked = time.monotonic()
-        epoch = access_epoch()
+        """Re-check access (every RECHECK_INTERVAL, and at once after an announced access
+        change), ping a client that has heard nothing for a while, close a silent one."""
         while True:
             await asyncio.sleep(min(WATCH_TICK, RECHECK_INTERVAL, HEARTBEAT_INTERVAL))
             now = time.monotonic()
-            if now - checked >= RECHECK_INTERVAL or access_epoch() != epoch:
-                checked, epoch = now, access_epoch()
+            if now - self.role_checked >= RECHECK_INTERVAL or access_epoch() != self.role_epoch:
                 try:
-                    self.role = await database_sync_to_async(_role_now)(
-                        self.credential, self.user, self.board_id, self.link
-                    )
+                    await self._check_role()
                 except _Denied as exc:
                     await self._deny(str(exc))
                     return
-                self._tell_role()
             if self.keeps_heartbeat and now - self.heard >= SILENCE_LIMIT:
                 await self._close(protocol.CLOSE_SILENT, "no heartbeat: reconnect")
                 return

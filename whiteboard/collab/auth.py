@@ -20,14 +20,10 @@ from channels.security.websocket import WebsocketDenier
 from channels.sessions import CookieMiddleware
 from django.conf import settings
 from django.contrib.auth import get_user
-from django.contrib.auth.models import AnonymousUser, User
-from django.contrib.auth.signals import user_logged_out
-from django.db.models.signals import post_delete, post_save
+from django.contrib.auth.models import AnonymousUser
 from django.http.request import split_domain_port, validate_host
 
-from whiteboard.accounts.models import ApiToken
 from whiteboard.accounts.services import bearer_from_header, resolve_token
-from whiteboard.boards.models import Membership, ShareLink
 
 TOKEN_SCOPE_KEY = "archboard.token"
 
@@ -61,29 +57,6 @@ class Credential:
         else:
             return False
         return bool(user is not None and user.is_authenticated and user.is_active and user.pk == self.user_id)
-
-
-# --- access change notices ------------------------------------------------------------------------
-# Sockets cache their access check for a moment (ACCESS_CACHE in the consumer) instead of asking the
-# database on every op. A change of who may do what, made in this process (a membership, a token, a
-# log-out, a user, a link), bumps this counter, and a socket re-checks before its next op when it
-# has moved; a change made in another process takes effect by the cache's expiry.
-_access_epoch = 0
-
-
-def access_epoch() -> int:
-    return _access_epoch
-
-
-def _access_changed(**kwargs: Any) -> None:
-    global _access_epoch
-    _access_epoch += 1
-
-
-for _model in (Membership, ApiToken, User, ShareLink):
-    post_save.connect(_access_changed, sender=_model, dispatch_uid=f"collab-access-save-{_model.__name__}")
-    post_delete.connect(_access_changed, sender=_model, dispatch_uid=f"collab-access-delete-{_model.__name__}")
-user_logged_out.connect(_access_changed, dispatch_uid="collab-access-logout")
 
 
 class BearerTokenMiddleware(BaseMiddleware):  # type: ignore[misc]  # channels ships no type hints

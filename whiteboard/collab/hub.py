@@ -36,7 +36,7 @@ from channels.layers import get_channel_layer
 from whiteboard.collab import protocol, publish, store
 from whiteboard.collab.groupcommit import GroupCommit
 from whiteboard.collab.outlet import Outlet
-from whiteboard.collab.publish import group_name
+from whiteboard.collab.publish import ACCESS_GROUP, group_name
 from whiteboard.reviews.running import review_of
 
 log = logging.getLogger(__name__)
@@ -171,6 +171,19 @@ class Hub:
         """An op committed in this worker: deliver it here and tell the other workers."""
         self._applied(board_id, version, frame)
         self._forward(board_id, {"type": "hub.applied", "version": version, "frame": frame})
+
+    def tell_access_changed(self) -> None:
+        """A change of access committed in this worker (its own sockets know): tell the others."""
+        if self.layer is not None:
+            self._spawn(self._send_access_notice())
+
+    async def _send_access_notice(self) -> None:
+        assert self.layer is not None
+        try:
+            await self.layer.group_send(ACCESS_GROUP, {"type": "hub.access", "origin": self.id})
+        except Exception as exc:
+            # The other workers' sockets see the change at their next periodic check.
+            self._layer_down("group_send", exc)
 
     def publish_many(self, board_id: int, frames: list[tuple[int, str]]) -> None:
         """A batch of ops committed in this worker, in version order."""
@@ -341,6 +354,10 @@ class Hub:
             name = await self.layer.new_channel()
             self.channel = f"{name.split('!')[0]}!hub{uuid.uuid4().hex}"
             self._listener = self._spawn(self._listen())
+            try:
+                await self.layer.group_add(ACCESS_GROUP, self.channel)
+            except Exception as exc:
+                self._layer_down("group_add", exc)
 
     async def _listen(self) -> None:
         assert self.layer is not None and self.channel is not None
@@ -367,6 +384,9 @@ class Hub:
 
     def _received(self, message: dict[str, Any]) -> None:
         if message.get("origin") == self.id:
+            return
+        if message["type"] == "hub.access":
+            publish.access_moved()  # a change of access committed in another worker
             return
         room = self.rooms.get(message["board"])
         if room is None:
@@ -415,6 +435,7 @@ class Hub:
     async def _subscribe_all(self) -> None:
         """Join every room's group again (idempotent); raises when the layer does not answer."""
         assert self.layer is not None and self.channel is not None
+        await self.layer.group_add(ACCESS_GROUP, self.channel)
         for board_id in list(self.rooms):
             await self.layer.group_add(group_name(board_id), self.channel)
         self._refreshed = time.monotonic()
@@ -462,6 +483,8 @@ class Hub:
     async def aclose(self) -> None:
         """Stop this hub (tests, shutdown): leave every group and stop its tasks."""
         if self.layer is not None and self.channel is not None:
+            with contextlib.suppress(Exception):
+                await self.layer.group_discard(ACCESS_GROUP, self.channel)
             for board_id in list(self.rooms):
                 with contextlib.suppress(Exception):
                     await self.layer.group_discard(group_name(board_id), self.channel)

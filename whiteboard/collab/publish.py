@@ -18,7 +18,13 @@ from typing import Any, Protocol
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.contrib.auth.models import User
+from django.contrib.auth.signals import user_logged_out
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 
+from whiteboard.accounts.models import ApiToken
+from whiteboard.boards.models import Membership, ShareLink
 from whiteboard.boards.types import AppliedOp
 from whiteboard.collab import protocol
 
@@ -30,10 +36,70 @@ def group_name(board_id: int) -> str:
     return f"board.{board_id}"
 
 
+# Every worker's hub is in this group: it hears of changes of who may do what made elsewhere.
+ACCESS_GROUP = "archboard.access"
+
+# --- access change notices -------------------------------------------------------------------------
+# Sockets cache their access check (ACCESS_CACHE in the consumer) instead of asking the database
+# on every op. A change of who may do what (a membership, a token, a log-out, a user, a link)
+# moves this counter: in the process that made it at once, in every other worker when the notice
+# sent after its commit arrives; a socket re-checks before its next op, and its watch loop at once.
+_access_epoch = 0
+
+
+def access_epoch() -> int:
+    return _access_epoch
+
+
+def access_moved() -> None:
+    """This process's sockets re-check their access (before their next op, and in their watch)."""
+    global _access_epoch
+    _access_epoch += 1
+
+
+def _access_changed(**kwargs: Any) -> None:
+    # At once here (this process's sockets re-check before their next op), and everywhere once
+    # committed: a worker told before the commit would read the old access and keep it.
+    access_moved()
+    transaction.on_commit(announce_access_change)
+
+
+def connect_access_signals() -> None:
+    """Announce every change of who may do what made through the ORM, in any process (a worker,
+    a management command, a shell): called by the boards app when Django starts. Changes no signal
+    reports (a session that expires, a row edited by hand) reach open sockets by their periodic
+    check (the consumer's RECHECK_INTERVAL)."""
+    for model in (Membership, ApiToken, User, ShareLink):
+        post_save.connect(_access_changed, sender=model, dispatch_uid=f"collab-access-save-{model.__name__}")
+        post_delete.connect(_access_changed, sender=model, dispatch_uid=f"collab-access-delete-{model.__name__}")
+    user_logged_out.connect(_access_changed, dispatch_uid="collab-access-logout")
+
+
+def announce_access_change() -> None:
+    """After a committed change of access: every worker's sockets re-check, this one's too.
+
+    Run on commit: a worker told before the commit would read the old access, and keep it."""
+    access_moved()
+    hub = _local_hub()
+    if hub is not None:
+        hub.loop.call_soon_threadsafe(hub.tell_access_changed, context=contextvars.Context())
+        return
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(ACCESS_GROUP, {"type": "hub.access", "origin": ""})
+    except Exception:
+        # The change is stored; the other workers' sockets see it at their next periodic check.
+        log.exception("collab: could not tell the other workers of an access change")
+
+
 class LocalHub(Protocol):
     loop: asyncio.AbstractEventLoop
 
     def publish_many(self, board_id: int, frames: list[tuple[int, str]]) -> None: ...
+
+    def tell_access_changed(self) -> None: ...
 
 
 def _no_hub() -> LocalHub | None:
