@@ -156,3 +156,14 @@ def test_the_docs_page_reads_the_document_from_our_own_files() -> None:
         assert client.get(asset).status_code == 200, asset
     assert "'unsafe-inline'" not in response["Content-Security-Policy"]
     assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_a_form_upload_that_cannot_be_parsed_is_refused_in_the_error_shape(owner_api: Any) -> None:
+    body = b"--XX\r\n" + b"h" * 20_000 + b"\r\n\r\nx\r\n--XX--\r\n"
+    response = owner_api.client.post(
+        "/api/import", data=body, content_type="multipart/form-data; boundary=XX", headers=owner_api.headers
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["errors"][0]["loc"] == "form"
+    assert response.json()["errors"][0]["msg"].startswith("a malformed form upload")
