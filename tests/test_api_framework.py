@@ -127,7 +127,7 @@ def test_the_board_replace_envelope_names_each_wrong_key(board: Board, owner_api
     response = owner_api.put(f"/api/boards/{board.pk}", {"version": True, "board": sample_board(), "force": 1})
     assert response.status_code == 422
     assert response.json()["errors"] == [
-        {"loc": "version", "msg": "Input should be a valid integer"},
+        {"loc": "version", "msg": "must be a non-negative integer"},
         {"loc": "force", "msg": "unknown key 'force'"},
     ]
 

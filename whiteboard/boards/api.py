@@ -13,7 +13,8 @@ from django.http.multipartparser import MultiPartParserError
 from django.http.request import RawPostDataException
 from django.urls import reverse
 from ninja import Query, Router, Status
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from whiteboard.boards import services
 from whiteboard.boards.access import boards_visible_to, get_board_for
@@ -201,13 +202,20 @@ class BoardList(Answer):
     boards: list[ListedBoard]
 
 
+def _non_negative_integer(value: Any) -> Any:
+    """The version's check, in the words the API has always used for it."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise PydanticCustomError("version", "must be a non-negative integer")
+    return value
+
+
 class BoardReplace(Body):
     """`{"version": N, "board": doc}`: replaces the board when N is its current version."""
 
     model_config = ConfigDict(extra="forbid")
     shape = '{"version": N, "board": {...}}'
 
-    version: Annotated[int, Field(ge=0)]
+    version: Annotated[int, BeforeValidator(_non_negative_integer), Field(ge=0)]
     # Any JSON here: the board validator checks it, with places inside the board.
     board: Annotated[Any, WithJsonSchema(component("Board"))]
 
