@@ -215,7 +215,7 @@ class BoardReplace(Body):
     model_config = ConfigDict(extra="forbid")
     shape = '{"version": N, "board": {...}}'
 
-    version: Annotated[int, BeforeValidator(_non_negative_integer), Field(ge=0)]
+    version: Annotated[int, BeforeValidator(_non_negative_integer), WithJsonSchema({"type": "integer", "minimum": 0})]
     # Any JSON here: the board validator checks it, with places inside the board.
     board: Annotated[Any, WithJsonSchema(component("Board"))]
 
