@@ -47,8 +47,10 @@ def board_components() -> dict[str, Any]:
 def _link(node: Any, mark: str) -> Any:
     """Each `{mark: name}` in the schemas replaced by a `$ref` to that component."""
     if isinstance(node, dict):
-        if set(node) == {mark}:
-            return {"$ref": f"#/components/schemas/{node[mark]}"}
+        if mark in node:
+            # The title pydantic gives the field would only repeat the component's name.
+            kept = {key: _link(value, mark) for key, value in node.items() if key not in (mark, "title")}
+            return {"$ref": f"#/components/schemas/{node[mark]}", **kept}
         return {key: _link(value, mark) for key, value in node.items()}
     if isinstance(node, list):
         return [_link(item, mark) for item in node]
