@@ -92,7 +92,11 @@ MATRIX: dict[str, list[Probe]] = {
     "tokens": [Probe("GET", "/accounts/tokens/", (302, 200, 200, 200, 200))],
     # Each user revokes only their own tokens: someone else's id is a no-op redirect.
     "token_revoke": [Probe("POST", "/accounts/tokens/{token_id}/revoke", (302, 302, 302, 302, 302))],
-    "api_openapi": [Probe("GET", "/api/openapi.json", (200, 200, 200, 200, 200), json=True)],
+    "openapi-json": [Probe("GET", "/api/openapi.json", (200, 200, 200, 200, 200), json=True)],
+    # The page that reads the document: public, as the document is.
+    "openapi-view": [Probe("GET", "/api/docs", (200, 200, 200, 200, 200))],
+    # django-ninja's root of the API, which names no resource.
+    "api-root": [Probe("GET", "/api/", (404, 404, 404, 404, 404), json=True)],
     "api_palette": [Probe("GET", "/api/palette", (200, 200, 200, 200, 200), json=True)],
     "api_rules": [Probe("GET", "/api/rules", (200, 200, 200, 200, 200), json=True)],
     "api_boards": [

@@ -71,7 +71,7 @@ def _path(path: str, board: Board) -> str:
 
 def test_the_list_holds_every_route_the_api_publishes_with_a_body() -> None:
     """Derived from the published document: a new route that takes a body joins the list."""
-    from whiteboard.boards.openapi import openapi_document
+    from whiteboard.api import openapi_document
 
     published = {
         (method, path.replace("{board_id}", "{id}").replace("{thread_id}", "{thread}"))

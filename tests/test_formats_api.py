@@ -156,9 +156,10 @@ def test_paste_is_for_editors_only_and_refuses_what_it_cannot_read(
 def test_the_openapi_document_describes_the_import_paste_and_new_exports(anonymous_api: Any) -> None:
     paths = anonymous_api.get("/api/openapi.json").json()["paths"]
     assert "post" in paths["/api/import"] and "post" in paths["/api/boards/{board_id}/paste"]
-    formats = paths["/api/boards/{board_id}/export.{fmt}"]["parameters"][1]["schema"]["enum"]
-    assert {"mmd", "drawio", "compose.yaml", "k8s.yaml"} <= set(formats)
-    import_formats = paths["/api/import"]["post"]["parameters"][0]["schema"]["enum"]
+    export = {p["name"]: p for p in paths["/api/boards/{board_id}/export.{fmt}"]["get"]["parameters"]}
+    assert {"mmd", "drawio", "compose.yaml", "k8s.yaml"} <= set(export["fmt"]["schema"]["enum"])
+    imports = {p["name"]: p for p in paths["/api/import"]["post"]["parameters"]}
+    import_formats = imports["format"]["schema"]["enum"]
     assert import_formats == ["auto", "archboard", "diagrams", "mermaid", "drawio", "compose"]
 
 

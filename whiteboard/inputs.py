@@ -14,6 +14,7 @@ from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http.multipartparser import MultiPartParserError
 
 from whiteboard.domain.jsontext import child_loc, text_problem
 
@@ -33,7 +34,13 @@ def input_problems(request: HttpRequest) -> list[dict[str, str]]:
     texts: list[tuple[str, str]] = [("path", request.path)]
     texts += _fields("query", request.GET)
     if request.method == "POST" and request.content_type in FORM_TYPES:
-        texts += _fields("form", request.POST)
+        try:
+            form = request.POST
+        except MultiPartParserError as exc:
+            # Unreadable as a form: said here, in the shape of its path (JSON under /api/),
+            # rather than as Django's bare 400 page.
+            return [{"loc": "form", "msg": f"a malformed form upload: {exc}"}]
+        texts += _fields("form", form)
     problems = []
     for loc, text in texts:
         problem = text_problem(text)

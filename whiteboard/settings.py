@@ -124,6 +124,8 @@ INSTALLED_APPS = [
     "csp",
     "django_htmx",
     "template_partials",
+    # The API docs page (/api/docs) and its Swagger UI files, served from here, not a CDN.
+    "ninja",
     "whiteboard.accounts",
     "whiteboard.boards",
     "whiteboard.reviews",

@@ -4,8 +4,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from whiteboard.accounts import views as account_views
-from whiteboard.boards import api, history_api, history_views, views
-from whiteboard.reviews import api as review_api
+from whiteboard.api import api
+from whiteboard.boards import history_views, views
 from whiteboard.reviews import views as review_views
 from whiteboard.views import healthz
 
@@ -51,36 +51,5 @@ urlpatterns = [
     path("accounts/signup/", account_views.signup, name="signup"),
     path("accounts/tokens/", account_views.tokens, name="tokens"),
     path("accounts/tokens/<int:token_id>/revoke", account_views.token_delete, name="token_revoke"),
-    path("api/openapi.json", api.openapi, name="api_openapi"),
-    path("api/palette", api.palette_list, name="api_palette"),
-    path("api/rules", api.rules, name="api_rules"),
-    path("api/boards", api.boards, name="api_boards"),
-    path("api/boards/<int:board_id>", api.board_detail, name="api_board"),
-    path("api/boards/<int:board_id>/review", api.board_review, name="api_board_review"),
-    path("api/boards/<int:board_id>/estimate", api.board_estimate, name="api_board_estimate"),
-    path("api/boards/<int:board_id>/export.<str:fmt>", api.board_export, name="api_board_export"),
-    path("api/boards/<int:board_id>/paste", api.board_paste, name="api_board_paste"),
-    path("api/boards/<int:board_id>/versions", history_api.versions, name="api_board_versions"),
-    path("api/boards/<int:board_id>/versions/<int:version>", history_api.version_detail, name="api_board_version"),
-    path(
-        "api/boards/<int:board_id>/versions/<int:version>/restore",
-        history_api.version_restore,
-        name="api_board_version_restore",
-    ),
-    path("api/boards/<int:board_id>/diff", history_api.diff, name="api_board_diff"),
-    path("api/boards/<int:board_id>/diff.<str:fmt>", history_api.diff_image, name="api_board_diff_image"),
-    path("api/boards/<int:board_id>/activity", history_api.activity, name="api_board_activity"),
-    path("api/boards/<int:board_id>/comments", review_api.threads, name="api_comments"),
-    path("api/boards/<int:board_id>/comments/markers", review_api.markers, name="api_comment_markers"),
-    path("api/boards/<int:board_id>/comments/<int:thread_id>", review_api.thread_detail, name="api_thread"),
-    path(
-        "api/boards/<int:board_id>/comments/<int:thread_id>/<str:action>",
-        review_api.thread_action,
-        name="api_thread_action",
-    ),
-    path("api/boards/<int:board_id>/review/status", review_api.review_status, name="api_review_status"),
-    path("api/review", api.review, name="api_review"),
-    path("api/estimate", api.estimate, name="api_estimate"),
-    path("api/render", api.render, name="api_render"),
-    path("api/import", api.import_file, name="api_import"),
+    path("api/", api.urls),
 ]

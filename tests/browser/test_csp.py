@@ -46,6 +46,7 @@ def test_the_editor_and_pages_work_under_the_csp_with_no_violation(archboard_ser
         f"/boards/{board_id}/share",
         "/rules/",
         "/accounts/tokens/",
+        "/api/docs",
     ):
         editor.page.goto(f"{archboard_server.url}{path}")
         editor.page.wait_for_load_state("networkidle")

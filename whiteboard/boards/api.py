@@ -1,206 +1,322 @@
-"""The REST API of SPEC section 4, under /api/. JSON in, JSON out, one error shape.
-
-Authentication is the browser session or `Authorization: Bearer <token>`; a session request
-that changes something must carry the CSRF token, a token request need not.
-"""
+"""The board routes of the REST API (SPEC section 4): the palette, the rules, boards, their review,
+estimate, exports and pastes, and the stateless review, estimate, render and import. Mounted at
+/api/ by whiteboard.api, which adds authentication and the one error shape."""
 
 from __future__ import annotations
 
-import asyncio
 import math
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
+from typing import Annotated, Any
 
 from asgiref.sync import sync_to_async
-from django.conf import settings
-from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.http.request import RawPostDataException
-from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import reverse
-from django.views.decorators.csrf import csrf_exempt
+from ninja import Query, Router, Status
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
-from whiteboard.accounts.services import user_for_authorization
 from whiteboard.boards import services
 from whiteboard.boards.access import boards_visible_to, get_board_for
 from whiteboard.boards.models import Board
-from whiteboard.boards.openapi import openapi_document
-from whiteboard.boards.types import LimitExceeded, VersionConflict
 from whiteboard.domain import palette
-from whiteboard.domain.board import MAX_POLICIES, POLICY_PREFIX, RULE_SETTINGS, BoardError, parse_json, validate_board
+from whiteboard.domain.board import MAX_POLICIES, POLICY_PREFIX, RULE_SETTINGS, BoardError, validate_board
 from whiteboard.domain.board_schema import policy_schema
-from whiteboard.domain.estimate import check_scale, defaults_for, estimate_board
-from whiteboard.domain.formats import import_board
+from whiteboard.domain.estimate import MAX_SCALE, check_scale, defaults_for, estimate_board
+from whiteboard.domain.formats import IMPORTS, MERMAID_SYNTAXES, import_board
 from whiteboard.domain.formats.paste import paste_op
 from whiteboard.domain.ops import validate_op
-from whiteboard.domain.review import rule_docs
-from whiteboard.limits import RateLimited, hit, too_many
-from whiteboard.rendering import (
-    FORMATS,
-    InvalidOption,
-    RenderError,
-    UnknownFormat,
-    picture_from_query,
-    render_board_async,
+from whiteboard.domain.palette import KINDS
+from whiteboard.domain.review import SEVERITIES, rule_docs
+from whiteboard.limits import hit
+from whiteboard.rendering import FORMATS, InvalidOption, UnknownFormat, picture_from_query, render_board_async
+from whiteboard.rest import (
+    AUTH,
+    Answer,
+    BoardDocument,
+    Body,
+    Error,
+    Located,
+    Number,
+    StoredBoard,
+    Time,
+    component,
+    read_json,
+    ref,
 )
 from whiteboard.reviews.running import review_document, review_of
 
-View = Callable[..., Any]
-SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+router = Router(auth=AUTH, by_alias=True, exclude_unset=True)
+
+BOARD_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": ref("Board")}}}}
+# SPEC 9: what an import reads, as the body of POST /api/import and of a paste.
+IMPORT_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "the file itself, or a form upload with the file in one field",
+        "content": {
+            "text/plain": {"schema": {"type": "string"}},
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            "multipart/form-data": {
+                "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+            },
+        },
+    }
+}
+BINARY = {"type": "string", "format": "binary"}
+EXPORT_TYPES = {
+    "image/png": {"schema": BINARY},
+    "image/svg+xml": {"schema": {"type": "string"}},
+    "application/pdf": {"schema": BINARY},
+    "text/vnd.graphviz": {"schema": {"type": "string"}},
+    "text/x-python": {"schema": {"type": "string"}},
+    "application/json": {"schema": ref("Board")},
+    "text/vnd.mermaid": {"schema": {"type": "string"}},
+    "application/vnd.jgraph.mxfile": {"schema": {"type": "string"}},
+    "application/yaml": {
+        "schema": {
+            "type": "array",
+            "description": "the YAML stream's documents: one Compose file, or one Kubernetes manifest each",
+            "items": {"type": "object"},
+        }
+    },
+}
 
 
-def error(status: int, detail: str, errors: list[dict[str, str]] | None = None, **extra: Any) -> JsonResponse:
-    return JsonResponse({"detail": detail, "errors": errors or [], **extra}, status=status)
+def rendering(description: str) -> dict[str, Any]:
+    """A route whose 200 is a file of the asked-for format, not JSON."""
+    return {"responses": {200: {"description": description, "content": EXPORT_TYPES}}}
 
 
-def _authenticate(request: HttpRequest) -> tuple[User | None, str | None]:
-    """(user, problem): the bearer token wins over the session when both are present."""
-    header = request.headers.get("Authorization")
-    if header is not None:
-        return user_for_authorization(header)
-    if request.user.is_authenticated:
-        return request.user, None
-    return None, "authentication required: log in or send 'Authorization: Bearer <token>'"
+Severity = Annotated[str, WithJsonSchema({"enum": list(SEVERITIES)})]
+
+# Query parameters are read by the domain functions that check them (with their own texts and
+# statuses); their published schemas state what those functions accept.
+Scale = Annotated[
+    str | None,
+    WithJsonSchema({"type": "number", "minimum": 0, "maximum": MAX_SCALE, "default": 1}),
+    Query(None, description="Multiplies every client's `rps`"),
+]
+PictureScale = Annotated[str | None, WithJsonSchema({"type": "number", "minimum": 0.25, "maximum": 4}), Query(None)]
+Layout = Annotated[
+    str | None,
+    WithJsonSchema({"enum": ["drawn", "auto"]}),
+    Query(None, description="drawn: as the canvas shows it (default when every node has x and y); auto: graphviz"),
+]
+Background = Annotated[str | None, WithJsonSchema({"enum": ["white", "transparent"], "default": "white"}), Query(None)]
+Width = Annotated[
+    str | None,
+    WithJsonSchema({"type": "integer", "minimum": 200, "maximum": 4000}),
+    Query(None, description="drawn layout: the picture's width in px; text stays at least 11 px"),
+]
+Links = Annotated[
+    str | None,
+    WithJsonSchema({"enum": ["0", "1"]}),
+    Query(None, description="drawn SVG: 1 links each node to its element on the board page"),
+]
+Syntax = Annotated[
+    str,
+    WithJsonSchema({"enum": list(MERMAID_SYNTAXES)}),
+    Query("architecture", description="mmd: a Mermaid architecture-beta diagram (default) or a flowchart"),
+]
+ImportFormat = Annotated[
+    str,
+    WithJsonSchema({"enum": ["auto", *IMPORTS]}),
+    Query("auto", description="the body's format; auto tells it by `filename`'s extension, else by the content"),
+]
+Filename = Annotated[
+    str | None,
+    WithJsonSchema({"type": "string", "maxLength": 255}),
+    Query(None, description="the file's name, for auto-detection by its extension"),
+]
+Coordinate = Annotated[str | None, WithJsonSchema({"type": "number", "minimum": -1e7, "maximum": 1e7}), Query(None)]
 
 
-def _csrf_problem(request: HttpRequest) -> str | None:
-    rejected = CsrfViewMiddleware(lambda r: HttpResponse()).process_view(request, None, (), {})  # type: ignore[arg-type]
-    return None if rejected is None else "CSRF check failed: send the X-CSRFToken header with session requests"
+class Tech(Answer):
+    id: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+    name: str
+    icon: str = Field(json_schema_extra={"format": "uri"})
+    diagrams_class: str
 
 
-def _refuse(request: HttpRequest, methods: tuple[str, ...], public: bool) -> HttpResponse | None:
-    """The response that refuses this request before the view runs, or None to let it through."""
-    if request.method not in methods:
-        response = error(405, f"method {request.method} not allowed here; use {', '.join(methods)}")
-        response["Allow"] = ", ".join(methods)
-        return response
-    if public:
-        return None
-    user, problem = _authenticate(request)
-    if user is None:
-        response = error(401, problem or "authentication required")
-        response["WWW-Authenticate"] = 'Bearer realm="archboard"'
-        return response
-    if "Authorization" not in request.headers and request.method not in SAFE_METHODS:
-        csrf_problem = _csrf_problem(request)
-        if csrf_problem:
-            return error(403, csrf_problem)
-    request.user = user
-    try:
-        if "Authorization" in request.headers:
-            hit("api_token", request.headers["Authorization"])
-    except RateLimited as exc:
-        return too_many(exc, json_body=True)
-    return None
+class Kind(Answer):
+    id: Annotated[str, WithJsonSchema({"enum": sorted(KINDS)})]
+    name: str
+    category: str
+    icon: str | None = Field(description="null for a kind drawn as text (a note)")
+    diagrams_class: str | None
+    techs: list[Tech]
+    defaults: dict[str, Number] = Field(
+        description="What the estimate assumes when a node of this kind does not say "
+        "(empty for kinds it ignores, such as notes)"
+    )
 
 
-def _error_response(exc: Exception) -> HttpResponse:
-    """Map the domain's and services' exceptions to the API's one error shape."""
-    if isinstance(exc, BoardError):
-        status = 400 if exc.errors and exc.errors[0]["loc"] == "body" else 422
-        return error(status, "invalid input" if status == 422 else "malformed request body", exc.errors)
-    if isinstance(exc, Http404):
-        return error(404, "no such board")
-    if isinstance(exc, PermissionDenied):
-        return error(403, str(exc) or "forbidden")
-    if isinstance(exc, VersionConflict):
-        return error(409, f"version conflict: the board is at version {exc.current}", version=exc.current)
-    if isinstance(exc, LimitExceeded):
-        return error(403, str(exc))
-    if isinstance(exc, RateLimited):
-        return too_many(exc, json_body=True)
-    if isinstance(exc, RequestDataTooBig):
-        return error(413, f"request body too large; the limit is {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes")
-    if isinstance(exc, RenderError):
-        response = error(exc.status, exc.message)
-        if exc.status == 503:
-            response["Retry-After"] = "5"
-        return response
-    raise exc
+class Category(Answer):
+    id: str
+    name: str
+    kinds: list[Kind]
 
 
-_HANDLED = (
-    BoardError,
-    Http404,
-    PermissionDenied,
-    VersionConflict,
-    LimitExceeded,
-    RenderError,
-    RateLimited,
-    RequestDataTooBig,
-)
+class Palette(Answer):
+    categories: list[Category]
 
 
-def api_view(*methods: str, public: bool = False) -> Callable[[View], View]:
-    """Method check, authentication, CSRF for session writes, rate limits and the error shape, for
-    sync and async views alike (async views keep slow work such as rendering off the request thread).
-
-    Every token request counts against the token's rate; renders count against the user's render
-    budget where they run (whiteboard.rendering)."""
-
-    def decorate(view: View) -> View:
-        if asyncio.iscoroutinefunction(view):
-
-            @csrf_exempt
-            @wraps(view)
-            async def async_wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-                refused = await sync_to_async(_refuse)(request, methods, public)
-                if refused is not None:
-                    return refused
-                try:
-                    response: HttpResponse = await view(request, *args, **kwargs)
-                    return response
-                except _HANDLED as exc:
-                    return _error_response(exc)
-
-            return async_wrapper
-
-        @csrf_exempt
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            refused = _refuse(request, methods, public)
-            if refused is not None:
-                return refused
-            try:
-                answer: HttpResponse = view(request, *args, **kwargs)
-                return answer
-            except _HANDLED as exc:
-                return _error_response(exc)
-
-        return wrapper
-
-    return decorate
+class Rule(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str
+    severity: Severity
+    category: str
+    title: str
+    hint: str
+    core: bool
+    references: list[str]
+    doc: str
+    why: str | None = None
+    fix: str | None = None
+    example: str | None = None
+    url: str = Field(json_schema_extra={"format": "uri"})
 
 
-def _json_body(request: HttpRequest) -> Any:
-    return parse_json(request.body, limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+class Policies(Answer):
+    max: int
+    prefix: Annotated[str, WithJsonSchema({"const": POLICY_PREFIX})]
+    schema_: dict[str, Any] = Field(alias="schema", description="JSON Schema of one policy")
+
+
+class Rules(Answer):
+    rules: list[Rule]
+    settings: list[Annotated[str, WithJsonSchema({"enum": list(RULE_SETTINGS)})]]
+    policies: Policies
+
+
+class ListedBoard(Answer):
+    id: int
+    name: str
+    role: Annotated[str, WithJsonSchema({"enum": ["owner", "editor", "viewer"]})]
+    version: int
+    updated: Time
+
+
+class BoardList(Answer):
+    boards: list[ListedBoard]
+
+
+def _non_negative_integer(value: Any) -> Any:
+    """The version's check, in the words the API has always used for it."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise PydanticCustomError("version", "must be a non-negative integer")
+    return value
+
+
+class BoardReplace(Body):
+    """`{"version": N, "board": doc}`: replaces the board when N is its current version."""
+
+    model_config = ConfigDict(extra="forbid")
+    shape = '{"version": N, "board": {...}}'
+
+    version: Annotated[int, BeforeValidator(_non_negative_integer), WithJsonSchema({"type": "integer", "minimum": 0})]
+    # Any JSON here: the board validator checks it, with places inside the board.
+    board: Annotated[Any, WithJsonSchema(component("Board"))]
+
+
+class Finding(Answer):
+    rule: str = Field(description="a rule id, or policy:<id> for a board policy")
+    severity: Severity
+    nodes: list[str]
+    edges: list[str]
+    message: str
+    hint: str
+    suppressed: bool
+    reason: str | None = Field(default=None, description="why it is suppressed; only on a suppressed finding")
+
+
+class Findings(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    board: str
+    version: int | None = None
+    findings: list[Finding]
+    summary: Annotated[
+        dict[str, int], WithJsonSchema({"type": "object", "properties": {s: {"type": "integer"} for s in SEVERITIES}})
+    ]
+    warnings: list[Located] | None = None
+
+
+def _figure(description: str) -> Any:
+    return Field(description=description)
+
+
+class ClientEstimate(Answer):
+    client: str = _figure("The client node's id")
+    rps: Number = _figure("Requests per second it sends at this scale")
+    mean_ms: Number | None = _figure("Mean time to an answer; null through a synchronous loop or over capacity")
+    p99_ms: Number | None = _figure("99th percentile of that time")
+    first_token_ms: Number | None = _figure("Mean time to the first streamed LLM token (sse or websocket edges)")
+    availability: Number | None = _figure("Chance that everything it calls synchronously is up")
+    slo_p99_ms: Number | None = _figure("The client's own p99 target, if it has one")
+
+
+class NodeEstimate(Answer):
+    rate: Number | None = _figure("Requests per second arriving; null where the routing has no answer")
+    servers: int = _figure("replicas x concurrency")
+    utilisation: Number | None = _figure("rate x latency / servers; 1 or more is over capacity")
+    wait_ms: Number | None = _figure("Mean queueing time (Erlang C); null over capacity")
+    mean_ms: Number | None = _figure("Mean time at the node: latency plus the wait")
+    availability: Number = _figure("1 - (1 - availability) ^ replicas")
+
+
+class Estimate(Answer):
+    """SPEC section 8: an open network of M/M/c queues fed by the clients' `rps`."""
+
+    board: str
+    version: int | None
+    scale: Number
+    entries: list[ClientEstimate] = _figure("One per client node")
+    nodes: dict[str, NodeEstimate] = _figure("Per node id (notes left out)")
+    bottleneck: str | None = _figure("The node with the highest utilisation")
+    max_scale: Number | None = _figure("The largest scale at which no node is over capacity")
+    errors: list[Located] = _figure("What the estimate could not work out, and why")
+
+
+class Imported(Answer):
+    board: BoardDocument
+    warnings: list[Located] = Field(description="what the import guessed or dropped, each with its line or element")
+
+
+class Pasted(Answer):
+    op: dict[str, Any]
+    warnings: list[Located] = Field(description="what the import guessed or dropped, each with its line or element")
 
 
 def _board_payload(board: Board) -> dict[str, Any]:
     return {"id": board.pk, "version": board.version, "board": board.document}
 
 
-@api_view("GET", public=True)
-def openapi(request: HttpRequest) -> HttpResponse:
-    return JsonResponse(openapi_document())
-
-
-@api_view("GET", public=True)
-def rules(request: HttpRequest) -> HttpResponse:
+@router.get(
+    "/rules",
+    auth=None,
+    response=Rules,
+    url_name="api_rules",
+    summary="The review rules, the board settings they take, and the grammar of board policies",
+)
+def rules(request: HttpRequest) -> dict[str, Any]:
     """The review rules (the registry's documentation), the settings `review.rules` takes, and
     the JSON Schema of a board policy, for editors that build settings and policies."""
     listed = [
         {**doc, "url": request.build_absolute_uri(reverse("rule_detail", args=[doc["id"]]))} for doc in rule_docs()
     ]
     policies = {"max": MAX_POLICIES, "prefix": POLICY_PREFIX, "schema": policy_schema()}
-    return JsonResponse({"rules": listed, "settings": list(RULE_SETTINGS), "policies": policies})
+    return {"rules": listed, "settings": list(RULE_SETTINGS), "policies": policies}
 
 
-@api_view("GET", public=True)
-def palette_list(request: HttpRequest) -> HttpResponse:
+@router.get(
+    "/palette",
+    auth=None,
+    response=Palette,
+    url_name="api_palette",
+    summary="Categories and kinds with display names, icon URLs and estimate defaults",
+)
+def palette_list(request: HttpRequest) -> dict[str, Any]:
     """Categories, kinds and each kind's technologies. A kind without a picture (a note) has
     `"icon": null` and `"diagrams_class": null`."""
 
@@ -234,61 +350,94 @@ def palette_list(request: HttpRequest) -> HttpResponse:
         }
         for category, kinds in palette.kinds_by_category().items()
     ]
-    return JsonResponse({"categories": categories})
+    return {"categories": categories}
 
 
-@api_view("GET", "POST")
-def boards(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST":
-        hit("board_create", request.user.pk)
-        board = services.board_create(owner=request.user, document=_json_body(request))  # type: ignore[arg-type]
-        return JsonResponse(_board_payload(board), status=201)
+@router.get(
+    "/boards", response={200: BoardList, 401: Error}, url_name="api_boards", summary="Boards the caller can see"
+)
+def board_list(request: HttpRequest) -> dict[str, Any]:
     listing = [
         {"id": b.pk, "name": b.name, "role": role, "version": b.version, "updated": b.updated_at.isoformat()}
         for b, role in boards_visible_to(request.user)  # type: ignore[arg-type]
     ]
-    return JsonResponse({"boards": listing})
+    return {"boards": listing}
 
 
-@api_view("GET", "PUT", "DELETE")
-def board_detail(request: HttpRequest, board_id: int) -> HttpResponse:
-    if request.method == "GET":
-        board, _ = get_board_for(request.user, board_id, need="view")
-        return JsonResponse(_board_payload(board))
-    if request.method == "DELETE":
-        board, _ = get_board_for(request.user, board_id, need="own")
-        services.board_delete(board=board)
-        return HttpResponse(status=204)
-    board, _ = get_board_for(request.user, board_id, need="edit")
-    body = _json_body(request)
-    if not isinstance(body, dict):
-        raise BoardError.one("", 'the body must be an object {"version": N, "board": {...}}')
-    problems = [{"loc": key, "msg": "is required"} for key in ("version", "board") if key not in body]
-    problems += [{"loc": key, "msg": f"unknown key {key!r}"} for key in body if key not in ("version", "board")]
-    version = body.get("version")
-    if "version" in body and (not isinstance(version, int) or isinstance(version, bool) or version < 0):
-        problems.append({"loc": "version", "msg": "must be a non-negative integer"})
-    if problems:
-        raise BoardError(problems)
-    document = validate_board(body["board"])
-    applied = services.board_replace(board=board, version=version, document=document, user=request.user)  # type: ignore[arg-type]
-    return JsonResponse({"id": board.pk, "version": applied.version, "board": applied.document})
+@router.post(
+    "/boards",
+    response={201: StoredBoard, 400: Error, 401: Error, 403: Error, 422: Error},
+    url_name="api_boards",
+    summary="Create a board from a document",
+    openapi_extra=BOARD_BODY,
+)
+def board_create(request: HttpRequest) -> Status[dict[str, Any]]:
+    hit("board_create", request.user.pk)
+    board = services.board_create(owner=request.user, document=read_json(request))  # type: ignore[arg-type]
+    return Status(201, _board_payload(board))
 
 
-@api_view("GET")
-def board_review(request: HttpRequest, board_id: int) -> HttpResponse:
+@router.get(
+    "/boards/{int:board_id}",
+    response={200: StoredBoard, 401: Error, 404: Error},
+    url_name="api_board",
+    summary="A board and its version",
+)
+def board_detail(request: HttpRequest, board_id: int) -> dict[str, Any]:
     board, _ = get_board_for(request.user, board_id, need="view")
-    return JsonResponse(review_of(board))
+    return _board_payload(board)
 
 
-@api_view("POST")
-def review(request: HttpRequest) -> HttpResponse:
-    return JsonResponse(review_document(document=validate_board(_json_body(request))))
+@router.put(
+    "/boards/{int:board_id}",
+    response={200: StoredBoard, 400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
+    url_name="api_board",
+    summary="Replace the document when `version` is the current one; live editors follow",
+)
+def board_replace(request: HttpRequest, board_id: int, body: BoardReplace) -> dict[str, Any]:
+    board, _ = get_board_for(request.user, board_id, need="edit")
+    document = validate_board(body.board)
+    applied = services.board_replace(board=board, version=body.version, document=document, user=request.user)  # type: ignore[arg-type]
+    return {"id": board.pk, "version": applied.version, "board": applied.document}
 
 
-def _estimate_scale(request: HttpRequest) -> float:
+@router.delete(
+    "/boards/{int:board_id}",
+    response={204: None, 401: Error, 403: Error, 404: Error},
+    url_name="api_board",
+    summary="Delete the board (owner only)",
+)
+def board_delete(request: HttpRequest, board_id: int) -> Status[None]:
+    board, _ = get_board_for(request.user, board_id, need="own")
+    services.board_delete(board=board)
+    return Status(204, None)
+
+
+@router.get(
+    "/boards/{int:board_id}/review",
+    response={200: Findings, 401: Error, 404: Error},
+    url_name="api_board_review",
+    summary="Review findings of the stored board",
+)
+def board_review(request: HttpRequest, board_id: int) -> dict[str, Any]:
+    board, _ = get_board_for(request.user, board_id, need="view")
+    return review_of(board)
+
+
+@router.post(
+    "/review",
+    response={200: Findings, 400: Error, 401: Error, 422: Error},
+    url_name="api_review",
+    summary="Review a document; nothing is stored",
+    openapi_extra=BOARD_BODY,
+)
+def review(request: HttpRequest) -> dict[str, Any]:
+    return review_document(document=validate_board(read_json(request)))
+
+
+def _estimate_scale(raw: str | None) -> float:
     """The estimate's `?scale=` (default 1); a bad one is a located 422."""
-    raw = request.GET.get("scale", "1")
+    raw = "1" if raw is None else raw
     try:
         scale = float(raw)
     except ValueError:
@@ -299,20 +448,32 @@ def _estimate_scale(request: HttpRequest) -> float:
     return scale
 
 
-@api_view("GET")
-def board_estimate(request: HttpRequest, board_id: int) -> HttpResponse:
+@router.get(
+    "/boards/{int:board_id}/estimate",
+    response={200: Estimate, 401: Error, 404: Error, 422: Error},
+    url_name="api_board_estimate",
+    summary="Capacity, latency and availability estimate of the stored board",
+)
+def board_estimate(request: HttpRequest, board_id: int, scale: Scale = None) -> dict[str, Any]:
     board, _ = get_board_for(request.user, board_id, need="view")
-    return JsonResponse(estimate_board(board.document, scale=_estimate_scale(request), version=board.version))
+    return estimate_board(board.document, scale=_estimate_scale(scale), version=board.version)
 
 
-@api_view("POST")
-def estimate(request: HttpRequest) -> HttpResponse:
-    scale = _estimate_scale(request)
-    return JsonResponse(estimate_board(validate_board(_json_body(request)), scale=scale))
+@router.post(
+    "/estimate",
+    response={200: Estimate, 400: Error, 401: Error, 422: Error},
+    url_name="api_estimate",
+    summary="Estimate a document's capacity, latency and availability; nothing is stored",
+    openapi_extra=BOARD_BODY,
+)
+def estimate(request: HttpRequest, scale: Scale = None) -> dict[str, Any]:
+    factor = _estimate_scale(scale)
+    return estimate_board(validate_board(read_json(request)), scale=factor)
 
 
-def _scale(request: HttpRequest) -> float:
-    raw = request.GET.get("scale", "1")
+def _scale(raw: str | None) -> float:
+    if raw is None:
+        return 1.0
     try:
         return float(raw)
     except ValueError:
@@ -326,39 +487,63 @@ def _download(content: bytes, media_type: str, filename: str) -> HttpResponse:
     return response
 
 
-@api_view("GET")
-async def board_export(request: HttpRequest, board_id: int, fmt: str) -> HttpResponse:
+def _format(fmt: str) -> str:
     if fmt not in FORMATS:
         raise UnknownFormat(f"unknown format {fmt[:20]!r}; use one of {', '.join(FORMATS)}")
+    return fmt
+
+
+@router.get(
+    "/boards/{int:board_id}/export.{fmt}",
+    response={400: Error, 401: Error, 404: Error, 503: Error},
+    url_name="api_board_export",
+    summary="The rendering (PNG, SVG, PDF, DOT, diagrams Python script), the document, or the "
+    "board as Mermaid, draw.io, Compose or Kubernetes (SPEC 9)",
+    openapi_extra=rendering("The export"),
+)
+async def board_export(
+    request: HttpRequest,
+    board_id: int,
+    fmt: Annotated[str, WithJsonSchema({"enum": list(FORMATS)})],
+    scale: PictureScale = None,
+    layout: Layout = None,
+    background: Background = None,
+    width: Width = None,
+    links: Links = None,
+    syntax: Syntax = "architecture",
+) -> HttpResponse:
+    _format(fmt)
     board, _ = await sync_to_async(get_board_for)(request.user, board_id, need="view")
     page = request.build_absolute_uri(reverse("board_detail", args=[board.pk]))
     picture = picture_from_query(request.GET, link=page)
     rendered = await render_board_async(
-        board.document,
-        fmt=fmt,
-        scale=_scale(request),
-        picture=picture,
-        budget=request.user.pk,
-        syntax=request.GET.get("syntax", "architecture"),
+        board.document, fmt=fmt, scale=_scale(scale), picture=picture, budget=request.user.pk, syntax=syntax
     )
     slug = "".join(c if c.isalnum() else "-" for c in board.name.lower()).strip("-")[:60] or f"board-{board.pk}"
     return _download(rendered.content, rendered.media_type, f"{slug}.{fmt}")
 
 
-@api_view("POST")
-async def render(request: HttpRequest) -> HttpResponse:
-    fmt = request.GET.get("format", "png")
-    if fmt not in FORMATS:
-        raise UnknownFormat(f"unknown format {fmt[:20]!r}; use one of {', '.join(FORMATS)}")
+@router.post(
+    "/render",
+    response={400: Error, 401: Error, 422: Error, 503: Error},
+    url_name="api_render",
+    summary="Render a document; nothing is stored",
+    openapi_extra={**BOARD_BODY, **rendering("The rendering")},
+)
+async def render(
+    request: HttpRequest,
+    format: Annotated[str, WithJsonSchema({"enum": list(FORMATS)}), Query("png")] = "png",
+    scale: PictureScale = None,
+    layout: Layout = None,
+    background: Background = None,
+    width: Width = None,
+    syntax: Syntax = "architecture",
+) -> HttpResponse:
+    fmt = _format(format)
     picture = picture_from_query(request.GET)
-    doc = validate_board(_json_body(request))
+    doc = validate_board(read_json(request))
     rendered = await render_board_async(
-        doc,
-        fmt=fmt,
-        scale=_scale(request),
-        picture=picture,
-        budget=request.user.pk,
-        syntax=request.GET.get("syntax", "architecture"),
+        doc, fmt=fmt, scale=_scale(scale), picture=picture, budget=request.user.pk, syntax=syntax
     )
     return _download(rendered.content, rendered.media_type, f"board.{fmt}")
 
@@ -380,24 +565,32 @@ def _uploaded(request: HttpRequest) -> tuple[bytes, str | None]:
         raise BoardError.one("body", "the body could not be read as the file") from None
 
 
-def _import(request: HttpRequest) -> Any:
-    """The body read as a board in `?format=` (auto-detected by default); counted as a render,
-    the work it costs is of that order."""
+def _import(request: HttpRequest, fmt: str, filename: str | None) -> Any:
+    """The body read as a board in `fmt` (auto-detected by default); counted as a render, the
+    work it costs is of that order."""
     hit("render", request.user.pk)
     raw, uploaded_name = _uploaded(request)
-    filename = request.GET.get("filename") or uploaded_name
-    return import_board(raw, fmt=request.GET.get("format", "auto"), filename=filename)
+    return import_board(raw, fmt=fmt, filename=filename or uploaded_name)
 
 
-@api_view("POST")
-def import_file(request: HttpRequest) -> HttpResponse:
+@router.post(
+    "/import",
+    response={200: Imported, 400: Error, 401: Error, 422: Error},
+    url_name="api_import",
+    summary="Read a file in any importable format (SPEC 9) as a board; nothing is stored",
+    openapi_extra=IMPORT_BODY,
+)
+def import_file(
+    request: HttpRequest,
+    format: ImportFormat = "auto",
+    filename: Filename = None,
+) -> dict[str, Any]:
     """SPEC 9: a file of any importable format -> `{"board", "warnings"}`; nothing is stored."""
-    result = _import(request)
-    return JsonResponse({"board": result.board, "warnings": result.warnings})
+    result = _import(request, format, filename)
+    return {"board": result.board, "warnings": result.warnings}
 
 
-def _coordinate(request: HttpRequest, name: str) -> float | None:
-    raw = request.GET.get(name)
+def _coordinate(name: str, raw: str | None) -> float | None:
     if raw is None or raw == "":
         return None
     try:
@@ -409,14 +602,28 @@ def _coordinate(request: HttpRequest, name: str) -> float | None:
     return value
 
 
-@api_view("POST")
-def board_paste(request: HttpRequest, board_id: int) -> HttpResponse:
+@router.post(
+    "/boards/{int:board_id}/paste",
+    response={200: Pasted, 400: Error, 401: Error, 403: Error, 404: Error, 422: Error},
+    url_name="api_board_paste",
+    summary="Pasted text in any importable format as a `batch` op of new elements for this "
+    "board (ids that do not clash, centred at x, y); nothing is stored (editors)",
+    openapi_extra=IMPORT_BODY,
+)
+def board_paste(
+    request: HttpRequest,
+    board_id: int,
+    format: ImportFormat = "auto",
+    filename: Filename = None,
+    x: Coordinate = None,
+    y: Coordinate = None,
+) -> dict[str, Any]:
     """Pasted text (any importable format) as new elements of this board: `{"op", "warnings"}`,
     a `batch` op with ids that do not clash, centred at `?x=&y=`, for the editor to send.
     Nothing is stored; editors only, as the op they will send."""
     board, _ = get_board_for(request.user, board_id, need="edit")
-    x, y = _coordinate(request, "x"), _coordinate(request, "y")
-    result = _import(request)
-    at = (x, y) if x is not None and y is not None else None
+    at_x, at_y = _coordinate("x", x), _coordinate("y", y)
+    result = _import(request, format, filename)
+    at = (at_x, at_y) if at_x is not None and at_y is not None else None
     op = validate_op(paste_op(board.document, result.board, at=at))
-    return JsonResponse({"op": op, "warnings": result.warnings})
+    return {"op": op, "warnings": result.warnings}

@@ -167,7 +167,7 @@ class ArchboardMCP(MCPServer):
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
         """Every tool call: bad text refused before any tool sees it, and a tool's failure answered
-        as the REST API answers it (whiteboard.boards.api._error_response), as a tool error."""
+        as the REST API answers it (whiteboard.rest.error_response), as a tool error."""
         problems = (self._held(context) if context is not None else []) or find_problems(arguments)
         if problems:
             return _refused("invalid input", problems)
