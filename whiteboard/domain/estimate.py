@@ -589,11 +589,22 @@ def percentile(mixture: Mixture, p: float = PERCENTILE) -> float:
 # The network
 
 
-class _Network:
-    """The board as integer-indexed arrays: stations (notes left out) and edges with their shares.
+# An edge as the model reads it: (target, share, calls, terminal, streams). `share` is the requests
+# along it per request at its source (NaN: unknown); `calls` a non-router's calls per request it
+# sends on, or a router's fraction; `terminal` marks a call from the system to a client (a
+# third-party API, a push to a device): the client answers it from its own station and goes no
+# further, for what a client sends is its own `rps` (only what one client sends another, users ->
+# browser, travels on through it); `streams` marks a streaming protocol (sse, websocket).
+Edge = tuple[int, float, float, bool, bool]
 
-    Nodes are numbered in document order, as `nodes[i]` in messages; edges k in the order they
-    are read, with `out[v]` and `sync_out[v]` holding the numbers of v's edges.
+
+class _Network:
+    """The board as integer-indexed arrays: stations (notes left out) and their out edges.
+
+    Nodes are numbered in document order, as `nodes[i]` in messages. `out[v]` holds v's edges in
+    document order, `sync_out[v]` those of them that are synchronous; `succ[v]` and `sync_succ[v]`
+    their targets, terminal calls left out (nothing goes on from them), and `callers[v]` the
+    sources of the synchronous ones that end at v.
     """
 
     def __init__(self, doc: dict[str, Any]) -> None:
@@ -602,7 +613,9 @@ class _Network:
         self.ids: list[str] = [node["id"] for node in nodes]
         self.kinds: list[str] = [node["kind"] for node in nodes]
         index = dict(zip(self.ids, range(n), strict=True))
-        categories = [_category(kind) for kind in self.kinds]
+        # A board has a few kinds and thousands of nodes: look each kind up once.
+        category = {kind: _category(kind) for kind in set(self.kinds)}
+        categories = [category[kind] for kind in self.kinds]
         self.active = [c not in IGNORED_CATEGORIES for c in categories]
         self.is_client = [c == "client" for c in categories]
         self.clients = [i for i in range(n) if self.is_client[i]]
@@ -615,31 +628,25 @@ class _Network:
         self.servers = [1] * n
         self.availability = [1.0] * n  # A(v), all replicas together
         self.miss = [1.0] * n  # the share of requests a node sends on (a cache: 1 - hit_ratio)
+        defaults = {kind: _defaults(kind) for kind in category}
         for i, node in enumerate(nodes):
             if self.active[i]:
-                self._read_node(i, node.get("props"))
+                self._read_node(i, defaults[self.kinds[i]], node.get("props"))
 
-        self.target: list[int] = []
-        self.share: list[float] = []  # requests along the edge per request at its source (NaN: unknown)
-        self.calls: list[float] = []  # a non-router's calls per request it sends on; a router's fraction
-        self.sync = bytearray()
-        self.streams = bytearray()  # the protocol streams (sse, websocket)
-        # A call from the system to a client (a third-party API, a push to a device): the client
-        # answers it from its own station and goes no further, for what a client sends is its own
-        # `rps`. Only what one client sends another (users -> browser) travels on through it.
-        self.terminal = bytearray()
+        self.out: list[list[Edge]] = [[] for _ in range(n)]
+        self.sync_out: list[list[Edge]] = [[] for _ in range(n)]
+        self.succ: list[list[int]] = [[] for _ in range(n)]
+        self.sync_succ: list[list[int]] = [[] for _ in range(n)]
+        self.callers: list[list[int]] = [[] for _ in range(n)]
         by_source: list[list[tuple[int, int, dict[str, Any]]]] = [[] for _ in range(n)]
         active = self.active
         for k, edge in enumerate(doc["edges"]):
             s, t = index[edge["source"]], index[edge["target"]]
             if active[s] and active[t]:
                 by_source[s].append((k, t, edge.get("props") or _NO_PROPS))
-        self.out: list[list[int]] = [[] for _ in range(n)]
         for s, edges in enumerate(by_source):
             if edges:
                 self._read_out_edges(s, edges)
-        sync = self.sync
-        self.sync_out = [[k for k in edges if sync[k]] for edges in self.out]
 
     def _prop(self, props: dict[str, Any], key: str, element: str, i: int) -> float | None:
         """An estimate prop's value, None when absent. A stored board may predate the checks: a
@@ -647,46 +654,55 @@ class _Network:
         value = props.get(key)
         if value is None:
             return None
+        cls = value.__class__
+        if cls is int or cls is float:
+            # The common case, a number within range, without building the rule's message.
+            low, high, above_low, integer = _RANGES[element, key]
+            within = low < value <= high or (value == low and not above_low)
+            if within and (not integer or cls is int or value == int(value)):
+                return float(value)
         problem = check_estimate_prop(key, value, element)
         if problem is not None or not isinstance(value, (int, float)):
             self.errors.append({"loc": f"{element}s[{i}].props.{key}", "msg": f"{problem}; it is left out"})
             return None
         return float(value)
 
-    def _read_node(self, i: int, props: dict[str, Any] | None) -> None:
-        defaults = _defaults(self.kinds[i])
+    def _read_node(self, i: int, defaults: Defaults, props: dict[str, Any] | None) -> None:
         service = first_token = defaults.latency_ms
         servers = defaults.concurrency
         up = defaults.availability
         if props:
             # Most nodes carry a prop or two: read the estimate keys they have, not every key.
             figures = {key: self._prop(props, key, "node", i) for key in props if key in _NODE_PROPS}
-            get = figures.get
-            if self.is_client[i]:
-                self.offered[i] = get("rps") or 0.0
-                self.slo[i] = get("slo_p99_ms")
-            latency = get("latency_ms")
-            if latency is not None:
-                service = first_token = latency
-            if self.kinds[i] == "llm":
+            if figures:
+                get = figures.get
+                if self.is_client[i]:
+                    self.offered[i] = get("rps") or 0.0
+                    self.slo[i] = get("slo_p99_ms")
+                latency = get("latency_ms")
+                if latency is not None:
+                    service = first_token = latency
+                concurrency = get("concurrency")
+                if concurrency is not None:
+                    servers = int(concurrency)
+                availability = get("availability")
+                if availability is not None:
+                    up = availability
+            kind = self.kinds[i]
+            if kind == "llm":
+                get = figures.get
                 ttft = get("ttft_ms")
                 ttft = defaults.ttft_ms if ttft is None else ttft
                 tokens, speed = get("output_tokens"), get("tokens_per_s")
                 if tokens is not None and speed is not None:
                     service = (ttft or 0.0) + 1000 * tokens / speed
                 first_token = service if ttft is None else min(ttft, service)
-            concurrency = get("concurrency")
-            if concurrency is not None:
-                servers = int(concurrency)
-            availability = get("availability")
-            if availability is not None:
-                up = availability
+            elif kind == "cache":
+                self.miss[i] = 1 - (figures.get("hit_ratio") or 0.0)
             replicas = props.get("replicas", 1)
             if replicas.__class__ is int and replicas > 1:
                 servers *= replicas
                 up = 1 - (1 - up) ** replicas
-            if self.kinds[i] == "cache":
-                self.miss[i] = 1 - (get("hit_ratio") or 0.0)
         self.service_ms[i] = service
         self.first_token_ms[i] = first_token
         self.servers[i] = servers
@@ -699,19 +715,28 @@ class _Network:
         else:
             chances = [self._prop(props, "calls", "edge", k) if "calls" in props else 1.0 for k, _, props in edges]
         miss, client, is_client = self.miss[s], self.is_client[s], self.is_client
-        out = self.out[s]
+        out, sync_out, succ, sync_succ, callers = (
+            self.out[s],
+            self.sync_out[s],
+            self.succ[s],
+            self.sync_succ[s],
+            self.callers,
+        )
         for (_, t, props), chance in zip(edges, chances, strict=True):
             calls = 1.0 if chance is None else chance
             share = calls * miss
             if share == 0:
                 continue  # no request ever takes it
-            out.append(len(self.target))
-            self.target.append(t)
-            self.share.append(share)
-            self.calls.append(calls)
-            self.sync.append(props.get("async") is not True)
-            self.streams.append(props.get("protocol") in STREAMING_PROTOCOLS)
-            self.terminal.append(is_client[t] and not client)
+            terminal = is_client[t] and not client
+            edge = (t, share, calls, terminal, props.get("protocol") in STREAMING_PROTOCOLS)
+            out.append(edge)
+            if not terminal:
+                succ.append(t)
+            if props.get("async") is not True:
+                sync_out.append(edge)
+                if not terminal:
+                    sync_succ.append(t)
+                    callers[t].append(s)
 
     def _router_chances(self, s: int, fractions: list[float | None]) -> list[float | None]:
         """Each out edge's chance to be a router's choice: its fraction, or an equal share of what
@@ -730,14 +755,8 @@ class _Network:
         rest = (1 - total) / unset if unset else 0.0
         return [rest if f is None else f for f in fractions]
 
-    def successors(self, edges: Sequence[Sequence[int]]) -> list[list[int]]:
-        """The targets along each node's `edges`, terminal calls left out (nothing goes on from them)."""
-        target, terminal = self.target, self.terminal
-        return [[target[k] for k in ks if not terminal[k]] for ks in edges]
-
-    def loop_path(self, members: Sequence[int], edges: Sequence[Sequence[int]]) -> str:
+    def loop_path(self, members: Sequence[int], succ: Sequence[Sequence[int]]) -> str:
         """A cycle through the first of a loop's `members` (document order), as "a -> b -> a"."""
-        succ = self.successors(edges)
         inside = set(members)
         start = min(members)
         previous = {start: start}
@@ -758,6 +777,9 @@ class _Network:
 
 _NO_PROPS: dict[str, Any] = {}
 _NODE_PROPS = frozenset(key for key, prop in ESTIMATE_PROPS.items() if prop.element == "node")
+_RANGES = {
+    (prop.element, key): (prop.low, prop.high, prop.above_low, prop.integer) for key, prop in ESTIMATE_PROPS.items()
+}
 
 
 def _topological(n: int, active: Sequence[bool], succ: Sequence[Sequence[int]]) -> tuple[list[int], list[int]]:
@@ -791,12 +813,12 @@ def _solve_loop(members: list[int], net: _Network, inflow: list[float]) -> list[
     holders: list[set[int]] = [{i} for i in range(size)]  # the rows with a term in column i
     for u in members:
         i = local[u]
-        for k in net.out[u]:
-            j = local.get(net.target[k])
-            if j is not None and not net.terminal[k]:
-                rows[j][i] = rows[j].get(i, 0.0) - net.share[k]
+        for t, share, _, terminal, _ in net.out[u]:
+            j = local.get(t)
+            if j is not None and not terminal:
+                rows[j][i] = rows[j].get(i, 0.0) - share
                 holders[i].add(j)
-                rhs[j] += net.offered[u] * net.share[k]
+                rhs[j] += net.offered[u] * share
     for i in range(size):
         pivot_row = rows[i]
         pivot = pivot_row[i]
@@ -822,17 +844,16 @@ def _solve_loop(members: list[int], net: _Network, inflow: list[float]) -> list[
 def _unit_rates(net: _Network) -> list[float]:
     """Arrivals per second at each node at scale 1 (NaN where the routing has no answer)."""
     n = len(net.ids)
-    succ = net.successors(net.out)
+    succ = net.succ
     order, rest = _topological(n, net.active, succ)
     rate = [0.0] * n  # what arrives to be sent on; terminal calls are added at the end
-    out, target, share, terminal, offered = net.out, net.target, net.share, net.terminal, net.offered
+    out, offered = net.out, net.offered
 
     def send(v: int, inside: frozenset[int] = frozenset()) -> None:
         emitted = rate[v] + offered[v]
-        for k in out[v]:
-            t = target[k]
-            if not terminal[k] and t not in inside:
-                rate[t] += emitted * share[k]
+        for t, share, _, terminal, _ in out[v]:
+            if not terminal and t not in inside:
+                rate[t] += emitted * share
 
     for v in order:
         send(v)
@@ -846,7 +867,7 @@ def _unit_rates(net: _Network) -> list[float]:
                     net.errors.append(
                         {
                             "loc": f"nodes[{min(members)}]",
-                            "msg": f"the loop {net.loop_path(members, net.out)} sends each request round again "
+                            "msg": f"the loop {net.loop_path(members, succ)} sends each request round again "
                             "at least once on average (gain >= 1), so its load grows without bound: lower "
                             "`calls` or `fraction` along it",
                         }
@@ -860,9 +881,9 @@ def _unit_rates(net: _Network) -> list[float]:
     arrivals = rate[:]
     for v in range(n):
         emitted = rate[v] + offered[v]
-        for k in out[v]:
-            if terminal[k]:
-                arrivals[target[k]] += emitted * share[k]
+        for t, share, _, terminal, _ in out[v]:
+            if terminal:
+                arrivals[t] += emitted * share
     return arrivals
 
 
@@ -903,7 +924,7 @@ class _Times:
     def __init__(self, net: _Network, stations: list[_Station | None]) -> None:
         self.net = net
         n = len(net.ids)
-        self.order, self.looping = _topological(n, net.active, _callers(net))
+        self.order, self.looping = _topological(n, net.active, net.callers)
         nan = math.nan
         # What a node answers from its own station: for terminal calls, and the base of R.
         self.own_mean = [nan if s is None else s.mean_ms for s in stations]
@@ -913,13 +934,12 @@ class _Times:
         self.first = first = [nan] * n
         self.reach = reach = [nan] * n
         own_mean, own_first, availability = self.own_mean, self.own_first, net.availability
-        target, share, terminal, is_router = net.target, net.share, net.terminal, net.is_router
+        sync_out, is_router = net.sync_out, net.is_router
         for v in self.order:
             # R(v) = W(v) + sum of share x R(callee); a terminal callee answers with its W alone.
             m, f, a = own_mean[v], own_first[v], 1.0
-            for k in net.sync_out[v]:
-                t, p = target[k], share[k]
-                if terminal[k]:
+            for t, p, _, terminal, _ in sync_out[v]:
+                if terminal:
                     m += p * own_mean[t]
                     f += p * own_first[t]
                     callee = availability[t]
@@ -936,34 +956,31 @@ class _Times:
         self.distributions: dict[int, Mixture] = {}
 
     def calls_mean(self, v: int) -> float:
-        net = self.net
-        target, share, terminal, own, full = net.target, net.share, net.terminal, self.own_mean, self.mean
-        return sum([share[k] * (own if terminal[k] else full)[target[k]] for k in net.sync_out[v]])
+        own, full = self.own_mean, self.mean
+        return sum([p * (own if terminal else full)[t] for t, p, _, terminal, _ in self.net.sync_out[v]])
 
     def calls_first(self, client: int) -> float:
         """The time of a client's calls to the first token it sees: LLMs answer at their first
         token along its edges that stream (sse, websocket), and along an edge to another client
         as that client sees it (users -> a browser that streams)."""
-        net = self.net
         total = 0.0
-        for k in net.sync_out[client]:
-            t = net.target[k]
-            if net.streams[k]:
-                total += net.share[k] * self.first[t]
-            elif net.is_client[t]:
-                total += net.share[k] * (self.own_first[t] + self.calls_first(t))
+        for t, p, _, _, streams in self.net.sync_out[client]:
+            if streams:
+                total += p * self.first[t]
+            elif self.net.is_client[t]:
+                total += p * (self.own_first[t] + self.calls_first(t))
             else:
-                total += net.share[k] * self.mean[t]
+                total += p * self.mean[t]
         return total
 
     def calls_reach(self, v: int) -> float:
         net = self.net
-        target, share, terminal, availability, reach = net.target, net.share, net.terminal, net.availability, self.reach
+        availability, reach = net.availability, self.reach
         edges = net.sync_out[v]
         if net.is_router[v]:
-            chosen = sum([share[k] for k in edges])
-            return sum([share[k] * (availability if terminal[k] else reach)[target[k]] for k in edges]) + 1 - chosen
-        return math.prod([(availability if terminal[k] else reach)[target[k]] for k in edges])
+            chosen = sum([p for _, p, _, _, _ in edges])
+            return sum([p * (availability if terminal else reach)[t] for t, p, _, terminal, _ in edges]) + 1 - chosen
+        return math.prod([(availability if terminal else reach)[t] for t, _, _, terminal, _ in edges])
 
     def own_distribution(self, v: int) -> Mixture:
         mean = self.own_mean[v]
@@ -975,15 +992,16 @@ class _Times:
         edges = net.sync_out[v]
         if not edges:
             return NOTHING
-        target, terminal = net.target, net.terminal
-        parts = [(k, self.own_distribution(target[k]) if terminal[k] else self.distributions[target[k]]) for k in edges]
+        distributions = self.distributions
         if net.is_router[v]:
-            chosen = sum([net.share[k] for k in edges])
-            return mix([*((net.share[k], d) for k, d in parts), (1 - chosen, NOTHING)])
+            chosen = sum([p for _, p, _, _, _ in edges])
+            parts = [(p, self.own_distribution(t) if terminal else distributions[t]) for t, p, _, terminal, _ in edges]
+            return mix([*parts, (1 - chosen, NOTHING)])
         algebra = self.algebra
         total = NOTHING
-        for k, d in parts:
-            total = algebra.convolve(total, algebra.repeated(d, net.calls[k]))
+        for t, _, calls, terminal, _ in edges:
+            d = self.own_distribution(t) if terminal else distributions[t]
+            total = algebra.convolve(total, algebra.repeated(d, calls))
         if net.miss[v] < 1:
             total = mix(((1 - net.miss[v], NOTHING), (net.miss[v], total)))
         return total
@@ -991,7 +1009,7 @@ class _Times:
     def distribute(self, starts: Iterable[int]) -> None:
         """The end-to-end time distribution of every node the `starts` call synchronously."""
         net = self.net
-        succ = net.successors(net.sync_out)
+        succ = net.sync_succ
         needed = bytearray(len(net.ids))
         stack = [t for v in starts for t in succ[v]]
         for v in stack:
@@ -1011,11 +1029,11 @@ class _Times:
         net = self.net
         if not self.looping:
             return {}
-        succ = net.successors(net.sync_out)
+        succ = net.sync_succ
         loops: dict[int, str] = {}
         for members in strongly_connected_components(self.looping, succ, len(net.ids)):
             if len(members) > 1:
-                loops.update(dict.fromkeys(members, net.loop_path(members, net.sync_out)))
+                loops.update(dict.fromkeys(members, net.loop_path(members, succ)))
         looping = set(self.looping)
         reasons: dict[int, str] = {}
         for client in net.clients:
@@ -1032,17 +1050,6 @@ class _Times:
                         seen.add(t)
                         queue.append(t)
         return reasons
-
-
-def _callers(net: _Network) -> list[list[int]]:
-    """Each node's synchronous callers, terminal calls left out (they wait on no further calls)."""
-    callers: list[list[int]] = [[] for _ in net.ids]
-    target, terminal = net.target, net.terminal
-    for v, edges in enumerate(net.sync_out):
-        for k in edges:
-            if not terminal[k]:
-                callers[target[k]].append(v)
-    return callers
 
 
 def estimate_board(doc: dict[str, Any], *, scale: float = 1.0, version: int | None = None) -> dict[str, Any]:
