@@ -1086,7 +1086,10 @@ def estimate_board(doc: dict[str, Any], *, scale: float = 1.0, version: int | No
     times = _Times(net, stations)
     times.distribute(net.clients)
     loops = times.loop_reasons()
-    percentiles: dict[int, float] = {}  # clients that call the same way share one percentile
+    # Clients that call the same way share one distribution, and its percentile. The cache holds
+    # the distribution too: an id is only unique while its object lives, and a client's own
+    # mixture (several calls) is dropped after its turn, so a later one could take its id.
+    percentiles: dict[int, tuple[Mixture, float]] = {}
     entries = []
     for c in net.clients:
         mean = times.calls_mean(c)
@@ -1094,9 +1097,10 @@ def estimate_board(doc: dict[str, Any], *, scale: float = 1.0, version: int | No
         if math.isfinite(mean):  # so no loop: calls_first can follow clients calling clients
             first = times.calls_first(c)
             distribution = times.calls_distribution(c)
-            p99 = percentiles.get(id(distribution), math.nan)
-            if math.isnan(p99):
-                p99 = percentiles[id(distribution)] = percentile(distribution)
+            shared = percentiles.get(id(distribution))
+            if shared is None:
+                shared = percentiles[id(distribution)] = (distribution, percentile(distribution))
+            p99 = shared[1]
         availability = times.calls_reach(c)
         if c in loops:
             availability = math.nan
