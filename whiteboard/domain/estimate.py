@@ -38,8 +38,9 @@ import math
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from statistics import NormalDist
-from typing import Any
+from typing import Any, NamedTuple
 
 from whiteboard.domain.graphs import strongly_connected_components
 from whiteboard.domain.palette import KINDS
@@ -369,8 +370,7 @@ _NO_VISITS: dict[int, float] = {}
 NOTHING: Mixture = ((1.0, 0.0, 0.0, _NO_VISITS),)  # no time at all: a request that goes no further
 
 
-def _mean(component: Component) -> float:
-    return component[1]
+_mean = itemgetter(1)  # a component's mean, as a sort key without a Python call per component
 
 
 def _added(a: dict[int, float], b: dict[int, float], wa: float = 1.0, wb: float = 1.0) -> dict[int, float]:
@@ -453,7 +453,10 @@ class Algebra:
             # Adding one component to each of the others keeps their order and their number.
             (w1, m1, v1, n1), others = (a[0], b) if len(a) == 1 else (b[0], a)
             if not n1:
-                return tuple((w1 * w, m1 + m, v1 + v, n) for w, m, v, n in others)
+                return tuple([(w1 * w, m1 + m, v1 + v, n) for w, m, v, n in others])
+        if not any([na for _, _, _, na in a]) or not any([nb for _, _, _, nb in b]):
+            # The common case: no station visited on both sides, so no covariance to add.
+            return _reduced([(wa * wb, ma + mb, va + vb, na or nb) for wa, ma, va, na in a for wb, mb, vb, nb in b])
         components = []
         for wa, ma, va, na in a:
             for wb, mb, vb, nb in b:
@@ -732,11 +735,12 @@ class _Network:
         self.availability[i] = up
 
     def _read_out_edges(self, s: int, edges: list[tuple[int, int, dict[str, Any]]]) -> None:
-        chances: list[float | None]
-        if self.is_router[s]:
-            chances = self._router_chances(s, [self._prop(props, "fraction", "edge", k) for k, _, props in edges])
-        else:
-            chances = [self._prop(props, "calls", "edge", k) if "calls" in props else 1.0 for k, _, props in edges]
+        router = self.is_router[s]
+        chances = (
+            self._router_chances(s, [self._prop(props, "fraction", "edge", k) for k, _, props in edges])
+            if router
+            else ()
+        )
         miss, client, is_client = self.miss[s], self.is_client[s], self.is_client
         out, sync_out, succ, sync_succ, callers = (
             self.out[s],
@@ -745,7 +749,8 @@ class _Network:
             self.sync_succ[s],
             self.callers,
         )
-        for (_, t, props), chance in zip(edges, chances, strict=True):
+        for j, (k, t, props) in enumerate(edges):
+            chance = chances[j] if router else self._prop(props, "calls", "edge", k) if "calls" in props else 1.0
             calls = 1.0 if chance is None else chance
             share = calls * miss
             if share == 0:
@@ -910,8 +915,7 @@ def _unit_rates(net: _Network) -> list[float]:
     return arrivals
 
 
-@dataclass(frozen=True, slots=True)
-class _Station:
+class _Station(NamedTuple):  # a tuple: one per node, built in a fraction of a frozen dataclass's time
     rate: float
     utilisation: float
     wait_ms: float  # NaN when over capacity
@@ -1022,9 +1026,10 @@ class _Times:
             return mix([*parts, (1 - chosen, NOTHING)])
         algebra = self.algebra
         total = NOTHING
+        convolve = algebra.convolve
         for t, _, calls, terminal, _ in edges:
             d = self.own_distribution(t) if terminal else distributions[t]
-            total = algebra.convolve(total, algebra.repeated(d, calls))
+            total = convolve(total, d if calls == 1 else algebra.repeated(d, calls))
         if net.miss[v] < 1:
             total = mix(((1 - net.miss[v], NOTHING), (net.miss[v], total)))
         return total
@@ -1122,18 +1127,19 @@ def estimate_board(doc: dict[str, Any], *, scale: float = 1.0, version: int | No
                 "slo_p99_ms": net.slo[c],
             }
         )
-    nodes = {
-        net.ids[v]: {
-            "rate": _finite(s.rate),
-            "servers": net.servers[v],
-            "utilisation": _finite(s.utilisation),
-            "wait_ms": _finite(s.wait_ms),
-            "mean_ms": _finite(s.mean_ms),
-            "availability": net.availability[v],
-        }
-        for v, s in enumerate(stations)
-        if s is not None
-    }
+    isfinite, ids, servers, up = math.isfinite, net.ids, net.servers, net.availability
+    nodes = {}
+    for v, station in enumerate(stations):
+        if station is not None:
+            rate, utilisation, wait, sojourn, _, _ = station
+            nodes[ids[v]] = {  # _finite inlined: thousands of nodes, four figures each
+                "rate": rate if isfinite(rate) else None,
+                "servers": servers[v],
+                "utilisation": utilisation if isfinite(utilisation) else None,
+                "wait_ms": wait if isfinite(wait) else None,
+                "mean_ms": sojourn if isfinite(sojourn) else None,
+                "availability": up[v],
+            }
     return {
         "board": doc.get("name") or "",
         "version": version,
@@ -1162,11 +1168,12 @@ def _max_scale(net: _Network, unit: list[float]) -> float | None:
     """Rates grow in proportion to scale, so the busiest node at scale 1 reaches a utilisation
     of 1 at scale 1 / its utilisation."""
     highest = 0.0
-    for v in range(len(net.ids)):
-        if net.active[v]:
-            utilisation = unit[v] * net.service_ms[v] / 1000 / net.servers[v]
-            if math.isnan(utilisation):
+    for rate, service, servers, active in zip(unit, net.service_ms, net.servers, net.active, strict=True):
+        if active:
+            utilisation = rate * service / 1000 / servers
+            if utilisation != utilisation:  # NaN
                 return None
-            highest = max(highest, utilisation)
+            if utilisation > highest:
+                highest = utilisation
     # A load too small for any float scale to fill the busiest node has no max_scale either.
     return _finite(1 / highest) if highest > 0 else None
