@@ -161,6 +161,12 @@ def test_the_p99_of_a_mixture_is_where_its_exact_tail_is_one_percent(fast: float
     assert percentile(mixture) == pytest.approx(low, rel=1e-9)
 
 
+def test_the_percentile_of_a_mixture_with_a_constant_time_is_found_at_its_step() -> None:
+    # Far beyond the fast part its density vanishes: the search must still come back to the step.
+    mixture = ((0.79, 0.0127, 1.78e-5, {}), (0.21, 270.0, 0.0, {}))
+    assert percentile(mixture, 0.999) == pytest.approx(270.0, rel=1e-9)
+
+
 # --- routing and rates ----------------------------------------------------------------------------
 
 

@@ -38,8 +38,9 @@ import math
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from statistics import NormalDist
-from typing import Any
+from typing import Any, NamedTuple
 
 from whiteboard.domain.graphs import strongly_connected_components
 from whiteboard.domain.palette import KINDS
@@ -369,8 +370,7 @@ _NO_VISITS: dict[int, float] = {}
 NOTHING: Mixture = ((1.0, 0.0, 0.0, _NO_VISITS),)  # no time at all: a request that goes no further
 
 
-def _mean(component: Component) -> float:
-    return component[1]
+_mean = itemgetter(1)  # a component's mean, as a sort key without a Python call per component
 
 
 def _added(a: dict[int, float], b: dict[int, float], wa: float = 1.0, wb: float = 1.0) -> dict[int, float]:
@@ -453,7 +453,10 @@ class Algebra:
             # Adding one component to each of the others keeps their order and their number.
             (w1, m1, v1, n1), others = (a[0], b) if len(a) == 1 else (b[0], a)
             if not n1:
-                return tuple((w1 * w, m1 + m, v1 + v, n) for w, m, v, n in others)
+                return tuple([(w1 * w, m1 + m, v1 + v, n) for w, m, v, n in others])
+        if not any([na for _, _, _, na in a]) or not any([nb for _, _, _, nb in b]):
+            # The common case: no station visited on both sides, so no covariance to add.
+            return _reduced([(wa * wb, ma + mb, va + vb, na or nb) for wa, ma, va, na in a for wb, mb, vb, nb in b])
         components = []
         for wa, ma, va, na in a:
             for wb, mb, vb, nb in b:
@@ -493,10 +496,16 @@ class Algebra:
 
 def gamma_tail(shape: float, x: float) -> float:
     """P(X > x) for X gamma-distributed with this shape and scale 1 (the regularised upper
-    incomplete gamma function: its series below shape + 1, its continued fraction above)."""
+    incomplete gamma function)."""
     if x <= 0:
         return 1.0
-    front = math.exp(shape * math.log(x) - x - math.lgamma(shape))
+    return _upper_gamma(shape, x, math.exp(shape * math.log(x) - x - math.lgamma(shape)))
+
+
+def _upper_gamma(shape: float, x: float, front: float) -> float:
+    """gamma_tail(shape, x) for x > 0, given front = x^shape e^-x / Gamma(shape) (x / front is
+    the density's reciprocal, which the percentile needs too): its series below shape + 1, its
+    continued fraction above."""
     if x < shape + 1:
         term = total = 1.0 / shape
         denominator = shape
@@ -527,25 +536,28 @@ def gamma_tail(shape: float, x: float) -> float:
     return front * h
 
 
-def _tail(mixture: Mixture, t: float) -> float:
-    total = 0.0
-    for w, m, v, _ in mixture:
-        if m <= 0:
-            continue
-        if v <= 0:
-            total += w if t < m else 0.0
-        else:
-            total += w * gamma_tail(m * m / v, t * m / v)
-    return total
+# A mixture's gammas as the percentile reads them: (weight, shape, rate = 1 / scale, ln Gamma(shape)).
+_Gamma = tuple[float, float, float, float]
 
 
-def _density(mixture: Mixture, t: float) -> float:
-    total = 0.0
-    for w, m, v, _ in mixture:
-        if m > 0 and v > 0:
-            shape, scale = m * m / v, v / m
-            total += w * math.exp((shape - 1) * math.log(t) - t / scale - math.lgamma(shape) - shape * math.log(scale))
-    return total
+def _tail_and_density(gammas: list[_Gamma], atoms: list[tuple[float, float]], t: float) -> tuple[float, float, float]:
+    """The mixture's P(T > t), its density and the density's slope at t > 0; `atoms` are its
+    constant times (weight, time)."""
+    tail = density = slope = 0.0
+    for w, shape, rate, log_gamma in gammas:
+        x = t * rate
+        front = math.exp(shape * math.log(x) - x - log_gamma)
+        part = w * rate * front / x
+        density += part
+        slope += part * rate * ((shape - 1) / x - 1)
+        # Past shape + 1 the gamma's tail is below front / (x - shape + 1): a part below 1e-20
+        # (1e-18 of a 1 % level) cannot move the percentile, so its continued fraction is skipped.
+        if x < shape + 1 or w * front > 1e-20 * (x - shape + 1):
+            tail += w * _upper_gamma(shape, x, front)
+    for w, m in atoms:
+        if t < m:
+            tail += w
+    return tail, density, slope
 
 
 def _gamma_quantile(shape: float, tail: float) -> float:
@@ -558,17 +570,23 @@ def _gamma_quantile(shape: float, tail: float) -> float:
 def percentile(mixture: Mixture, p: float = PERCENTILE) -> float:
     """The time below which a share p of requests finish."""
     level = 1 - p
-    if _tail(mixture, 0.0) <= level:
+    if math.fsum(w for w, m, _, _ in mixture if m > 0) <= level:
         return 0.0
+    gammas = [(w, m * m / v, m / v, math.lgamma(m * m / v)) for w, m, v, _ in mixture if m > 0 and v > 0]
+    atoms = [(w, m) for w, m, v, _ in mixture if m > 0 and not v > 0]
     # Start where the component that reaches furthest leaves level / weight above it.
     t = max(
-        (v / m * _gamma_quantile(m * m / v, level / w) for w, m, v, _ in mixture if m > 0 and v > 0 and w > level),
+        (_gamma_quantile(shape, level / w) / rate for w, shape, rate, _ in gammas if w > level),
         default=max(c[1] for c in mixture),
     )
     low, high = 0.0, math.inf
-    # Newton's method on the tail, kept inside the bracket it finds, so it cannot run away.
+    # Halley's method on the tail where the curvature only corrects Newton's step (far out in a
+    # thin tail it would creep), Newton's elsewhere, kept inside the bracket it finds, so it
+    # cannot run away. It stops at a tail within 1e-12 of the level, or after a Halley step
+    # below 1e-8 of t: the error left is of the order of the step's cube.
     for _ in range(200):
-        excess = _tail(mixture, t) - level
+        tail, density, slope = _tail_and_density(gammas, atoms, t)
+        excess = tail - level
         if abs(excess) <= 1e-12 * level:
             break
         if excess > 0:
@@ -577,10 +595,18 @@ def percentile(mixture: Mixture, p: float = PERCENTILE) -> float:
             high = t
         if high - low <= 1e-12 * high < math.inf:
             break
-        slope = _density(mixture, t)
-        step = t + excess / slope if slope > 0 else math.nan
+        step, halley = math.nan, False
+        if density > 0:
+            newton = excess / density
+            correction = newton * slope / (2 * density)
+            halley = abs(correction) < 0.5
+            step = t + (newton / (1 + correction) if halley else newton)
         if not low < step < high:
             step = 2 * t if high == math.inf else (low + high) / 2
+        elif step > 2 * t:  # the density has all but vanished: search outwards instead
+            step = 2 * t
+        elif halley and abs(step - t) <= 1e-8 * t:
+            return step
         t = step
     return t
 
@@ -589,11 +615,22 @@ def percentile(mixture: Mixture, p: float = PERCENTILE) -> float:
 # The network
 
 
-class _Network:
-    """The board as integer-indexed arrays: stations (notes left out) and edges with their shares.
+# An edge as the model reads it: (target, share, calls, terminal, streams). `share` is the requests
+# along it per request at its source (NaN: unknown); `calls` a non-router's calls per request it
+# sends on, or a router's fraction; `terminal` marks a call from the system to a client (a
+# third-party API, a push to a device): the client answers it from its own station and goes no
+# further, for what a client sends is its own `rps` (only what one client sends another, users ->
+# browser, travels on through it); `streams` marks a streaming protocol (sse, websocket).
+Edge = tuple[int, float, float, bool, bool]
 
-    Nodes are numbered in document order, as `nodes[i]` in messages; edges k in the order they
-    are read, with `out[v]` and `sync_out[v]` holding the numbers of v's edges.
+
+class _Network:
+    """The board as integer-indexed arrays: stations (notes left out) and their out edges.
+
+    Nodes are numbered in document order, as `nodes[i]` in messages. `out[v]` holds v's edges in
+    document order, `sync_out[v]` those of them that are synchronous; `succ[v]` and `sync_succ[v]`
+    their targets, terminal calls left out (nothing goes on from them), and `callers[v]` the
+    sources of the synchronous ones that end at v.
     """
 
     def __init__(self, doc: dict[str, Any]) -> None:
@@ -602,7 +639,9 @@ class _Network:
         self.ids: list[str] = [node["id"] for node in nodes]
         self.kinds: list[str] = [node["kind"] for node in nodes]
         index = dict(zip(self.ids, range(n), strict=True))
-        categories = [_category(kind) for kind in self.kinds]
+        # A board has a few kinds and thousands of nodes: look each kind up once.
+        category = {kind: _category(kind) for kind in set(self.kinds)}
+        categories = [category[kind] for kind in self.kinds]
         self.active = [c not in IGNORED_CATEGORIES for c in categories]
         self.is_client = [c == "client" for c in categories]
         self.clients = [i for i in range(n) if self.is_client[i]]
@@ -615,31 +654,25 @@ class _Network:
         self.servers = [1] * n
         self.availability = [1.0] * n  # A(v), all replicas together
         self.miss = [1.0] * n  # the share of requests a node sends on (a cache: 1 - hit_ratio)
+        defaults = {kind: _defaults(kind) for kind in category}
         for i, node in enumerate(nodes):
             if self.active[i]:
-                self._read_node(i, node.get("props"))
+                self._read_node(i, defaults[self.kinds[i]], node.get("props"))
 
-        self.target: list[int] = []
-        self.share: list[float] = []  # requests along the edge per request at its source (NaN: unknown)
-        self.calls: list[float] = []  # a non-router's calls per request it sends on; a router's fraction
-        self.sync = bytearray()
-        self.streams = bytearray()  # the protocol streams (sse, websocket)
-        # A call from the system to a client (a third-party API, a push to a device): the client
-        # answers it from its own station and goes no further, for what a client sends is its own
-        # `rps`. Only what one client sends another (users -> browser) travels on through it.
-        self.terminal = bytearray()
+        self.out: list[list[Edge]] = [[] for _ in range(n)]
+        self.sync_out: list[list[Edge]] = [[] for _ in range(n)]
+        self.succ: list[list[int]] = [[] for _ in range(n)]
+        self.sync_succ: list[list[int]] = [[] for _ in range(n)]
+        self.callers: list[list[int]] = [[] for _ in range(n)]
         by_source: list[list[tuple[int, int, dict[str, Any]]]] = [[] for _ in range(n)]
         active = self.active
         for k, edge in enumerate(doc["edges"]):
             s, t = index[edge["source"]], index[edge["target"]]
             if active[s] and active[t]:
                 by_source[s].append((k, t, edge.get("props") or _NO_PROPS))
-        self.out: list[list[int]] = [[] for _ in range(n)]
         for s, edges in enumerate(by_source):
             if edges:
                 self._read_out_edges(s, edges)
-        sync = self.sync
-        self.sync_out = [[k for k in edges if sync[k]] for edges in self.out]
 
     def _prop(self, props: dict[str, Any], key: str, element: str, i: int) -> float | None:
         """An estimate prop's value, None when absent. A stored board may predate the checks: a
@@ -647,71 +680,91 @@ class _Network:
         value = props.get(key)
         if value is None:
             return None
+        cls = value.__class__
+        if cls is int or cls is float:
+            # The common case, a number within range, without building the rule's message.
+            low, high, above_low, integer = _RANGES[element, key]
+            within = low < value <= high or (value == low and not above_low)
+            if within and (not integer or cls is int or value == int(value)):
+                return float(value)
         problem = check_estimate_prop(key, value, element)
         if problem is not None or not isinstance(value, (int, float)):
             self.errors.append({"loc": f"{element}s[{i}].props.{key}", "msg": f"{problem}; it is left out"})
             return None
         return float(value)
 
-    def _read_node(self, i: int, props: dict[str, Any] | None) -> None:
-        defaults = _defaults(self.kinds[i])
+    def _read_node(self, i: int, defaults: Defaults, props: dict[str, Any] | None) -> None:
         service = first_token = defaults.latency_ms
         servers = defaults.concurrency
         up = defaults.availability
         if props:
             # Most nodes carry a prop or two: read the estimate keys they have, not every key.
             figures = {key: self._prop(props, key, "node", i) for key in props if key in _NODE_PROPS}
-            get = figures.get
-            if self.is_client[i]:
-                self.offered[i] = get("rps") or 0.0
-                self.slo[i] = get("slo_p99_ms")
-            latency = get("latency_ms")
-            if latency is not None:
-                service = first_token = latency
-            if self.kinds[i] == "llm":
+            if figures:
+                get = figures.get
+                if self.is_client[i]:
+                    self.offered[i] = get("rps") or 0.0
+                    self.slo[i] = get("slo_p99_ms")
+                latency = get("latency_ms")
+                if latency is not None:
+                    service = first_token = latency
+                concurrency = get("concurrency")
+                if concurrency is not None:
+                    servers = int(concurrency)
+                availability = get("availability")
+                if availability is not None:
+                    up = availability
+            kind = self.kinds[i]
+            if kind == "llm":
+                get = figures.get
                 ttft = get("ttft_ms")
                 ttft = defaults.ttft_ms if ttft is None else ttft
                 tokens, speed = get("output_tokens"), get("tokens_per_s")
                 if tokens is not None and speed is not None:
                     service = (ttft or 0.0) + 1000 * tokens / speed
                 first_token = service if ttft is None else min(ttft, service)
-            concurrency = get("concurrency")
-            if concurrency is not None:
-                servers = int(concurrency)
-            availability = get("availability")
-            if availability is not None:
-                up = availability
+            elif kind == "cache":
+                self.miss[i] = 1 - (figures.get("hit_ratio") or 0.0)
             replicas = props.get("replicas", 1)
             if replicas.__class__ is int and replicas > 1:
                 servers *= replicas
                 up = 1 - (1 - up) ** replicas
-            if self.kinds[i] == "cache":
-                self.miss[i] = 1 - (get("hit_ratio") or 0.0)
         self.service_ms[i] = service
         self.first_token_ms[i] = first_token
         self.servers[i] = servers
         self.availability[i] = up
 
     def _read_out_edges(self, s: int, edges: list[tuple[int, int, dict[str, Any]]]) -> None:
-        chances: list[float | None]
-        if self.is_router[s]:
-            chances = self._router_chances(s, [self._prop(props, "fraction", "edge", k) for k, _, props in edges])
-        else:
-            chances = [self._prop(props, "calls", "edge", k) if "calls" in props else 1.0 for k, _, props in edges]
+        router = self.is_router[s]
+        chances = (
+            self._router_chances(s, [self._prop(props, "fraction", "edge", k) for k, _, props in edges])
+            if router
+            else ()
+        )
         miss, client, is_client = self.miss[s], self.is_client[s], self.is_client
-        out = self.out[s]
-        for (_, t, props), chance in zip(edges, chances, strict=True):
+        out, sync_out, succ, sync_succ, callers = (
+            self.out[s],
+            self.sync_out[s],
+            self.succ[s],
+            self.sync_succ[s],
+            self.callers,
+        )
+        for j, (k, t, props) in enumerate(edges):
+            chance = chances[j] if router else self._prop(props, "calls", "edge", k) if "calls" in props else 1.0
             calls = 1.0 if chance is None else chance
             share = calls * miss
             if share == 0:
                 continue  # no request ever takes it
-            out.append(len(self.target))
-            self.target.append(t)
-            self.share.append(share)
-            self.calls.append(calls)
-            self.sync.append(props.get("async") is not True)
-            self.streams.append(props.get("protocol") in STREAMING_PROTOCOLS)
-            self.terminal.append(is_client[t] and not client)
+            terminal = is_client[t] and not client
+            edge = (t, share, calls, terminal, props.get("protocol") in STREAMING_PROTOCOLS)
+            out.append(edge)
+            if not terminal:
+                succ.append(t)
+            if props.get("async") is not True:
+                sync_out.append(edge)
+                if not terminal:
+                    sync_succ.append(t)
+                    callers[t].append(s)
 
     def _router_chances(self, s: int, fractions: list[float | None]) -> list[float | None]:
         """Each out edge's chance to be a router's choice: its fraction, or an equal share of what
@@ -730,14 +783,8 @@ class _Network:
         rest = (1 - total) / unset if unset else 0.0
         return [rest if f is None else f for f in fractions]
 
-    def successors(self, edges: Sequence[Sequence[int]]) -> list[list[int]]:
-        """The targets along each node's `edges`, terminal calls left out (nothing goes on from them)."""
-        target, terminal = self.target, self.terminal
-        return [[target[k] for k in ks if not terminal[k]] for ks in edges]
-
-    def loop_path(self, members: Sequence[int], edges: Sequence[Sequence[int]]) -> str:
+    def loop_path(self, members: Sequence[int], succ: Sequence[Sequence[int]]) -> str:
         """A cycle through the first of a loop's `members` (document order), as "a -> b -> a"."""
-        succ = self.successors(edges)
         inside = set(members)
         start = min(members)
         previous = {start: start}
@@ -758,6 +805,9 @@ class _Network:
 
 _NO_PROPS: dict[str, Any] = {}
 _NODE_PROPS = frozenset(key for key, prop in ESTIMATE_PROPS.items() if prop.element == "node")
+_RANGES = {
+    (prop.element, key): (prop.low, prop.high, prop.above_low, prop.integer) for key, prop in ESTIMATE_PROPS.items()
+}
 
 
 def _topological(n: int, active: Sequence[bool], succ: Sequence[Sequence[int]]) -> tuple[list[int], list[int]]:
@@ -791,12 +841,12 @@ def _solve_loop(members: list[int], net: _Network, inflow: list[float]) -> list[
     holders: list[set[int]] = [{i} for i in range(size)]  # the rows with a term in column i
     for u in members:
         i = local[u]
-        for k in net.out[u]:
-            j = local.get(net.target[k])
-            if j is not None and not net.terminal[k]:
-                rows[j][i] = rows[j].get(i, 0.0) - net.share[k]
+        for t, share, _, terminal, _ in net.out[u]:
+            j = local.get(t)
+            if j is not None and not terminal:
+                rows[j][i] = rows[j].get(i, 0.0) - share
                 holders[i].add(j)
-                rhs[j] += net.offered[u] * net.share[k]
+                rhs[j] += net.offered[u] * share
     for i in range(size):
         pivot_row = rows[i]
         pivot = pivot_row[i]
@@ -822,17 +872,16 @@ def _solve_loop(members: list[int], net: _Network, inflow: list[float]) -> list[
 def _unit_rates(net: _Network) -> list[float]:
     """Arrivals per second at each node at scale 1 (NaN where the routing has no answer)."""
     n = len(net.ids)
-    succ = net.successors(net.out)
+    succ = net.succ
     order, rest = _topological(n, net.active, succ)
     rate = [0.0] * n  # what arrives to be sent on; terminal calls are added at the end
-    out, target, share, terminal, offered = net.out, net.target, net.share, net.terminal, net.offered
+    out, offered = net.out, net.offered
 
     def send(v: int, inside: frozenset[int] = frozenset()) -> None:
         emitted = rate[v] + offered[v]
-        for k in out[v]:
-            t = target[k]
-            if not terminal[k] and t not in inside:
-                rate[t] += emitted * share[k]
+        for t, share, _, terminal, _ in out[v]:
+            if not terminal and t not in inside:
+                rate[t] += emitted * share
 
     for v in order:
         send(v)
@@ -846,7 +895,7 @@ def _unit_rates(net: _Network) -> list[float]:
                     net.errors.append(
                         {
                             "loc": f"nodes[{min(members)}]",
-                            "msg": f"the loop {net.loop_path(members, net.out)} sends each request round again "
+                            "msg": f"the loop {net.loop_path(members, succ)} sends each request round again "
                             "at least once on average (gain >= 1), so its load grows without bound: lower "
                             "`calls` or `fraction` along it",
                         }
@@ -860,14 +909,13 @@ def _unit_rates(net: _Network) -> list[float]:
     arrivals = rate[:]
     for v in range(n):
         emitted = rate[v] + offered[v]
-        for k in out[v]:
-            if terminal[k]:
-                arrivals[target[k]] += emitted * share[k]
+        for t, share, _, terminal, _ in out[v]:
+            if terminal:
+                arrivals[t] += emitted * share
     return arrivals
 
 
-@dataclass(frozen=True, slots=True)
-class _Station:
+class _Station(NamedTuple):  # a tuple: one per node, built in a fraction of a frozen dataclass's time
     rate: float
     utilisation: float
     wait_ms: float  # NaN when over capacity
@@ -903,7 +951,7 @@ class _Times:
     def __init__(self, net: _Network, stations: list[_Station | None]) -> None:
         self.net = net
         n = len(net.ids)
-        self.order, self.looping = _topological(n, net.active, _callers(net))
+        self.order, self.looping = _topological(n, net.active, net.callers)
         nan = math.nan
         # What a node answers from its own station: for terminal calls, and the base of R.
         self.own_mean = [nan if s is None else s.mean_ms for s in stations]
@@ -913,13 +961,12 @@ class _Times:
         self.first = first = [nan] * n
         self.reach = reach = [nan] * n
         own_mean, own_first, availability = self.own_mean, self.own_first, net.availability
-        target, share, terminal, is_router = net.target, net.share, net.terminal, net.is_router
+        sync_out, is_router = net.sync_out, net.is_router
         for v in self.order:
             # R(v) = W(v) + sum of share x R(callee); a terminal callee answers with its W alone.
             m, f, a = own_mean[v], own_first[v], 1.0
-            for k in net.sync_out[v]:
-                t, p = target[k], share[k]
-                if terminal[k]:
+            for t, p, _, terminal, _ in sync_out[v]:
+                if terminal:
                     m += p * own_mean[t]
                     f += p * own_first[t]
                     callee = availability[t]
@@ -936,34 +983,31 @@ class _Times:
         self.distributions: dict[int, Mixture] = {}
 
     def calls_mean(self, v: int) -> float:
-        net = self.net
-        target, share, terminal, own, full = net.target, net.share, net.terminal, self.own_mean, self.mean
-        return sum([share[k] * (own if terminal[k] else full)[target[k]] for k in net.sync_out[v]])
+        own, full = self.own_mean, self.mean
+        return sum([p * (own if terminal else full)[t] for t, p, _, terminal, _ in self.net.sync_out[v]])
 
     def calls_first(self, client: int) -> float:
         """The time of a client's calls to the first token it sees: LLMs answer at their first
         token along its edges that stream (sse, websocket), and along an edge to another client
         as that client sees it (users -> a browser that streams)."""
-        net = self.net
         total = 0.0
-        for k in net.sync_out[client]:
-            t = net.target[k]
-            if net.streams[k]:
-                total += net.share[k] * self.first[t]
-            elif net.is_client[t]:
-                total += net.share[k] * (self.own_first[t] + self.calls_first(t))
+        for t, p, _, _, streams in self.net.sync_out[client]:
+            if streams:
+                total += p * self.first[t]
+            elif self.net.is_client[t]:
+                total += p * (self.own_first[t] + self.calls_first(t))
             else:
-                total += net.share[k] * self.mean[t]
+                total += p * self.mean[t]
         return total
 
     def calls_reach(self, v: int) -> float:
         net = self.net
-        target, share, terminal, availability, reach = net.target, net.share, net.terminal, net.availability, self.reach
+        availability, reach = net.availability, self.reach
         edges = net.sync_out[v]
         if net.is_router[v]:
-            chosen = sum([share[k] for k in edges])
-            return sum([share[k] * (availability if terminal[k] else reach)[target[k]] for k in edges]) + 1 - chosen
-        return math.prod([(availability if terminal[k] else reach)[target[k]] for k in edges])
+            chosen = sum([p for _, p, _, _, _ in edges])
+            return sum([p * (availability if terminal else reach)[t] for t, p, _, terminal, _ in edges]) + 1 - chosen
+        return math.prod([(availability if terminal else reach)[t] for t, _, _, terminal, _ in edges])
 
     def own_distribution(self, v: int) -> Mixture:
         mean = self.own_mean[v]
@@ -975,15 +1019,17 @@ class _Times:
         edges = net.sync_out[v]
         if not edges:
             return NOTHING
-        target, terminal = net.target, net.terminal
-        parts = [(k, self.own_distribution(target[k]) if terminal[k] else self.distributions[target[k]]) for k in edges]
+        distributions = self.distributions
         if net.is_router[v]:
-            chosen = sum([net.share[k] for k in edges])
-            return mix([*((net.share[k], d) for k, d in parts), (1 - chosen, NOTHING)])
+            chosen = sum([p for _, p, _, _, _ in edges])
+            parts = [(p, self.own_distribution(t) if terminal else distributions[t]) for t, p, _, terminal, _ in edges]
+            return mix([*parts, (1 - chosen, NOTHING)])
         algebra = self.algebra
         total = NOTHING
-        for k, d in parts:
-            total = algebra.convolve(total, algebra.repeated(d, net.calls[k]))
+        convolve = algebra.convolve
+        for t, _, calls, terminal, _ in edges:
+            d = self.own_distribution(t) if terminal else distributions[t]
+            total = convolve(total, d if calls == 1 else algebra.repeated(d, calls))
         if net.miss[v] < 1:
             total = mix(((1 - net.miss[v], NOTHING), (net.miss[v], total)))
         return total
@@ -991,7 +1037,7 @@ class _Times:
     def distribute(self, starts: Iterable[int]) -> None:
         """The end-to-end time distribution of every node the `starts` call synchronously."""
         net = self.net
-        succ = net.successors(net.sync_out)
+        succ = net.sync_succ
         needed = bytearray(len(net.ids))
         stack = [t for v in starts for t in succ[v]]
         for v in stack:
@@ -1011,11 +1057,11 @@ class _Times:
         net = self.net
         if not self.looping:
             return {}
-        succ = net.successors(net.sync_out)
+        succ = net.sync_succ
         loops: dict[int, str] = {}
         for members in strongly_connected_components(self.looping, succ, len(net.ids)):
             if len(members) > 1:
-                loops.update(dict.fromkeys(members, net.loop_path(members, net.sync_out)))
+                loops.update(dict.fromkeys(members, net.loop_path(members, succ)))
         looping = set(self.looping)
         reasons: dict[int, str] = {}
         for client in net.clients:
@@ -1034,17 +1080,6 @@ class _Times:
         return reasons
 
 
-def _callers(net: _Network) -> list[list[int]]:
-    """Each node's synchronous callers, terminal calls left out (they wait on no further calls)."""
-    callers: list[list[int]] = [[] for _ in net.ids]
-    target, terminal = net.target, net.terminal
-    for v, edges in enumerate(net.sync_out):
-        for k in edges:
-            if not terminal[k]:
-                callers[target[k]].append(v)
-    return callers
-
-
 def estimate_board(doc: dict[str, Any], *, scale: float = 1.0, version: int | None = None) -> dict[str, Any]:
     """The estimate of a validated board at `scale` (SPEC section 8)."""
     net = _Network(doc)
@@ -1056,7 +1091,10 @@ def estimate_board(doc: dict[str, Any], *, scale: float = 1.0, version: int | No
     times = _Times(net, stations)
     times.distribute(net.clients)
     loops = times.loop_reasons()
-    percentiles: dict[int, float] = {}  # clients that call the same way share one percentile
+    # Clients that call the same way share one distribution, and its percentile. The cache holds
+    # the distribution too: an id is only unique while its object lives, and a client's own
+    # mixture (several calls) is dropped after its turn, so a later one could take its id.
+    percentiles: dict[int, tuple[Mixture, float]] = {}
     entries = []
     for c in net.clients:
         mean = times.calls_mean(c)
@@ -1064,9 +1102,10 @@ def estimate_board(doc: dict[str, Any], *, scale: float = 1.0, version: int | No
         if math.isfinite(mean):  # so no loop: calls_first can follow clients calling clients
             first = times.calls_first(c)
             distribution = times.calls_distribution(c)
-            p99 = percentiles.get(id(distribution), math.nan)
-            if math.isnan(p99):
-                p99 = percentiles[id(distribution)] = percentile(distribution)
+            shared = percentiles.get(id(distribution))
+            if shared is None:
+                shared = percentiles[id(distribution)] = (distribution, percentile(distribution))
+            p99 = shared[1]
         availability = times.calls_reach(c)
         if c in loops:
             availability = math.nan
@@ -1088,18 +1127,19 @@ def estimate_board(doc: dict[str, Any], *, scale: float = 1.0, version: int | No
                 "slo_p99_ms": net.slo[c],
             }
         )
-    nodes = {
-        net.ids[v]: {
-            "rate": _finite(s.rate),
-            "servers": net.servers[v],
-            "utilisation": _finite(s.utilisation),
-            "wait_ms": _finite(s.wait_ms),
-            "mean_ms": _finite(s.mean_ms),
-            "availability": net.availability[v],
-        }
-        for v, s in enumerate(stations)
-        if s is not None
-    }
+    isfinite, ids, servers, up = math.isfinite, net.ids, net.servers, net.availability
+    nodes = {}
+    for v, station in enumerate(stations):
+        if station is not None:
+            rate, utilisation, wait, sojourn, _, _ = station
+            nodes[ids[v]] = {  # _finite inlined: thousands of nodes, four figures each
+                "rate": rate if isfinite(rate) else None,
+                "servers": servers[v],
+                "utilisation": utilisation if isfinite(utilisation) else None,
+                "wait_ms": wait if isfinite(wait) else None,
+                "mean_ms": sojourn if isfinite(sojourn) else None,
+                "availability": up[v],
+            }
     return {
         "board": doc.get("name") or "",
         "version": version,
@@ -1128,11 +1168,12 @@ def _max_scale(net: _Network, unit: list[float]) -> float | None:
     """Rates grow in proportion to scale, so the busiest node at scale 1 reaches a utilisation
     of 1 at scale 1 / its utilisation."""
     highest = 0.0
-    for v in range(len(net.ids)):
-        if net.active[v]:
-            utilisation = unit[v] * net.service_ms[v] / 1000 / net.servers[v]
-            if math.isnan(utilisation):
+    for rate, service, servers, active in zip(unit, net.service_ms, net.servers, net.active, strict=True):
+        if active:
+            utilisation = rate * service / 1000 / servers
+            if utilisation != utilisation:  # NaN
                 return None
-            highest = max(highest, utilisation)
+            if utilisation > highest:
+                highest = utilisation
     # A load too small for any float scale to fill the busiest node has no max_scale either.
     return _finite(1 / highest) if highest > 0 else None
