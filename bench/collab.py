@@ -4,6 +4,8 @@ For each N (default 20, 50, 100 editors, each sending 10 ops/s) every op is time
 `applied` at every peer. Printed: p50/p95/p99 latency, ops/s, deliveries/s, lost and duplicated
 ops, whether every replica equals the stored board, and, measured the same way in the same run, a
 bare `websockets` relay (broadcast, no storage) as the ceiling. Writes bench/results/collab.json.
+Targets: p99 <= 50 ms at 50 editors on one worker, nothing lost or duplicated, replicas equal to
+the stored board, deliveries/s at least 30 % of the relay's, peak RSS under 300 MB.
 
     python bench/collab.py [--editors 20,50,100] [--seconds 20,10,10] [--rate 10]
 """
@@ -12,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import gc
 import json
 import os
 import random
@@ -33,6 +37,7 @@ from whiteboard.domain.ops import apply_op  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "collab.json"
 TARGET_P99_MS = 50.0
+TARGET_EDITORS = 50
 TARGET_RELAY_FRACTION = 0.30
 TARGET_RSS_MB = 300.0
 
@@ -52,6 +57,20 @@ async def main():
         await asyncio.Future()
 asyncio.run(main())
 """
+
+
+@contextlib.contextmanager
+def collector_paused() -> Any:
+    """The clients' garbage collector off while they are timed. They keep every op they receive
+    (to check the replicas at the end): hundreds of thousands of objects, whose full collections
+    paused this process for 50-100 ms at a time, and every op in flight then was counted as the
+    server's latency. The server keeps its collector; this one catches up afterwards."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -125,10 +144,11 @@ async def run_ours(
             tick += 1 / rate
             await asyncio.sleep(max(0.0, tick - time.monotonic()))
 
-    await asyncio.gather(*(editor(i, c) for i, c in enumerate(clients)))
-    elapsed = time.monotonic() - started
-    for client in clients:
-        await client.wait_acknowledged(timeout=600)
+    with collector_paused():
+        await asyncio.gather(*(editor(i, c) for i, c in enumerate(clients)))
+        elapsed = time.monotonic() - started
+        for client in clients:
+            await client.wait_acknowledged(timeout=600)
     counting["on"] = False
     (version,) = deployment.query("SELECT version FROM boards_board WHERE id = ?", board_id)[0]
     for client in clients:
@@ -187,9 +207,10 @@ async def run_relay(port: int, editors: int, rate: float, seconds: float) -> dic
             tick += 1 / rate
             await asyncio.sleep(max(0.0, tick - time.monotonic()))
 
-    await asyncio.gather(*(editor(ws) for ws in sockets))
-    elapsed = time.monotonic() - started
-    await asyncio.sleep(1.0)
+    with collector_paused():
+        await asyncio.gather(*(editor(ws) for ws in sockets))
+        elapsed = time.monotonic() - started
+        await asyncio.sleep(1.0)
     counting["on"] = False
     for ws in sockets:
         await ws.close()
@@ -247,7 +268,8 @@ def main() -> int:
         relay.terminate()
         relay.wait(10)
 
-    first = rows[0]
+    # The p99 target is for 50 editors on one worker (the smallest run when 50 is not among them).
+    first = next((r for r in rows if r["editors"] == TARGET_EDITORS), rows[0])
     best = max(rows, key=lambda r: r["deliveries_per_s"])
     best_relay = max(r["relay"]["deliveries_per_s"] for r in rows)
     targets = {
