@@ -5,6 +5,7 @@ JSON parser and the schema building blocks. The API itself is assembled in white
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, ClassVar
 
 from django.conf import settings
@@ -175,12 +176,15 @@ def _loc(source: str, parts: tuple[Any, ...]) -> str:
     return text
 
 
-def _message(error: dict[str, Any]) -> str:
+def pydantic_problem(error: Mapping[str, Any], parts: Sequence[Any] | None = None, source: str = "") -> dict[str, str]:
+    """One pydantic error as the SPEC's located problem (`{"loc": "ops[0].kind", "msg": ...}`), in
+    the words the API and the MCP server both answer with. `parts`: the place, if not the error's."""
+    loc = _loc(source, tuple(error["loc"] if parts is None else parts))
     if error["type"] == "missing":
-        return "is required"
+        return {"loc": loc, "msg": "is required"}
     if error["type"] == "extra_forbidden":
-        return f"unknown key {error['loc'][-1]!r}"
-    return str(error["msg"])
+        return {"loc": loc, "msg": f"unknown key {error['loc'][-1]!r}"}
+    return {"loc": loc, "msg": str(error["msg"]).removeprefix("Value error, ")}
 
 
 def located_errors(contexts: list[ValidationErrorContext[Any]]) -> list[dict[str, str]]:
@@ -198,7 +202,7 @@ def located_errors(contexts: list[ValidationErrorContext[Any]]) -> list[dict[str
                     errors += _empty_body()
                     continue
                 parts = parts[1:]
-            errors.append({"loc": _loc(source, parts), "msg": _message(dict(problem))})
+            errors.append(pydantic_problem(dict(problem), parts, source))
     return errors
 
 

@@ -61,6 +61,7 @@ from whiteboard.domain.jsontext import find_problems
 from whiteboard.limits import RateLimited, hit
 from whiteboard.rendering import FORMATS, Picture, RenderError, UnknownFormat, picture_from_query, render_board_async
 from whiteboard.rendering.service import BACKGROUNDS, LAYOUTS, MAX_SCALE, MAX_WIDTH, MIN_SCALE, MIN_WIDTH
+from whiteboard.rest import pydantic_problem
 from whiteboard.reviews.running import review_of
 
 # Set by whiteboard.mcp.http on the ASGI scope of each request: the bearer token's user, and the
@@ -176,7 +177,7 @@ class ArchboardMCP(MCPServer):
         except ToolError as exc:
             cause = exc.__cause__
             if isinstance(cause, ValidationError):
-                return _refused("invalid input", [_pydantic_problem(error) for error in cause.errors()])
+                return _refused("invalid input", [pydantic_problem(error) for error in cause.errors()])
             if isinstance(exc, UnexpectedToolError) and cause is not None:
                 answer = _answer(cause)
                 if answer is not None:
@@ -239,15 +240,6 @@ def _answer(exc: BaseException) -> CallToolResult | None:
     if isinstance(exc, RenderError):
         return _refused(exc.message)
     return None
-
-
-def _pydantic_problem(error: Any) -> dict[str, str]:
-    """A pydantic error about an argument as a located problem: `ops[0]: ...`, `format: ...`."""
-    loc = ""
-    for part in error["loc"]:
-        loc = f"{loc}[{part}]" if isinstance(part, int) else f"{loc}.{part}" if loc else str(part)
-    msg = "is required" if error["type"] == "missing" else str(error["msg"]).removeprefix("Value error, ")
-    return {"loc": loc, "msg": msg}
 
 
 # --- presence -----------------------------------------------------------------------------------
