@@ -4,10 +4,23 @@
 // changes the board: gestures are read by the input state machine (input.js) and become ops;
 // the board comes back through `reconcile` (optimistically at once, then as the server confirms).
 
+import { IN_VIEW, wantedDetail, zoneOfPoint, zoneOfSegment, zonesAround } from "./detail.js";
 import { stylesheet } from "./style.js";
 
 const GRID = 20;
+// A board of more elements than this is drawn in detail only in and near the view (detail.js),
+// and not at all zoomed out past FAR_ZOOM; a smaller one is drawn in detail at every zoom.
+const SMALL_BOARD = 300;
 const FAR_ZOOM = 0.4;
+// Elements given (or relieved of) detail per frame. Restyling an element and drawing it the first
+// time in detail costs about half a millisecond to a millisecond (Cytoscape 3.34 rebuilds the
+// compound family of an element per changed property), and crossing FAR_ZOOM on the benchmark's
+// 2,000-node board changes about 1,300 elements in view and 2,000 more in the margin: too many
+// for one frame. In view, VIEW_STEP per frame from the middle out (the view is complete a few
+// frames later); around it, MARGIN_STEP per frame once the view is done, so the frames that
+// follow a gesture stay short.
+const VIEW_STEP = 250;
+const MARGIN_STEP = 100;
 // Zoomed out, labels are drawn larger on the board so they stay legible on screen (smaller than at
 // 100 %, never hidden): the zoom `fit` picks for a demo board in a 1024 px window is about 0.3.
 const LABEL_SCALES = [
@@ -29,6 +42,9 @@ export class Canvas extends EventTarget {
     this.getBoard = getBoard;
     this.far = false;
     this.scale = "";
+    this.large = false;
+    this.detailQueued = false;
+    this.detailLeft = { view: 0, margin: 0 }; // elements whose detail is still to change
     this.findings = new Map(); // element id -> {severity, messages}
     this.peerOutlines = false;
     this.selectionQueued = false;
@@ -49,6 +65,15 @@ export class Canvas extends EventTarget {
       pixelRatio: "auto",
     });
     this.cy.on("viewport", () => this.onViewport());
+    // The detail follows the view in Cytoscape's own animation frame, before it draws: the frame
+    // that shows a new part of the board draws it in detail, and a burst of viewport events
+    // (a wheel, a drag) costs one update.
+    const renderer = this.cy.renderer();
+    if (renderer?.beforeRender) {
+      const { animations, eleCalcs } = renderer.beforeRenderPriorities;
+      renderer.beforeRender(() => this.detailFrame(), (animations + eleCalcs) / 2);
+      this.frameHook = true;
+    }
     // Cytoscape reports a box selection element by element: one "selection" event per burst,
     // when the handler that caused it has finished (a microtask, not a timer).
     this.cy.on("select unselect", () => {
@@ -138,34 +163,48 @@ export class Canvas extends EventTarget {
     return curve + before * step;
   }
 
-  detailClasses() {
-    return (this.far ? " far" : " near") + (this.scale ? ` ${this.scale}` : "");
+  // The near classes at this zoom: "near", and the size of the labels zoomed out.
+  nearDetail() {
+    return "near" + (this.scale ? ` ${this.scale}` : "");
+  }
+
+  // An element keeps the detail it has (its `_detail` scratch); a new one starts far on a large
+  // board (the next frame gives it detail if it is in view, before drawing it).
+  detailOf(el) {
+    const current = el?.nonempty() ? el.scratch("_detail") : null;
+    return current || (this.large ? "far" : this.nearDetail());
+  }
+
+  detailClasses(el) {
+    return ` ${this.detailOf(el)}`;
   }
 
   // Groups keep their titles at every zoom (they are what a far view reads by), so they never
   // take the far style: `updateDetail` leaves them out.
   groupClasses() {
-    return "group near" + (this.scale ? ` ${this.scale}` : "");
+    return "group " + this.nearDetail();
   }
 
-  nodeClasses(node) {
-    if (this.isNote(node.kind)) return "note" + this.detailClasses();
+  nodeClasses(node, el = null) {
+    if (this.isNote(node.kind)) return "note" + this.detailClasses(el);
     const replicas = Number.isInteger(node.props?.replicas) ? node.props.replicas : 1;
-    return (replicas > 1 ? "replicated" : "") + this.detailClasses();
+    return (replicas > 1 ? "replicated" : "") + this.detailClasses(el);
   }
 
-  edgeClasses(edge) {
+  edgeClasses(edge, el = null) {
     const board = this.getBoard();
     const annotation = [edge.source, edge.target].some((id) => this.isNote(board.nodes.get(id)?.kind));
     const route = edge.props?.route === "curved" || edge.props?.route === "orthogonal" ? ` route-${edge.props.route}` : "";
-    return (edge.props?.async ? "async" : "") + route + (annotation ? " annotation" : "") + this.detailClasses();
+    return (edge.props?.async ? "async" : "") + route + (annotation ? " annotation" : "") + this.detailClasses(el);
   }
 
   // Draw a whole board (first load).
   load(board) {
     const cy = this.cy;
     // A large board opens zoomed out: start in the cheap far-away style (`fit` corrects it).
-    this.far = board.nodes.size + board.edges.size > 300;
+    this.large = board.nodes.size + board.edges.size + board.groups.size > SMALL_BOARD;
+    this.far = this.large;
+    const detail = this.detailOf(null);
     const elements = [];
     for (const group of sortGroups(board)) elements.push({ group: "nodes", data: this.groupData(group, board), classes: this.groupClasses() });
     let missing = 0;
@@ -173,10 +212,10 @@ export class Canvas extends EventTarget {
       const hasPos = Number.isFinite(node.x) && Number.isFinite(node.y);
       const position = hasPos ? { x: node.x, y: node.y } : { x: (missing % 8) * 160, y: 600 + Math.floor(missing / 8) * 140 };
       if (!hasPos) missing += 1;
-      elements.push({ group: "nodes", data: this.nodeData(node), position, classes: this.nodeClasses(node) });
+      elements.push({ group: "nodes", data: this.nodeData(node), position, classes: this.nodeClasses(node), scratch: { _detail: detail } });
     }
     for (const edge of board.edges.values()) {
-      elements.push({ group: "edges", data: this.edgeData(edge), classes: this.edgeClasses(edge) });
+      elements.push({ group: "edges", data: this.edgeData(edge), classes: this.edgeClasses(edge), scratch: { _detail: detail } });
     }
     cy.batch(() => {
       cy.elements().remove();
@@ -187,27 +226,90 @@ export class Canvas extends EventTarget {
     });
     this.applyFindingClasses();
     this.emitEmpty();
+    this.queueDetail();
   }
 
-  // Classes that depend on the zoom, changed only when the zoom crosses a threshold (a class
-  // change restyles every element).
-  updateDetail() {
-    const zoom = this.cy.zoom();
-    const far = zoom < FAR_ZOOM && this.cy.elements().length > 300;
-    const scale = far ? "" : (LABEL_SCALES.find(([below]) => zoom < below)?.[1] ?? "");
-    if (far !== this.far) {
-      this.far = far;
-      this.cy.batch(() => this.cy.elements().not(".group").toggleClass("far", far).toggleClass("near", !far));
-      if (!far) this.cy.batch(() => this.placeEdgeLabels(this.cy.edges()));
-    }
+  queueDetail() {
+    if (this.detailQueued) return;
+    this.detailQueued = true;
+    if (!this.frameHook) requestAnimationFrame(() => this.detailFrame());
+  }
+
+  detailFrame() {
+    if (!this.detailQueued) return;
+    this.detailQueued = false;
+    if (this.updateDetail({ view: VIEW_STEP, margin: MARGIN_STEP }) > 0) this.queueDetail();
+  }
+
+  // Classes that depend on the zoom and the view: `near` (labels, icons, arrows) or `far`, and
+  // the label size zoomed out. A class change restyles the element, so only the elements whose
+  // detail changes are touched, at most `budget.view` in view (the middle first) and, once the
+  // view is done, `budget.margin` around it (the margin before the rest). Returns how many are
+  // left for the next frames.
+  updateDetail(budget = { view: Infinity, margin: Infinity }) {
+    const cy = this.cy;
+    const zoom = cy.zoom();
+    const all = cy.elements();
+    this.large = all.length > SMALL_BOARD;
+    this.far = this.large && zoom < FAR_ZOOM;
+    const scale = this.far ? "" : (LABEL_SCALES.find(([below]) => zoom < below)?.[1] ?? "");
     if (scale !== this.scale) {
       const old = this.scale;
       this.scale = scale;
-      this.cy.batch(() => {
-        if (old) this.cy.elements().removeClass(old);
-        if (scale) this.cy.elements().addClass(scale);
+      cy.batch(() => {
+        const groups = cy.nodes(".group");
+        if (old) groups.removeClass(old);
+        if (scale) groups.addClass(scale);
       });
     }
+    const near = this.nearDetail();
+    const want = { far: this.far, near };
+    const extent = cy.extent();
+    const zones = zonesAround(extent);
+    const now = [];
+    const later = [[], [], []];
+    for (let i = 0; i < all.length; i++) {
+      const el = all[i];
+      const edge = el.isEdge();
+      if (!edge && el.data("isGroup")) continue;
+      // No `_detail`: an element Cytoscape re-created (a connection moved to other ends).
+      const current = el.scratch("_detail");
+      let zone = IN_VIEW;
+      if (this.large) zone = edge ? zoneOfSegment(el.source().position(), el.target().position(), zones) : zoneOfPoint(el.position(), zones);
+      const wanted = this.large ? wantedDetail(zone, current, want) : near;
+      if (wanted === current) continue;
+      (zone === IN_VIEW ? now : later[zone - 1]).push([el, current, wanted]);
+    }
+    const mid = { x: (extent.x1 + extent.x2) / 2, y: (extent.y1 + extent.y2) / 2 };
+    const distance = ([el]) => {
+      const p = el.isEdge() ? el.source().position() : el.position();
+      const q = el.isEdge() ? el.target().position() : p;
+      return ((p.x + q.x) / 2 - mid.x) ** 2 + ((p.y + q.y) / 2 - mid.y) ** 2;
+    };
+    // A small board is all in view (zone IN_VIEW) and changes at once.
+    const viewStep = this.large ? budget.view : Infinity;
+    if (now.length > viewStep) {
+      const keyed = now.map((entry) => [distance(entry), entry]).sort((a, b) => a[0] - b[0]);
+      now.length = 0;
+      for (const [, entry] of keyed) now.push(entry);
+    }
+    const queue = later.flat();
+    const viewLeft = Math.max(0, now.length - viewStep);
+    const batch = viewLeft ? now.slice(0, viewStep) : now.concat(queue.slice(0, budget.margin));
+    this.detailLeft = { view: viewLeft, margin: queue.length - (viewLeft ? 0 : Math.min(queue.length, budget.margin)) };
+    if (batch.length) {
+      cy.batch(() => {
+        const labelled = [];
+        for (const [el, current, wanted] of batch) {
+          el.removeClass(current || "far near zoom-s zoom-xs");
+          el.addClass(wanted);
+          el.scratch("_detail", wanted);
+          if (wanted !== "far" && el.isEdge()) labelled.push(el);
+        }
+        if (labelled.length) this.placeEdgeLabels(cy.collection(labelled));
+      });
+    }
+    return this.detailLeft.view + this.detailLeft.margin;
   }
 
   // Bring the given element ids on screen in line with `board`.
@@ -252,13 +354,13 @@ export class Canvas extends EventTarget {
         const data = this.nodeData(node);
         const position = Number.isFinite(node.x) ? { x: node.x, y: node.y } : null;
         if (el.empty()) {
-          cy.add({ group: "nodes", data, position: position || this.viewCenter(), classes: this.nodeClasses(node) });
+          cy.add({ group: "nodes", data, position: position || this.viewCenter(), classes: this.nodeClasses(node), scratch: { _detail: this.detailOf(null) } });
           continue;
         }
         const parentNow = el.parent().nonempty() ? el.parent().id() : null;
         if (parentNow !== (node.group ?? null)) el = el.move({ parent: node.group ?? null });
         el.data(data);
-        el.classes(this.nodeClasses(node) + this.findingClass(node.id) + (el.hasClass("hover") ? " hover" : ""));
+        el.classes(this.nodeClasses(node, el) + this.findingClass(node.id) + (el.hasClass("hover") ? " hover" : ""));
         if (position && !el.grabbed()) {
           const now = el.position();
           if (now.x !== position.x || now.y !== position.y) {
@@ -271,14 +373,14 @@ export class Canvas extends EventTarget {
         let el = cy.getElementById(edge.id);
         const data = this.edgeData(edge);
         if (el.empty()) {
-          labelled.add(cy.add({ group: "edges", data, classes: this.edgeClasses(edge) }));
+          labelled.add(cy.add({ group: "edges", data, classes: this.edgeClasses(edge), scratch: { _detail: this.detailOf(null) } }));
           continue;
         }
         if (el.data("source") !== edge.source || el.data("target") !== edge.target) {
           el = el.move({ source: edge.source, target: edge.target });
         }
         el.data(data);
-        el.classes(this.edgeClasses(edge) + this.findingClass(edge.id));
+        el.classes(this.edgeClasses(edge, el) + this.findingClass(edge.id));
         labelled.add(el);
       }
       const goneGroups = goneEls.nodes().filter((n) => n.data("isGroup") && n.inside());
@@ -295,17 +397,19 @@ export class Canvas extends EventTarget {
       }
     });
     this.emitEmpty();
+    // New elements start far on a large board, moved ones may have come into view: the next
+    // frame settles their detail before drawing them.
+    this.queueDetail();
     this.dispatchEvent(new CustomEvent("redrawn"));
   }
 
   // Connection labels sit at the middle of their line; where that covers a component (two close
   // components, a line passing by a third), the label moves sideways, off the line, until it is
   // clear, so it never hides an icon or a component's own label. The few labels that move get a
-  // style of their own (a mapped style on every edge would cost a restyle of each on load); far
-  // out, where labels are not drawn, this waits until the zoom comes closer.
+  // style of their own (a mapped style on every edge would cost a restyle of each on load). Only
+  // edges drawn in detail: a far one is placed when it comes near (updateDetail).
   placeEdgeLabels(edges) {
-    if (this.far) return;
-    const labelled = edges.filter((e) => e.data("display") || e.scratch("_label"));
+    const labelled = edges.filter((e) => e.scratch("_detail") !== "far" && (e.data("display") || e.scratch("_label")));
     if (labelled.empty()) return;
     const cell = 200;
     const grid = new Map();
@@ -505,7 +609,7 @@ export class Canvas extends EventTarget {
     const show = size >= 6;
     this.container.style.backgroundSize = show ? `${size}px ${size}px` : "0 0";
     this.container.style.backgroundPosition = `${pan.x}px ${pan.y}px`;
-    this.updateDetail();
+    this.queueDetail();
     this.dispatchEvent(new CustomEvent("viewport", { detail: { zoom } }));
   }
 
