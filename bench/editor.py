@@ -17,8 +17,9 @@ Measured:
   arrows (canvas.js: FAR_ZOOM) and draws labels larger below two zoom levels (LABEL_SCALES). For
   each crossing, in both directions, a real Ctrl + mouse wheel step over the middle of the board
   from just one side of the level to just the other; measured from the wheel event to the end of
-  the first frame drawn after it (painted), and the longest frame in the second after it (the
-  work that follows the first frame, if any). Median and max over the repetitions.
+  the first frame drawn after it (painted), to the end of the frame that completes the view's
+  detail (view complete: the canvas spreads a large change of detail over a few frames), and the
+  longest frame in the second after it. Median and max over the repetitions.
 
 Targets: 500 nodes: open <= 1.5 s, applied on screen <= 100 ms; 2,000 nodes / 4,000 edges: open
 <= 2.5 s, applied on screen p95 <= 100 ms, the far-zoom crossing painted <= 150 ms.
@@ -145,23 +146,32 @@ def watch_ops(page: Any, ws_url: str, token: str, origin: str, ops: list[dict[st
 
 
 CROSSING_JS = """() => { window.__crossing = new Promise((resolve) => {
-    const cy = window.archboard.canvas.cy;
+    const canvas = window.archboard.canvas;
+    const cy = canvas.cy;
     let start = null;
     let painted = null;
+    let complete = null;
     const frames = [];
     const onRender = () => {
-        cy.off("render", onRender);
+        // Elements in view still to be drawn in detail after this frame (the canvas spreads a
+        // large change over a few frames).
+        const viewLeft = canvas.detailLeft?.view || 0;
         const channel = new MessageChannel();
-        channel.port1.onmessage = () => { painted = performance.now() - start; };
+        channel.port1.onmessage = () => {
+            const now = performance.now() - start;
+            if (painted === null) painted = now;
+            if (complete === null && !viewLeft) complete = now;
+        };
         channel.port2.postMessage(null);
+        if (!viewLeft) cy.off("render", onRender);
     };
     const step = (now) => {
         frames.push(now);
-        if (now - start < 1000 || painted === null) requestAnimationFrame(step);
+        if (now - start < 1000 || complete === null) requestAnimationFrame(step);
         else {
             let longest = frames[0] - start;
             for (let i = 1; i < frames.length; i++) longest = Math.max(longest, frames[i] - frames[i - 1]);
-            resolve({painted, longest, zoom: cy.zoom()});
+            resolve({painted, complete, longest, zoom: cy.zoom()});
         }
     };
     window.addEventListener("wheel", () => {
@@ -173,8 +183,10 @@ CROSSING_JS = """() => { window.__crossing = new Promise((resolve) => {
 
 
 def settle(page: Any) -> None:
-    """Until the page has drawn a few frames with nothing else to do."""
-    page.wait_for_timeout(400)
+    """Until the page has drawn a few frames with nothing else to do (the canvas's detail
+    updates done)."""
+    page.wait_for_timeout(300)
+    page.wait_for_function("() => !window.archboard.canvas.detailQueued", timeout=60_000)
     page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
@@ -214,6 +226,8 @@ def measure_crossings(page: Any) -> dict[str, Any]:
                 direction: {
                     "painted_median": round(statistics.median(r["painted"] for r in rs), 1),
                     "painted_max": round(max(r["painted"] for r in rs), 1),
+                    "view_complete_median": round(statistics.median(r["complete"] for r in rs), 1),
+                    "view_complete_max": round(max(r["complete"] for r in rs), 1),
                     "longest_frame_after_max": round(max(r["longest"] for r in rs), 1),
                     "runs": len(rs),
                 }
@@ -302,8 +316,9 @@ def main() -> None:
                 d = c[direction]
                 print(
                     f"  {name} crossing {direction} ({c['zoom'][0]} <-> {c['zoom'][1]}): painted median"
-                    f" {d['painted_median']} ms, max {d['painted_max']} ms; longest frame in the second"
-                    f" after {d['longest_frame_after_max']} ms"
+                    f" {d['painted_median']} ms, max {d['painted_max']} ms; view complete median"
+                    f" {d['view_complete_median']} ms, max {d['view_complete_max']} ms; longest frame in the"
+                    f" second after {d['longest_frame_after_max']} ms"
                 )
         if "far_zoom_crossing_ms" in target:
             print(f"  target: far-zoom crossing painted <= {target['far_zoom_crossing_ms']} ms")
