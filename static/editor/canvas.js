@@ -12,15 +12,14 @@ const GRID = 20;
 // and not at all zoomed out past FAR_ZOOM; a smaller one is drawn in detail at every zoom.
 const SMALL_BOARD = 300;
 const FAR_ZOOM = 0.4;
-// Elements given (or relieved of) detail per frame. Restyling an element and drawing it the first
-// time in detail costs about half a millisecond to a millisecond (Cytoscape 3.34 rebuilds the
-// compound family of an element per changed property), and crossing FAR_ZOOM on the benchmark's
-// 2,000-node board changes about 1,300 elements in view and 2,000 more in the margin: too many
-// for one frame. In view, VIEW_STEP per frame from the middle out (the view is complete a few
-// frames later); around it, MARGIN_STEP per frame once the view is done, so the frames that
-// follow a gesture stay short.
-const VIEW_STEP = 250;
-const MARGIN_STEP = 100;
+// Elements given (or relieved of) detail per frame. Restyling an element for its detail costs
+// about a millisecond on the benchmark's machine (Cytoscape 3.34 rebuilds the collection of the
+// element's compound family per changed property), and crossing FAR_ZOOM on the benchmark's
+// 2,000-node board changes about 1,150 elements in view and 2,200 more in the margin: far too
+// many for one frame. In view, VIEW_STEP per frame from the middle out; around it, MARGIN_STEP
+// per frame once the view is done, so the frames that follow a gesture stay short.
+const VIEW_STEP = 100;
+const MARGIN_STEP = 40;
 // Zoomed out, labels are drawn larger on the board so they stay legible on screen (smaller than at
 // 100 %, never hidden): the zoom `fit` picks for a demo board in a 1024 px window is about 0.3.
 const LABEL_SCALES = [
@@ -45,6 +44,8 @@ export class Canvas extends EventTarget {
     this.large = false;
     this.detailQueued = false;
     this.detailLeft = { view: 0, margin: 0 }; // elements whose detail is still to change
+    this.details = new Map(); // element id -> its detail classes ("far", "near", "near zoom-s", ...)
+    this.geometry = null; // where each component and connection is, for updateDetail
     this.findings = new Map(); // element id -> {severity, messages}
     this.peerOutlines = false;
     this.selectionQueued = false;
@@ -65,6 +66,9 @@ export class Canvas extends EventTarget {
       pixelRatio: "auto",
     });
     this.cy.on("viewport", () => this.onViewport());
+    this.cy.on("add remove position", () => {
+      this.geometry = null;
+    });
     // The detail follows the view in Cytoscape's own animation frame, before it draws: the frame
     // that shows a new part of the board draws it in detail, and a burst of viewport events
     // (a wheel, a drag) costs one update.
@@ -168,15 +172,19 @@ export class Canvas extends EventTarget {
     return "near" + (this.scale ? ` ${this.scale}` : "");
   }
 
-  // An element keeps the detail it has (its `_detail` scratch); a new one starts far on a large
-  // board (the next frame gives it detail if it is in view, before drawing it).
-  detailOf(el) {
-    const current = el?.nonempty() ? el.scratch("_detail") : null;
-    return current || (this.large ? "far" : this.nearDetail());
+  // An element keeps the detail it has; a new one starts far on a large board (the next frame
+  // gives it detail if it is in view, before drawing it).
+  detailOf(id) {
+    let detail = this.details.get(id);
+    if (!detail) {
+      detail = this.large ? "far" : this.nearDetail();
+      this.details.set(id, detail);
+    }
+    return detail;
   }
 
-  detailClasses(el) {
-    return ` ${this.detailOf(el)}`;
+  detailClasses(id) {
+    return ` ${this.detailOf(id)}`;
   }
 
   // Groups keep their titles at every zoom (they are what a far view reads by), so they never
@@ -185,17 +193,17 @@ export class Canvas extends EventTarget {
     return "group " + this.nearDetail();
   }
 
-  nodeClasses(node, el = null) {
-    if (this.isNote(node.kind)) return "note" + this.detailClasses(el);
+  nodeClasses(node) {
+    if (this.isNote(node.kind)) return "note" + this.detailClasses(node.id);
     const replicas = Number.isInteger(node.props?.replicas) ? node.props.replicas : 1;
-    return (replicas > 1 ? "replicated" : "") + this.detailClasses(el);
+    return (replicas > 1 ? "replicated" : "") + this.detailClasses(node.id);
   }
 
-  edgeClasses(edge, el = null) {
+  edgeClasses(edge) {
     const board = this.getBoard();
     const annotation = [edge.source, edge.target].some((id) => this.isNote(board.nodes.get(id)?.kind));
     const route = edge.props?.route === "curved" || edge.props?.route === "orthogonal" ? ` route-${edge.props.route}` : "";
-    return (edge.props?.async ? "async" : "") + route + (annotation ? " annotation" : "") + this.detailClasses(el);
+    return (edge.props?.async ? "async" : "") + route + (annotation ? " annotation" : "") + this.detailClasses(edge.id);
   }
 
   // Draw a whole board (first load).
@@ -204,7 +212,7 @@ export class Canvas extends EventTarget {
     // A large board opens zoomed out: start in the cheap far-away style (`fit` corrects it).
     this.large = board.nodes.size + board.edges.size + board.groups.size > SMALL_BOARD;
     this.far = this.large;
-    const detail = this.detailOf(null);
+    this.details.clear();
     const elements = [];
     for (const group of sortGroups(board)) elements.push({ group: "nodes", data: this.groupData(group, board), classes: this.groupClasses() });
     let missing = 0;
@@ -212,10 +220,10 @@ export class Canvas extends EventTarget {
       const hasPos = Number.isFinite(node.x) && Number.isFinite(node.y);
       const position = hasPos ? { x: node.x, y: node.y } : { x: (missing % 8) * 160, y: 600 + Math.floor(missing / 8) * 140 };
       if (!hasPos) missing += 1;
-      elements.push({ group: "nodes", data: this.nodeData(node), position, classes: this.nodeClasses(node), scratch: { _detail: detail } });
+      elements.push({ group: "nodes", data: this.nodeData(node), position, classes: this.nodeClasses(node) });
     }
     for (const edge of board.edges.values()) {
-      elements.push({ group: "edges", data: this.edgeData(edge), classes: this.edgeClasses(edge), scratch: { _detail: detail } });
+      elements.push({ group: "edges", data: this.edgeData(edge), classes: this.edgeClasses(edge) });
     }
     cy.batch(() => {
       cy.elements().remove();
@@ -249,8 +257,7 @@ export class Canvas extends EventTarget {
   updateDetail(budget = { view: Infinity, margin: Infinity }) {
     const cy = this.cy;
     const zoom = cy.zoom();
-    const all = cy.elements();
-    this.large = all.length > SMALL_BOARD;
+    this.large = cy.elements().length > SMALL_BOARD;
     this.far = this.large && zoom < FAR_ZOOM;
     const scale = this.far ? "" : (LABEL_SCALES.find(([below]) => zoom < below)?.[1] ?? "");
     if (scale !== this.scale) {
@@ -268,24 +275,15 @@ export class Canvas extends EventTarget {
     const zones = zonesAround(extent);
     const now = [];
     const later = [[], [], []];
-    for (let i = 0; i < all.length; i++) {
-      const el = all[i];
-      const edge = el.isEdge();
-      if (!edge && el.data("isGroup")) continue;
-      // No `_detail`: an element Cytoscape re-created (a connection moved to other ends).
-      const current = el.scratch("_detail");
+    for (const item of this.geometryOf()) {
+      const current = this.details.get(item.id);
       let zone = IN_VIEW;
-      if (this.large) zone = edge ? zoneOfSegment(el.source().position(), el.target().position(), zones) : zoneOfPoint(el.position(), zones);
+      if (this.large) zone = item.b ? zoneOfSegment(item.a, item.b, zones) : zoneOfPoint(item.a, zones);
       const wanted = this.large ? wantedDetail(zone, current, want) : near;
-      if (wanted === current) continue;
-      (zone === IN_VIEW ? now : later[zone - 1]).push([el, current, wanted]);
+      if (wanted !== current) (zone === IN_VIEW ? now : later[zone - 1]).push([item, current, wanted]);
     }
     const mid = { x: (extent.x1 + extent.x2) / 2, y: (extent.y1 + extent.y2) / 2 };
-    const distance = ([el]) => {
-      const p = el.isEdge() ? el.source().position() : el.position();
-      const q = el.isEdge() ? el.target().position() : p;
-      return ((p.x + q.x) / 2 - mid.x) ** 2 + ((p.y + q.y) / 2 - mid.y) ** 2;
-    };
+    const distance = ([{ a, b = a }]) => ((a.x + b.x) / 2 - mid.x) ** 2 + ((a.y + b.y) / 2 - mid.y) ** 2;
     // A small board is all in view (zone IN_VIEW) and changes at once.
     const viewStep = this.large ? budget.view : Infinity;
     if (now.length > viewStep) {
@@ -300,16 +298,35 @@ export class Canvas extends EventTarget {
     if (batch.length) {
       cy.batch(() => {
         const labelled = [];
-        for (const [el, current, wanted] of batch) {
-          el.removeClass(current || "far near zoom-s zoom-xs");
+        for (const [{ el, id, b }, current, wanted] of batch) {
+          el.removeClass(current);
           el.addClass(wanted);
-          el.scratch("_detail", wanted);
-          if (wanted !== "far" && el.isEdge()) labelled.push(el);
+          this.details.set(id, wanted);
+          if (wanted !== "far" && b) labelled.push(el);
         }
         if (labelled.length) this.placeEdgeLabels(cy.collection(labelled));
       });
     }
     return this.detailLeft.view + this.detailLeft.margin;
+  }
+
+  // Each component (its position `a`) and connection (from `a` to `b`), read from Cytoscape once
+  // after elements are added, removed or moved rather than on every frame of a pan.
+  geometryOf() {
+    if (this.geometry) return this.geometry;
+    const items = [];
+    this.cy.nodes().forEach((n) => {
+      if (n.data("isGroup")) return;
+      const p = n.position();
+      items.push({ el: n, id: n.id(), a: { x: p.x, y: p.y } });
+    });
+    this.cy.edges().forEach((e) => {
+      const a = e.source().position();
+      const b = e.target().position();
+      items.push({ el: e, id: e.id(), a: { x: a.x, y: a.y }, b: { x: b.x, y: b.y } });
+    });
+    this.geometry = items;
+    return items;
   }
 
   // Bring the given element ids on screen in line with `board`.
@@ -354,13 +371,13 @@ export class Canvas extends EventTarget {
         const data = this.nodeData(node);
         const position = Number.isFinite(node.x) ? { x: node.x, y: node.y } : null;
         if (el.empty()) {
-          cy.add({ group: "nodes", data, position: position || this.viewCenter(), classes: this.nodeClasses(node), scratch: { _detail: this.detailOf(null) } });
+          cy.add({ group: "nodes", data, position: position || this.viewCenter(), classes: this.nodeClasses(node) });
           continue;
         }
         const parentNow = el.parent().nonempty() ? el.parent().id() : null;
         if (parentNow !== (node.group ?? null)) el = el.move({ parent: node.group ?? null });
         el.data(data);
-        el.classes(this.nodeClasses(node, el) + this.findingClass(node.id) + (el.hasClass("hover") ? " hover" : ""));
+        el.classes(this.nodeClasses(node) + this.findingClass(node.id) + (el.hasClass("hover") ? " hover" : ""));
         if (position && !el.grabbed()) {
           const now = el.position();
           if (now.x !== position.x || now.y !== position.y) {
@@ -373,14 +390,14 @@ export class Canvas extends EventTarget {
         let el = cy.getElementById(edge.id);
         const data = this.edgeData(edge);
         if (el.empty()) {
-          labelled.add(cy.add({ group: "edges", data, classes: this.edgeClasses(edge), scratch: { _detail: this.detailOf(null) } }));
+          labelled.add(cy.add({ group: "edges", data, classes: this.edgeClasses(edge) }));
           continue;
         }
         if (el.data("source") !== edge.source || el.data("target") !== edge.target) {
           el = el.move({ source: edge.source, target: edge.target });
         }
         el.data(data);
-        el.classes(this.edgeClasses(edge, el) + this.findingClass(edge.id));
+        el.classes(this.edgeClasses(edge) + this.findingClass(edge.id));
         labelled.add(el);
       }
       const goneGroups = goneEls.nodes().filter((n) => n.data("isGroup") && n.inside());
@@ -409,7 +426,7 @@ export class Canvas extends EventTarget {
   // style of their own (a mapped style on every edge would cost a restyle of each on load). Only
   // edges drawn in detail: a far one is placed when it comes near (updateDetail).
   placeEdgeLabels(edges) {
-    const labelled = edges.filter((e) => e.scratch("_detail") !== "far" && (e.data("display") || e.scratch("_label")));
+    const labelled = edges.filter((e) => this.details.get(e.id()) !== "far" && (e.data("display") || e.scratch("_label")));
     if (labelled.empty()) return;
     const cell = 200;
     const grid = new Map();
