@@ -310,6 +310,26 @@ export class Canvas extends EventTarget {
     return this.detailLeft.view + this.detailLeft.margin;
   }
 
+  // The detail of elements just added, changed or moved, at once and in the change's own
+  // restyle: a new element starts far on a large board, a moved one may have come into view.
+  // (The rest of the board keeps its detail: an edit does not make the canvas look at every
+  // element.)
+  settleDetail(eles) {
+    if (!this.large) return;
+    const zones = zonesAround(this.cy.extent());
+    const want = { far: this.far, near: this.nearDetail() };
+    eles.forEach((el) => {
+      if (el.isNode() && el.data("isGroup")) return;
+      const zone = el.isEdge() ? zoneOfSegment(el.source().position(), el.target().position(), zones) : zoneOfPoint(el.position(), zones);
+      const current = this.detailOf(el.id());
+      const wanted = wantedDetail(zone, current, want);
+      if (wanted === current) return;
+      el.removeClass(current);
+      el.addClass(wanted);
+      this.details.set(el.id(), wanted);
+    });
+  }
+
   // Each component (its position `a`) and connection (from `a` to `b`), read from Cytoscape once
   // after elements are added, removed or moved rather than on every frame of a pan.
   geometryOf() {
@@ -338,6 +358,7 @@ export class Canvas extends EventTarget {
     const cy = this.cy;
     const selected = new Set(cy.$(":selected").map((e) => e.id()));
     const labelled = new Set();
+    const touched = [];
     cy.batch(() => {
       const groups = [];
       const nodes = [];
@@ -371,12 +392,13 @@ export class Canvas extends EventTarget {
         const data = this.nodeData(node);
         const position = Number.isFinite(node.x) ? { x: node.x, y: node.y } : null;
         if (el.empty()) {
-          cy.add({ group: "nodes", data, position: position || this.viewCenter(), classes: this.nodeClasses(node) });
+          touched.push(cy.add({ group: "nodes", data, position: position || this.viewCenter(), classes: this.nodeClasses(node) }));
           continue;
         }
         const parentNow = el.parent().nonempty() ? el.parent().id() : null;
         if (parentNow !== (node.group ?? null)) el = el.move({ parent: node.group ?? null });
         el.data(data);
+        touched.push(el);
         el.classes(this.nodeClasses(node) + this.findingClass(node.id) + (el.hasClass("hover") ? " hover" : ""));
         if (position && !el.grabbed()) {
           const now = el.position();
@@ -407,6 +429,7 @@ export class Canvas extends EventTarget {
       }
       goneGroups.filter((n) => n.inside()).remove();
       this.markEmptyGroups();
+      this.settleDetail(cy.collection(touched).union(cy.collection([...labelled])).filter((e) => e.inside()));
       if (labelled.size) this.placeEdgeLabels(cy.collection([...labelled].filter((e) => e.inside())));
       for (const id of selected) {
         const el = cy.getElementById(id);
@@ -414,9 +437,6 @@ export class Canvas extends EventTarget {
       }
     });
     this.emitEmpty();
-    // New elements start far on a large board, moved ones may have come into view: the next
-    // frame settles their detail before drawing them.
-    this.queueDetail();
     this.dispatchEvent(new CustomEvent("redrawn"));
   }
 
