@@ -4,10 +4,22 @@
 // changes the board: gestures are read by the input state machine (input.js) and become ops;
 // the board comes back through `reconcile` (optimistically at once, then as the server confirms).
 
+import { IN_VIEW, wantedDetail, zoneOfPoint, zoneOfSegment, zonesAround } from "./detail.js";
 import { stylesheet } from "./style.js";
 
 const GRID = 20;
+// A board of more elements than this is drawn in detail only in and near the view (detail.js),
+// and not at all zoomed out past FAR_ZOOM; a smaller one is drawn in detail at every zoom.
+const SMALL_BOARD = 300;
 const FAR_ZOOM = 0.4;
+// Elements given (or relieved of) detail per frame. Restyling an element for its detail costs
+// about a millisecond on the benchmark's machine (Cytoscape 3.34 rebuilds the collection of the
+// element's compound family per changed property), and crossing FAR_ZOOM on the benchmark's
+// 2,000-node board changes about 1,150 elements in view and 2,200 more in the margin: far too
+// many for one frame. In view, VIEW_STEP per frame from the middle out; around it, MARGIN_STEP
+// per frame once the view is done, so the frames that follow a gesture stay short.
+const VIEW_STEP = 100;
+const MARGIN_STEP = 40;
 // Zoomed out, labels are drawn larger on the board so they stay legible on screen (smaller than at
 // 100 %, never hidden): the zoom `fit` picks for a demo board in a 1024 px window is about 0.3.
 const LABEL_SCALES = [
@@ -29,6 +41,11 @@ export class Canvas extends EventTarget {
     this.getBoard = getBoard;
     this.far = false;
     this.scale = "";
+    this.large = false;
+    this.detailQueued = false;
+    this.detailLeft = { view: 0, margin: 0 }; // elements whose detail is still to change
+    this.details = new Map(); // element id -> its detail classes ("far", "near", "near zoom-s", ...)
+    this.geometry = null; // where each component and connection is, for updateDetail
     this.findings = new Map(); // element id -> {severity, messages}
     this.peerOutlines = false;
     this.selectionQueued = false;
@@ -49,6 +66,18 @@ export class Canvas extends EventTarget {
       pixelRatio: "auto",
     });
     this.cy.on("viewport", () => this.onViewport());
+    this.cy.on("add remove position", () => {
+      this.geometry = null;
+    });
+    // The detail follows the view in Cytoscape's own animation frame, before it draws: the frame
+    // that shows a new part of the board draws it in detail, and a burst of viewport events
+    // (a wheel, a drag) costs one update.
+    const renderer = this.cy.renderer();
+    if (renderer?.beforeRender) {
+      const { animations, eleCalcs } = renderer.beforeRenderPriorities;
+      renderer.beforeRender(() => this.detailFrame(), (animations + eleCalcs) / 2);
+      this.frameHook = true;
+    }
     // Cytoscape reports a box selection element by element: one "selection" event per burst,
     // when the handler that caused it has finished (a microtask, not a timer).
     this.cy.on("select unselect", () => {
@@ -138,34 +167,52 @@ export class Canvas extends EventTarget {
     return curve + before * step;
   }
 
-  detailClasses() {
-    return (this.far ? " far" : " near") + (this.scale ? ` ${this.scale}` : "");
+  // The near classes at this zoom: "near", and the size of the labels zoomed out.
+  nearDetail() {
+    return "near" + (this.scale ? ` ${this.scale}` : "");
+  }
+
+  // An element keeps the detail it has; a new one starts far on a large board (the next frame
+  // gives it detail if it is in view, before drawing it).
+  detailOf(id) {
+    let detail = this.details.get(id);
+    if (!detail) {
+      detail = this.large ? "far" : this.nearDetail();
+      this.details.set(id, detail);
+    }
+    return detail;
+  }
+
+  detailClasses(id) {
+    return ` ${this.detailOf(id)}`;
   }
 
   // Groups keep their titles at every zoom (they are what a far view reads by), so they never
   // take the far style: `updateDetail` leaves them out.
   groupClasses() {
-    return "group near" + (this.scale ? ` ${this.scale}` : "");
+    return "group " + this.nearDetail();
   }
 
   nodeClasses(node) {
-    if (this.isNote(node.kind)) return "note" + this.detailClasses();
+    if (this.isNote(node.kind)) return "note" + this.detailClasses(node.id);
     const replicas = Number.isInteger(node.props?.replicas) ? node.props.replicas : 1;
-    return (replicas > 1 ? "replicated" : "") + this.detailClasses();
+    return (replicas > 1 ? "replicated" : "") + this.detailClasses(node.id);
   }
 
   edgeClasses(edge) {
     const board = this.getBoard();
     const annotation = [edge.source, edge.target].some((id) => this.isNote(board.nodes.get(id)?.kind));
     const route = edge.props?.route === "curved" || edge.props?.route === "orthogonal" ? ` route-${edge.props.route}` : "";
-    return (edge.props?.async ? "async" : "") + route + (annotation ? " annotation" : "") + this.detailClasses();
+    return (edge.props?.async ? "async" : "") + route + (annotation ? " annotation" : "") + this.detailClasses(edge.id);
   }
 
   // Draw a whole board (first load).
   load(board) {
     const cy = this.cy;
     // A large board opens zoomed out: start in the cheap far-away style (`fit` corrects it).
-    this.far = board.nodes.size + board.edges.size > 300;
+    this.large = board.nodes.size + board.edges.size + board.groups.size > SMALL_BOARD;
+    this.far = this.large;
+    this.details.clear();
     const elements = [];
     for (const group of sortGroups(board)) elements.push({ group: "nodes", data: this.groupData(group, board), classes: this.groupClasses() });
     let missing = 0;
@@ -187,27 +234,119 @@ export class Canvas extends EventTarget {
     });
     this.applyFindingClasses();
     this.emitEmpty();
+    this.queueDetail();
   }
 
-  // Classes that depend on the zoom, changed only when the zoom crosses a threshold (a class
-  // change restyles every element).
-  updateDetail() {
-    const zoom = this.cy.zoom();
-    const far = zoom < FAR_ZOOM && this.cy.elements().length > 300;
-    const scale = far ? "" : (LABEL_SCALES.find(([below]) => zoom < below)?.[1] ?? "");
-    if (far !== this.far) {
-      this.far = far;
-      this.cy.batch(() => this.cy.elements().not(".group").toggleClass("far", far).toggleClass("near", !far));
-      if (!far) this.cy.batch(() => this.placeEdgeLabels(this.cy.edges()));
-    }
+  queueDetail() {
+    if (this.detailQueued) return;
+    this.detailQueued = true;
+    if (!this.frameHook) requestAnimationFrame(() => this.detailFrame());
+  }
+
+  detailFrame() {
+    if (!this.detailQueued) return;
+    this.detailQueued = false;
+    if (this.updateDetail({ view: VIEW_STEP, margin: MARGIN_STEP }) > 0) this.queueDetail();
+  }
+
+  // Classes that depend on the zoom and the view: `near` (labels, icons, arrows) or `far`, and
+  // the label size zoomed out. A class change restyles the element, so only the elements whose
+  // detail changes are touched, at most `budget.view` in view (the middle first) and, once the
+  // view is done, `budget.margin` around it (the margin before the rest). Returns how many are
+  // left for the next frames.
+  updateDetail(budget = { view: Infinity, margin: Infinity }) {
+    const cy = this.cy;
+    const zoom = cy.zoom();
+    this.large = cy.elements().length > SMALL_BOARD;
+    this.far = this.large && zoom < FAR_ZOOM;
+    const scale = this.far ? "" : (LABEL_SCALES.find(([below]) => zoom < below)?.[1] ?? "");
     if (scale !== this.scale) {
       const old = this.scale;
       this.scale = scale;
-      this.cy.batch(() => {
-        if (old) this.cy.elements().removeClass(old);
-        if (scale) this.cy.elements().addClass(scale);
+      cy.batch(() => {
+        const groups = cy.nodes(".group");
+        if (old) groups.removeClass(old);
+        if (scale) groups.addClass(scale);
       });
     }
+    const near = this.nearDetail();
+    const want = { far: this.far, near };
+    const extent = cy.extent();
+    const zones = zonesAround(extent);
+    const now = [];
+    const later = [[], [], []];
+    for (const item of this.geometryOf()) {
+      const current = this.details.get(item.id);
+      let zone = IN_VIEW;
+      if (this.large) zone = item.b ? zoneOfSegment(item.a, item.b, zones) : zoneOfPoint(item.a, zones);
+      const wanted = this.large ? wantedDetail(zone, current, want) : near;
+      if (wanted !== current) (zone === IN_VIEW ? now : later[zone - 1]).push([item, current, wanted]);
+    }
+    const mid = { x: (extent.x1 + extent.x2) / 2, y: (extent.y1 + extent.y2) / 2 };
+    const distance = ([{ a, b = a }]) => ((a.x + b.x) / 2 - mid.x) ** 2 + ((a.y + b.y) / 2 - mid.y) ** 2;
+    // A small board is all in view (zone IN_VIEW) and changes at once.
+    const viewStep = this.large ? budget.view : Infinity;
+    if (now.length > viewStep) {
+      const keyed = now.map((entry) => [distance(entry), entry]).sort((a, b) => a[0] - b[0]);
+      now.length = 0;
+      for (const [, entry] of keyed) now.push(entry);
+    }
+    const queue = later.flat();
+    const viewLeft = Math.max(0, now.length - viewStep);
+    const batch = viewLeft ? now.slice(0, viewStep) : now.concat(queue.slice(0, budget.margin));
+    this.detailLeft = { view: viewLeft, margin: queue.length - (viewLeft ? 0 : Math.min(queue.length, budget.margin)) };
+    if (batch.length) {
+      cy.batch(() => {
+        const labelled = [];
+        for (const [{ el, id, b }, current, wanted] of batch) {
+          el.removeClass(current);
+          el.addClass(wanted);
+          this.details.set(id, wanted);
+          if (wanted !== "far" && b) labelled.push(el);
+        }
+        if (labelled.length) this.placeEdgeLabels(cy.collection(labelled));
+      });
+    }
+    return this.detailLeft.view + this.detailLeft.margin;
+  }
+
+  // The detail of elements just added, changed or moved, at once and in the change's own
+  // restyle: a new element starts far on a large board, a moved one may have come into view.
+  // (The rest of the board keeps its detail: an edit does not make the canvas look at every
+  // element.)
+  settleDetail(eles) {
+    if (!this.large) return;
+    const zones = zonesAround(this.cy.extent());
+    const want = { far: this.far, near: this.nearDetail() };
+    eles.forEach((el) => {
+      if (el.isNode() && el.data("isGroup")) return;
+      const zone = el.isEdge() ? zoneOfSegment(el.source().position(), el.target().position(), zones) : zoneOfPoint(el.position(), zones);
+      const current = this.detailOf(el.id());
+      const wanted = wantedDetail(zone, current, want);
+      if (wanted === current) return;
+      el.removeClass(current);
+      el.addClass(wanted);
+      this.details.set(el.id(), wanted);
+    });
+  }
+
+  // Each component (its position `a`) and connection (from `a` to `b`), read from Cytoscape once
+  // after elements are added, removed or moved rather than on every frame of a pan.
+  geometryOf() {
+    if (this.geometry) return this.geometry;
+    const items = [];
+    this.cy.nodes().forEach((n) => {
+      if (n.data("isGroup")) return;
+      const p = n.position();
+      items.push({ el: n, id: n.id(), a: { x: p.x, y: p.y } });
+    });
+    this.cy.edges().forEach((e) => {
+      const a = e.source().position();
+      const b = e.target().position();
+      items.push({ el: e, id: e.id(), a: { x: a.x, y: a.y }, b: { x: b.x, y: b.y } });
+    });
+    this.geometry = items;
+    return items;
   }
 
   // Bring the given element ids on screen in line with `board`.
@@ -219,6 +358,7 @@ export class Canvas extends EventTarget {
     const cy = this.cy;
     const selected = new Set(cy.$(":selected").map((e) => e.id()));
     const labelled = new Set();
+    const touched = [];
     cy.batch(() => {
       const groups = [];
       const nodes = [];
@@ -252,12 +392,13 @@ export class Canvas extends EventTarget {
         const data = this.nodeData(node);
         const position = Number.isFinite(node.x) ? { x: node.x, y: node.y } : null;
         if (el.empty()) {
-          cy.add({ group: "nodes", data, position: position || this.viewCenter(), classes: this.nodeClasses(node) });
+          touched.push(cy.add({ group: "nodes", data, position: position || this.viewCenter(), classes: this.nodeClasses(node) }));
           continue;
         }
         const parentNow = el.parent().nonempty() ? el.parent().id() : null;
         if (parentNow !== (node.group ?? null)) el = el.move({ parent: node.group ?? null });
         el.data(data);
+        touched.push(el);
         el.classes(this.nodeClasses(node) + this.findingClass(node.id) + (el.hasClass("hover") ? " hover" : ""));
         if (position && !el.grabbed()) {
           const now = el.position();
@@ -288,6 +429,7 @@ export class Canvas extends EventTarget {
       }
       goneGroups.filter((n) => n.inside()).remove();
       this.markEmptyGroups();
+      this.settleDetail(cy.collection(touched).union(cy.collection([...labelled])).filter((e) => e.inside()));
       if (labelled.size) this.placeEdgeLabels(cy.collection([...labelled].filter((e) => e.inside())));
       for (const id of selected) {
         const el = cy.getElementById(id);
@@ -301,11 +443,10 @@ export class Canvas extends EventTarget {
   // Connection labels sit at the middle of their line; where that covers a component (two close
   // components, a line passing by a third), the label moves sideways, off the line, until it is
   // clear, so it never hides an icon or a component's own label. The few labels that move get a
-  // style of their own (a mapped style on every edge would cost a restyle of each on load); far
-  // out, where labels are not drawn, this waits until the zoom comes closer.
+  // style of their own (a mapped style on every edge would cost a restyle of each on load). Only
+  // edges drawn in detail: a far one is placed when it comes near (updateDetail).
   placeEdgeLabels(edges) {
-    if (this.far) return;
-    const labelled = edges.filter((e) => e.data("display") || e.scratch("_label"));
+    const labelled = edges.filter((e) => this.details.get(e.id()) !== "far" && (e.data("display") || e.scratch("_label")));
     if (labelled.empty()) return;
     const cell = 200;
     const grid = new Map();
@@ -505,7 +646,7 @@ export class Canvas extends EventTarget {
     const show = size >= 6;
     this.container.style.backgroundSize = show ? `${size}px ${size}px` : "0 0";
     this.container.style.backgroundPosition = `${pan.x}px ${pan.y}px`;
-    this.updateDetail();
+    this.queueDetail();
     this.dispatchEvent(new CustomEvent("viewport", { detail: { zoom } }));
   }
 
