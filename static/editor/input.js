@@ -293,6 +293,14 @@ export class InputMachine extends EventTarget {
 
   // --- events in ----------------------------------------------------------------------------
 
+  // Whether an event's target is the canvas or something drawn on it (connection handles, the
+  // connection preview, badges, comment markers, cursors): the wheel zooms there as anywhere on
+  // the canvas. The stage's own controls (toolbar, find bar, the text being edited) keep theirs.
+  overCanvas(target) {
+    if (this.canvas.container.contains(target)) return true;
+    return Boolean(target?.closest?.(".edge-handle, .connect-preview, .overlay, .empty-hint, .placing-hint"));
+  }
+
   bind() {
     const stage = this.stage;
     const cy = this.canvas.cy;
@@ -327,7 +335,7 @@ export class InputMachine extends EventTarget {
     stage.addEventListener(
       "wheel",
       (e) => {
-        if (!this.canvas.container.contains(e.target)) return;
+        if (!this.overCanvas(e.target)) return;
         if (!this.fingers && this.device !== "mouse") {
           this.device = "mouse";
           this.configure();
