@@ -129,9 +129,7 @@ class BoardConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels s
         self.keeps_heartbeat = False
         await self.accept()
         try:
-            epoch, now = access_epoch(), time.monotonic()
-            self.role = await database_sync_to_async(_role_now)(self.credential, self.user, self.board_id, self.link)
-            self.role_epoch, self.role_checked = epoch, now
+            await self._check_role()  # nothing to tell yet: the snapshot carries the role
         except _Denied as exc:
             await self._deny(str(exc))
             return
