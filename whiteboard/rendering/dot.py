@@ -1,4 +1,4 @@
-"""Running graphviz `dot` under limits, reusing warm processes.
+"""Running graphviz `dot` (and librsvg's worker, `rsvg.py`) under limits, reusing warm processes.
 
 Half the cost of a small render is `dot` starting up (libraries, fontconfig). `dot` reads any
 number of graphs from stdin and writes one picture per graph, so PNG and SVG go through long-lived
@@ -6,8 +6,8 @@ number of graphs from stdin and writes one picture per graph, so PNG and SVG go 
 formats use a process per render.
 
 Every process runs in its own session with an address-space limit and a CPU-time limit that is
-re-armed before each graph; a render that overruns its wall-clock timeout has its process killed,
-so the worker is free again at once. Processes are recycled after MAX_USES graphs.
+re-armed before each request; a render that overruns its wall-clock timeout has its process
+killed, so the worker is free again at once. Processes are recycled after MAX_USES requests.
 """
 
 from __future__ import annotations
@@ -65,25 +65,41 @@ def _png_end(buffer: bytearray) -> int | None:
     return None
 
 
-FRAMERS: dict[str, Callable[[bytearray], int | None]] = {"svg": _svg_end, "png": _png_end}
+Framer = Callable[[bytearray], int | None]
+FRAMERS: dict[str, Framer] = {"svg": _svg_end, "png": _png_end}
 
 
-class DotProcess:
-    def __init__(self, *, dot: str, fmt: str, cwd: Path, memory: int) -> None:
-        self.fmt = fmt
+class WarmProcess:
+    """One long-lived process answering requests on stdin; `framer` finds where an answer ends
+    (None: one request, the answer is all it writes before it exits)."""
+
+    def __init__(
+        self,
+        argv: list[str],
+        *,
+        name: str,
+        key: str,
+        framer: Framer | None,
+        cwd: Path | None,
+        memory: int,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.name = name  # in messages
+        self.key = key
+        self.framer = framer
         self.uses = 0
         self.proc = subprocess.Popen(
-            [dot, f"-T{fmt}"],
+            argv,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             cwd=cwd,
-            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF-8"},
+            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF-8", **(env or {})},
             start_new_session=True,
             bufsize=0,
         )
-        # dot is blocked on stdin until the first graph arrives, so the limits are in force
-        # before it does any work (prlimit instead of preexec_fn keeps the fast vfork spawn).
+        # The limits are in force before the process reads its first request: it blocks on stdin
+        # until one is written (prlimit instead of preexec_fn keeps the fast vfork spawn).
         try:
             resource.prlimit(self.proc.pid, resource.RLIMIT_AS, (memory, memory))
             resource.prlimit(self.proc.pid, resource.RLIMIT_CORE, (0, 0))
@@ -93,7 +109,7 @@ class DotProcess:
         self.errors: collections.deque[bytes] = collections.deque(maxlen=40)
         assert self.proc.stdin and self.proc.stdout and self.proc.stderr
         os.set_blocking(self.proc.stdin.fileno(), False)
-        self._stderr_reader = threading.Thread(target=self._drain_stderr, daemon=True, name="dot-stderr")
+        self._stderr_reader = threading.Thread(target=self._drain_stderr, daemon=True, name=f"{self.name}-stderr")
         self._stderr_reader.start()
 
     def _drain_stderr(self) -> None:
@@ -109,9 +125,10 @@ class DotProcess:
         fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
 
-    def render(self, source: bytes, *, timeout: float, one_shot: bool = False) -> bytes:
-        """Send one graph, return its output; raises DotTimeout or DotFailed (process then dead)."""
-        framer = None if one_shot else FRAMERS[self.fmt]
+    def render(self, source: bytes, *, timeout: float) -> bytes:
+        """Send one request, return its answer; raises DotTimeout or DotFailed (process then dead)."""
+        framer = self.framer
+        one_shot = framer is None
         soft = int(self._cpu_seconds() + timeout) + 2
         _, hard = resource.prlimit(self.proc.pid, resource.RLIMIT_CPU)
         resource.prlimit(self.proc.pid, resource.RLIMIT_CPU, (soft, hard))
@@ -150,7 +167,7 @@ class DotProcess:
                     if end is not None:
                         if end != len(out) or writing:
                             self.kill()
-                            raise DotFailed("dot wrote more than one picture for one graph", crashed=False)
+                            raise DotFailed(f"{self.name} wrote more than one answer for one request", crashed=False)
                         self.uses += 1
                         return bytes(out)
 
@@ -160,7 +177,7 @@ class DotProcess:
         message = b"".join(self.errors).decode(errors="replace").strip()
         if one_shot and code == 0:
             return bytes(out)
-        raise DotFailed(message or f"dot exited with status {code}", crashed=code < 0, returncode=code)
+        raise DotFailed(message or f"{self.name} exited with status {code}", crashed=code < 0, returncode=code)
 
     def kill(self) -> None:
         if self.proc.poll() is None:
@@ -175,24 +192,22 @@ class DotProcess:
         self.kill()
 
 
-class DotPool:
-    """Idle warm processes per format; concurrency is bounded by the caller's slots."""
+class WarmPool:
+    """Idle warm processes per key, made by `spawn`; concurrency is bounded by the caller's slots."""
 
-    def __init__(self, *, dot: str, memory: int, cwd: Callable[[], Path]) -> None:
-        self._dot, self._memory, self._cwd = dot, memory, cwd
-        self._idle: dict[str, list[DotProcess]] = {}
+    def __init__(self, spawn: Callable[[str], WarmProcess]) -> None:
+        self._spawn = spawn
+        self._idle: dict[str, list[WarmProcess]] = {}
         self._lock = threading.Lock()
         self._closed = False
 
-    def run(self, source: str, *, fmt: str, timeout: float) -> bytes:
-        data = source.encode()
-        if fmt not in FRAMERS:
-            proc = DotProcess(dot=self._dot, fmt=fmt, cwd=self._cwd(), memory=self._memory)
+    def run(self, data: bytes, *, key: str, timeout: float) -> bytes:
+        proc = self._take(key)
+        if proc.framer is None:
             try:
-                return proc.render(data, timeout=timeout, one_shot=True)
+                return proc.render(data, timeout=timeout)
             finally:
                 proc.close()
-        proc = self._take(fmt)
         try:
             result = proc.render(data, timeout=timeout)
         except BaseException:
@@ -201,20 +216,20 @@ class DotPool:
         self._give_back(proc)
         return result
 
-    def _take(self, fmt: str) -> DotProcess:
+    def _take(self, key: str) -> WarmProcess:
         with self._lock:
-            idle = self._idle.setdefault(fmt, [])
+            idle = self._idle.setdefault(key, [])
             while idle:
                 proc = idle.pop()
                 if proc.alive():
                     return proc
                 proc.kill()
-        return DotProcess(dot=self._dot, fmt=fmt, cwd=self._cwd(), memory=self._memory)
+        return self._spawn(key)
 
-    def _give_back(self, proc: DotProcess) -> None:
+    def _give_back(self, proc: WarmProcess) -> None:
         with self._lock:
             if not self._closed and proc.uses < MAX_USES and proc.alive():
-                self._idle.setdefault(proc.fmt, []).append(proc)
+                self._idle.setdefault(proc.key, []).append(proc)
                 return
         proc.close()
 
@@ -225,3 +240,17 @@ class DotPool:
             self._idle.clear()
         for proc in procs:
             proc.close()
+
+
+class DotPool(WarmPool):
+    """`dot -T<fmt>`: warm for the formats with a framer, one process per render for the rest."""
+
+    def __init__(self, *, dot: str, memory: int, cwd: Callable[[], Path]) -> None:
+        super().__init__(
+            lambda fmt: WarmProcess(
+                [dot, f"-T{fmt}"], name="dot", key=fmt, framer=FRAMERS.get(fmt), cwd=cwd(), memory=memory
+            )
+        )
+
+    def render_graph(self, source: str, *, fmt: str, timeout: float) -> bytes:
+        return self.run(source.encode(), key=fmt, timeout=timeout)

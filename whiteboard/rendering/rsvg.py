@@ -1,52 +1,57 @@
-"""PNG and PDF from the drawn SVG, by librsvg's `rsvg-convert`, under the same limits as `dot`.
+"""PNG and PDF from the drawn SVG by librsvg, in warm worker processes under the same limits as `dot`.
 
 librsvg draws text through Pango, so right-to-left scripts and emoji come out as the browser
 shows them, and it is a few times faster than the alternatives measured (README, "The picture").
-One process per picture: its start-up costs a few milliseconds, and a picture that overruns the
-time limit only takes its own process down. The SVG comes from `drawn.draw_board` and refers to
+The worker (`rsvg_worker.py`) draws many pictures per process, so the ~35 ms of starting librsvg
+and fontconfig is paid once, and a picture that overruns the time or memory limit only takes its
+own process down (the pool starts another). The SVG comes from `drawn.draw_board` and refers to
 nothing outside itself (icons are `data:` URIs), so librsvg reads no file.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import resource
-import signal
-import subprocess
+import sys
+from pathlib import Path
 
-from whiteboard.rendering.dot import DotFailed, DotTimeout
+from whiteboard.rendering.dot import DotFailed, WarmPool, WarmProcess
 
-RSVG = "rsvg-convert"
+WORKER = Path(__file__).with_name("rsvg_worker.py")
+KEY = "rsvg"
 
 
-def convert_svg(svg: bytes, *, fmt: str, zoom: float, timeout: float, memory: int) -> bytes:
-    """`svg` as PNG (`zoom` times its size) or PDF; DotTimeout past `timeout` s, DotFailed else."""
-    proc = subprocess.Popen(
-        [RSVG, "--format", fmt, "--zoom", f"{zoom:g}"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF-8"},
-        start_new_session=True,
-    )
-    try:
-        # rsvg-convert reads all of stdin before it draws, so the limits are set in time.
-        cpu = int(timeout) + 2
-        resource.prlimit(proc.pid, resource.RLIMIT_AS, (memory, memory))
-        resource.prlimit(proc.pid, resource.RLIMIT_CPU, (cpu, cpu))
-        resource.prlimit(proc.pid, resource.RLIMIT_CORE, (0, 0))
-    except (OSError, ProcessLookupError):
-        pass  # it already ended: its exit status says how
-    try:
-        out, err = proc.communicate(svg, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        raise DotTimeout() from None
-    if proc.returncode != 0 or not out:
-        message = err.decode(errors="replace").strip() or f"rsvg-convert exited with status {proc.returncode}"
-        crashed = proc.returncode < 0 or "memory" in message.lower()
-        raise DotFailed(message, crashed=crashed, returncode=proc.returncode)
-    return out
+def _answer_end(buffer: bytearray) -> int | None:
+    """Where the worker's answer (`OK|ER <length>` newline, then the bytes) ends in `buffer`."""
+    newline = buffer.find(b"\n", 0, 40)
+    if newline < 0:
+        if len(buffer) >= 40:
+            raise DotFailed("the librsvg worker wrote something that is not an answer", crashed=False)
+        return None
+    status, _, length = bytes(buffer[:newline]).partition(b" ")
+    if status not in (b"OK", b"ER") or not length.isdigit():
+        raise DotFailed("the librsvg worker wrote something that is not an answer", crashed=False)
+    end = newline + 1 + int(length)
+    return end if len(buffer) >= end else None
+
+
+class RsvgPool(WarmPool):
+    def __init__(self, *, memory: int) -> None:
+        # -I: the worker sees neither the environment's PYTHON* variables nor the project's path.
+        super().__init__(
+            lambda key: WarmProcess(
+                [sys.executable, "-I", str(WORKER)],
+                name="librsvg",
+                key=key,
+                framer=_answer_end,
+                cwd=None,
+                memory=memory,
+            )
+        )
+
+    def convert(self, svg: bytes, *, fmt: str, zoom: float, timeout: float) -> bytes:
+        """`svg` as PNG (`zoom` times its size) or PDF; DotTimeout past `timeout` s, DotFailed else."""
+        answer = self.run(b"%s %r %d\n" % (fmt.encode(), zoom, len(svg)) + svg, key=KEY, timeout=timeout)
+        head, _, body = answer.partition(b"\n")
+        if head.startswith(b"ER "):
+            message = body.decode(errors="replace")
+            raise DotFailed(message, crashed="memory" in message.lower())
+        return body

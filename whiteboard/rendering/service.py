@@ -38,7 +38,7 @@ from whiteboard.domain.layout_measures import clean_text_scale
 from whiteboard.domain.palette import class_icon_path
 from whiteboard.domain.pyexport import board_to_python
 from whiteboard.rendering.dot import DotFailed, DotPool, DotTimeout
-from whiteboard.rendering.rsvg import convert_svg
+from whiteboard.rendering.rsvg import RsvgPool
 
 FORMATS: dict[str, str] = {
     "png": "image/png",
@@ -334,6 +334,7 @@ class RenderService:
         self._workdir_generation = 0
         self._finalizer: weakref.finalize[..., Any] | None = None
         self._dot = DotPool(dot=self.settings.dot, memory=self.settings.memory, cwd=self._workdir)
+        self._rsvg = RsvgPool(memory=self.settings.memory)
 
     # -- public -------------------------------------------------------------------------------
 
@@ -404,6 +405,7 @@ class RenderService:
     def close(self) -> None:
         self._executor.shutdown(wait=True)
         self._dot.close()
+        self._rsvg.close()
         if self._finalizer is not None:
             self._finalizer()
 
@@ -457,7 +459,7 @@ class RenderService:
         return fmt, round(scale, 3)
 
     def _produce_drawn(self, doc: Mapping[str, Any], *, fmt: str, scale: float, picture: Picture) -> bytes:
-        """The drawn SVG, and PNG or PDF converted from it by librsvg (`rsvg.convert_svg`)."""
+        """The drawn SVG, and PNG or PDF converted from it by librsvg (`rsvg.RsvgPool`)."""
         options = DrawOptions(background=picture.background, link=picture.link, width=picture.width)
         # librsvg decodes every icon at its full size: a PNG at 1x needs only the small ones.
         px = DRAWN_ICON_PX[0] if fmt == "png" and scale <= 1 and not picture.width else DRAWN_ICON_PX[1]
@@ -478,19 +480,10 @@ class RenderService:
             raise RenderBusy("The renderer's working folder keeps disappearing; try again in a few seconds.")
         if fmt == "svg":
             return svg
-        s = self.settings
-        if not self._slots.acquire(timeout=s.timeout):
-            raise RenderBusy("The renderer is busy; try again in a few seconds.")
-        try:
-            return convert_svg(svg, fmt=fmt, zoom=scale if fmt == "png" else 1.0, timeout=s.timeout, memory=s.memory)
-        except DotTimeout:
-            raise self._too_complex(f"the {s.timeout:g} s time limit", len(doc.get("nodes") or [])) from None
-        except DotFailed as exc:
-            if exc.crashed:
-                raise self._too_complex(f"the {s.memory / (1 << 20):g} MiB memory limit", len(doc["nodes"])) from None
-            raise RenderError(f"librsvg failed: {exc.message[:500]}") from None
-        finally:
-            self._slots.release()
+        zoom = scale if fmt == "png" else 1.0
+        return self._limited(
+            "librsvg", len(doc.get("nodes") or []), lambda t: self._rsvg.convert(svg, fmt=fmt, zoom=zoom, timeout=t)
+        )
 
     def _produce(
         self,
@@ -542,11 +535,15 @@ class RenderService:
             return None
 
     def _run_dot(self, source: str, fmt: str, *, nodes: int) -> bytes:
+        return self._limited("graphviz", nodes, lambda t: self._dot.render_graph(source, fmt=fmt, timeout=t))
+
+    def _limited(self, program: str, nodes: int, run: Callable[[float], bytes]) -> bytes:
+        """`run(timeout)` in one of the render slots, its failures told in the words a user reads."""
         s = self.settings
         if not self._slots.acquire(timeout=s.timeout):
             raise RenderBusy("The renderer is busy; try again in a few seconds.")
         try:
-            return self._dot.run(source, fmt=fmt, timeout=s.timeout)
+            return run(s.timeout)
         except DotTimeout:
             raise self._too_complex(f"the {s.timeout:g} s time limit", nodes) from None
         except DotFailed as exc:
@@ -554,7 +551,7 @@ class RenderService:
                 raise self._too_complex(f"the {s.timeout:g} s time limit", nodes) from None
             if exc.crashed or "memory" in exc.message.lower() or "alloc" in exc.message.lower():
                 raise self._too_complex(f"the {s.memory / (1 << 20):g} MiB memory limit", nodes) from None
-            raise RenderError(f"graphviz failed: {exc.message[:500]}") from None
+            raise RenderError(f"{program} failed: {exc.message[:500]}") from None
         finally:
             self._slots.release()
 
