@@ -81,13 +81,22 @@ def test_the_labels_of_two_crossing_edges_meet_in_the_middle() -> None:
     assert (m.label_collisions, m.crossings) == (1, 1)
 
 
-def test_an_edge_label_on_a_node_between_the_ends_collides_and_the_edge_runs_over_it() -> None:
+def test_an_edge_label_on_a_node_between_the_ends_steps_off_it_and_the_edge_still_runs_over_it() -> None:
     doc = _board(
         [node("a", x=0, y=0), node("mid", x=200, y=0), node("b", x=400, y=0)],
         [edge("e", "a", "b", label="HTTPS")],
     )
     m = measure(doc)
-    assert (m.label_collisions, m.edges_over_nodes) == (1, 1)
+    assert (m.label_collisions, m.edges_over_nodes) == (0, 1)
+    # Measured where the label would sit without stepping aside, it lies on the node.
+    assert Scene(doc, clear_labels=False).measures().label_collisions == 1
+
+
+def test_an_edge_label_with_no_clear_place_stays_on_the_node_and_collides() -> None:
+    # A column of nodes 80 px apart across the line: four steps of 18 px either way stay on one.
+    column = [node(f"c{i}", x=200, y=80 * i) for i in range(-3, 4)]
+    doc = _board([node("a", x=0, y=0), *column, node("b", x=400, y=0)], [edge("e", "a", "b", label="HTTPS")])
+    assert measure(doc).label_collisions == 1
 
 
 def test_an_edge_label_on_a_group_title_collides() -> None:
@@ -132,7 +141,7 @@ def test_a_clean_board_measures_zero_everywhere_and_its_aspect_is_width_over_hei
 @pytest.mark.parametrize("name", ["multi_agent_squad", "payment_system"])
 def test_the_scene_counts_the_effect_of_a_move_as_measuring_the_whole_board_again(name: str) -> None:
     doc = json.loads((FIXTURES / f"{name}.json").read_text())
-    scene = Scene(doc)
+    scene = Scene(doc, clear_labels=False)
     rng = random.Random(7)
     ids = sorted(scene.nodes)
     groups = {g["id"]: [n["id"] for n in doc["nodes"] if n.get("group") == g["id"]] for g in doc["groups"]}
@@ -151,7 +160,7 @@ def test_the_scene_counts_the_effect_of_a_move_as_measuring_the_whole_board_agai
 
 def test_undoing_a_move_puts_the_scene_back() -> None:
     doc = json.loads((FIXTURES / "ride_hailing.json").read_text())
-    scene = Scene(doc)
+    scene = Scene(doc, clear_labels=False)
     before = scene.measures()
     undo = scene.move([n["id"] for n in doc["nodes"][:5]], 140, -60)
     assert scene.measures() != before
@@ -161,10 +170,10 @@ def test_undoing_a_move_puts_the_scene_back() -> None:
 
 def test_a_moved_scene_measures_as_the_board_with_those_positions() -> None:
     doc = json.loads((FIXTURES / "video_platform.json").read_text())
-    scene = Scene(doc)
+    scene = Scene(doc, clear_labels=False)
     moved = [n["id"] for n in doc["nodes"] if n.get("group") == doc["groups"][0]["id"]]
     scene.move(moved, -40, 120)
     for n in doc["nodes"]:
         if n["id"] in moved:
             n["x"], n["y"] = n["x"] - 40, n["y"] + 120
-    assert scene.measures() == measure(doc)
+    assert scene.measures() == Scene(doc, clear_labels=False).measures()

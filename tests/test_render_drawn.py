@@ -186,6 +186,32 @@ def test_edges_follow_their_route_as_the_canvas_draws_them() -> None:
         assert abs(x1 - x2) < 0.05 or abs(y1 - y2) < 0.05  # every leg is horizontal or vertical
 
 
+def test_an_edge_label_that_would_cover_a_component_is_drawn_beside_it() -> None:
+    nodes = [node("a", x=0, y=0), node("mid", label="Middle", x=200, y=0), node("b", x=400, y=0)]
+    doc = board(nodes, [edge("over", "a", "b", label="Passes by"), edge("free", "a", "mid", label="Calls")])
+    by_id = elements(drawn_svg(doc))
+
+    def rect_box(rect: ET.Element) -> tuple[float, float, float, float]:
+        x, y, w, h = (float(rect.get(k, 0)) for k in ("x", "y", "width", "height"))
+        return x, y, x + w, y + h
+
+    # The middle component's frame and its label's background, in the edges' coordinates.
+    middle = [rect_box(r) for r in by_id["mid"].iter(f"{SVG}rect")]
+    assert len(middle) == 2
+
+    def label(edge_id: str) -> tuple[tuple[float, float, float, float], ET.Element]:
+        group = next(g for g in by_id[edge_id].iter(f"{SVG}g") if g.get("class") == "label")
+        return rect_box(next(group.iter(f"{SVG}rect"))), next(group.iter(f"{SVG}tspan"))
+
+    (x1, y1, x2, y2), text = label("over")
+    for m in middle:
+        assert x2 <= m[0] or x1 >= m[2] or y2 <= m[1] or y1 >= m[3]  # clear of the icon and of its label
+    assert abs(float(text.get("x", 0)) - (x1 + x2) / 2) < 0.1  # the text moved with its box
+    assert y1 < float(text.get("y", 0)) < y2
+    (x1, y1, x2, y2), _ = label("free")
+    assert abs((y1 + y2) / 2) < 0.1  # nothing in the way: on its line (y = 0)
+
+
 def test_parallel_straight_edges_fan_out_and_a_lone_one_stays_straight() -> None:
     doc = board([node("a", x=0, y=0), node("b", x=300, y=0)], [edge("e1", "a", "b"), edge("e2", "b", "a")])
     paths = [

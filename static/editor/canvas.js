@@ -26,7 +26,6 @@ const LABEL_SCALES = [
   [0.45, "zoom-xs"],
   [0.62, "zoom-s"],
 ];
-const LABEL_STEP = 18; // how far an edge label moves per try, to clear the components under it
 
 export const snap = (value) => Math.round(value / GRID) * GRID;
 
@@ -442,7 +441,8 @@ export class Canvas extends EventTarget {
 
   // Connection labels sit at the middle of their line; where that covers a component (two close
   // components, a line passing by a third), the label moves sideways, off the line, until it is
-  // clear, so it never hides an icon or a component's own label. The few labels that move get a
+  // clear, so it never hides an icon or a component's own label (the steps are the look's, the
+  // drawn export's `drawn.clear_edge_labels` moves them the same way). The few labels that move get a
   // style of their own (a mapped style on every edge would cost a restyle of each on load). Only
   // edges drawn in detail: a far one is placed when it comes near (updateDetail).
   placeEdgeLabels(edges) {
@@ -467,10 +467,20 @@ export class Canvas extends EventTarget {
         }
       }
     });
+    // Every cell the label touches: a label across a cell border can cover a component filed
+    // only in the next cell.
     const covered = (b) => {
-      const seen = grid.get(`${Math.floor((b.x1 + b.x2) / 2 / cell)},${Math.floor((b.y1 + b.y2) / 2 / cell)}`) || [];
-      return seen.some((n) => b.x1 < n.x2 && n.x1 < b.x2 && b.y1 < n.y2 && n.y1 < b.y2);
+      for (let cx = Math.floor(b.x1 / cell); cx <= Math.floor(b.x2 / cell); cx++) {
+        for (let cy = Math.floor(b.y1 / cell); cy <= Math.floor(b.y2 / cell); cy++) {
+          const seen = grid.get(`${cx},${cy}`);
+          if (seen && seen.some((n) => b.x1 < n.x2 && n.x1 < b.x2 && b.y1 < n.y2 && n.y1 < b.y2)) return true;
+        }
+      }
+      return false;
     };
+    const { clear_step: step, clear_tries: tries } = this.look.edge.label;
+    const sides = [0];
+    for (let k = 1; k <= tries; k++) sides.push(k, -k);
     labelled.forEach((edge) => {
       const s = edge.source().position();
       const t = edge.target().position();
@@ -481,9 +491,9 @@ export class Canvas extends EventTarget {
       const len = Math.hypot(t.x - s.x, t.y - s.y) || 1;
       const perp = { x: -(t.y - s.y) / len, y: (t.x - s.x) / len };
       let best = { x: 0, y: 0 };
-      for (const k of [0, 1, -1, 2, -2, 3, -3, 4, -4]) {
-        const dx = perp.x * k * LABEL_STEP;
-        const dy = perp.y * k * LABEL_STEP;
+      for (const k of sides) {
+        const dx = perp.x * k * step;
+        const dy = perp.y * k * step;
         const box = { x1: mid.x + dx - w, x2: mid.x + dx + w, y1: mid.y + dy - h, y2: mid.y + dy + h };
         if (!covered(box)) {
           best = { x: Math.round(dx), y: Math.round(dy) };

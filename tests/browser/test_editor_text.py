@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 
 from tests.builders import board, edge, node
+from whiteboard.domain.board import validate_board
+from whiteboard.domain.drawn import plan_board
 
 pytestmark = pytest.mark.browser
 
@@ -109,6 +111,10 @@ def test_a_connection_label_moves_off_the_component_it_would_cover(archboard_ser
     )
     assert margins[0] != "0px"  # moved off B's body and label
     assert margins[1] == "0px"  # nothing to move
+    # The drawn export moves it to the same place (one rule, the look's steps).
+    over = next(e for e in plan_board(validate_board(doc)).edges if e.edge["id"] == "over")
+    assert over.label_box is not None
+    assert margins[0] == f"{round((over.label_box[1] + over.label_box[3]) / 2)}px"
     box = ed.page.evaluate(
         "() => window.archboard.canvas.cy.getElementById('over').boundingBox({includeEdges: false, includeLabels: true, includeOverlays: false, includeUnderlays: false})"
     )

@@ -169,6 +169,14 @@ class PlacedNode:
     def bbox(self) -> Box:
         return _union([self.body, self.label_box]) if self.label_box else self.body
 
+    @property
+    def parts(self) -> list[Box]:
+        """The frame (with its replica stack) and, below it, the label: two boxes, since their
+        union would claim the empty corners beside the frame, where edge labels may sit."""
+        if self.kind == NOTE or self.label_box is None:
+            return [self.box]
+        return [self.body, self.label_box]
+
     def moved(self, dx: float, dy: float) -> PlacedNode:
         label = self.label_box
         return replace(
@@ -525,9 +533,10 @@ class Plan:
     edges: list[PlacedEdge]
 
 
-def plan_board(doc: Mapping[str, Any], text_scale: float = 1.0) -> Plan:
+def plan_board(doc: Mapping[str, Any], text_scale: float = 1.0, *, clear_labels: bool = True) -> Plan:
     """The canvas geometry of a board whose nodes all have positions: what the drawn export
-    draws and what the layout measures judge (`layout_measures`)."""
+    draws and what the layout measures judge (`layout_measures`). `clear_labels=False` leaves
+    every edge label at the middle of its line (`clear_edge_labels`)."""
     nodes = [place_node(n, i, text_scale) for i, n in enumerate(doc.get("nodes") or [])]
     by_id = {n.id: n for n in nodes}
     groups = _plan_groups(doc, nodes, text_scale)
@@ -537,7 +546,60 @@ def plan_board(doc: Mapping[str, Any], text_scale: float = 1.0) -> Plan:
         place_edge(edge, by_id[str(edge["source"])], by_id[str(edge["target"])], route, text_scale)
         for edge, route in zip(edges, routes, strict=True)
     ]
-    return Plan(nodes, groups, placed)
+    return Plan(nodes, groups, clear_edge_labels(placed, nodes) if clear_labels else placed)
+
+
+class _BoxIndex:
+    """Boxes filed by the grid cells they touch, to ask which lie under another box."""
+
+    CELL = 200.0
+
+    def __init__(self, boxes: list[Box]) -> None:
+        self._cells: dict[tuple[int, int], list[Box]] = {}
+        for box in boxes:
+            for cell in self._cells_of(box):
+                self._cells.setdefault(cell, []).append(box)
+
+    def _cells_of(self, box: Box) -> list[tuple[int, int]]:
+        x1, y1, x2, y2 = (math.floor(v / self.CELL) for v in box)
+        return [(cx, cy) for cx in range(x1, x2 + 1) for cy in range(y1, y2 + 1)]
+
+    def covers(self, box: Box) -> bool:
+        x1, y1, x2, y2 = box
+        return any(
+            x1 < b[2] and b[0] < x2 and y1 < b[3] and b[1] < y2
+            for cell in self._cells_of(box)
+            for b in self._cells.get(cell, ())
+        )
+
+
+def clear_edge_labels(edges: list[PlacedEdge], nodes: list[PlacedNode]) -> list[PlacedEdge]:
+    """Each edge label that would lie over a component (its frame or its label) moved off its
+    line, as the canvas moves it (`placeEdgeLabels` in static/editor/canvas.js, with the same
+    steps from the look): across the line from the source's centre to the target's, one
+    `clear_step` to one side, then the other, then two steps... up to `clear_tries` each way; the
+    first clear place wins, and a label with none stays in the middle."""
+    spec = LOOK["edge"]["label"]
+    step, tries = spec["clear_step"], spec["clear_tries"]
+    index = _BoxIndex([part for node in nodes for part in node.parts])
+    by_id = {node.id: node for node in nodes}
+    out: list[PlacedEdge] = []
+    for placed in edges:
+        box = placed.label_box
+        src, dst = by_id[placed.source], by_id[placed.target]
+        length = math.hypot(dst.x - src.x, dst.y - src.y)
+        if box is None or not length or not index.covers(box):
+            out.append(placed)
+            continue
+        nx, ny = -(dst.y - src.y) / length, (dst.x - src.x) / length
+        for k in (k * side for k in range(1, tries + 1) for side in (1, -1)):
+            dx, dy = round(nx * k * step), round(ny * k * step)
+            moved = (box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy)
+            if not index.covers(moved):
+                placed = replace(placed, label_box=moved)
+                break
+        out.append(placed)
+    return out
 
 
 def place_edge(
@@ -784,7 +846,8 @@ def _edge_svg(placed: PlacedEdge, *, scale: float) -> tuple[str, Box]:
         size = spec["size"] * scale
         lines, lbox = placed.label_lines, placed.label_box
         _, h = _lines_box(lines, size, 400)
-        cx, cy = shape.label_at
+        # The box's centre: the middle of the line, or where the label moved to clear a component.
+        cx, cy = (lbox[0] + lbox[2]) / 2, (lbox[1] + lbox[3]) / 2
         parts.append(
             f'<g class="label"><rect x="{lbox[0]:.1f}" y="{lbox[1]:.1f}" width="{lbox[2] - lbox[0]:.1f}" '
             f'height="{lbox[3] - lbox[1]:.1f}" rx="3" fill="{spec["background"]}" '

@@ -826,7 +826,7 @@ def _tidy(
             everyone.setdefault(g, []).append(nid)
     tops = {g: everyone[g] for g in board.children.get(None, [])}
     tops.update({nid: [nid] for nid in board.members.get(None, [])})
-    tidy = _Tidy(Scene({**doc, "nodes": nodes}), board.axes, tops)
+    tidy = _Tidy(Scene({**doc, "nodes": nodes}, clear_labels=False), board.axes, tops)
     blocks = list(tops.values())
     slides = [(d * GRID, 0) for d in SLIDES] + [(0, d * GRID) for d in SLIDES]
     for _ in range(COMPACT_ROUNDS):

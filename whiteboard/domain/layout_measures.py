@@ -20,8 +20,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from whiteboard.domain.drawn import Box, PlacedGroup, PlacedNode, Point, fit_group, place_edge, plan_board
-from whiteboard.domain.palette import NOTE
+from whiteboard.domain.drawn import Box, PlacedGroup, Point, fit_group, place_edge, plan_board
 
 # Boxes that merely touch, or overlap by less than this (canvas px), do not collide: positions
 # are whole pixels and text extents are estimates.
@@ -109,8 +108,12 @@ Element = tuple[str, Any]  # ("n", node id), ("e", edge index) or ("g", group id
 class Scene:
     """A board's canvas geometry, in which nodes can be moved and the pairs counted again."""
 
-    def __init__(self, doc: Mapping[str, Any], text_scale: float = 1.0) -> None:
-        plan = plan_board(doc, text_scale)
+    def __init__(self, doc: Mapping[str, Any], text_scale: float = 1.0, *, clear_labels: bool = True) -> None:
+        # A move re-places only the edges at the moved nodes, so a scene that is moved in (the
+        # layout's) keeps every label in the middle of its line: whether a label must step aside
+        # for a component depends on components far from the move.
+        plan = plan_board(doc, text_scale, clear_labels=clear_labels)
+        self.movable = not clear_labels
         self.nodes = {n.id: n for n in plan.nodes}
         self.groups = {g.id: g for g in plan.groups}
         self.edges = list(plan.edges)
@@ -136,7 +139,7 @@ class Scene:
             self._ends.append((e.source, e.target))
             self._at[e.source].append(k)
             self._at[e.target].append(k)
-        self._parts = {nid: _parts(n) for nid, n in self.nodes.items()}
+        self._parts = {nid: n.parts for nid, n in self.nodes.items()}
         self._frames = {gid: _frame(g) for gid, g in self.groups.items()}
         self._lines = [e.line() for e in self.edges]
         self._bounds = [_bounds(line) for line in self._lines]
@@ -194,6 +197,8 @@ class Scene:
     def move(self, ids: Sequence[str], dx: float, dy: float) -> Callable[[], None]:
         """Moves these nodes (their edges and the groups around them follow) and returns what
         puts everything back."""
+        if not self.movable:
+            raise ValueError("a scene with labels stepped aside cannot be moved in (clear_labels=False)")
         touched = sorted({k for nid in ids for k in self._at[nid]})
         around = {gid for nid in ids for gid in self.inside[nid]}
         changed: list[Element] = [("n", nid) for nid in ids] + [("e", k) for k in touched]
@@ -214,7 +219,7 @@ class Scene:
 
         for nid in ids:
             self.nodes[nid] = self.nodes[nid].moved(dx, dy)
-            self._parts[nid] = _parts(self.nodes[nid])
+            self._parts[nid] = self.nodes[nid].parts
         for k in touched:
             e = self.edges[k]
             self.edges[k] = place_edge(e.edge, self.nodes[e.source], self.nodes[e.target], e.route)
@@ -306,14 +311,6 @@ class Scene:
                 and _polyline_hits_box(self._lines[a[1]], frame)
             ):
                 note("edges_across_groups")
-
-
-def _parts(node: PlacedNode) -> list[Box]:
-    """A node is its frame (with its replica stack) and, below it, its label: two boxes, since
-    their union would claim the empty corners beside the frame, where edge labels may sit."""
-    if node.kind == NOTE or node.label_box is None:
-        return [node.box]
-    return [node.body, node.label_box]
 
 
 def _frame(group: PlacedGroup) -> Box:

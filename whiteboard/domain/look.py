@@ -100,6 +100,10 @@ LOOK: dict[str, Any] = {
             "background_opacity": 0.95,
             "padding": 2,
             "wrap": 120,
+            # A label that would cover a component moves off the line, `clear_step` px at a
+            # time, to one side and then the other (`clear_tries` each way), until it is clear.
+            "clear_step": 18,
+            "clear_tries": 4,
         },
     },
     # An edge to or from a note is an annotation arrow, not a call.
