@@ -4,6 +4,7 @@
 // changes the board: gestures are read by the input state machine (input.js) and become ops;
 // the board comes back through `reconcile` (optimistically at once, then as the server confirms).
 
+import { ZOOMED_LABELS, textBox, tuckedLabels } from "./declutter.js";
 import { IN_VIEW, wantedDetail, zoneOfPoint, zoneOfSegment, zonesAround } from "./detail.js";
 import { stylesheet } from "./style.js";
 
@@ -40,6 +41,7 @@ export class Canvas extends EventTarget {
     this.getBoard = getBoard;
     this.far = false;
     this.scale = "";
+    this.tucked = new Set(); // connection labels left out zoomed out (declutter)
     this.large = false;
     this.detailQueued = false;
     this.detailLeft = { view: 0, margin: 0 }; // elements whose detail is still to change
@@ -231,6 +233,7 @@ export class Canvas extends EventTarget {
       this.placeEmptyGroups();
       this.placeEdgeLabels(cy.edges());
     });
+    this.declutter();
     this.applyFindingClasses();
     this.emitEmpty();
     this.queueDetail();
@@ -267,6 +270,7 @@ export class Canvas extends EventTarget {
         if (old) groups.removeClass(old);
         if (scale) groups.addClass(scale);
       });
+      this.declutter();
     }
     const near = this.nearDetail();
     const want = { far: this.far, near };
@@ -435,6 +439,7 @@ export class Canvas extends EventTarget {
         if (el.nonempty() && !el.selected()) el.select();
       }
     });
+    this.declutter();
     this.emitEmpty();
     this.dispatchEvent(new CustomEvent("redrawn"));
   }
@@ -506,6 +511,62 @@ export class Canvas extends EventTarget {
       if (best.x || best.y) edge.style({ "text-margin-x": best.x, "text-margin-y": best.y });
       else edge.removeStyle("text-margin-x text-margin-y");
     });
+  }
+
+  // Zoomed out on a board drawn in full, the connection labels that would collide are left out
+  // (declutter.js); at the zooms that draw labels at their own size, every one is drawn. (A large
+  // board draws far elements without labels and its detail follows the view: not decluttered.)
+  declutter() {
+    const cy = this.cy;
+    const zoomed = this.large ? null : ZOOMED_LABELS[this.scale];
+    const tucked = zoomed ? this.collidingLabels(zoomed) : new Set();
+    // Kept as ids, so a large board's edit does not look at every connection for the class.
+    const was = this.tucked;
+    if (!tucked.size && !was.size) return;
+    this.tucked = tucked;
+    cy.batch(() => {
+      for (const id of was) {
+        if (!tucked.has(id)) cy.getElementById(id).removeClass("tucked");
+      }
+      for (const id of tucked) {
+        const e = cy.getElementById(id);
+        if (!e.hasClass("tucked")) e.addClass("tucked");
+      }
+    });
+  }
+
+  // Where the labels are drawn at a zoomed-out scale, from the data and the look (inside a batch
+  // the styles are not computed yet), and which connection labels collide (declutter.js).
+  collidingLabels(zoomed) {
+    const { node, edge } = this.look;
+    const fixed = [];
+    const labels = [];
+    const half = node.size / 2;
+    this.cy.nodes().forEach((n) => {
+      if (n.isParent() || n.data("isGroup")) return;
+      const p = n.position();
+      if (n.hasClass("note")) {
+        const w = n.data("w") / 2;
+        const h = n.data("h") / 2;
+        fixed.push({ x1: p.x - w, x2: p.x + w, y1: p.y - h, y2: p.y + h });
+        return;
+      }
+      fixed.push({ x1: p.x - half, x2: p.x + half, y1: p.y - half, y2: p.y + half });
+      const text = n.data("display");
+      const size = node.label.size * zoomed.node;
+      if (text) fixed.push(textBox(text, size, node.label.wrap * zoomed.nodeWrap, p.x, p.y + half + node.label.gap, { top: true, pad: node.label.padding }));
+    });
+    this.cy.edges().forEach((e) => {
+      const text = e.data("display");
+      if (!text || e.hasClass("annotation")) return;
+      const s = e.source().position();
+      const t = e.target().position();
+      const moved = e.scratch("_label") || { x: 0, y: 0 };
+      const at = { x: (s.x + t.x) / 2 + moved.x, y: (s.y + t.y) / 2 + moved.y };
+      const box = textBox(text, edge.label.size * zoomed.edge, edge.label.wrap * zoomed.edgeWrap, at.x, at.y, { pad: edge.label.padding });
+      labels.push({ id: e.id(), box });
+    });
+    return tuckedLabels(labels, fixed);
   }
 
   // A group with no members has no position of its own (the board format stores none): at first
@@ -613,8 +674,10 @@ export class Canvas extends EventTarget {
     }
   }
 
-  // Zoom to show every node: from the node positions (cheap on a large board, where a full
-  // bounding box would measure every label first).
+  // Zoom to show every node and group. On a large board from the node positions (a full
+  // bounding box would measure every label first); on a small one from the frames of the
+  // components and groups (nested groups reach further than a fixed margin), with room for
+  // labels, whose size depends on the zoom being chosen.
   fit() {
     const cy = this.cy;
     const nodes = cy.nodes().not(".group");
@@ -623,20 +686,32 @@ export class Canvas extends EventTarget {
     let y1 = Infinity;
     let x2 = -Infinity;
     let y2 = -Infinity;
-    nodes.forEach((n) => {
-      const p = n.position();
-      x1 = Math.min(x1, p.x);
-      y1 = Math.min(y1, p.y);
-      x2 = Math.max(x2, p.x);
-      y2 = Math.max(y2, p.y);
-    });
-    // Room for the icons, their labels and the group frames around them.
-    x1 -= 90;
-    x2 += 90;
-    y1 -= 80;
-    y2 += 100;
-    const zoom = Math.max(cy.minZoom(), Math.min(1.25, (cy.width() - 80) / (x2 - x1), (cy.height() - 80) / (y2 - y1)));
-    cy.viewport({ zoom, pan: { x: cy.width() / 2 - ((x1 + x2) / 2) * zoom, y: cy.height() / 2 - ((y1 + y2) / 2) * zoom } });
+    if (cy.elements().length > SMALL_BOARD) {
+      nodes.forEach((n) => {
+        const p = n.position();
+        x1 = Math.min(x1, p.x);
+        y1 = Math.min(y1, p.y);
+        x2 = Math.max(x2, p.x);
+        y2 = Math.max(y2, p.y);
+      });
+      // Room for the icons, their labels and the group frames around them.
+      x1 -= 90;
+      x2 += 90;
+      y1 -= 80;
+      y2 += 100;
+    } else {
+      const bb = cy.nodes().boundingBox({ includeLabels: false, includeOverlays: false, includeUnderlays: false, includeOutlines: false });
+      x1 = bb.x1 - 40;
+      x2 = bb.x2 + 40;
+      y1 = bb.y1 - 10;
+      y2 = bb.y2 + 50;
+    }
+    // The floating toolbar covers the bottom of the canvas: the board is fitted above it.
+    const bar = this.stage?.querySelector(".toolbar");
+    const covered = bar?.offsetParent ? Math.max(0, cy.container().getBoundingClientRect().bottom - bar.getBoundingClientRect().top) : 0;
+    const height = cy.height() - covered;
+    const zoom = Math.max(cy.minZoom(), Math.min(1.25, (cy.width() - 80) / (x2 - x1), (height - 40) / (y2 - y1)));
+    cy.viewport({ zoom, pan: { x: cy.width() / 2 - ((x1 + x2) / 2) * zoom, y: height / 2 - ((y1 + y2) / 2) * zoom } });
   }
 
   // Centre the elements' bodies (not their labels) in the view.

@@ -4,6 +4,8 @@
 // editor shows on elements (selected, hovered, peers' selections, review findings, the target of
 // a connection being drawn, labels drawn larger when zoomed out) are the canvas's own.
 
+import { ZOOMED_LABELS } from "./declutter.js";
+
 export function stylesheet(look) {
   const font = look.font;
   const { node, group, edge, note } = look;
@@ -174,14 +176,16 @@ export function stylesheet(look) {
     { selector: "node.flash", style: { "underlay-color": "#f79009", "underlay-opacity": 0.35, "underlay-padding": 10 } },
     { selector: "edge.flash", style: { "underlay-color": "#f79009", "underlay-opacity": 0.45, "underlay-padding": 7 } },
     { selector: ".editing", style: { "text-opacity": 0 } },
-    // Zoomed out (canvas.js: LABEL_SCALES): larger type on the board, legible on screen.
-    { selector: "node.zoom-s", style: { "font-size": node.label.size * 1.4, "text-max-width": node.label.wrap * 1.3 } },
-    { selector: "node.zoom-xs", style: { "font-size": node.label.size * 1.85, "text-max-width": node.label.wrap * 1.55 } },
-    { selector: "node:parent.zoom-s", style: { "font-size": group.label.size * 1.35 } },
-    { selector: "node:parent.zoom-xs", style: { "font-size": group.label.size * 1.7 } },
-    { selector: "edge.zoom-s", style: { "font-size": edge.label.size * 1.35, "text-max-width": edge.label.wrap * 1.25 } },
-    { selector: "edge.zoom-xs", style: { "font-size": edge.label.size * 1.9, "text-max-width": edge.label.wrap * 1.5 } },
   ];
+  // Zoomed out (canvas.js: LABEL_SCALES): larger type on the board, legible on screen.
+  for (const [scale, f] of Object.entries(ZOOMED_LABELS)) {
+    rules.push({ selector: `node.${scale}`, style: { "font-size": node.label.size * f.node, "text-max-width": node.label.wrap * f.nodeWrap } });
+    rules.push({ selector: `node:parent.${scale}`, style: { "font-size": group.label.size * f.group } });
+    rules.push({ selector: `edge.${scale}`, style: { "font-size": edge.label.size * f.edge, "text-max-width": edge.label.wrap * f.edgeWrap } });
+  }
+  // A connection label that would collide zoomed out is left out (declutter.js), until hovered or selected.
+  rules.push({ selector: "edge.tucked", style: { label: "" } });
+  rules.push({ selector: "edge.tucked.hover, edge.tucked:selected", style: { label: "data(display)" } });
   for (const [protocol, { color }] of Object.entries(look.protocols)) {
     rules.push({ selector: `edge[protocol = "${protocol}"]`, style: { "line-color": color } });
     rules.push({ selector: `edge.near[protocol = "${protocol}"]`, style: { "target-arrow-color": color } });
