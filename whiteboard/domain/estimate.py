@@ -40,7 +40,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from statistics import NormalDist
-from typing import Any, NamedTuple
+from typing import Any
 
 from whiteboard.domain.graphs import strongly_connected_components
 from whiteboard.domain.palette import KINDS
@@ -351,9 +351,14 @@ def erlang_c(servers: int, load: float) -> float:
         blocking = 1.0 / total
     # Past the load B only falls; below this bound the wait it implies is under 1e-15 of S.
     negligible = 1e-15 * (1 - rho) * (servers - load)
-    for k in range(start + 1, servers + 1):
-        blocking = load * blocking / (k + load * blocking)
-        if k > load and blocking < negligible:
+    # Up to the load (k <= int(load)) B cannot be negligible yet: no test in that stretch.
+    for k in range(start + 1, min(servers, int(load)) + 1):
+        carried = load * blocking
+        blocking = carried / (k + carried)
+    for k in range(max(start, int(load)) + 1, servers + 1):
+        carried = load * blocking
+        blocking = carried / (k + carried)
+        if blocking < negligible:
             return 0.0
     return blocking / (1 - rho * (1 - blocking))
 
@@ -638,45 +643,92 @@ class _Network:
         n = len(nodes)
         self.ids: list[str] = [node["id"] for node in nodes]
         self.kinds: list[str] = [node["kind"] for node in nodes]
+        kinds = self.kinds
         index = dict(zip(self.ids, range(n), strict=True))
         # A board has a few kinds and thousands of nodes: look each kind up once.
-        category = {kind: _category(kind) for kind in set(self.kinds)}
-        categories = [category[kind] for kind in self.kinds]
-        self.active = [c not in IGNORED_CATEGORIES for c in categories]
-        self.is_client = [c == "client" for c in categories]
-        self.clients = [i for i in range(n) if self.is_client[i]]
-        self.is_router = [kind in ROUTERS for kind in self.kinds]
+        category = {kind: _category(kind) for kind in set(kinds)}
+        categories = [category[kind] for kind in kinds]
+        self.active = active = [c not in IGNORED_CATEGORIES for c in categories]
+        self.is_client = is_client = [c == "client" for c in categories]
+        self.clients = [i for i in range(n) if is_client[i]]
+        self.is_router = is_router = [kind in ROUTERS for kind in kinds]
         self.errors: list[dict[str, str]] = []
         self.offered = [0.0] * n  # a client's rps at scale 1
         self.slo: list[float | None] = [None] * n
-        self.service_ms = [0.0] * n
-        self.first_token_ms = [0.0] * n  # the service time until an LLM's first token
-        self.servers = [1] * n
-        self.availability = [1.0] * n  # A(v), all replicas together
-        self.miss = [1.0] * n  # the share of requests a node sends on (a cache: 1 - hit_ratio)
+        # Every node starts from its kind's defaults (a note from nothing), and only the nodes
+        # with props are read one by one.
         defaults = {kind: _defaults(kind) for kind in category}
+        base = {
+            kind: (d.latency_ms, d.concurrency, d.availability)
+            if category[kind] not in IGNORED_CATEGORIES
+            else (0.0, 1, 1.0)
+            for kind, d in defaults.items()
+        }
+        self.service_ms = [base[kind][0] for kind in kinds]
+        self.first_token_ms = self.service_ms[:]  # the service time until an LLM's first token
+        self.servers = [base[kind][1] for kind in kinds]
+        self.availability = [base[kind][2] for kind in kinds]  # A(v), all replicas together
+        self.miss = [1.0] * n  # the share of requests a node sends on (a cache: 1 - hit_ratio)
         for i, node in enumerate(nodes):
-            if self.active[i]:
-                self._read_node(i, defaults[self.kinds[i]], node.get("props"))
+            if active[i]:
+                props = node.get("props")
+                if props:
+                    self._read_node(i, defaults[kinds[i]], props)
 
         self.out: list[list[Edge]] = [[] for _ in range(n)]
         self.sync_out: list[list[Edge]] = [[] for _ in range(n)]
         self.succ: list[list[int]] = [[] for _ in range(n)]
         self.sync_succ: list[list[int]] = [[] for _ in range(n)]
         self.callers: list[list[int]] = [[] for _ in range(n)]
-        by_source: list[list[tuple[int, int, dict[str, Any]]]] = [[] for _ in range(n)]
-        active = self.active
+        out, sync_out, succ, sync_succ, callers = self.out, self.sync_out, self.succ, self.sync_succ, self.callers
+        miss, streaming = self.miss, STREAMING_PROTOCOLS
+        # One pass in document order; a router's edges wait for its fractions to be all read.
+        # Problems are numbered so they come out by source, then edge, as the board lists them.
+        routed: dict[int, list[tuple[int, int, dict[str, Any]]]] = {}
+        problems: list[tuple[int, int, dict[str, str]]] = []
         for k, edge in enumerate(doc["edges"]):
             s, t = index[edge["source"]], index[edge["target"]]
-            if active[s] and active[t]:
-                by_source[s].append((k, t, edge.get("props") or _NO_PROPS))
-        for s, edges in enumerate(by_source):
-            if edges:
-                self._read_out_edges(s, edges)
+            if not (active[s] and active[t]):
+                continue
+            props = edge.get("props") or _NO_PROPS
+            if is_router[s]:
+                routed.setdefault(s, []).append((k, t, props))
+                continue
+            calls = 1.0
+            if "calls" in props:
+                value = props["calls"]
+                cls = value.__class__
+                if (cls is int or cls is float) and _CALLS_LOW <= value <= _CALLS_HIGH:
+                    calls = float(value)
+                elif value is not None:
+                    found: list[dict[str, str]] = []
+                    checked = self._prop(props, "calls", "edge", k, found)
+                    calls = 1.0 if checked is None else checked
+                    problems += [(s, k, problem) for problem in found]
+            share = calls * miss[s]
+            if share == 0:
+                continue  # no request ever takes it
+            terminal = is_client[t] and not is_client[s]
+            item = (t, share, calls, terminal, props.get("protocol") in streaming)
+            out[s].append(item)
+            if not terminal:
+                succ[s].append(t)
+            if props.get("async") is not True:
+                sync_out[s].append(item)
+                if not terminal:
+                    sync_succ[s].append(t)
+                    callers[t].append(s)
+        for s in sorted(routed):
+            self._read_router_edges(s, routed[s], problems)
+        if problems:
+            problems.sort(key=itemgetter(0, 1))
+            self.errors += [problem for _, _, problem in problems]
 
-    def _prop(self, props: dict[str, Any], key: str, element: str, i: int) -> float | None:
+    def _prop(
+        self, props: dict[str, Any], key: str, element: str, i: int, errors: list[dict[str, str]]
+    ) -> float | None:
         """An estimate prop's value, None when absent. A stored board may predate the checks: a
-        bad value is reported and left out."""
+        bad value is reported (in `errors`) and left out."""
         value = props.get(key)
         if value is None:
             return None
@@ -689,59 +741,64 @@ class _Network:
                 return float(value)
         problem = check_estimate_prop(key, value, element)
         if problem is not None or not isinstance(value, (int, float)):
-            self.errors.append({"loc": f"{element}s[{i}].props.{key}", "msg": f"{problem}; it is left out"})
+            errors.append({"loc": f"{element}s[{i}].props.{key}", "msg": f"{problem}; it is left out"})
             return None
         return float(value)
 
-    def _read_node(self, i: int, defaults: Defaults, props: dict[str, Any] | None) -> None:
+    def _read_node(self, i: int, defaults: Defaults, props: dict[str, Any]) -> None:
         service = first_token = defaults.latency_ms
         servers = defaults.concurrency
         up = defaults.availability
-        if props:
-            # Most nodes carry a prop or two: read the estimate keys they have, not every key.
-            figures = {key: self._prop(props, key, "node", i) for key in props if key in _NODE_PROPS}
-            if figures:
-                get = figures.get
-                if self.is_client[i]:
-                    self.offered[i] = get("rps") or 0.0
-                    self.slo[i] = get("slo_p99_ms")
-                latency = get("latency_ms")
-                if latency is not None:
-                    service = first_token = latency
-                concurrency = get("concurrency")
-                if concurrency is not None:
-                    servers = int(concurrency)
-                availability = get("availability")
-                if availability is not None:
-                    up = availability
-            kind = self.kinds[i]
-            if kind == "llm":
-                get = figures.get
-                ttft = get("ttft_ms")
-                ttft = defaults.ttft_ms if ttft is None else ttft
-                tokens, speed = get("output_tokens"), get("tokens_per_s")
-                if tokens is not None and speed is not None:
-                    service = (ttft or 0.0) + 1000 * tokens / speed
-                first_token = service if ttft is None else min(ttft, service)
-            elif kind == "cache":
-                self.miss[i] = 1 - (figures.get("hit_ratio") or 0.0)
-            replicas = props.get("replicas", 1)
-            if replicas.__class__ is int and replicas > 1:
-                servers *= replicas
-                up = 1 - (1 - up) ** replicas
+        # Most nodes carry a prop or two: read the estimate keys they have, not every key.
+        errors = self.errors
+        figures = {key: self._prop(props, key, "node", i, errors) for key in props if key in _NODE_PROPS}
+        if figures:
+            get = figures.get
+            if self.is_client[i]:
+                self.offered[i] = get("rps") or 0.0
+                self.slo[i] = get("slo_p99_ms")
+            latency = get("latency_ms")
+            if latency is not None:
+                service = first_token = latency
+            concurrency = get("concurrency")
+            if concurrency is not None:
+                servers = int(concurrency)
+            availability = get("availability")
+            if availability is not None:
+                up = availability
+        kind = self.kinds[i]
+        if kind == "llm":
+            get = figures.get
+            ttft = get("ttft_ms")
+            ttft = defaults.ttft_ms if ttft is None else ttft
+            tokens, speed = get("output_tokens"), get("tokens_per_s")
+            if tokens is not None and speed is not None:
+                service = (ttft or 0.0) + 1000 * tokens / speed
+            first_token = service if ttft is None else min(ttft, service)
+        elif kind == "cache":
+            self.miss[i] = 1 - (figures.get("hit_ratio") or 0.0)
+        replicas = props.get("replicas", 1)
+        if replicas.__class__ is int and replicas > 1:
+            servers *= replicas
+            up = 1 - (1 - up) ** replicas
         self.service_ms[i] = service
         self.first_token_ms[i] = first_token
         self.servers[i] = servers
         self.availability[i] = up
 
-    def _read_out_edges(self, s: int, edges: list[tuple[int, int, dict[str, Any]]]) -> None:
-        router = self.is_router[s]
-        chances = (
-            self._router_chances(s, [self._prop(props, "fraction", "edge", k) for k, _, props in edges])
-            if router
-            else ()
-        )
-        miss, client, is_client = self.miss[s], self.is_client[s], self.is_client
+    def _read_router_edges(
+        self, s: int, edges: list[tuple[int, int, dict[str, Any]]], problems: list[tuple[int, int, dict[str, str]]]
+    ) -> None:
+        found: list[dict[str, str]] = []
+        fractions = []
+        for k, _, props in edges:
+            fractions.append(self._prop(props, "fraction", "edge", k, found))
+            problems += [(s, k, problem) for problem in found]
+            found.clear()
+        chances = self._router_chances(s, fractions, found)
+        problems += [(s, edges[-1][0] + 1, problem) for problem in found]  # after its edges' own
+        miss, is_client, streaming = self.miss[s], self.is_client, STREAMING_PROTOCOLS
+        client = is_client[s]
         out, sync_out, succ, sync_succ, callers = (
             self.out[s],
             self.sync_out[s],
@@ -749,14 +806,13 @@ class _Network:
             self.sync_succ[s],
             self.callers,
         )
-        for j, (k, t, props) in enumerate(edges):
-            chance = chances[j] if router else self._prop(props, "calls", "edge", k) if "calls" in props else 1.0
+        for (_, t, props), chance in zip(edges, chances, strict=True):
             calls = 1.0 if chance is None else chance
             share = calls * miss
             if share == 0:
                 continue  # no request ever takes it
             terminal = is_client[t] and not client
-            edge = (t, share, calls, terminal, props.get("protocol") in STREAMING_PROTOCOLS)
+            edge = (t, share, calls, terminal, props.get("protocol") in streaming)
             out.append(edge)
             if not terminal:
                 succ.append(t)
@@ -766,12 +822,14 @@ class _Network:
                     sync_succ.append(t)
                     callers[t].append(s)
 
-    def _router_chances(self, s: int, fractions: list[float | None]) -> list[float | None]:
+    def _router_chances(
+        self, s: int, fractions: list[float | None], errors: list[dict[str, str]]
+    ) -> list[float | None]:
         """Each out edge's chance to be a router's choice: its fraction, or an equal share of what
         the fractions leave (NaN for all when they add up to more than 1)."""
         total = math.fsum(f for f in fractions if f is not None)
         if total > 1 + 1e-9:
-            self.errors.append(
+            errors.append(
                 {
                     "loc": f"nodes[{s}]",
                     "msg": f"router {self.ids[s]!r}: the fractions of its out edges add up to {total:g}, above 1 "
@@ -805,6 +863,7 @@ class _Network:
 
 _NO_PROPS: dict[str, Any] = {}
 _NODE_PROPS = frozenset(key for key, prop in ESTIMATE_PROPS.items() if prop.element == "node")
+_CALLS_LOW, _CALLS_HIGH = ESTIMATE_PROPS["calls"].low, ESTIMATE_PROPS["calls"].high
 _RANGES = {
     (prop.element, key): (prop.low, prop.high, prop.above_low, prop.integer) for key, prop in ESTIMATE_PROPS.items()
 }
@@ -915,31 +974,27 @@ def _unit_rates(net: _Network) -> list[float]:
     return arrivals
 
 
-class _Station(NamedTuple):  # a tuple: one per node, built in a fraction of a frozen dataclass's time
-    rate: float
-    utilisation: float
-    wait_ms: float  # NaN when over capacity
-    mean_ms: float  # W(v); NaN when over capacity
-    variance: float  # of the sojourn time, ms^2
-    covariance: float  # of two visits of one request (Algebra); 0 where requests rarely wait
+# A node's M/M/c station: (rate, utilisation, wait_ms, mean_ms = W(v), variance of the sojourn in
+# ms^2, covariance of two visits of one request (Algebra), 0 where requests rarely wait); wait,
+# mean and variance are NaN over capacity. A plain tuple: one per node, built in a tenth of a named
+# tuple's time.
+_Station = tuple[float, float, float, float, float, float]
 
 
 def _station(service: float, servers: int, rate: float) -> _Station:
     load = rate * service / 1000  # in Erlangs
     utilisation = load / servers
     if not utilisation < 1:
-        return _Station(rate, utilisation, math.nan, math.nan, math.nan, 0.0)
+        return (rate, utilisation, math.nan, math.nan, math.nan, 0.0)
     waits = erlang_c(servers, load)
     if not waits:
-        return _Station(rate, utilisation, 0.0, service, service * service, 0.0)
+        return (rate, utilisation, 0.0, service, service * service, 0.0)
     drain = service / (servers - load)  # the mean wait of those who wait
     wait_variance = waits * (2 - waits) * drain * drain
     covariance = 0.0
     if waits >= _QUEUEING:
         covariance = utilisation * (wait_variance + service * service / servers)
-    return _Station(
-        rate, utilisation, waits * drain, service + waits * drain, service * service + wait_variance, covariance
-    )
+    return (rate, utilisation, waits * drain, service + waits * drain, service * service + wait_variance, covariance)
 
 
 class _Times:
@@ -954,9 +1009,9 @@ class _Times:
         self.order, self.looping = _topological(n, net.active, net.callers)
         nan = math.nan
         # What a node answers from its own station: for terminal calls, and the base of R.
-        self.own_mean = [nan if s is None else s.mean_ms for s in stations]
+        self.own_mean = [nan if s is None else s[3] for s in stations]
         self.own_first = [m - net.service_ms[v] + net.first_token_ms[v] for v, m in enumerate(self.own_mean)]
-        self.own_variance = [nan if s is None else s.variance for s in stations]
+        self.own_variance = [nan if s is None else s[4] for s in stations]
         self.mean = mean = [nan] * n
         self.first = first = [nan] * n
         self.reach = reach = [nan] * n
@@ -977,7 +1032,7 @@ class _Times:
                 # A router's request fails only on the edge it takes: 1 - sum of p x (1 - A).
                 a = a + p * (callee - 1) if is_router[v] else a * callee
             mean[v], first[v], reach[v] = m, f, availability[v] * a
-        covariance = {v: s.covariance for v, s in enumerate(stations) if s is not None and s.covariance > 0}
+        covariance = {v: s[5] for v, s in enumerate(stations) if s is not None and s[5] > 0}
         self.algebra = Algebra(covariance)
         self.own_visits = [{v: 1.0} if v in covariance else _NO_VISITS for v in range(n)]
         self.distributions: dict[int, Mixture] = {}
@@ -1159,8 +1214,8 @@ def _finite(value: float) -> float | None:
 def _bottleneck(net: _Network, stations: list[_Station | None]) -> str | None:
     busiest, highest = None, 0.0
     for v, s in enumerate(stations):
-        if s is not None and s.utilisation > highest:  # False for NaN
-            busiest, highest = v, s.utilisation
+        if s is not None and s[1] > highest:  # False for NaN
+            busiest, highest = v, s[1]
     return None if busiest is None else net.ids[busiest]
 
 
