@@ -693,7 +693,13 @@ class _Network:
         self.succ: list[list[int]] = [[] for _ in range(n)]
         self.sync_succ: list[list[int]] = [[] for _ in range(n)]
         self.callers: list[list[int]] = [[] for _ in range(n)]
+        # What the rates read: (target, share) beside `succ`, the calls to clients apart (in order
+        # of source), and how many non-terminal edges end at each node.
+        self.onward: list[list[tuple[int, float]]] = [[] for _ in range(n)]
+        self.terminal_calls: list[tuple[int, int, float]] = []
+        self.indegree = indegree = [0] * n
         out, sync_out, succ, sync_succ, callers = self.out, self.sync_out, self.succ, self.sync_succ, self.callers
+        onward, terminal_calls = self.onward, self.terminal_calls
         miss, streaming = self.miss, STREAMING_PROTOCOLS
         # One pass in document order; a router's edges wait for its fractions to be all read.
         # Problems are numbered so they come out by source, then edge, as the board lists them.
@@ -724,8 +730,12 @@ class _Network:
             terminal = is_client[t] and not is_client[s]
             item = (t, share, calls, terminal, props.get("protocol") in streaming)
             out[s].append(item)
-            if not terminal:
+            if terminal:
+                terminal_calls.append((s, t, share))
+            else:
                 succ[s].append(t)
+                onward[s].append((t, share))
+                indegree[t] += 1
             if props.get("async") is not True:
                 sync_out[s].append(item)
                 if not terminal:
@@ -733,6 +743,7 @@ class _Network:
                     callers[t].append(s)
         for s in sorted(routed):
             self._read_router_edges(s, routed[s], problems)
+        terminal_calls.sort(key=itemgetter(0))  # stable: in document order from each source
         if problems:
             problems.sort(key=itemgetter(0, 1))
             self.errors += [problem for _, _, problem in problems]
@@ -827,8 +838,12 @@ class _Network:
             terminal = is_client[t] and not client
             edge = (t, share, calls, terminal, props.get("protocol") in streaming)
             out.append(edge)
-            if not terminal:
+            if terminal:
+                self.terminal_calls.append((s, t, share))
+            else:
                 succ.append(t)
+                self.onward[s].append((t, share))
+                self.indegree[t] += 1
             if props.get("async") is not True:
                 sync_out.append(edge)
                 if not terminal:
@@ -875,6 +890,7 @@ class _Network:
 
 
 _NO_PROPS: dict[str, Any] = {}
+_NO_MEMBERS: frozenset[int] = frozenset()
 _NODE_PROPS = frozenset(key for key, prop in ESTIMATE_PROPS.items() if prop.element == "node")
 _CALLS_LOW, _CALLS_HIGH = ESTIMATE_PROPS["calls"].low, ESTIMATE_PROPS["calls"].high
 _RANGES = {
@@ -882,13 +898,13 @@ _RANGES = {
 }
 
 
-def _topological(n: int, active: Sequence[bool], succ: Sequence[Sequence[int]]) -> tuple[list[int], list[int]]:
+def _topological(
+    active: Sequence[bool], succ: Sequence[Sequence[int]], indegree: list[int]
+) -> tuple[list[int], list[int]]:
     """(order, rest): Kahn's order of the active nodes no loop leads to, and the nodes that a
-    loop leads to (its own included)."""
-    indegree = [0] * n
-    for targets in succ:
-        for t in targets:
-            indegree[t] += 1
+    loop leads to (its own included). `indegree` counts the edges of `succ` into each node (and
+    is used up)."""
+    n = len(indegree)
     order = [v for v in range(n) if active[v] and not indegree[v]]
     for v in order:  # the list grows while it is read
         for t in succ[v]:
@@ -945,22 +961,24 @@ def _unit_rates(net: _Network) -> list[float]:
     """Arrivals per second at each node at scale 1 (NaN where the routing has no answer)."""
     n = len(net.ids)
     succ = net.succ
-    order, rest = _topological(n, net.active, succ)
+    order, rest = _topological(net.active, succ, net.indegree[:])
     rate = [0.0] * n  # what arrives to be sent on; terminal calls are added at the end
-    out, offered = net.out, net.offered
+    onward, offered = net.onward, net.offered
 
-    def send(v: int, inside: frozenset[int] = frozenset()) -> None:
+    def send(v: int, inside: frozenset[int]) -> None:
         emitted = rate[v] + offered[v]
-        for t, share, _, terminal, _ in out[v]:
-            if not terminal and t not in inside:
+        for t, share in onward[v]:
+            if t not in inside:
                 rate[t] += emitted * share
 
     for v in order:
-        send(v)
+        emitted = rate[v] + offered[v]
+        for t, share in onward[v]:
+            rate[t] += emitted * share
     if rest:
         # Tarjan yields a component after every component it reaches: reversed, upstream first.
         for members in reversed(list(strongly_connected_components(rest, succ, n))):
-            inside: frozenset[int] = frozenset()
+            inside: frozenset[int] = _NO_MEMBERS
             if len(members) > 1:
                 solved = _solve_loop(members, net, rate)
                 if solved is None:
@@ -979,11 +997,8 @@ def _unit_rates(net: _Network) -> list[float]:
             for v in members:
                 send(v, inside)
     arrivals = rate[:]
-    for v in range(n):
-        emitted = rate[v] + offered[v]
-        for t, share, _, terminal, _ in out[v]:
-            if terminal:
-                arrivals[t] += emitted * share
+    for v, t, share in net.terminal_calls:
+        arrivals[t] += (rate[v] + offered[v]) * share
     return arrivals
 
 
@@ -1019,7 +1034,8 @@ class _Times:
     def __init__(self, net: _Network, stations: list[_Station | None]) -> None:
         self.net = net
         n = len(net.ids)
-        self.order, self.looping = _topological(n, net.active, net.callers)
+        # An edge of `callers` into v for each of v's synchronous callees.
+        self.order, self.looping = _topological(net.active, net.callers, list(map(len, net.sync_succ)))
         nan = math.nan
         # What a node answers from its own station: for terminal calls, and the base of R.
         self.own_mean = [nan if s is None else s[3] for s in stations]
