@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from statistics import NormalDist
@@ -645,10 +645,12 @@ Edge = tuple[int, float, float, bool, bool]
 class _Network:
     """The board as integer-indexed arrays: stations (notes left out) and their out edges.
 
-    Nodes are numbered in document order, as `nodes[i]` in messages. `out[v]` holds v's edges in
-    document order, `sync_out[v]` those of them that are synchronous; `succ[v]` and `sync_succ[v]`
-    their targets, terminal calls left out (nothing goes on from them), and `callers[v]` the
-    sources of the synchronous ones that end at v.
+    Nodes are numbered in document order, as `nodes[i]` in messages. `onward[v]` holds (target,
+    share) of v's edges in document order, terminal calls left out (nothing goes on from them),
+    `terminal_calls` those, as (source, target, share) in order of source, and `indegree[v]` the
+    number of edges of `onward` into v. `sync_out[v]` holds v's synchronous edges, `sync_succ[v]`
+    their targets, terminal calls left out, and `callers[v]` the sources of the synchronous edges
+    that end at v.
     """
 
     def __init__(self, doc: dict[str, Any]) -> None:
@@ -688,17 +690,13 @@ class _Network:
                 if props:
                     self._read_node(i, defaults[kinds[i]], props)
 
-        self.out: list[list[Edge]] = [[] for _ in range(n)]
         self.sync_out: list[list[Edge]] = [[] for _ in range(n)]
-        self.succ: list[list[int]] = [[] for _ in range(n)]
         self.sync_succ: list[list[int]] = [[] for _ in range(n)]
         self.callers: list[list[int]] = [[] for _ in range(n)]
-        # What the rates read: (target, share) beside `succ`, the calls to clients apart (in order
-        # of source), and how many non-terminal edges end at each node.
         self.onward: list[list[tuple[int, float]]] = [[] for _ in range(n)]
         self.terminal_calls: list[tuple[int, int, float]] = []
         self.indegree = indegree = [0] * n
-        out, sync_out, succ, sync_succ, callers = self.out, self.sync_out, self.succ, self.sync_succ, self.callers
+        sync_out, sync_succ, callers = self.sync_out, self.sync_succ, self.callers
         onward, terminal_calls = self.onward, self.terminal_calls
         miss, streaming = self.miss, STREAMING_PROTOCOLS
         # One pass in document order; a router's edges wait for its fractions to be all read.
@@ -729,11 +727,9 @@ class _Network:
                 continue  # no request ever takes it
             terminal = is_client[t] and not is_client[s]
             item = (t, share, calls, terminal, props.get("protocol") in streaming)
-            out[s].append(item)
             if terminal:
                 terminal_calls.append((s, t, share))
             else:
-                succ[s].append(t)
                 onward[s].append((t, share))
                 indegree[t] += 1
             if props.get("async") is not True:
@@ -773,9 +769,21 @@ class _Network:
         service = first_token = defaults.latency_ms
         servers = defaults.concurrency
         up = defaults.availability
-        # Most nodes carry a prop or two: read the estimate keys they have, not every key.
-        errors = self.errors
-        figures = {key: self._prop(props, key, "node", i, errors) for key in props if key in _NODE_PROPS}
+        # Most nodes carry a prop or two: read the estimate keys they have, not every key, and a
+        # number within range without a call (what _prop does first).
+        figures: dict[str, float | None] = {}
+        for key, value in props.items():
+            limits = _NODE_RANGES.get(key)
+            if limits is None or value is None:
+                continue
+            cls = value.__class__
+            if cls is int or cls is float:
+                low, high, above_low, integer = limits
+                within = low < value <= high or (value == low and not above_low)
+                if within and (not integer or cls is int or value == int(value)):
+                    figures[key] = float(value)
+                    continue
+            figures[key] = self._prop(props, key, "node", i, self.errors)
         if figures:
             get = figures.get
             if self.is_client[i]:
@@ -823,13 +831,7 @@ class _Network:
         problems += [(s, edges[-1][0] + 1, problem) for problem in found]  # after its edges' own
         miss, is_client, streaming = self.miss[s], self.is_client, STREAMING_PROTOCOLS
         client = is_client[s]
-        out, sync_out, succ, sync_succ, callers = (
-            self.out[s],
-            self.sync_out[s],
-            self.succ[s],
-            self.sync_succ[s],
-            self.callers,
-        )
+        sync_out, sync_succ, callers = self.sync_out[s], self.sync_succ[s], self.callers
         for (_, t, props), chance in zip(edges, chances, strict=True):
             calls = 1.0 if chance is None else chance
             share = calls * miss
@@ -837,11 +839,9 @@ class _Network:
                 continue  # no request ever takes it
             terminal = is_client[t] and not client
             edge = (t, share, calls, terminal, props.get("protocol") in streaming)
-            out.append(edge)
             if terminal:
                 self.terminal_calls.append((s, t, share))
             else:
-                succ.append(t)
                 self.onward[s].append((t, share))
                 self.indegree[t] += 1
             if props.get("async") is not True:
@@ -869,7 +869,7 @@ class _Network:
         rest = (1 - total) / unset if unset else 0.0
         return [rest if f is None else f for f in fractions]
 
-    def loop_path(self, members: Sequence[int], succ: Sequence[Sequence[int]]) -> str:
+    def loop_path(self, members: Sequence[int], succ: Mapping[int, Sequence[int]] | Sequence[Sequence[int]]) -> str:
         """A cycle through the first of a loop's `members` (document order), as "a -> b -> a"."""
         inside = set(members)
         start = min(members)
@@ -891,11 +891,11 @@ class _Network:
 
 _NO_PROPS: dict[str, Any] = {}
 _NO_MEMBERS: frozenset[int] = frozenset()
-_NODE_PROPS = frozenset(key for key, prop in ESTIMATE_PROPS.items() if prop.element == "node")
 _CALLS_LOW, _CALLS_HIGH = ESTIMATE_PROPS["calls"].low, ESTIMATE_PROPS["calls"].high
 _RANGES = {
     (prop.element, key): (prop.low, prop.high, prop.above_low, prop.integer) for key, prop in ESTIMATE_PROPS.items()
 }
+_NODE_RANGES = {key: limits for (element, key), limits in _RANGES.items() if element == "node"}
 
 
 def _topological(
@@ -929,9 +929,9 @@ def _solve_loop(members: list[int], net: _Network, inflow: list[float]) -> list[
     holders: list[set[int]] = [{i} for i in range(size)]  # the rows with a term in column i
     for u in members:
         i = local[u]
-        for t, share, _, terminal, _ in net.out[u]:
+        for t, share in net.onward[u]:
             j = local.get(t)
-            if j is not None and not terminal:
+            if j is not None:
                 rows[j][i] = rows[j].get(i, 0.0) - share
                 holders[i].add(j)
                 rhs[j] += net.offered[u] * share
@@ -960,10 +960,19 @@ def _solve_loop(members: list[int], net: _Network, inflow: list[float]) -> list[
 def _unit_rates(net: _Network) -> list[float]:
     """Arrivals per second at each node at scale 1 (NaN where the routing has no answer)."""
     n = len(net.ids)
-    succ = net.succ
-    order, rest = _topological(net.active, succ, net.indegree[:])
     rate = [0.0] * n  # what arrives to be sent on; terminal calls are added at the end
-    onward, offered = net.onward, net.offered
+    onward, offered, indegree = net.onward, net.offered, net.indegree[:]
+    # Kahn's order of the nodes no loop leads to, each sending on as it is taken: by then
+    # everything it receives has arrived.
+    order = [v for v in range(n) if net.active[v] and not indegree[v]]
+    for v in order:  # the list grows while it is read
+        emitted = rate[v] + offered[v]
+        for t, share in onward[v]:
+            rate[t] += emitted * share
+            indegree[t] -= 1
+            if not indegree[t]:
+                order.append(t)
+    rest = [v for v in range(n) if indegree[v]]  # what a loop leads to, its own included
 
     def send(v: int, inside: frozenset[int]) -> None:
         emitted = rate[v] + offered[v]
@@ -971,11 +980,8 @@ def _unit_rates(net: _Network) -> list[float]:
             if t not in inside:
                 rate[t] += emitted * share
 
-    for v in order:
-        emitted = rate[v] + offered[v]
-        for t, share in onward[v]:
-            rate[t] += emitted * share
     if rest:
+        succ = {v: [t for t, _ in onward[v]] for v in rest}
         # Tarjan yields a component after every component it reaches: reversed, upstream first.
         for members in reversed(list(strongly_connected_components(rest, succ, n))):
             inside: frozenset[int] = _NO_MEMBERS
