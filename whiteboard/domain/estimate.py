@@ -1077,7 +1077,9 @@ class _Times:
             mean[v], first[v], reach[v] = m, f, availability[v] * a
         covariance = {v: s[5] for v, s in enumerate(stations) if s is not None and s[5] > 0}
         self.algebra = Algebra(covariance)
-        self.own_visits = [{v: 1.0} if v in covariance else _NO_VISITS for v in range(n)]
+        self.own_visits = [_NO_VISITS] * n
+        for v in covariance:
+            self.own_visits[v] = {v: 1.0}
         self.distributions: dict[int, Mixture] = {}
 
     def calls_mean(self, v: int) -> float:
@@ -1199,8 +1201,8 @@ def estimate_board(doc: dict[str, Any], *, scale: float = 1.0, version: int | No
     net = _Network(doc)
     unit = _unit_rates(net)
     stations = [
-        _station(net.service_ms[v], net.servers[v], unit[v] * scale) if net.active[v] else None
-        for v in range(len(net.ids))
+        _station(service, servers, rate * scale) if active else None
+        for service, servers, rate, active in zip(net.service_ms, net.servers, unit, net.active, strict=True)
     ]
     times = _Times(net, stations)
     times.distribute(net.clients)
