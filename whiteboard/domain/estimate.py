@@ -480,8 +480,9 @@ class Algebra:
             (w1, m1, v1, n1), others = (a[0], b) if len(a) == 1 else (b[0], a)
             if not n1:
                 return tuple([(w1 * w, m1 + m, v1 + v, n) for w, m, v, n in others])
-        if not any([na for _, _, _, na in a]) or not any([nb for _, _, _, nb in b]):
-            # The common case: no station visited on both sides, so no covariance to add.
+        if not covariance or not any([na for _, _, _, na in a]) or not any([nb for _, _, _, nb in b]):
+            # The common case: no station visited on both sides (none at all where no station
+            # queues), so no covariance to add.
             return _reduced([(wa * wb, ma + mb, va + vb, na or nb) for wa, ma, va, na in a for wb, mb, vb, nb in b])
         components = []
         for wa, ma, va, na in a:
