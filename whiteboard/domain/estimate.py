@@ -1247,9 +1247,14 @@ def estimate_board(doc: dict[str, Any], *, scale: float = 1.0, version: int | No
         )
     isfinite, ids, servers, up = math.isfinite, net.ids, net.servers, net.availability
     nodes = {}
+    busiest, highest, unknown = None, 0.0, False
     for v, station in enumerate(stations):
         if station is not None:
             rate, utilisation, wait, sojourn, _, _ = station
+            if utilisation > highest:  # False for NaN
+                busiest, highest = v, utilisation
+            elif utilisation != utilisation:
+                unknown = True
             nodes[ids[v]] = {  # _finite inlined: thousands of nodes, four figures each
                 "rate": rate if isfinite(rate) else None,
                 "servers": servers[v],
@@ -1264,22 +1269,15 @@ def estimate_board(doc: dict[str, Any], *, scale: float = 1.0, version: int | No
         "scale": scale,
         "entries": entries,
         "nodes": nodes,
-        "bottleneck": _bottleneck(net, stations),
-        "max_scale": _max_scale(net, unit),
+        "bottleneck": None if busiest is None else ids[busiest],
+        # At scale 1 the stations' utilisations are the ones max_scale reads, to the last bit.
+        "max_scale": (None if unknown else _filled_at(highest)) if scale == 1 else _max_scale(net, unit),
         "errors": net.errors,
     }
 
 
 def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
-
-
-def _bottleneck(net: _Network, stations: list[_Station | None]) -> str | None:
-    busiest, highest = None, 0.0
-    for v, s in enumerate(stations):
-        if s is not None and s[1] > highest:  # False for NaN
-            busiest, highest = v, s[1]
-    return None if busiest is None else net.ids[busiest]
 
 
 def _max_scale(net: _Network, unit: list[float]) -> float | None:
@@ -1293,5 +1291,10 @@ def _max_scale(net: _Network, unit: list[float]) -> float | None:
                 return None
             if utilisation > highest:
                 highest = utilisation
+    return _filled_at(highest)
+
+
+def _filled_at(highest: float) -> float | None:
+    """The scale at which the busiest node, at `highest` utilisation at scale 1, is full."""
     # A load too small for any float scale to fill the busiest node has no max_scale either.
     return _finite(1 / highest) if highest > 0 else None
