@@ -1055,7 +1055,10 @@ class _Times:
         nan = math.nan
         # What a node answers from its own station: for terminal calls, and the base of R.
         self.own_mean = [nan if s is None else s[3] for s in stations]
-        self.own_first = [m - net.service_ms[v] + net.first_token_ms[v] for v, m in enumerate(self.own_mean)]
+        self.own_first = [
+            m - service + first
+            for m, service, first in zip(self.own_mean, net.service_ms, net.first_token_ms, strict=True)
+        ]
         self.own_variance = [nan if s is None else s[4] for s in stations]
         self.mean = mean = [nan] * n
         self.first = first = [nan] * n
@@ -1065,6 +1068,7 @@ class _Times:
         for v in self.order:
             # R(v) = W(v) + sum of share x R(callee); a terminal callee answers with its W alone.
             m, f, a = own_mean[v], own_first[v], 1.0
+            router = is_router[v]
             for t, p, _, terminal, _ in sync_out[v]:
                 if terminal:
                     m += p * own_mean[t]
@@ -1075,7 +1079,7 @@ class _Times:
                     f += p * first[t]
                     callee = reach[t]
                 # A router's request fails only on the edge it takes: 1 - sum of p x (1 - A).
-                a = a + p * (callee - 1) if is_router[v] else a * callee
+                a = a + p * (callee - 1) if router else a * callee
             mean[v], first[v], reach[v] = m, f, availability[v] * a
         covariance = {v: s[5] for v, s in enumerate(stations) if s is not None and s[5] > 0}
         self.algebra = Algebra(covariance)
