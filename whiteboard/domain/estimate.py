@@ -648,7 +648,8 @@ def percentile(mixture: Mixture, p: float = PERCENTILE) -> float:
 # sends on, or a router's fraction; `terminal` marks a call from the system to a client (a
 # third-party API, a push to a device): the client answers it from its own station and goes no
 # further, for what a client sends is its own `rps` (only what one client sends another, users ->
-# browser, travels on through it); `streams` marks a streaming protocol (sse, websocket).
+# browser, travels on through it); `streams` marks a streaming protocol (sse, websocket) on a
+# client's edge (the first token a client sees is all it is read for).
 Edge = tuple[int, float, float, bool, bool]
 
 
@@ -735,15 +736,15 @@ class _Network:
             share = calls * miss[s]
             if share == 0:
                 continue  # no request ever takes it
-            terminal = is_client[t] and not is_client[s]
-            item = (t, share, calls, terminal, props.get("protocol") in streaming)
+            client = is_client[s]
+            terminal = is_client[t] and not client
             if terminal:
                 terminal_calls.append((s, t, share))
             else:
                 onward[s].append((t, share))
                 indegree[t] += 1
             if props.get("async") is not True:
-                sync_out[s].append(item)
+                sync_out[s].append((t, share, calls, terminal, client and props.get("protocol") in streaming))
                 if not terminal:
                     sync_succ[s].append(t)
                     callers[t].append(s)
@@ -848,7 +849,7 @@ class _Network:
             if share == 0:
                 continue  # no request ever takes it
             terminal = is_client[t] and not client
-            edge = (t, share, calls, terminal, props.get("protocol") in streaming)
+            edge = (t, share, calls, terminal, client and props.get("protocol") in streaming)
             if terminal:
                 self.terminal_calls.append((s, t, share))
             else:
