@@ -337,6 +337,16 @@ def erlang_c(servers: int, load: float) -> float:
     if load <= 0:
         return 0.0
     rho = load / servers
+    # Past the load B only falls; below this bound the wait it implies is under 1e-15 of S.
+    negligible = 1e-15 * (1 - rho) * (servers - load)
+    # Most stations of a board are far from busy. B(c) <= a^(c - j) j! / c! for any j <= c (the
+    # sum B divides by has the term a^j / j!): when that is a million times below the bound,
+    # the recursion could only end in "negligible", so it is not run.
+    if rho < 1:
+        whole = int(load)
+        bound = (servers - whole) * math.log(load) + math.lgamma(whole + 1) - math.lgamma(servers + 1)
+        if bound < math.log(negligible) - 14:
+            return 0.0
     start = 0
     blocking = 1.0
     if load > 100:
@@ -349,16 +359,6 @@ def erlang_c(servers: int, load: float) -> float:
             if term < 1e-17 * total:
                 break
         blocking = 1.0 / total
-    # Past the load B only falls; below this bound the wait it implies is under 1e-15 of S.
-    negligible = 1e-15 * (1 - rho) * (servers - load)
-    # Most stations of a board are far from busy. B(c) <= a^(c - j) j! / c! for any j <= c (the
-    # sum B divides by has the term a^j / j!): when that is a million times below the bound,
-    # the recursion could only end in "negligible", so it is not run.
-    if rho < 1:
-        whole = int(load)
-        bound = (servers - whole) * math.log(load) + math.lgamma(whole + 1) - math.lgamma(servers + 1)
-        if bound < math.log(negligible) - 14:
-            return 0.0
     # Up to the load (k <= int(load)) B cannot be negligible yet: no test in that stretch.
     for k in range(start + 1, min(servers, int(load)) + 1):
         carried = load * blocking
