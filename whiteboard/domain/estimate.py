@@ -1045,10 +1045,11 @@ def _station(service: float, servers: int, rate: float) -> _Station:
 class _Times:
     """R(v), its first-token variant, A_req(v) and the time distributions, callees first.
 
-    Nodes on or calling into a synchronous loop get NaN, as do the callers of a node over
-    capacity (NaN carries through the sums)."""
+    Only the nodes that the `starts` call synchronously are computed: nothing else is read. Nodes
+    on or calling into a synchronous loop get NaN, as do the callers of a node over capacity (NaN
+    carries through the sums)."""
 
-    def __init__(self, net: _Network, stations: list[_Station | None]) -> None:
+    def __init__(self, net: _Network, stations: list[_Station | None], starts: Iterable[int]) -> None:
         self.net = net
         n = len(net.ids)
         # An edge of `callers` into v for each of v's synchronous callees.
@@ -1066,7 +1067,18 @@ class _Times:
         self.reach = reach = [nan] * n
         own_mean, own_first, availability = self.own_mean, self.own_first, net.availability
         sync_out, is_router = net.sync_out, net.is_router
+        covariance = {v: s[5] for v, s in enumerate(stations) if s is not None and s[5] > 0}
+        self.algebra = Algebra(covariance)
+        self.own_visits = own_visits = [_NO_VISITS] * n
+        for v in covariance:
+            own_visits[v] = {v: 1.0}
+        self.distributions: dict[int, Mixture] = {}
+        distributions, own_variance, convolve = self.distributions, self.own_variance, self.algebra.convolve
+        calls_distribution = self.calls_distribution
+        needed = self._called(starts)
         for v in self.order:
+            if not needed[v]:
+                continue
             # R(v) = W(v) + sum of share x R(callee); a terminal callee answers with its W alone.
             m, f, a = own_mean[v], own_first[v], 1.0
             router = is_router[v]
@@ -1082,12 +1094,35 @@ class _Times:
                 # A router's request fails only on the edge it takes: 1 - sum of p x (1 - A).
                 a = a + p * (callee - 1) if router else a * callee
             mean[v], first[v], reach[v] = m, f, availability[v] * a
-        covariance = {v: s[5] for v, s in enumerate(stations) if s is not None and s[5] > 0}
-        self.algebra = Algebra(covariance)
-        self.own_visits = [_NO_VISITS] * n
-        for v in covariance:
-            self.own_visits[v] = {v: 1.0}
-        self.distributions: dict[int, Mixture] = {}
+            if m != m:  # NaN: no distribution either
+                continue
+            # The end-to-end time distribution: the node's own time, then its calls'.
+            calls = calls_distribution(v)
+            own = own_mean[v]
+            if not own > 0:
+                distributions[v] = calls  # what convolve gives for no time of its own
+            elif calls is NOTHING:
+                distributions[v] = ((1.0, own, own_variance[v], own_visits[v]),)
+            elif not own_visits[v]:
+                # convolve's sum of one component and a mixture, without building the one
+                variance = own_variance[v]
+                distributions[v] = tuple([(w, own + mc, variance + vc, nc) for w, mc, vc, nc in calls])
+            else:
+                distributions[v] = convolve(self.own_distribution(v), calls)
+
+    def _called(self, starts: Iterable[int]) -> bytearray:
+        """Which nodes the `starts` call synchronously, directly or not."""
+        succ = self.net.sync_succ
+        called = bytearray(len(succ))
+        stack = [t for v in starts for t in succ[v]]
+        for v in stack:
+            called[v] = True
+        while stack:
+            for t in succ[stack.pop()]:
+                if not called[t]:
+                    called[t] = True
+                    stack.append(t)
+        return called
 
     def calls_mean(self, v: int) -> float:
         own, full = self.own_mean, self.mean
@@ -1144,37 +1179,6 @@ class _Times:
             total = mix(((1 - miss, NOTHING), (miss, total)))
         return total
 
-    def distribute(self, starts: Iterable[int]) -> None:
-        """The end-to-end time distribution of every node the `starts` call synchronously."""
-        net = self.net
-        succ = net.sync_succ
-        needed = bytearray(len(net.ids))
-        stack = [t for v in starts for t in succ[v]]
-        for v in stack:
-            needed[v] = True
-        while stack:
-            for t in succ[stack.pop()]:
-                if not needed[t]:
-                    needed[t] = True
-                    stack.append(t)
-        convolve, mean, distributions = self.algebra.convolve, self.mean, self.distributions
-        own_mean, own_variance, own_visits = self.own_mean, self.own_variance, self.own_visits
-        calls_distribution = self.calls_distribution
-        for v in self.order:
-            if needed[v] and mean[v] == mean[v]:  # not NaN
-                calls = calls_distribution(v)
-                own = own_mean[v]
-                if not own > 0:
-                    distributions[v] = calls  # what convolve gives for no time of its own
-                elif calls is NOTHING:
-                    distributions[v] = ((1.0, own, own_variance[v], own_visits[v]),)
-                elif not own_visits[v]:
-                    # convolve's sum of one component and a mixture, without building the one
-                    variance = own_variance[v]
-                    distributions[v] = tuple([(w, own + m, variance + s, n) for w, m, s, n in calls])
-                else:
-                    distributions[v] = convolve(self.own_distribution(v), calls)
-
     def loop_reasons(self) -> dict[int, str]:
         """For each client that reaches a synchronous loop, the loop, as "a -> b -> a"."""
         net = self.net
@@ -1211,8 +1215,7 @@ def estimate_board(doc: dict[str, Any], *, scale: float = 1.0, version: int | No
         _station(service, servers, rate * scale) if active else None
         for service, servers, rate, active in zip(net.service_ms, net.servers, unit, net.active, strict=True)
     ]
-    times = _Times(net, stations)
-    times.distribute(net.clients)
+    times = _Times(net, stations, net.clients)
     loops = times.loop_reasons()
     # Clients that call the same way share one distribution, and its percentile. The cache holds
     # the distribution too: an id is only unique while its object lives, and a client's own
