@@ -938,14 +938,15 @@ def _solve_loop(members: list[int], net: _Network, inflow: list[float]) -> list[
     rows: list[dict[int, float]] = [{i: 1.0} for i in range(size)]
     rhs = [inflow[v] for v in members]
     holders: list[set[int]] = [{i} for i in range(size)]  # the rows with a term in column i
+    onward, offered = net.onward, net.offered
     for u in members:
         i = local[u]
-        for t, share in net.onward[u]:
+        for t, share in onward[u]:
             j = local.get(t)
             if j is not None:
                 rows[j][i] = rows[j].get(i, 0.0) - share
                 holders[i].add(j)
-                rhs[j] += net.offered[u] * share
+                rhs[j] += offered[u] * share
     for i in range(size):
         pivot_row = rows[i]
         pivot = pivot_row[i]
@@ -964,7 +965,7 @@ def _solve_loop(members: list[int], net: _Network, inflow: list[float]) -> list[
     rates = [0.0] * size
     for i in range(size - 1, -1, -1):
         row = rows[i]
-        rates[i] = (rhs[i] - math.fsum(value * rates[col] for col, value in row.items() if col != i)) / row[i]
+        rates[i] = (rhs[i] - math.fsum([value * rates[col] for col, value in row.items() if col != i])) / row[i]
     return rates
 
 
