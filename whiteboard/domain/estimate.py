@@ -1022,8 +1022,8 @@ def _unit_rates(net: _Network) -> list[float]:
 
 # A node's M/M/c station: (rate, utilisation, wait_ms, mean_ms = W(v), variance of the sojourn in
 # ms^2, covariance of two visits of one request (Algebra), 0 where requests rarely wait); wait,
-# mean and variance are NaN over capacity. A plain tuple: one per node, built in a tenth of a named
-# tuple's time.
+# mean and variance are NaN over capacity. A plain tuple: one per node, built in a twentieth of a
+# named tuple's time.
 _Station = tuple[float, float, float, float, float, float]
 
 
