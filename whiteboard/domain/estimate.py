@@ -36,11 +36,11 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from statistics import NormalDist
-from typing import Any, NamedTuple
+from typing import Any
 
 from whiteboard.domain.graphs import strongly_connected_components
 from whiteboard.domain.palette import KINDS
@@ -337,6 +337,16 @@ def erlang_c(servers: int, load: float) -> float:
     if load <= 0:
         return 0.0
     rho = load / servers
+    # Past the load B only falls; below this bound the wait it implies is under 1e-15 of S.
+    negligible = 1e-15 * (1 - rho) * (servers - load)
+    # Most stations of a board are far from busy. B(c) <= a^(c - j) j! / c! for any j <= c (the
+    # sum B divides by has the term a^j / j!): when that is a million times below the bound,
+    # the recursion could only end in "negligible", so it is not run.
+    if rho < 1:
+        whole = int(load)
+        bound = (servers - whole) * math.log(load) + math.lgamma(whole + 1) - math.lgamma(servers + 1)
+        if bound < math.log(negligible) - 14:
+            return 0.0
     start = 0
     blocking = 1.0
     if load > 100:
@@ -349,11 +359,14 @@ def erlang_c(servers: int, load: float) -> float:
             if term < 1e-17 * total:
                 break
         blocking = 1.0 / total
-    # Past the load B only falls; below this bound the wait it implies is under 1e-15 of S.
-    negligible = 1e-15 * (1 - rho) * (servers - load)
-    for k in range(start + 1, servers + 1):
-        blocking = load * blocking / (k + load * blocking)
-        if k > load and blocking < negligible:
+    # Up to the load (k <= int(load)) B cannot be negligible yet: no test in that stretch.
+    for k in range(start + 1, min(servers, int(load)) + 1):
+        carried = load * blocking
+        blocking = carried / (k + carried)
+    for k in range(max(start, int(load)) + 1, servers + 1):
+        carried = load * blocking
+        blocking = carried / (k + carried)
+        if blocking < negligible:
             return 0.0
     return blocking / (1 - rho * (1 - blocking))
 
@@ -401,12 +414,25 @@ def _reduced(components: list[Component]) -> Mixture:
     if len(components) == 1:
         return (components[0],)
     components.sort(key=_mean)
-    merged = [components[0]]
+    merged = []
+    # The component being grown, as four locals: _merge inlined, the same arithmetic in the same
+    # order, for this runs for every node a client reaches.
+    wa, ma, va, na = components[0]
+    limit = ma * _CLOSE_MEANS
     for c in components[1:]:
-        if c[1] <= merged[-1][1] * _CLOSE_MEANS:
-            merged[-1] = _merge(merged[-1], c)
+        if c[1] <= limit:
+            wb, mb, vb, nb = c
+            weight = wa + wb
+            mean = (wa * ma + wb * mb) / weight
+            second = (wa * (va + ma * ma) + wb * (vb + mb * mb)) / weight
+            na = _added(na, nb, wa / weight, wb / weight) if na or nb else _NO_VISITS
+            wa, ma, va = weight, mean, max(second - mean * mean, 0.0)
+            limit = mean * _CLOSE_MEANS
         else:
-            merged.append(c)
+            merged.append((wa, ma, va, na))
+            wa, ma, va, na = c
+            limit = ma * _CLOSE_MEANS
+    merged.append((wa, ma, va, na))
     while len(merged) > MAX_COMPONENTS:
         closest, ratio = 0, math.inf
         for j in range(len(merged) - 1):
@@ -454,8 +480,9 @@ class Algebra:
             (w1, m1, v1, n1), others = (a[0], b) if len(a) == 1 else (b[0], a)
             if not n1:
                 return tuple([(w1 * w, m1 + m, v1 + v, n) for w, m, v, n in others])
-        if not any([na for _, _, _, na in a]) or not any([nb for _, _, _, nb in b]):
-            # The common case: no station visited on both sides, so no covariance to add.
+        if not covariance or not any([na for _, _, _, na in a]) or not any([nb for _, _, _, nb in b]):
+            # The common case: no station visited on both sides (none at all where no station
+            # queues), so no covariance to add.
             return _reduced([(wa * wb, ma + mb, va + vb, na or nb) for wa, ma, va, na in a for wb, mb, vb, nb in b])
         components = []
         for wa, ma, va, na in a:
@@ -583,7 +610,8 @@ def percentile(mixture: Mixture, p: float = PERCENTILE) -> float:
     # Halley's method on the tail where the curvature only corrects Newton's step (far out in a
     # thin tail it would creep), Newton's elsewhere, kept inside the bracket it finds, so it
     # cannot run away. It stops at a tail within 1e-12 of the level, or after a Halley step
-    # below 1e-8 of t: the error left is of the order of the step's cube.
+    # below 1e-6 of t: the error left is of the order of the step's cube (about 1e-18 of t), so
+    # a start from Wilson and Hilferty's quantile mostly takes two evaluations of the tail.
     for _ in range(200):
         tail, density, slope = _tail_and_density(gammas, atoms, t)
         excess = tail - level
@@ -605,7 +633,7 @@ def percentile(mixture: Mixture, p: float = PERCENTILE) -> float:
             step = 2 * t if high == math.inf else (low + high) / 2
         elif step > 2 * t:  # the density has all but vanished: search outwards instead
             step = 2 * t
-        elif halley and abs(step - t) <= 1e-8 * t:
+        elif halley and abs(step - t) <= 1e-6 * t:
             return step
         t = step
     return t
@@ -620,17 +648,20 @@ def percentile(mixture: Mixture, p: float = PERCENTILE) -> float:
 # sends on, or a router's fraction; `terminal` marks a call from the system to a client (a
 # third-party API, a push to a device): the client answers it from its own station and goes no
 # further, for what a client sends is its own `rps` (only what one client sends another, users ->
-# browser, travels on through it); `streams` marks a streaming protocol (sse, websocket).
+# browser, travels on through it); `streams` marks a streaming protocol (sse, websocket) on a
+# client's edge (the first token a client sees is all it is read for).
 Edge = tuple[int, float, float, bool, bool]
 
 
 class _Network:
     """The board as integer-indexed arrays: stations (notes left out) and their out edges.
 
-    Nodes are numbered in document order, as `nodes[i]` in messages. `out[v]` holds v's edges in
-    document order, `sync_out[v]` those of them that are synchronous; `succ[v]` and `sync_succ[v]`
-    their targets, terminal calls left out (nothing goes on from them), and `callers[v]` the
-    sources of the synchronous ones that end at v.
+    Nodes are numbered in document order, as `nodes[i]` in messages. `onward[v]` holds (target,
+    share) of v's edges in document order, terminal calls left out (nothing goes on from them),
+    `terminal_calls` those, as (source, target, share) in order of source, and `indegree[v]` the
+    number of edges of `onward` into v. `sync_out[v]` holds v's synchronous edges, `sync_succ[v]`
+    their targets, terminal calls left out, and `callers[v]` the sources of the synchronous edges
+    that end at v.
     """
 
     def __init__(self, doc: dict[str, Any]) -> None:
@@ -638,45 +669,97 @@ class _Network:
         n = len(nodes)
         self.ids: list[str] = [node["id"] for node in nodes]
         self.kinds: list[str] = [node["kind"] for node in nodes]
+        kinds = self.kinds
         index = dict(zip(self.ids, range(n), strict=True))
         # A board has a few kinds and thousands of nodes: look each kind up once.
-        category = {kind: _category(kind) for kind in set(self.kinds)}
-        categories = [category[kind] for kind in self.kinds]
-        self.active = [c not in IGNORED_CATEGORIES for c in categories]
-        self.is_client = [c == "client" for c in categories]
-        self.clients = [i for i in range(n) if self.is_client[i]]
-        self.is_router = [kind in ROUTERS for kind in self.kinds]
+        category = {kind: _category(kind) for kind in set(kinds)}
+        categories = [category[kind] for kind in kinds]
+        self.active = active = [c not in IGNORED_CATEGORIES for c in categories]
+        self.is_client = is_client = [c == "client" for c in categories]
+        self.clients = [i for i in range(n) if is_client[i]]
+        self.is_router = is_router = [kind in ROUTERS for kind in kinds]
         self.errors: list[dict[str, str]] = []
         self.offered = [0.0] * n  # a client's rps at scale 1
         self.slo: list[float | None] = [None] * n
-        self.service_ms = [0.0] * n
-        self.first_token_ms = [0.0] * n  # the service time until an LLM's first token
-        self.servers = [1] * n
-        self.availability = [1.0] * n  # A(v), all replicas together
-        self.miss = [1.0] * n  # the share of requests a node sends on (a cache: 1 - hit_ratio)
+        # Every node starts from its kind's defaults (a note from nothing), and only the nodes
+        # with props are read one by one.
         defaults = {kind: _defaults(kind) for kind in category}
+        base = {
+            kind: (d.latency_ms, d.concurrency, d.availability)
+            if category[kind] not in IGNORED_CATEGORIES
+            else (0.0, 1, 1.0)
+            for kind, d in defaults.items()
+        }
+        self.service_ms = [base[kind][0] for kind in kinds]
+        self.first_token_ms = self.service_ms[:]  # the service time until an LLM's first token
+        self.servers = [base[kind][1] for kind in kinds]
+        self.availability = [base[kind][2] for kind in kinds]  # A(v), all replicas together
+        self.miss = [1.0] * n  # the share of requests a node sends on (a cache: 1 - hit_ratio)
         for i, node in enumerate(nodes):
-            if self.active[i]:
-                self._read_node(i, defaults[self.kinds[i]], node.get("props"))
+            if active[i]:
+                props = node.get("props")
+                if props:
+                    self._read_node(i, defaults[kinds[i]], props)
 
-        self.out: list[list[Edge]] = [[] for _ in range(n)]
         self.sync_out: list[list[Edge]] = [[] for _ in range(n)]
-        self.succ: list[list[int]] = [[] for _ in range(n)]
         self.sync_succ: list[list[int]] = [[] for _ in range(n)]
         self.callers: list[list[int]] = [[] for _ in range(n)]
-        by_source: list[list[tuple[int, int, dict[str, Any]]]] = [[] for _ in range(n)]
-        active = self.active
+        self.onward: list[list[tuple[int, float]]] = [[] for _ in range(n)]
+        self.terminal_calls: list[tuple[int, int, float]] = []
+        self.indegree = indegree = [0] * n
+        sync_out, sync_succ, callers = self.sync_out, self.sync_succ, self.callers
+        onward, terminal_calls = self.onward, self.terminal_calls
+        miss, streaming = self.miss, STREAMING_PROTOCOLS
+        # One pass in document order; a router's edges wait for its fractions to be all read.
+        # Problems are numbered so they come out by source, then edge, as the board lists them.
+        routed: dict[int, list[tuple[int, int, dict[str, Any]]]] = {}
+        problems: list[tuple[int, int, dict[str, str]]] = []
         for k, edge in enumerate(doc["edges"]):
             s, t = index[edge["source"]], index[edge["target"]]
-            if active[s] and active[t]:
-                by_source[s].append((k, t, edge.get("props") or _NO_PROPS))
-        for s, edges in enumerate(by_source):
-            if edges:
-                self._read_out_edges(s, edges)
+            if not (active[s] and active[t]):
+                continue
+            props = edge.get("props") or _NO_PROPS
+            if is_router[s]:
+                routed.setdefault(s, []).append((k, t, props))
+                continue
+            calls = 1.0
+            if "calls" in props:
+                value = props["calls"]
+                cls = value.__class__
+                if (cls is int or cls is float) and _CALLS_LOW <= value <= _CALLS_HIGH:
+                    calls = float(value)
+                elif value is not None:
+                    found: list[dict[str, str]] = []
+                    checked = self._prop(props, "calls", "edge", k, found)
+                    calls = 1.0 if checked is None else checked
+                    problems += [(s, k, problem) for problem in found]
+            share = calls * miss[s]
+            if share == 0:
+                continue  # no request ever takes it
+            client = is_client[s]
+            terminal = is_client[t] and not client
+            if terminal:
+                terminal_calls.append((s, t, share))
+            else:
+                onward[s].append((t, share))
+                indegree[t] += 1
+            if props.get("async") is not True:
+                sync_out[s].append((t, share, calls, terminal, client and props.get("protocol") in streaming))
+                if not terminal:
+                    sync_succ[s].append(t)
+                    callers[t].append(s)
+        for s in sorted(routed):
+            self._read_router_edges(s, routed[s], problems)
+        terminal_calls.sort(key=itemgetter(0))  # stable: in document order from each source
+        if problems:
+            problems.sort(key=itemgetter(0, 1))
+            self.errors += [problem for _, _, problem in problems]
 
-    def _prop(self, props: dict[str, Any], key: str, element: str, i: int) -> float | None:
+    def _prop(
+        self, props: dict[str, Any], key: str, element: str, i: int, errors: list[dict[str, str]]
+    ) -> float | None:
         """An estimate prop's value, None when absent. A stored board may predate the checks: a
-        bad value is reported and left out."""
+        bad value is reported (in `errors`) and left out."""
         value = props.get(key)
         if value is None:
             return None
@@ -689,89 +772,103 @@ class _Network:
                 return float(value)
         problem = check_estimate_prop(key, value, element)
         if problem is not None or not isinstance(value, (int, float)):
-            self.errors.append({"loc": f"{element}s[{i}].props.{key}", "msg": f"{problem}; it is left out"})
+            errors.append({"loc": f"{element}s[{i}].props.{key}", "msg": f"{problem}; it is left out"})
             return None
         return float(value)
 
-    def _read_node(self, i: int, defaults: Defaults, props: dict[str, Any] | None) -> None:
+    def _read_node(self, i: int, defaults: Defaults, props: dict[str, Any]) -> None:
         service = first_token = defaults.latency_ms
         servers = defaults.concurrency
         up = defaults.availability
-        if props:
-            # Most nodes carry a prop or two: read the estimate keys they have, not every key.
-            figures = {key: self._prop(props, key, "node", i) for key in props if key in _NODE_PROPS}
-            if figures:
-                get = figures.get
-                if self.is_client[i]:
-                    self.offered[i] = get("rps") or 0.0
-                    self.slo[i] = get("slo_p99_ms")
-                latency = get("latency_ms")
-                if latency is not None:
-                    service = first_token = latency
-                concurrency = get("concurrency")
-                if concurrency is not None:
-                    servers = int(concurrency)
-                availability = get("availability")
-                if availability is not None:
-                    up = availability
-            kind = self.kinds[i]
-            if kind == "llm":
-                get = figures.get
-                ttft = get("ttft_ms")
-                ttft = defaults.ttft_ms if ttft is None else ttft
-                tokens, speed = get("output_tokens"), get("tokens_per_s")
-                if tokens is not None and speed is not None:
-                    service = (ttft or 0.0) + 1000 * tokens / speed
-                first_token = service if ttft is None else min(ttft, service)
-            elif kind == "cache":
-                self.miss[i] = 1 - (figures.get("hit_ratio") or 0.0)
-            replicas = props.get("replicas", 1)
-            if replicas.__class__ is int and replicas > 1:
-                servers *= replicas
-                up = 1 - (1 - up) ** replicas
+        # Most nodes carry a prop or two: read the estimate keys they have, not every key, and a
+        # number within range without a call (what _prop does first).
+        figures: dict[str, float | None] = {}
+        for key, value in props.items():
+            limits = _NODE_RANGES.get(key)
+            if limits is None or value is None:
+                continue
+            cls = value.__class__
+            if cls is int or cls is float:
+                low, high, above_low, integer = limits
+                within = low < value <= high or (value == low and not above_low)
+                if within and (not integer or cls is int or value == int(value)):
+                    figures[key] = float(value)
+                    continue
+            figures[key] = self._prop(props, key, "node", i, self.errors)
+        if figures:
+            get = figures.get
+            if self.is_client[i]:
+                self.offered[i] = get("rps") or 0.0
+                self.slo[i] = get("slo_p99_ms")
+            latency = get("latency_ms")
+            if latency is not None:
+                service = first_token = latency
+            concurrency = get("concurrency")
+            if concurrency is not None:
+                servers = int(concurrency)
+            availability = get("availability")
+            if availability is not None:
+                up = availability
+        kind = self.kinds[i]
+        if kind == "llm":
+            get = figures.get
+            ttft = get("ttft_ms")
+            ttft = defaults.ttft_ms if ttft is None else ttft
+            tokens, speed = get("output_tokens"), get("tokens_per_s")
+            if tokens is not None and speed is not None:
+                service = (ttft or 0.0) + 1000 * tokens / speed
+            first_token = service if ttft is None else min(ttft, service)
+        elif kind == "cache":
+            self.miss[i] = 1 - (figures.get("hit_ratio") or 0.0)
+        replicas = props.get("replicas", 1)
+        if replicas.__class__ is int and replicas > 1:
+            servers *= replicas
+            up = 1 - (1 - up) ** replicas
         self.service_ms[i] = service
         self.first_token_ms[i] = first_token
         self.servers[i] = servers
         self.availability[i] = up
 
-    def _read_out_edges(self, s: int, edges: list[tuple[int, int, dict[str, Any]]]) -> None:
-        router = self.is_router[s]
-        chances = (
-            self._router_chances(s, [self._prop(props, "fraction", "edge", k) for k, _, props in edges])
-            if router
-            else ()
-        )
-        miss, client, is_client = self.miss[s], self.is_client[s], self.is_client
-        out, sync_out, succ, sync_succ, callers = (
-            self.out[s],
-            self.sync_out[s],
-            self.succ[s],
-            self.sync_succ[s],
-            self.callers,
-        )
-        for j, (k, t, props) in enumerate(edges):
-            chance = chances[j] if router else self._prop(props, "calls", "edge", k) if "calls" in props else 1.0
+    def _read_router_edges(
+        self, s: int, edges: list[tuple[int, int, dict[str, Any]]], problems: list[tuple[int, int, dict[str, str]]]
+    ) -> None:
+        found: list[dict[str, str]] = []
+        fractions = []
+        for k, _, props in edges:
+            fractions.append(self._prop(props, "fraction", "edge", k, found))
+            problems += [(s, k, problem) for problem in found]
+            found.clear()
+        chances = self._router_chances(s, fractions, found)
+        problems += [(s, edges[-1][0] + 1, problem) for problem in found]  # after its edges' own
+        miss, is_client, streaming = self.miss[s], self.is_client, STREAMING_PROTOCOLS
+        client = is_client[s]
+        sync_out, sync_succ, callers = self.sync_out[s], self.sync_succ[s], self.callers
+        for (_, t, props), chance in zip(edges, chances, strict=True):
             calls = 1.0 if chance is None else chance
             share = calls * miss
             if share == 0:
                 continue  # no request ever takes it
             terminal = is_client[t] and not client
-            edge = (t, share, calls, terminal, props.get("protocol") in STREAMING_PROTOCOLS)
-            out.append(edge)
-            if not terminal:
-                succ.append(t)
+            edge = (t, share, calls, terminal, client and props.get("protocol") in streaming)
+            if terminal:
+                self.terminal_calls.append((s, t, share))
+            else:
+                self.onward[s].append((t, share))
+                self.indegree[t] += 1
             if props.get("async") is not True:
                 sync_out.append(edge)
                 if not terminal:
                     sync_succ.append(t)
                     callers[t].append(s)
 
-    def _router_chances(self, s: int, fractions: list[float | None]) -> list[float | None]:
+    def _router_chances(
+        self, s: int, fractions: list[float | None], errors: list[dict[str, str]]
+    ) -> list[float | None]:
         """Each out edge's chance to be a router's choice: its fraction, or an equal share of what
         the fractions leave (NaN for all when they add up to more than 1)."""
         total = math.fsum(f for f in fractions if f is not None)
         if total > 1 + 1e-9:
-            self.errors.append(
+            errors.append(
                 {
                     "loc": f"nodes[{s}]",
                     "msg": f"router {self.ids[s]!r}: the fractions of its out edges add up to {total:g}, above 1 "
@@ -783,7 +880,7 @@ class _Network:
         rest = (1 - total) / unset if unset else 0.0
         return [rest if f is None else f for f in fractions]
 
-    def loop_path(self, members: Sequence[int], succ: Sequence[Sequence[int]]) -> str:
+    def loop_path(self, members: Sequence[int], succ: Mapping[int, Sequence[int]] | Sequence[Sequence[int]]) -> str:
         """A cycle through the first of a loop's `members` (document order), as "a -> b -> a"."""
         inside = set(members)
         start = min(members)
@@ -804,19 +901,21 @@ class _Network:
 
 
 _NO_PROPS: dict[str, Any] = {}
-_NODE_PROPS = frozenset(key for key, prop in ESTIMATE_PROPS.items() if prop.element == "node")
+_NO_MEMBERS: frozenset[int] = frozenset()
+_CALLS_LOW, _CALLS_HIGH = ESTIMATE_PROPS["calls"].low, ESTIMATE_PROPS["calls"].high
 _RANGES = {
     (prop.element, key): (prop.low, prop.high, prop.above_low, prop.integer) for key, prop in ESTIMATE_PROPS.items()
 }
+_NODE_RANGES = {key: limits for (element, key), limits in _RANGES.items() if element == "node"}
 
 
-def _topological(n: int, active: Sequence[bool], succ: Sequence[Sequence[int]]) -> tuple[list[int], list[int]]:
+def _topological(
+    active: Sequence[bool], succ: Sequence[Sequence[int]], indegree: list[int]
+) -> tuple[list[int], list[int]]:
     """(order, rest): Kahn's order of the active nodes no loop leads to, and the nodes that a
-    loop leads to (its own included)."""
-    indegree = [0] * n
-    for targets in succ:
-        for t in targets:
-            indegree[t] += 1
+    loop leads to (its own included). `indegree` counts the edges of `succ` into each node (and
+    is used up)."""
+    n = len(indegree)
     order = [v for v in range(n) if active[v] and not indegree[v]]
     for v in order:  # the list grows while it is read
         for t in succ[v]:
@@ -839,14 +938,15 @@ def _solve_loop(members: list[int], net: _Network, inflow: list[float]) -> list[
     rows: list[dict[int, float]] = [{i: 1.0} for i in range(size)]
     rhs = [inflow[v] for v in members]
     holders: list[set[int]] = [{i} for i in range(size)]  # the rows with a term in column i
+    onward, offered = net.onward, net.offered
     for u in members:
         i = local[u]
-        for t, share, _, terminal, _ in net.out[u]:
+        for t, share in onward[u]:
             j = local.get(t)
-            if j is not None and not terminal:
+            if j is not None:
                 rows[j][i] = rows[j].get(i, 0.0) - share
                 holders[i].add(j)
-                rhs[j] += net.offered[u] * share
+                rhs[j] += offered[u] * share
     for i in range(size):
         pivot_row = rows[i]
         pivot = pivot_row[i]
@@ -865,30 +965,38 @@ def _solve_loop(members: list[int], net: _Network, inflow: list[float]) -> list[
     rates = [0.0] * size
     for i in range(size - 1, -1, -1):
         row = rows[i]
-        rates[i] = (rhs[i] - math.fsum(value * rates[col] for col, value in row.items() if col != i)) / row[i]
+        rates[i] = (rhs[i] - math.fsum([value * rates[col] for col, value in row.items() if col != i])) / row[i]
     return rates
 
 
 def _unit_rates(net: _Network) -> list[float]:
     """Arrivals per second at each node at scale 1 (NaN where the routing has no answer)."""
     n = len(net.ids)
-    succ = net.succ
-    order, rest = _topological(n, net.active, succ)
     rate = [0.0] * n  # what arrives to be sent on; terminal calls are added at the end
-    out, offered = net.out, net.offered
-
-    def send(v: int, inside: frozenset[int] = frozenset()) -> None:
+    onward, offered, indegree = net.onward, net.offered, net.indegree[:]
+    # Kahn's order of the nodes no loop leads to, each sending on as it is taken: by then
+    # everything it receives has arrived.
+    order = [v for v in range(n) if net.active[v] and not indegree[v]]
+    for v in order:  # the list grows while it is read
         emitted = rate[v] + offered[v]
-        for t, share, _, terminal, _ in out[v]:
-            if not terminal and t not in inside:
+        for t, share in onward[v]:
+            rate[t] += emitted * share
+            indegree[t] -= 1
+            if not indegree[t]:
+                order.append(t)
+    rest = [v for v in range(n) if indegree[v]]  # what a loop leads to, its own included
+
+    def send(v: int, inside: frozenset[int]) -> None:
+        emitted = rate[v] + offered[v]
+        for t, share in onward[v]:
+            if t not in inside:
                 rate[t] += emitted * share
 
-    for v in order:
-        send(v)
     if rest:
+        succ = {v: [t for t, _ in onward[v]] for v in rest}
         # Tarjan yields a component after every component it reaches: reversed, upstream first.
         for members in reversed(list(strongly_connected_components(rest, succ, n))):
-            inside: frozenset[int] = frozenset()
+            inside: frozenset[int] = _NO_MEMBERS
             if len(members) > 1:
                 solved = _solve_loop(members, net, rate)
                 if solved is None:
@@ -907,64 +1015,74 @@ def _unit_rates(net: _Network) -> list[float]:
             for v in members:
                 send(v, inside)
     arrivals = rate[:]
-    for v in range(n):
-        emitted = rate[v] + offered[v]
-        for t, share, _, terminal, _ in out[v]:
-            if terminal:
-                arrivals[t] += emitted * share
+    for v, t, share in net.terminal_calls:
+        arrivals[t] += (rate[v] + offered[v]) * share
     return arrivals
 
 
-class _Station(NamedTuple):  # a tuple: one per node, built in a fraction of a frozen dataclass's time
-    rate: float
-    utilisation: float
-    wait_ms: float  # NaN when over capacity
-    mean_ms: float  # W(v); NaN when over capacity
-    variance: float  # of the sojourn time, ms^2
-    covariance: float  # of two visits of one request (Algebra); 0 where requests rarely wait
+# A node's M/M/c station: (rate, utilisation, wait_ms, mean_ms = W(v), variance of the sojourn in
+# ms^2, covariance of two visits of one request (Algebra), 0 where requests rarely wait); wait,
+# mean and variance are NaN over capacity. A plain tuple: one per node, built in a twentieth of a
+# named tuple's time.
+_Station = tuple[float, float, float, float, float, float]
 
 
 def _station(service: float, servers: int, rate: float) -> _Station:
     load = rate * service / 1000  # in Erlangs
     utilisation = load / servers
     if not utilisation < 1:
-        return _Station(rate, utilisation, math.nan, math.nan, math.nan, 0.0)
+        return (rate, utilisation, math.nan, math.nan, math.nan, 0.0)
     waits = erlang_c(servers, load)
     if not waits:
-        return _Station(rate, utilisation, 0.0, service, service * service, 0.0)
+        return (rate, utilisation, 0.0, service, service * service, 0.0)
     drain = service / (servers - load)  # the mean wait of those who wait
     wait_variance = waits * (2 - waits) * drain * drain
     covariance = 0.0
     if waits >= _QUEUEING:
         covariance = utilisation * (wait_variance + service * service / servers)
-    return _Station(
-        rate, utilisation, waits * drain, service + waits * drain, service * service + wait_variance, covariance
-    )
+    return (rate, utilisation, waits * drain, service + waits * drain, service * service + wait_variance, covariance)
 
 
 class _Times:
     """R(v), its first-token variant, A_req(v) and the time distributions, callees first.
 
-    Nodes on or calling into a synchronous loop get NaN, as do the callers of a node over
-    capacity (NaN carries through the sums)."""
+    Only the nodes that the `starts` call synchronously are computed: nothing else is read. Nodes
+    on or calling into a synchronous loop get NaN, as do the callers of a node over capacity (NaN
+    carries through the sums)."""
 
-    def __init__(self, net: _Network, stations: list[_Station | None]) -> None:
+    def __init__(self, net: _Network, stations: list[_Station | None], starts: Iterable[int]) -> None:
         self.net = net
         n = len(net.ids)
-        self.order, self.looping = _topological(n, net.active, net.callers)
+        # An edge of `callers` into v for each of v's synchronous callees.
+        self.order, self.looping = _topological(net.active, net.callers, list(map(len, net.sync_succ)))
         nan = math.nan
         # What a node answers from its own station: for terminal calls, and the base of R.
-        self.own_mean = [nan if s is None else s.mean_ms for s in stations]
-        self.own_first = [m - net.service_ms[v] + net.first_token_ms[v] for v, m in enumerate(self.own_mean)]
-        self.own_variance = [nan if s is None else s.variance for s in stations]
+        self.own_mean = [nan if s is None else s[3] for s in stations]
+        self.own_first = [
+            m - service + first
+            for m, service, first in zip(self.own_mean, net.service_ms, net.first_token_ms, strict=True)
+        ]
+        self.own_variance = [nan if s is None else s[4] for s in stations]
         self.mean = mean = [nan] * n
         self.first = first = [nan] * n
         self.reach = reach = [nan] * n
         own_mean, own_first, availability = self.own_mean, self.own_first, net.availability
         sync_out, is_router = net.sync_out, net.is_router
+        covariance = {v: s[5] for v, s in enumerate(stations) if s is not None and s[5] > 0}
+        self.algebra = Algebra(covariance)
+        self.own_visits = own_visits = [_NO_VISITS] * n
+        for v in covariance:
+            own_visits[v] = {v: 1.0}
+        self.distributions: dict[int, Mixture] = {}
+        distributions, own_variance, convolve = self.distributions, self.own_variance, self.algebra.convolve
+        calls_distribution = self.calls_distribution
+        needed = self._called(starts)
         for v in self.order:
+            if not needed[v]:
+                continue
             # R(v) = W(v) + sum of share x R(callee); a terminal callee answers with its W alone.
             m, f, a = own_mean[v], own_first[v], 1.0
+            router = is_router[v]
             for t, p, _, terminal, _ in sync_out[v]:
                 if terminal:
                     m += p * own_mean[t]
@@ -975,12 +1093,37 @@ class _Times:
                     f += p * first[t]
                     callee = reach[t]
                 # A router's request fails only on the edge it takes: 1 - sum of p x (1 - A).
-                a = a + p * (callee - 1) if is_router[v] else a * callee
+                a = a + p * (callee - 1) if router else a * callee
             mean[v], first[v], reach[v] = m, f, availability[v] * a
-        covariance = {v: s.covariance for v, s in enumerate(stations) if s is not None and s.covariance > 0}
-        self.algebra = Algebra(covariance)
-        self.own_visits = [{v: 1.0} if v in covariance else _NO_VISITS for v in range(n)]
-        self.distributions: dict[int, Mixture] = {}
+            if m != m:  # NaN: no distribution either
+                continue
+            # The end-to-end time distribution: the node's own time, then its calls'.
+            calls = calls_distribution(v)
+            own = own_mean[v]
+            if not own > 0:
+                distributions[v] = calls  # what convolve gives for no time of its own
+            elif calls is NOTHING:
+                distributions[v] = ((1.0, own, own_variance[v], own_visits[v]),)
+            elif not own_visits[v]:
+                # convolve's sum of one component and a mixture, without building the one
+                variance = own_variance[v]
+                distributions[v] = tuple([(w, own + mc, variance + vc, nc) for w, mc, vc, nc in calls])
+            else:
+                distributions[v] = convolve(self.own_distribution(v), calls)
+
+    def _called(self, starts: Iterable[int]) -> bytearray:
+        """Which nodes the `starts` call synchronously, directly or not."""
+        succ = self.net.sync_succ
+        called = bytearray(len(succ))
+        stack = [t for v in starts for t in succ[v]]
+        for v in stack:
+            called[v] = True
+        while stack:
+            for t in succ[stack.pop()]:
+                if not called[t]:
+                    called[t] = True
+                    stack.append(t)
+        return called
 
     def calls_mean(self, v: int) -> float:
         own, full = self.own_mean, self.mean
@@ -1029,28 +1172,13 @@ class _Times:
         convolve = algebra.convolve
         for t, _, calls, terminal, _ in edges:
             d = self.own_distribution(t) if terminal else distributions[t]
-            total = convolve(total, d if calls == 1 else algebra.repeated(d, calls))
-        if net.miss[v] < 1:
-            total = mix(((1 - net.miss[v], NOTHING), (net.miss[v], total)))
+            if calls != 1:
+                d = algebra.repeated(d, calls)
+            total = d if total is NOTHING else convolve(total, d)
+        miss = net.miss[v]
+        if miss < 1:
+            total = mix(((1 - miss, NOTHING), (miss, total)))
         return total
-
-    def distribute(self, starts: Iterable[int]) -> None:
-        """The end-to-end time distribution of every node the `starts` call synchronously."""
-        net = self.net
-        succ = net.sync_succ
-        needed = bytearray(len(net.ids))
-        stack = [t for v in starts for t in succ[v]]
-        for v in stack:
-            needed[v] = True
-        while stack:
-            for t in succ[stack.pop()]:
-                if not needed[t]:
-                    needed[t] = True
-                    stack.append(t)
-        convolve, mean = self.algebra.convolve, self.mean
-        for v in self.order:
-            if needed[v] and mean[v] == mean[v]:  # not NaN
-                self.distributions[v] = convolve(self.own_distribution(v), self.calls_distribution(v))
 
     def loop_reasons(self) -> dict[int, str]:
         """For each client that reaches a synchronous loop, the loop, as "a -> b -> a"."""
@@ -1085,11 +1213,10 @@ def estimate_board(doc: dict[str, Any], *, scale: float = 1.0, version: int | No
     net = _Network(doc)
     unit = _unit_rates(net)
     stations = [
-        _station(net.service_ms[v], net.servers[v], unit[v] * scale) if net.active[v] else None
-        for v in range(len(net.ids))
+        _station(service, servers, rate * scale) if active else None
+        for service, servers, rate, active in zip(net.service_ms, net.servers, unit, net.active, strict=True)
     ]
-    times = _Times(net, stations)
-    times.distribute(net.clients)
+    times = _Times(net, stations, net.clients)
     loops = times.loop_reasons()
     # Clients that call the same way share one distribution, and its percentile. The cache holds
     # the distribution too: an id is only unique while its object lives, and a client's own
@@ -1129,9 +1256,14 @@ def estimate_board(doc: dict[str, Any], *, scale: float = 1.0, version: int | No
         )
     isfinite, ids, servers, up = math.isfinite, net.ids, net.servers, net.availability
     nodes = {}
+    busiest, highest, unknown = None, 0.0, False
     for v, station in enumerate(stations):
         if station is not None:
             rate, utilisation, wait, sojourn, _, _ = station
+            if utilisation > highest:  # False for NaN
+                busiest, highest = v, utilisation
+            elif utilisation != utilisation:
+                unknown = True
             nodes[ids[v]] = {  # _finite inlined: thousands of nodes, four figures each
                 "rate": rate if isfinite(rate) else None,
                 "servers": servers[v],
@@ -1146,22 +1278,15 @@ def estimate_board(doc: dict[str, Any], *, scale: float = 1.0, version: int | No
         "scale": scale,
         "entries": entries,
         "nodes": nodes,
-        "bottleneck": _bottleneck(net, stations),
-        "max_scale": _max_scale(net, unit),
+        "bottleneck": None if busiest is None else ids[busiest],
+        # At scale 1 the stations' utilisations are the ones max_scale reads, to the last bit.
+        "max_scale": (None if unknown else _filled_at(highest)) if scale == 1 else _max_scale(net, unit),
         "errors": net.errors,
     }
 
 
 def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
-
-
-def _bottleneck(net: _Network, stations: list[_Station | None]) -> str | None:
-    busiest, highest = None, 0.0
-    for v, s in enumerate(stations):
-        if s is not None and s.utilisation > highest:  # False for NaN
-            busiest, highest = v, s.utilisation
-    return None if busiest is None else net.ids[busiest]
 
 
 def _max_scale(net: _Network, unit: list[float]) -> float | None:
@@ -1175,5 +1300,10 @@ def _max_scale(net: _Network, unit: list[float]) -> float | None:
                 return None
             if utilisation > highest:
                 highest = utilisation
+    return _filled_at(highest)
+
+
+def _filled_at(highest: float) -> float | None:
+    """The scale at which the busiest node, at `highest` utilisation at scale 1, is full."""
     # A load too small for any float scale to fill the busiest node has no max_scale either.
     return _finite(1 / highest) if highest > 0 else None
