@@ -49,6 +49,7 @@ export class Canvas extends EventTarget {
     this.findings = new Map(); // element id -> {severity, messages}
     this.peerOutlines = false;
     this.selectionQueued = false;
+    this.selection = null; // the selected ids, until the selection or the elements change
     this.cy = cytoscape({
       container,
       style: stylesheet(look),
@@ -69,6 +70,11 @@ export class Canvas extends EventTarget {
     this.cy.on("add remove position", () => {
       this.geometry = null;
     });
+    // An element added selected (a moved one) or removed changes the selection without a
+    // select or unselect event.
+    this.cy.on("add remove", () => {
+      this.selection = null;
+    });
     // The detail follows the view in Cytoscape's own animation frame, before it draws: the frame
     // that shows a new part of the board draws it in detail, and a burst of viewport events
     // (a wheel, a drag) costs one update.
@@ -81,6 +87,7 @@ export class Canvas extends EventTarget {
     // Cytoscape reports a box selection element by element: one "selection" event per burst,
     // when the handler that caused it has finished (a microtask, not a timer).
     this.cy.on("select unselect", () => {
+      this.selection = null;
       if (this.selectionQueued) return;
       this.selectionQueued = true;
       queueMicrotask(() => {
@@ -228,12 +235,12 @@ export class Canvas extends EventTarget {
     cy.batch(() => {
       cy.elements().remove();
       cy.add(elements);
-      this.markEmptyGroups();
+      this.markEmptyGroups(board);
       this.placeEmptyGroups();
       this.placeEdgeLabels(cy.edges());
     });
     this.applyFindingClasses();
-    this.emitEmpty();
+    this.emitEmpty(board);
     this.queueDetail();
   }
 
@@ -356,7 +363,7 @@ export class Canvas extends EventTarget {
       return;
     }
     const cy = this.cy;
-    const selected = new Set(cy.$(":selected").map((e) => e.id()));
+    const selected = new Set(this.selectedIds());
     const labelled = new Set();
     const touched = [];
     cy.batch(() => {
@@ -428,7 +435,7 @@ export class Canvas extends EventTarget {
         if (keep.nonempty()) keep.move({ parent: group.parent().nonempty() ? group.parent().id() : null });
       }
       goneGroups.filter((n) => n.inside()).remove();
-      this.markEmptyGroups();
+      this.markEmptyGroups(board);
       this.settleDetail(cy.collection(touched).union(cy.collection([...labelled])).filter((e) => e.inside()));
       if (labelled.size) this.placeEdgeLabels(cy.collection([...labelled].filter((e) => e.inside())));
       for (const id of selected) {
@@ -436,7 +443,7 @@ export class Canvas extends EventTarget {
         if (el.nonempty() && !el.selected()) el.select();
       }
     });
-    this.emitEmpty();
+    this.emitEmpty(board);
     this.dispatchEvent(new CustomEvent("redrawn"));
   }
 
@@ -513,17 +520,23 @@ export class Canvas extends EventTarget {
     });
   }
 
-  markEmptyGroups() {
+  // The groups are found from the board, not by a selector over every element: this runs on
+  // each change, and a large board has thousands of elements and a few dozen groups.
+  markEmptyGroups(board) {
     // Only where it changes: toggling a class restyles the group and everything inside it,
     // even when the class was already right.
-    this.cy.nodes(".group").forEach((g) => {
+    for (const id of board.groups.keys()) {
+      const g = this.cy.getElementById(id);
+      if (g.empty()) continue;
       const empty = g.children().empty();
       if (g.hasClass("empty-group") !== empty) g.toggleClass("empty-group", empty);
-    });
+    }
   }
 
-  emitEmpty() {
-    this.dispatchEvent(new CustomEvent("empty", { detail: this.cy.nodes().empty() }));
+  // The canvas holds the board's components and groups (counted from the board: collecting
+  // every node of a large board on each change cost about a millisecond).
+  emitEmpty(board) {
+    this.dispatchEvent(new CustomEvent("empty", { detail: board.nodes.size + board.groups.size === 0 }));
   }
 
   viewCenter() {
@@ -652,8 +665,12 @@ export class Canvas extends EventTarget {
 
   // --- selection --------------------------------------------------------------------------
 
+  // Asked several times per change (the toolbar's buttons, the selection kept across a
+  // reconcile): kept until the selection or the set of elements changes rather than found by a
+  // selector over every element each time. A copy, so callers may change it.
   selectedIds() {
-    return this.cy.$(":selected").map((el) => el.id());
+    if (!this.selection) this.selection = this.cy.$(":selected").map((el) => el.id());
+    return this.selection.slice();
   }
 
   select(ids) {
