@@ -457,8 +457,21 @@ export class Canvas extends EventTarget {
     if (labelled.empty()) return;
     const cell = 200;
     const grid = new Map();
+    // A component matters only in the cells where a label may go (each a few steps from its
+    // line's middle): the others are passed over without building their boxes, as an edit
+    // places the labels of a few lines on a board of thousands of components.
+    const reach = 4 * LABEL_STEP;
+    const cells = { x1: Infinity, y1: Infinity, x2: -Infinity, y2: -Infinity };
+    labelled.forEach((edge) => {
+      const s = edge.source().position();
+      const t = edge.target().position();
+      const mid = { x: (s.x + t.x) / 2, y: (s.y + t.y) / 2 };
+      cells.x1 = Math.min(cells.x1, Math.floor((mid.x - reach) / cell));
+      cells.x2 = Math.max(cells.x2, Math.floor((mid.x + reach) / cell));
+      cells.y1 = Math.min(cells.y1, Math.floor((mid.y - reach) / cell));
+      cells.y2 = Math.max(cells.y2, Math.floor((mid.y + reach) / cell));
+    });
     this.cy.nodes().forEach((n) => {
-      if (n.isParent() || n.data("isGroup")) return;
       const p = n.position();
       // From the data, not n.width(): inside a batch the style (and so the size) is not computed yet.
       const note = n.hasClass("note");
@@ -466,8 +479,11 @@ export class Canvas extends EventTarget {
       const h = (note ? n.data("h") : this.look.node.size) / 2 + 4;
       // Below the icon: the component's own label.
       const box = { x1: p.x - Math.max(w, 50), x2: p.x + Math.max(w, 50), y1: p.y - h, y2: p.y + h + (note ? 0 : 22) };
-      for (let cx = Math.floor(box.x1 / cell); cx <= Math.floor(box.x2 / cell); cx++) {
-        for (let cy = Math.floor(box.y1 / cell); cy <= Math.floor(box.y2 / cell); cy++) {
+      const from = { x: Math.max(cells.x1, Math.floor(box.x1 / cell)), y: Math.max(cells.y1, Math.floor(box.y1 / cell)) };
+      const to = { x: Math.min(cells.x2, Math.floor(box.x2 / cell)), y: Math.min(cells.y2, Math.floor(box.y2 / cell)) };
+      if (from.x > to.x || from.y > to.y || n.isParent() || n.data("isGroup")) return;
+      for (let cx = from.x; cx <= to.x; cx++) {
+        for (let cy = from.y; cy <= to.y; cy++) {
           const key = `${cx},${cy}`;
           if (!grid.has(key)) grid.set(key, []);
           grid.get(key).push(box);
