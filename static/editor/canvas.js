@@ -50,6 +50,7 @@ export class Canvas extends EventTarget {
     this.findings = new Map(); // element id -> {severity, messages}
     this.peerOutlines = false;
     this.selectionQueued = false;
+    this.selection = null; // the selected ids, until the selection or the elements change
     this.cy = cytoscape({
       container,
       style: stylesheet(look),
@@ -70,6 +71,11 @@ export class Canvas extends EventTarget {
     this.cy.on("add remove position", () => {
       this.geometry = null;
     });
+    // An element added selected (a moved one) or removed changes the selection without a
+    // select or unselect event.
+    this.cy.on("add remove", () => {
+      this.selection = null;
+    });
     // The detail follows the view in Cytoscape's own animation frame, before it draws: the frame
     // that shows a new part of the board draws it in detail, and a burst of viewport events
     // (a wheel, a drag) costs one update.
@@ -82,6 +88,7 @@ export class Canvas extends EventTarget {
     // Cytoscape reports a box selection element by element: one "selection" event per burst,
     // when the handler that caused it has finished (a microtask, not a timer).
     this.cy.on("select unselect", () => {
+      this.selection = null;
       if (this.selectionQueued) return;
       this.selectionQueued = true;
       queueMicrotask(() => {
@@ -229,13 +236,13 @@ export class Canvas extends EventTarget {
     cy.batch(() => {
       cy.elements().remove();
       cy.add(elements);
-      this.markEmptyGroups();
+      this.markEmptyGroups(board);
       this.placeEmptyGroups();
       this.placeEdgeLabels(cy.edges());
     });
     this.declutter();
     this.applyFindingClasses();
-    this.emitEmpty();
+    this.emitEmpty(board);
     this.queueDetail();
   }
 
@@ -359,7 +366,7 @@ export class Canvas extends EventTarget {
       return;
     }
     const cy = this.cy;
-    const selected = new Set(cy.$(":selected").map((e) => e.id()));
+    const selected = new Set(this.selectedIds());
     const labelled = new Set();
     const touched = [];
     cy.batch(() => {
@@ -431,7 +438,7 @@ export class Canvas extends EventTarget {
         if (keep.nonempty()) keep.move({ parent: group.parent().nonempty() ? group.parent().id() : null });
       }
       goneGroups.filter((n) => n.inside()).remove();
-      this.markEmptyGroups();
+      this.markEmptyGroups(board);
       this.settleDetail(cy.collection(touched).union(cy.collection([...labelled])).filter((e) => e.inside()));
       if (labelled.size) this.placeEdgeLabels(cy.collection([...labelled].filter((e) => e.inside())));
       for (const id of selected) {
@@ -440,7 +447,7 @@ export class Canvas extends EventTarget {
       }
     });
     this.declutter();
-    this.emitEmpty();
+    this.emitEmpty(board);
     this.dispatchEvent(new CustomEvent("redrawn"));
   }
 
@@ -455,8 +462,31 @@ export class Canvas extends EventTarget {
     if (labelled.empty()) return;
     const cell = 200;
     const grid = new Map();
+    const { clear_step: step, clear_tries: tries } = this.look.edge.label;
+    const sides = [0];
+    for (let k = 1; k <= tries; k++) sides.push(k, -k);
+    // Each label's middle and half-size, and the cells its places can touch (up to `tries` steps
+    // from its line's middle, plus its own size): a component matters only in those cells, the
+    // others are passed over without building their boxes, as an edit places the labels of a
+    // few lines on a board of thousands of components.
+    const reach = tries * step;
+    const cells = { x1: Infinity, y1: Infinity, x2: -Infinity, y2: -Infinity };
+    const placing = [];
+    labelled.forEach((edge) => {
+      const s = edge.source().position();
+      const t = edge.target().position();
+      const text = edge.data("display");
+      const w = Math.min(120, text.length * 6.2) / 2 + 4;
+      const h = 9 * Math.ceil((text.length * 6.2) / 120);
+      const mid = { x: (s.x + t.x) / 2, y: (s.y + t.y) / 2 };
+      const len = Math.hypot(t.x - s.x, t.y - s.y) || 1;
+      placing.push({ edge, w, h, mid, perp: { x: -(t.y - s.y) / len, y: (t.x - s.x) / len } });
+      cells.x1 = Math.min(cells.x1, Math.floor((mid.x - reach - w) / cell));
+      cells.x2 = Math.max(cells.x2, Math.floor((mid.x + reach + w) / cell));
+      cells.y1 = Math.min(cells.y1, Math.floor((mid.y - reach - h) / cell));
+      cells.y2 = Math.max(cells.y2, Math.floor((mid.y + reach + h) / cell));
+    });
     this.cy.nodes().forEach((n) => {
-      if (n.isParent() || n.data("isGroup")) return;
       const p = n.position();
       // From the data, not n.width(): inside a batch the style (and so the size) is not computed yet.
       const note = n.hasClass("note");
@@ -464,8 +494,11 @@ export class Canvas extends EventTarget {
       const h = (note ? n.data("h") : this.look.node.size) / 2 + 4;
       // Below the icon: the component's own label.
       const box = { x1: p.x - Math.max(w, 50), x2: p.x + Math.max(w, 50), y1: p.y - h, y2: p.y + h + (note ? 0 : 22) };
-      for (let cx = Math.floor(box.x1 / cell); cx <= Math.floor(box.x2 / cell); cx++) {
-        for (let cy = Math.floor(box.y1 / cell); cy <= Math.floor(box.y2 / cell); cy++) {
+      const from = { x: Math.max(cells.x1, Math.floor(box.x1 / cell)), y: Math.max(cells.y1, Math.floor(box.y1 / cell)) };
+      const to = { x: Math.min(cells.x2, Math.floor(box.x2 / cell)), y: Math.min(cells.y2, Math.floor(box.y2 / cell)) };
+      if (from.x > to.x || from.y > to.y || n.isParent() || n.data("isGroup")) return;
+      for (let cx = from.x; cx <= to.x; cx++) {
+        for (let cy = from.y; cy <= to.y; cy++) {
           const key = `${cx},${cy}`;
           if (!grid.has(key)) grid.set(key, []);
           grid.get(key).push(box);
@@ -483,18 +516,7 @@ export class Canvas extends EventTarget {
       }
       return false;
     };
-    const { clear_step: step, clear_tries: tries } = this.look.edge.label;
-    const sides = [0];
-    for (let k = 1; k <= tries; k++) sides.push(k, -k);
-    labelled.forEach((edge) => {
-      const s = edge.source().position();
-      const t = edge.target().position();
-      const text = edge.data("display");
-      const w = Math.min(120, text.length * 6.2) / 2 + 4;
-      const h = 9 * Math.ceil((text.length * 6.2) / 120);
-      const mid = { x: (s.x + t.x) / 2, y: (s.y + t.y) / 2 };
-      const len = Math.hypot(t.x - s.x, t.y - s.y) || 1;
-      const perp = { x: -(t.y - s.y) / len, y: (t.x - s.x) / len };
+    for (const { edge, w, h, mid, perp } of placing) {
       let best = { x: 0, y: 0 };
       for (const k of sides) {
         const dx = perp.x * k * step;
@@ -506,11 +528,11 @@ export class Canvas extends EventTarget {
         }
       }
       const was = edge.scratch("_label") || { x: 0, y: 0 };
-      if (was.x === best.x && was.y === best.y) return;
+      if (was.x === best.x && was.y === best.y) continue;
       edge.scratch("_label", best);
       if (best.x || best.y) edge.style({ "text-margin-x": best.x, "text-margin-y": best.y });
       else edge.removeStyle("text-margin-x text-margin-y");
-    });
+    }
   }
 
   // Zoomed out on a board drawn in full, the connection labels that would collide are left out
@@ -584,17 +606,23 @@ export class Canvas extends EventTarget {
     });
   }
 
-  markEmptyGroups() {
+  // The groups are found from the board, not by a selector over every element: this runs on
+  // each change, and a large board has thousands of elements and a few dozen groups.
+  markEmptyGroups(board) {
     // Only where it changes: toggling a class restyles the group and everything inside it,
     // even when the class was already right.
-    this.cy.nodes(".group").forEach((g) => {
+    for (const id of board.groups.keys()) {
+      const g = this.cy.getElementById(id);
+      if (g.empty()) continue;
       const empty = g.children().empty();
       if (g.hasClass("empty-group") !== empty) g.toggleClass("empty-group", empty);
-    });
+    }
   }
 
-  emitEmpty() {
-    this.dispatchEvent(new CustomEvent("empty", { detail: this.cy.nodes().empty() }));
+  // The canvas holds the board's components and groups (counted from the board: collecting
+  // every node of a large board on each change cost about a millisecond).
+  emitEmpty(board) {
+    this.dispatchEvent(new CustomEvent("empty", { detail: board.nodes.size + board.groups.size === 0 }));
   }
 
   viewCenter() {
@@ -737,8 +765,12 @@ export class Canvas extends EventTarget {
 
   // --- selection --------------------------------------------------------------------------
 
+  // Asked several times per change (the toolbar's buttons, the selection kept across a
+  // reconcile): kept until the selection or the set of elements changes rather than found by a
+  // selector over every element each time. A copy, so callers may change it.
   selectedIds() {
-    return this.cy.$(":selected").map((el) => el.id());
+    if (!this.selection) this.selection = this.cy.$(":selected").map((el) => el.id());
+    return this.selection.slice();
   }
 
   select(ids) {

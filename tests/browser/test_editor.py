@@ -244,3 +244,29 @@ def test_edits_made_offline_are_sent_on_reconnect(archboard_server: Any, editor_
     page.wait_for_selector("#conn.conn-online", timeout=15_000)
     ed.wait_idle()
     assert _stored(archboard_server, "alice", board_id)["board"]["nodes"][0]["label"] == "Renamed offline"
+
+
+def test_a_selected_component_deleted_by_someone_else_leaves_the_selection(
+    archboard_server: Any, editor_for: Any
+) -> None:
+    doc = board([node("a", label="A", x=100, y=100), node("b", label="B", x=400, y=100)])
+    board_id = archboard_server.create_board("alice", doc)
+    archboard_server.share("alice", board_id, "bob", "editor")
+    alice = editor_for("alice").open(board_id)
+    bob = editor_for("bob").open(board_id)
+
+    box = alice.node_at("a")
+    alice.page.mouse.click(box["x"], box["y"])
+    alice.page.wait_for_function("window.archboard.canvas.selectedIds().join() === 'a'")
+    assert alice.page.locator("[data-command=delete]").is_enabled()
+
+    # The canvas keeps the selected ids between changes: a removal must still clear them.
+    bob.page.evaluate("window.archboard.sync.submit({action: 'delete_node', id: 'a'})")
+    alice.page.wait_for_function("!window.archboard.board().nodes.some((n) => n.id === 'a')")
+    assert alice.page.evaluate("window.archboard.canvas.selectedIds()") == []
+    assert alice.page.locator("[data-command=delete]").is_disabled()
+
+    box = alice.node_at("b")
+    alice.page.mouse.click(box["x"], box["y"])
+    alice.page.wait_for_function("window.archboard.canvas.selectedIds().join() === 'b'")
+    assert alice.page.locator("[data-command=delete]").is_enabled()
