@@ -72,6 +72,17 @@ def test_a_png_has_the_pixels_rsvg_convert_draws(service: RenderService, pool: R
     assert ImageChops.difference(ours, theirs).getbbox() is None
 
 
+def test_where_pillow_cannot_unpack_cairos_pixels_cairos_own_writer_makes_the_png(
+    service: RenderService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The path a big-endian machine takes, run here in this process.
+    from whiteboard.rendering import rsvg_worker
+
+    monkeypatch.setattr(rsvg_worker, "RAWMODE", None)
+    svg = service.render(SQUAD, fmt="svg", picture=Picture(layout="drawn", background="transparent")).content
+    assert rsvg_worker.png(svg, 1.0) == rsvg_convert(svg, "--format", "png")  # the same writer, byte for byte
+
+
 def test_a_transparent_png_keeps_its_alpha_as_rsvg_convert_does(service: RenderService, pool: RsvgPool) -> None:
     svg = service.render(SQUAD, fmt="svg", picture=Picture(layout="drawn", background="transparent")).content
     ours = decoded(pool.convert(svg, fmt="png", zoom=1.0, timeout=20))

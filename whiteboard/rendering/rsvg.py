@@ -17,6 +17,11 @@ from whiteboard.rendering.dot import DotFailed, WarmPool, WarmProcess
 
 WORKER = Path(__file__).with_name("rsvg_worker.py")
 KEY = "rsvg"
+# Threads take their stack size from RLIMIT_STACK as the process starts (glibc): Pango starts a
+# few, and at the default 8 MiB each they took enough of the address-space limit that a worker
+# under 256 MiB failed one start in ten ("creating thread ... Resource temporarily unavailable").
+# 2 MiB is also the main thread's limit: far more than the worker's shallow calls need.
+THREAD_STACK = 2 << 20
 
 
 def _answer_end(buffer: bytearray) -> int | None:
@@ -38,7 +43,7 @@ class RsvgPool(WarmPool):
         # -I: the worker sees neither the environment's PYTHON* variables nor the project's path.
         super().__init__(
             lambda key: WarmProcess(
-                [sys.executable, "-I", str(WORKER)],
+                ["prlimit", f"--stack={THREAD_STACK}", sys.executable, "-I", str(WORKER)],
                 name="librsvg",
                 key=key,
                 framer=_answer_end,

@@ -28,9 +28,10 @@ CAIRO_FORMAT_ARGB32 = 0
 CAIRO_STATUS_SUCCESS = 0
 CSS_PX_PER_PT = 96 / 72
 BAND_ROWS = 128
-# cairo stores ARGB32 as native-endian 32-bit words of premultiplied alpha; Pillow's "BGRa" (or
-# "aRGB" on big-endian machines) unpacks that to straight RGBA, as a PNG wants it.
-RAWMODE = "BGRa" if sys.byteorder == "little" else "aRGB"
+# cairo stores ARGB32 as native-endian 32-bit words of premultiplied alpha: on a little-endian
+# machine the bytes B, G, R, A, which Pillow's "BGRa" unpacks to straight RGBA, as a PNG wants it.
+# Pillow has no unpacker for the big-endian order: there cairo's own (slower) PNG writer is used.
+RAWMODE: str | None = "BGRa" if sys.byteorder == "little" else None
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -78,6 +79,7 @@ CAIRO = _library(
         "cairo_image_surface_get_data": (_P, [_P]),
         "cairo_image_surface_get_stride": (ctypes.c_int, [_P]),
         "cairo_pdf_surface_create_for_stream": (_P, [_WRITE, _P, _D, _D]),
+        "cairo_surface_write_to_png_stream": (ctypes.c_int, [_P, _WRITE, _P]),
         "cairo_surface_status": (ctypes.c_int, [_P]),
         "cairo_surface_flush": (None, [_P]),
         "cairo_surface_finish": (None, [_P]),
@@ -151,7 +153,7 @@ def png(svg: bytes, zoom: float) -> bytes:
             finally:
                 CAIRO.cairo_destroy(cr)
             CAIRO.cairo_surface_flush(surface)
-            return _encode_png(surface, width, height)
+            return _encode_png(surface, width, height) if RAWMODE else _cairo_png(surface)
         finally:
             CAIRO.cairo_surface_destroy(surface)
     finally:
@@ -177,15 +179,27 @@ def _encode_png(surface: int, width: int, height: int) -> bytes:
     return b"".join(parts)
 
 
-def pdf(svg: bytes) -> bytes:
-    handle, natural_w, natural_h = _handle(svg)
-    out = bytearray()
-
+def _collector(out: bytearray) -> ctypes._CFunctionType:
     def collect(_closure: int | None, data: ctypes._Pointer[ctypes.c_ubyte], length: int) -> int:
         out.extend(ctypes.string_at(data, length))
         return CAIRO_STATUS_SUCCESS
 
-    write = _WRITE(collect)  # kept referenced until the surface is finished
+    return _WRITE(collect)
+
+
+def _cairo_png(surface: int) -> bytes:
+    out = bytearray()
+    write = _collector(out)  # kept referenced while cairo writes
+    status = CAIRO.cairo_surface_write_to_png_stream(surface, write, None)
+    if status != CAIRO_STATUS_SUCCESS:
+        raise _cairo_failed(status)
+    return bytes(out)
+
+
+def pdf(svg: bytes) -> bytes:
+    handle, natural_w, natural_h = _handle(svg)
+    out = bytearray()
+    write = _collector(out)  # kept referenced until the surface is finished
 
     try:
         # A page as large as the picture: CSS pixels are 3/4 of a point.
