@@ -6,7 +6,8 @@ set -euo pipefail
 
 need=()
 command -v dot >/dev/null 2>&1 || need+=(graphviz)
-# rsvg-convert turns the drawn SVG into PNG and PDF (whiteboard/rendering/rsvg.py).
+# librsvg draws the drawn SVG as PNG and PDF (its library, in whiteboard/rendering/rsvg_worker.py);
+# rsvg-convert, from the same package, is the tests' reference for those pixels.
 command -v rsvg-convert >/dev/null 2>&1 || need+=(librsvg2-bin)
 # The font list is read once: `fc-list | grep -q` under pipefail fails whenever grep stops
 # reading early, and the font would be installed again on every run.
