@@ -4,7 +4,7 @@
 // changes the board: gestures are read by the input state machine (input.js) and become ops;
 // the board comes back through `reconcile` (optimistically at once, then as the server confirms).
 
-import { ZOOMED_LABELS, textBox, tuckedLabels } from "./declutter.js";
+import { BoxGrid, ZOOMED_LABELS, textBox, tuckedLabels } from "./declutter.js";
 import { IN_VIEW, wantedDetail, zoneOfPoint, zoneOfSegment, zonesAround } from "./detail.js";
 import { stylesheet } from "./style.js";
 
@@ -461,7 +461,7 @@ export class Canvas extends EventTarget {
     const labelled = edges.filter((e) => this.details.get(e.id()) !== "far" && (e.data("display") || e.scratch("_label")));
     if (labelled.empty()) return;
     const cell = 200;
-    const grid = new Map();
+    const grid = new BoxGrid(cell);
     const { clear_step: step, clear_tries: tries } = this.look.edge.label;
     const sides = [0];
     for (let k = 1; k <= tries; k++) sides.push(k, -k);
@@ -494,35 +494,18 @@ export class Canvas extends EventTarget {
       const h = (note ? n.data("h") : this.look.node.size) / 2 + 4;
       // Below the icon: the component's own label.
       const box = { x1: p.x - Math.max(w, 50), x2: p.x + Math.max(w, 50), y1: p.y - h, y2: p.y + h + (note ? 0 : 22) };
-      const from = { x: Math.max(cells.x1, Math.floor(box.x1 / cell)), y: Math.max(cells.y1, Math.floor(box.y1 / cell)) };
-      const to = { x: Math.min(cells.x2, Math.floor(box.x2 / cell)), y: Math.min(cells.y2, Math.floor(box.y2 / cell)) };
-      if (from.x > to.x || from.y > to.y || n.isParent() || n.data("isGroup")) return;
-      for (let cx = from.x; cx <= to.x; cx++) {
-        for (let cy = from.y; cy <= to.y; cy++) {
-          const key = `${cx},${cy}`;
-          if (!grid.has(key)) grid.set(key, []);
-          grid.get(key).push(box);
-        }
-      }
+      const outside =
+        Math.floor(box.x2 / cell) < cells.x1 || Math.floor(box.x1 / cell) > cells.x2 || Math.floor(box.y2 / cell) < cells.y1 || Math.floor(box.y1 / cell) > cells.y2;
+      if (outside || n.isParent() || n.data("isGroup")) return;
+      grid.add(box);
     });
-    // Every cell the label touches: a label across a cell border can cover a component filed
-    // only in the next cell.
-    const covered = (b) => {
-      for (let cx = Math.floor(b.x1 / cell); cx <= Math.floor(b.x2 / cell); cx++) {
-        for (let cy = Math.floor(b.y1 / cell); cy <= Math.floor(b.y2 / cell); cy++) {
-          const seen = grid.get(`${cx},${cy}`);
-          if (seen && seen.some((n) => b.x1 < n.x2 && n.x1 < b.x2 && b.y1 < n.y2 && n.y1 < b.y2)) return true;
-        }
-      }
-      return false;
-    };
     for (const { edge, w, h, mid, perp } of placing) {
       let best = { x: 0, y: 0 };
       for (const k of sides) {
         const dx = perp.x * k * step;
         const dy = perp.y * k * step;
         const box = { x1: mid.x + dx - w, x2: mid.x + dx + w, y1: mid.y + dy - h, y2: mid.y + dy + h };
-        if (!covered(box)) {
+        if (!grid.hits(box)) {
           best = { x: Math.round(dx), y: Math.round(dy) };
           break;
         }

@@ -35,36 +35,49 @@ export function textBox(text, size, wrap, x, y, { top = false, pad = 0 } = {}) {
 
 const overlap = (a, b) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
 
-// The ids of the labels to leave out: `labels` are {id, box}, `fixed` the boxes that always stay
-// (components and their labels). Greedy, smallest label first, ties by id (the same board gives
-// the same answer in every browser); boxes filed in a grid of `cell` px.
-export function tuckedLabels(labels, fixed, cell = 200) {
-  const grid = new Map();
-  const file = (box) => {
-    for (let cx = Math.floor(box.x1 / cell); cx <= Math.floor(box.x2 / cell); cx++) {
-      for (let cy = Math.floor(box.y1 / cell); cy <= Math.floor(box.y2 / cell); cy++) {
-        const key = `${cx},${cy}`;
-        if (!grid.has(key)) grid.set(key, []);
-        grid.get(key).push(box);
-      }
+// Boxes filed by the grid cells of `cell` px they touch, to ask whether any lies under another
+// box (canvas.js places connection labels clear of components with one too).
+export class BoxGrid {
+  constructor(cell = 200) {
+    this.cell = cell;
+    this.cells = new Map();
+  }
+
+  *keys(box) {
+    const c = this.cell;
+    for (let cx = Math.floor(box.x1 / c); cx <= Math.floor(box.x2 / c); cx++) {
+      for (let cy = Math.floor(box.y1 / c); cy <= Math.floor(box.y2 / c); cy++) yield `${cx},${cy}`;
     }
-  };
-  const hits = (box) => {
-    for (let cx = Math.floor(box.x1 / cell); cx <= Math.floor(box.x2 / cell); cx++) {
-      for (let cy = Math.floor(box.y1 / cell); cy <= Math.floor(box.y2 / cell); cy++) {
-        const seen = grid.get(`${cx},${cy}`);
-        if (seen && seen.some((other) => overlap(box, other))) return true;
-      }
+  }
+
+  add(box) {
+    for (const key of this.keys(box)) {
+      if (!this.cells.has(key)) this.cells.set(key, []);
+      this.cells.get(key).push(box);
+    }
+  }
+
+  hits(box) {
+    for (const key of this.keys(box)) {
+      const seen = this.cells.get(key);
+      if (seen && seen.some((other) => overlap(box, other))) return true;
     }
     return false;
-  };
-  fixed.forEach(file);
+  }
+}
+
+// The ids of the labels to leave out: `labels` are {id, box}, `fixed` the boxes that always stay
+// (components and their labels). Greedy, smallest label first, ties by id (the same board gives
+// the same answer in every browser).
+export function tuckedLabels(labels, fixed, cell = 200) {
+  const grid = new BoxGrid(cell);
+  fixed.forEach((box) => grid.add(box));
   const area = ({ box }) => (box.x2 - box.x1) * (box.y2 - box.y1);
   const order = [...labels].sort((a, b) => area(a) - area(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const tucked = new Set();
   for (const label of order) {
-    if (hits(label.box)) tucked.add(label.id);
-    else file(label.box);
+    if (grid.hits(label.box)) tucked.add(label.id);
+    else grid.add(label.box);
   }
   return tucked;
 }
