@@ -255,7 +255,9 @@ def measure(page: Any, server: Any, token: str, size: tuple[int, int, int]) -> d
     page.wait_for_selector("#conn.conn-online", timeout=60_000)
     ws_url = server.url.replace("http", "ws") + f"/ws/boards/{board_id}/"
     whole = watch_ops(page, ws_url, token, server.url, far_ops(nodes_n))
-    page.evaluate("window.archboard.canvas.cy.viewport({zoom: 1, pan: {x: 60, y: 60}})")
+    # A block, not an expression: `viewport()` returns the core, and serialising that back to
+    # Python takes the page's main thread for seconds (long enough for the server to drop the socket).
+    page.evaluate("() => { window.archboard.canvas.cy.viewport({zoom: 1, pan: {x: 60, y: 60}}); }")
     page.wait_for_timeout(500)
     near = watch_ops(page, ws_url, token, server.url, near_ops())
     return {

@@ -116,10 +116,10 @@ def test_zoomed_out_the_connection_labels_that_would_collide_are_left_out_until_
     assert clear[0] <= clear[1], clear  # groups, components and labels
     # A label left out comes back on the connection selected.
     left_out = seen["tucked"][0]
-    page.evaluate("id => window.archboard.canvas.cy.getElementById(id).select()", left_out)
+    page.evaluate("id => { window.archboard.canvas.cy.getElementById(id).select(); }", left_out)
     assert page.evaluate("id => window.archboard.canvas.cy.getElementById(id).style('label')", left_out)
     # Zoomed in to 100 %, every label is drawn at its own size.
-    page.evaluate("() => window.archboard.canvas.cy.zoom(1)")
+    page.evaluate("() => { window.archboard.canvas.cy.zoom(1); }")
     page.wait_for_function("() => window.archboard.canvas.scale === '' && window.archboard.canvas.tucked.size === 0")
     drawn = page.evaluate(LABELS)["drawn"]
     labelled = page.evaluate(
