@@ -399,7 +399,7 @@ async def test_render_board_gives_a_png_image_or_the_svg_text(board, owner):
         png = await client.call_tool("render_board", {"board_id": board.pk, "scale": 2})
         svg = await client.call_tool("render_board", {"board_id": board.pk, "format": "svg", "layout": "drawn"})
     [image] = png.content
-    assert image.type == "image" and image.mime_type == "image/png"
+    assert image.type == "image" and image.mime_type == "image/png", png.content
     assert base64.b64decode(image.data).startswith(b"\x89PNG\r\n\x1a\n")
     assert svg.content[0].type == "text" and 'data-id="gw"' in svg.content[0].text
 

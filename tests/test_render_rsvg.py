@@ -129,6 +129,58 @@ def test_an_svg_librsvg_cannot_read_is_refused_with_its_reason_and_the_worker_go
     assert pool._idle[KEY] == [worker]
 
 
+# librsvg draws this without complaint, but in a worker that has drawn bold DejaVu text before,
+# Pango cannot make the font at that size and keeps the failure: every later bold DejaVu text
+# that worker draws fails ("FreetypeError").
+POISON = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="40" viewBox="0 0 1e24 1e22">'
+    b'<text x="5" y="20" font-family="DejaVu Sans" font-weight="600" font-size="1e21">Huge</text></svg>'
+)
+BOLD = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><rect width="120" height="40" fill="white"/>'
+    b'<text x="5" y="25" font-family="DejaVu Sans" font-weight="600" font-size="14">Payments</text></svg>'
+)
+
+
+def test_a_picture_that_breaks_its_worker_does_not_fail_the_next_one(pool: RsvgPool) -> None:
+    alone = RsvgPool(memory=1 << 30)
+    try:
+        expected = decoded(alone.convert(BOLD, fmt="png", zoom=1, timeout=20))
+    finally:
+        alone.close()
+    pool.convert(BOLD, fmt="png", zoom=1, timeout=20)
+    pool.convert(POISON, fmt="png", zoom=1, timeout=20)
+    (broken,) = pool._idle[KEY]
+    png = pool.convert(BOLD, fmt="png", zoom=1, timeout=20)
+    assert ImageChops.difference(decoded(png), expected).getbbox() is None
+    # The worker that failed quit; a new one drew the picture and serves on.
+    assert not broken.alive() and len(pool._idle[KEY]) == 1 and pool._idle[KEY][0] is not broken
+
+
+def test_a_picture_that_fails_in_a_new_worker_too_is_refused_with_its_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    starts = tmp_path / "starts"
+    worker = tmp_path / "failing_worker.py"
+    worker.write_text(
+        "import sys\n"
+        f"open({str(starts)!r}, 'a').write('x')\n"
+        "request = sys.stdin.buffer.readline()\n"
+        "sys.stdin.buffer.read(int(request.split()[2]))\n"
+        "message = b'librsvg could not draw the SVG: rendering error'\n"
+        "sys.stdout.buffer.write(b'EX %d\\n' % len(message) + message)\n"
+    )
+    monkeypatch.setattr("whiteboard.rendering.rsvg.WORKER", worker)
+    failing = RsvgPool(memory=1 << 30)
+    try:
+        with pytest.raises(DotFailed) as caught:
+            failing.convert(BOLD, fmt="png", zoom=1, timeout=20)
+    finally:
+        failing.close()
+    assert caught.value.message == "librsvg could not draw the SVG: rendering error" and not caught.value.crashed
+    assert starts.read_text() == "xx" and not failing._idle.get(KEY)
+
+
 def test_a_worker_killed_between_pictures_is_replaced(service: RenderService) -> None:
     service.render(grid(2, 1, name="first"), fmt="png", picture=DRAWN)
     for workers in service._rsvg._idle.values():

@@ -201,8 +201,12 @@ class WarmPool:
         self._lock = threading.Lock()
         self._closed = False
 
-    def run(self, data: bytes, *, key: str, timeout: float) -> bytes:
-        proc = self._take(key)
+    def run(
+        self, data: bytes, *, key: str, timeout: float, keep: Callable[[bytes], bool] | None = None, fresh: bool = False
+    ) -> bytes:
+        """`data` through a warm process of `key` (a new one if `fresh`); the process serves again
+        unless `keep(answer)` says its answer has left it unfit to."""
+        proc = self._spawn(key) if fresh else self._take(key)
         if proc.framer is None:
             try:
                 return proc.render(data, timeout=timeout)
@@ -213,7 +217,10 @@ class WarmPool:
         except BaseException:
             proc.kill()
             raise
-        self._give_back(proc)
+        if keep is None or keep(result):
+            self._give_back(proc)
+        else:
+            proc.close()
         return result
 
     def _take(self, key: str) -> WarmProcess:

@@ -32,7 +32,7 @@ def _answer_end(buffer: bytearray) -> int | None:
             raise DotFailed("the librsvg worker wrote something that is not an answer", crashed=False)
         return None
     status, _, length = bytes(buffer[:newline]).partition(b" ")
-    if status not in (b"OK", b"ER") or not length.isdigit():
+    if status not in (b"OK", b"ER", b"EX") or not length.isdigit():
         raise DotFailed("the librsvg worker wrote something that is not an answer", crashed=False)
     end = newline + 1 + int(length)
     return end if len(buffer) >= end else None
@@ -54,9 +54,19 @@ class RsvgPool(WarmPool):
 
     def convert(self, svg: bytes, *, fmt: str, zoom: float, timeout: float) -> bytes:
         """`svg` as PNG (`zoom` times its size) or PDF; DotTimeout past `timeout` s, DotFailed else."""
-        answer = self.run(b"%s %r %d\n" % (fmt.encode(), zoom, len(svg)) + svg, key=KEY, timeout=timeout)
+        request = b"%s %r %d\n" % (fmt.encode(), zoom, len(svg)) + svg
+        answer = self.run(request, key=KEY, timeout=timeout, keep=_still_fit)
+        if answer.startswith(b"EX ") and b"memory" not in answer:
+            # The worker failed while drawing and quit (`rsvg_worker.Refused`). A picture before
+            # this one may have left it broken, so a new worker draws it once more: one person's
+            # picture never fails for another's. Failing there too, the failure is this picture's.
+            answer = self.run(request, key=KEY, timeout=timeout, keep=_still_fit, fresh=True)
         head, _, body = answer.partition(b"\n")
-        if head.startswith(b"ER "):
+        if not head.startswith(b"OK "):
             message = body.decode(errors="replace")
             raise DotFailed(message, crashed="memory" in message.lower())
         return body
+
+
+def _still_fit(answer: bytes) -> bool:
+    return not answer.startswith(b"EX ")

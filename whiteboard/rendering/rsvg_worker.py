@@ -2,8 +2,9 @@
 
 Run by `rsvg.RsvgPool` as `python -I rsvg_worker.py` (standard library and Pillow only, no
 Django), under the same address-space and CPU limits as `dot`. Each request on stdin is one line
-`<png|pdf> <zoom> <length>` and `length` bytes of SVG; each answer on stdout is `OK <length>` or
-`ER <length>` (a message), a newline, and that many bytes.
+`<png|pdf> <zoom> <length>` and `length` bytes of SVG; each answer on stdout is `OK <length>`,
+`ER <length>` (a message) or `EX <length>` (a message, and the process quits: see `Refused`), a
+newline, and that many bytes.
 
 Why not `rsvg-convert`: starting it and its fontconfig costs about 35 ms per picture, and cairo's
 PNG writer (libpng's adaptive row filters at zlib's default level) takes more time than librsvg
@@ -36,7 +37,13 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 class Refused(Exception):
-    """The picture could not be made; the process stays usable."""
+    """The picture could not be made. `spent`: it failed while drawing, and what librsvg, Pango
+    and cairo keep between pictures may be what failed (Pango keeps a font it could not make,
+    and every later text in that font fails too), so the process answers and quits."""
+
+    def __init__(self, message: str, *, spent: bool = False) -> None:
+        super().__init__(message)
+        self.spent = spent
 
 
 class _Rect(ctypes.Structure):
@@ -97,16 +104,16 @@ GLIB = _library(
 )
 
 
-def _gerror(error: ctypes._Pointer[_GError], what: str) -> Refused:
+def _gerror(error: ctypes._Pointer[_GError], what: str, *, spent: bool = False) -> Refused:
     message = what
     if error:
         message = f"{what}: {(error.contents.message or b'').decode(errors='replace')}"
         GLIB.g_error_free(error)
-    return Refused(message)
+    return Refused(message, spent=spent)
 
 
 def _cairo_failed(status: int) -> Refused:
-    return Refused(f"cairo: {(CAIRO.cairo_status_to_string(status) or b'').decode()}")
+    return Refused(f"cairo: {(CAIRO.cairo_status_to_string(status) or b'').decode()}", spent=True)
 
 
 def _handle(svg: bytes) -> tuple[int, float, float]:
@@ -124,7 +131,7 @@ def _handle(svg: bytes) -> tuple[int, float, float]:
 def _draw(handle: int, cr: int, width: float, height: float) -> None:
     error = ctypes.POINTER(_GError)()
     if not RSVG.rsvg_handle_render_document(handle, cr, ctypes.byref(_Rect(0, 0, width, height)), ctypes.byref(error)):
-        raise _gerror(error, "librsvg could not draw the SVG")
+        raise _gerror(error, "librsvg could not draw the SVG", spent=True)
     status = CAIRO.cairo_status(cr)
     if status != CAIRO_STATUS_SUCCESS:
         raise _cairo_failed(status)
@@ -234,9 +241,9 @@ def answer(request: bytes, svg: bytes) -> bytes:
         else:
             data, status = b"unknown format " + fmt[:20], b"ER"
     except Refused as exc:
-        data, status = str(exc).encode(errors="replace"), b"ER"
+        data, status = str(exc).encode(errors="replace"), b"EX" if exc.spent else b"ER"
     except MemoryError:
-        data, status = b"out of memory", b"ER"
+        data, status = b"out of memory", b"EX"
     return b"%s %d\n" % (status, len(data)) + data
 
 
@@ -249,8 +256,11 @@ def serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
         svg = stdin.read(length)
         if len(svg) != length:
             return
-        stdout.write(answer(request, svg))
+        reply = answer(request, svg)
+        stdout.write(reply)
         stdout.flush()
+        if reply.startswith(b"EX "):
+            return
 
 
 if __name__ == "__main__":
