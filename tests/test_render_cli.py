@@ -74,7 +74,12 @@ def test_render_at_a_width_warns_when_the_board_is_too_wide_for_it(tmp_path: Pat
     result = run_manage("render", str(write_board(tmp_path, wide)), "-o", str(out), "--width", "800")
     assert result.returncode == 0, result.stderr.decode()  # written all the same, as asked
     assert out.read_bytes().startswith(MAGIC["png"])
-    assert "warning: at 800 px the smallest text is" in result.stderr.decode()
+    warning = result.stderr.decode()
+    assert "warning: at 800 px the smallest text is" in warning
+    # The width it names reads: asked for, it draws without the warning.
+    wider = warning.split("its text reads from --width ")[1].split(")")[0]
+    result = run_manage("render", str(write_board(tmp_path, wide)), "-o", str(tmp_path / "w.svg"), "--width", wider)
+    assert result.returncode == 0 and b"warning" not in result.stderr, result.stderr
     small = board([node("a", "service", x=0, y=0), node("b", "cache", x=240, y=0)])
     result = run_manage("render", str(write_board(tmp_path, small)), "-o", str(tmp_path / "s.svg"), "--width", "1200")
     assert result.returncode == 0 and b"warning" not in result.stderr

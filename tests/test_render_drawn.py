@@ -18,7 +18,14 @@ from django.core.management import call_command
 
 from tests.builders import board, edge, node, sample_board
 from tests.test_render_security import HOSTILE, SVG, XLINK, hostile_board, squeeze
-from whiteboard.domain.drawn import DrawOptions, default_layout, draw_board, text_width
+from whiteboard.domain.drawn import (
+    MIN_TEXT_PX,
+    TITLE_SIZE,
+    DrawOptions,
+    default_layout,
+    draw_board,
+    text_width,
+)
 from whiteboard.domain.look import LOOK, PROTOCOL_COLORS
 from whiteboard.domain.palette import NOTE
 from whiteboard.rendering import InvalidOption, Picture, RenderService, RenderSettings, picture_from_query
@@ -265,6 +272,40 @@ def test_the_picture_says_how_large_its_smallest_text_comes_out(service: Any, wi
         # 30 components in a row, 6,600 units wide: no text growth makes that readable at 800 px.
         root = ET.fromstring(service.render(wide, fmt="svg", picture=Picture(layout="drawn", width=800)).content)
         assert float(root.get("data-smallest-text-px", "nan")) < 11
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=[p.stem for p in FIXTURES])
+def test_the_width_a_picture_names_as_readable_is(service: Any, fixture: Path) -> None:
+    """Too wide for 800 px, a picture names the narrowest width at which its text reads
+    (`data-readable-width`, what the Export menu and the CLI offer); asked for, that width
+    gives text of at least MIN_TEXT_PX, and a little narrower does not."""
+    doc = json.loads(fixture.read_text())
+
+    def at(width: int) -> ET.Element:
+        return ET.fromstring(service.render(doc, fmt="svg", picture=Picture(layout="drawn", width=width)).content)
+
+    narrow = at(800)
+    assert float(narrow.get("data-smallest-text-px", "nan")) < MIN_TEXT_PX  # the demo boards are wider
+    readable = int(narrow.get("data-readable-width", "0"))
+    assert 800 < readable <= 4000
+    assert float(at(readable).get("data-smallest-text-px", "nan")) >= MIN_TEXT_PX
+    assert float(at(readable - 40).get("data-smallest-text-px", "nan")) < MIN_TEXT_PX
+
+
+def test_text_grows_for_a_page_width_within_bounds(service: Any) -> None:
+    """A long title over a small board at the narrowest width: where the text itself sets the
+    picture's width no scale reads, and the text stops at four times its size (a font thousands of
+    times too large broke the PNG worker for the pictures after it)."""
+    doc = board(nodes=[node("a", "service", x=0, y=0)], name="A board whose name is much longer than its one component")
+
+    def largest_font(width: int | None) -> float:
+        root = ET.fromstring(service.render(doc, fmt="svg", picture=Picture(layout="drawn", width=width)).content)
+        return max(float(t.get("font-size", 0)) for t in root.iter(f"{SVG}text") if t.get("font-size"))
+
+    assert largest_font(None) == TITLE_SIZE
+    assert largest_font(200) <= 4 * TITLE_SIZE  # unbounded, it was 26,335 px
+    png = service.render(doc, fmt="png", picture=Picture(layout="drawn", width=200)).content
+    assert png_size(png)[0] == 200
 
 
 def _overlapping_nodes(svg: bytes) -> int:

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 
 from whiteboard.accounts.models import ApiToken
 from whiteboard.domain import board, drawn
+from whiteboard.rendering.service import MAX_WIDTH
 from whiteboard.reviews import services as reviews
 
 LIMITS: dict[str, int] = {
@@ -25,6 +26,8 @@ LIMITS: dict[str, int] = {
     "token_name": ApiToken._meta.get_field("name").max_length or 0,
     # Not a length: the text size (px) a picture exported at a page width should keep.
     "readable_text_px": drawn.MIN_TEXT_PX,
+    # Nor this: the widest picture `?width=` asks for.
+    "max_picture_width": MAX_WIDTH,
 }
 
 

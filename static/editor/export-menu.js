@@ -31,10 +31,29 @@ function update() {
   }
 }
 
-function say(text, warn) {
+function say(text, warn, readableWidth = null) {
   hint.hidden = !text;
   hint.textContent = text;
   hint.classList.toggle("warn", Boolean(warn));
+  if (readableWidth) {
+    const use = document.createElement("button");
+    use.type = "button";
+    use.className = "export-use-width";
+    use.textContent = `Use ${readableWidth} px`;
+    use.addEventListener("click", () => useWidth(readableWidth));
+    hint.append(" ", use);
+  }
+}
+
+// The narrowest width whose text reads, offered as a width of its own (kept while the page lives).
+function useWidth(width) {
+  const select = form.elements.width;
+  if (![...select.options].some((option) => option.value === String(width))) {
+    select.append(new Option(`${width} px`, String(width)));
+  }
+  select.value = String(width);
+  update();
+  checkTextSize();
 }
 
 // Asked when a width is chosen and each time the menu opens (the board may have grown since).
@@ -63,13 +82,17 @@ export async function checkTextSize() {
       return;
     }
     const px = Number(/data-smallest-text-px="([0-9.]+)"/.exec(body)?.[1]);
+    const readable = Number(/data-readable-width="([0-9]+)"/.exec(body)?.[1]);
     if (!Number.isFinite(px)) {
       say("");
     } else if (px < LIMITS.readable_text_px) {
+      // The picture names the narrowest width at which its text reads (at most the API's largest).
+      const offer = readable > Number(width) && readable <= LIMITS.max_picture_width ? readable : null;
       say(
         `At ${width} px the smallest text is ${px.toFixed(1)} px: too small to read on a page. ` +
-          "This board is wide for that width; choose a wider picture (1200 px or natural) or the auto layout.",
+          (offer ? `This board's text reads from ${offer} px wide.` : "This board is too wide for a page width; export it at its natural size."),
         true,
+        offer,
       );
     } else {
       say(`At ${width} px the smallest text is ${px.toFixed(1)} px.`);

@@ -628,6 +628,8 @@ def edge_label(text: str, at: Point, scale: float = 1.0) -> tuple[list[str], Box
 
 MIN_TEXT_PX = 11  # the smallest text of a picture shrunk to a width
 SMALLEST_FONT = 10.5  # of the look's texts (edge labels)
+# Text grows at most this much for a page width: beyond it a picture is its labels, not the board.
+MAX_TEXT_SCALE = 4.0
 
 
 @dataclass(frozen=True)
@@ -662,14 +664,34 @@ def draw_board(
     drawing = _draw(doc, icon, options, 1.0)
     if options.width is None:
         return drawing
+    width = options.width
+
+    def text_px(scale: float, drawn: Drawing) -> float:
+        return SMALLEST_FONT * scale * width / drawn.width
+
+    # Larger text widens the picture a little, so the scale that reads is a fixed point: the
+    # first step assumes the width stays, later ones a secant through the last two drawings
+    # (text px against text scale is smooth and rising). Without that, three plain steps stop
+    # a little short (10.9 px), and the width the picture names as readable would not be.
+    previous: tuple[float, float] | None = None
     text_scale = 1.0
-    for _ in range(3):  # larger text widens the picture a little: a few rounds settle it
-        shrink = options.width / drawing.width
-        wanted = max(1.0, MIN_TEXT_PX / (SMALLEST_FONT * shrink))
+    for _ in range(5):
+        px = text_px(text_scale, drawing)
+        if px >= MIN_TEXT_PX - 0.01:
+            break
+        plain = text_scale * MIN_TEXT_PX / px
+        wanted = plain
+        if previous is not None and px > previous[1]:
+            slope = (px - previous[1]) / (text_scale - previous[0])
+            # Where the text itself sets the width (a long title over a small board), px hardly
+            # rises with the scale and a secant would leap: no more than twice the plain step.
+            wanted = min(text_scale + (MIN_TEXT_PX - px) / slope, text_scale + 2 * (plain - text_scale))
+        wanted = min(wanted, MAX_TEXT_SCALE)
         if clean_text_scale is not None:
             wanted = clean_text_scale(wanted)
-        if abs(wanted - text_scale) < 0.01:
+        if wanted - text_scale < 0.002:  # as large as the board allows
             break
+        previous = (text_scale, px)
         text_scale = wanted
         drawing = _draw(doc, icon, options, text_scale)
     return drawing
@@ -929,6 +951,10 @@ def _document(
     # How large the look's smallest text comes out, in px of the picture: what a document at
     # this width shows, so the editor can warn before a picture of unreadable text is pasted.
     text_px = SMALLEST_FONT * text_scale * (out_w / width if width else 1.0)
+    # And the narrowest width at which it still reads (MIN_TEXT_PX): what to ask for instead.
+    # `draw_board` grows the text as far as it stays clear, so this picture's text scale is the
+    # largest the board allows, and asking for this width draws this same picture.
+    readable_w = math.ceil(width * MIN_TEXT_PX / (SMALLEST_FONT * text_scale) - 0.05) if width else 0
     defs = "".join(
         f'<symbol id="{sid}" viewBox="0 0 1 1" preserveAspectRatio="xMidYMid meet">'
         f'<image width="1" height="1" href="{_esc(uri)}" xlink:href="{_esc(uri)}"/></symbol>'
@@ -953,7 +979,8 @@ def _document(
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" version="1.1" '
         f'width="{out_w:.0f}" height="{out_h:.0f}" viewBox="0 0 {width:.1f} {height:.1f}" '
-        f'font-family="{font}" data-layout="drawn" data-smallest-text-px="{text_px:.1f}">\n'
+        f'font-family="{font}" data-layout="drawn" data-smallest-text-px="{text_px:.1f}" '
+        f'data-readable-width="{readable_w}">\n'
         f"<defs>{defs}</defs>\n{background}{heading}"
         f'<g class="board" transform="translate({shift[0]:.1f} {shift[1]:.1f})">{body}</g>'
         f"{legend_g}\n</svg>\n"

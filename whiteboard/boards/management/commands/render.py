@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from whiteboard.boards.management.cli import EXIT_BAD_INPUT, read_board_arg
 from whiteboard.domain.drawn import MIN_TEXT_PX
 from whiteboard.rendering import FORMATS, Picture, RenderError, render_board
+from whiteboard.rendering.service import MAX_WIDTH
 
 CLI_FORMATS = ("png", "svg", "pdf", "dot", "py", "json", "mmd", "drawio", "compose.yaml", "k8s.yaml")
 # Output names -> format, longest ending first: `x.k8s.yaml` is Kubernetes, any other YAML
@@ -87,8 +88,11 @@ class Command(BaseCommand):
         SVG, cached by now, carries the size its smallest text comes out at)."""
         svg = content if fmt == "svg" else render_board(doc, fmt="svg", scale=1.0, picture=picture, budget=None).content
         found = re.search(rb'data-smallest-text-px="([0-9.]+)"', svg[:2000])
+        readable = re.search(rb'data-readable-width="([0-9]+)"', svg[:2000])
         if found and float(found.group(1)) < MIN_TEXT_PX:
+            wider = int(readable.group(1)) if readable else 0
+            advice = f"its text reads from --width {wider}" if width < wider <= MAX_WIDTH else "try no --width"
             self.stderr.write(
                 f"warning: at {width} px the smallest text is {float(found.group(1)):.1f} px, too small to read "
-                "on a page; this board is wide for that width (try a larger --width, or none)"
+                f"on a page; this board is wide for that width ({advice})"
             )
