@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from statistics import NormalDist
@@ -416,17 +416,22 @@ def _reduced(components: list[Component]) -> Mixture:
     components.sort(key=_mean)
     merged = []
     # The component being grown, as four locals: _merge inlined, the same arithmetic in the same
-    # order, for this runs for every node a client reaches.
-    wa, ma, va, na = components[0]
+    # order (max(x, 0.0) as a comparison, NaN and -0.0 kept alike), for this runs for every node
+    # a client reaches.
+    rest = iter(components)
+    wa, ma, va, na = next(rest)
     limit = ma * _CLOSE_MEANS
-    for c in components[1:]:
+    for c in rest:
         if c[1] <= limit:
             wb, mb, vb, nb = c
             weight = wa + wb
             mean = (wa * ma + wb * mb) / weight
             second = (wa * (va + ma * ma) + wb * (vb + mb * mb)) / weight
             na = _added(na, nb, wa / weight, wb / weight) if na or nb else _NO_VISITS
-            wa, ma, va = weight, mean, max(second - mean * mean, 0.0)
+            va = second - mean * mean
+            if va < 0.0:
+                va = 0.0
+            wa, ma = weight, mean
             limit = mean * _CLOSE_MEANS
         else:
             merged.append((wa, ma, va, na))
@@ -659,9 +664,8 @@ class _Network:
     Nodes are numbered in document order, as `nodes[i]` in messages. `onward[v]` holds (target,
     share) of v's edges in document order, terminal calls left out (nothing goes on from them),
     `terminal_calls` those, as (source, target, share) in order of source, and `indegree[v]` the
-    number of edges of `onward` into v. `sync_out[v]` holds v's synchronous edges, `sync_succ[v]`
-    their targets, terminal calls left out, and `callers[v]` the sources of the synchronous edges
-    that end at v.
+    number of edges of `onward` into v. `sync_out[v]` holds v's synchronous edges and
+    `sync_succ[v]` their targets, terminal calls left out.
     """
 
     def __init__(self, doc: dict[str, Any]) -> None:
@@ -703,11 +707,10 @@ class _Network:
 
         self.sync_out: list[list[Edge]] = [[] for _ in range(n)]
         self.sync_succ: list[list[int]] = [[] for _ in range(n)]
-        self.callers: list[list[int]] = [[] for _ in range(n)]
         self.onward: list[list[tuple[int, float]]] = [[] for _ in range(n)]
         self.terminal_calls: list[tuple[int, int, float]] = []
         self.indegree = indegree = [0] * n
-        sync_out, sync_succ, callers = self.sync_out, self.sync_succ, self.callers
+        sync_out, sync_succ = self.sync_out, self.sync_succ
         onward, terminal_calls = self.onward, self.terminal_calls
         miss, streaming = self.miss, STREAMING_PROTOCOLS
         # One pass in document order; a router's edges wait for its fractions to be all read.
@@ -747,7 +750,6 @@ class _Network:
                 sync_out[s].append((t, share, calls, terminal, client and props.get("protocol") in streaming))
                 if not terminal:
                     sync_succ[s].append(t)
-                    callers[t].append(s)
         for s in sorted(routed):
             self._read_router_edges(s, routed[s], problems)
         terminal_calls.sort(key=itemgetter(0))  # stable: in document order from each source
@@ -842,7 +844,7 @@ class _Network:
         problems += [(s, edges[-1][0] + 1, problem) for problem in found]  # after its edges' own
         miss, is_client, streaming = self.miss[s], self.is_client, STREAMING_PROTOCOLS
         client = is_client[s]
-        sync_out, sync_succ, callers = self.sync_out[s], self.sync_succ[s], self.callers
+        sync_out, sync_succ = self.sync_out[s], self.sync_succ[s]
         for (_, t, props), chance in zip(edges, chances, strict=True):
             calls = 1.0 if chance is None else chance
             share = calls * miss
@@ -859,7 +861,6 @@ class _Network:
                 sync_out.append(edge)
                 if not terminal:
                     sync_succ.append(t)
-                    callers[t].append(s)
 
     def _router_chances(
         self, s: int, fractions: list[float | None], errors: list[dict[str, str]]
@@ -909,20 +910,52 @@ _RANGES = {
 _NODE_RANGES = {key: limits for (element, key), limits in _RANGES.items() if element == "node"}
 
 
-def _topological(
-    active: Sequence[bool], succ: Sequence[Sequence[int]], indegree: list[int]
-) -> tuple[list[int], list[int]]:
-    """(order, rest): Kahn's order of the active nodes no loop leads to, and the nodes that a
-    loop leads to (its own included). `indegree` counts the edges of `succ` into each node (and
-    is used up)."""
-    n = len(indegree)
-    order = [v for v in range(n) if active[v] and not indegree[v]]
-    for v in order:  # the list grows while it is read
-        for t in succ[v]:
-            indegree[t] -= 1
-            if not indegree[t]:
-                order.append(t)
-    return order, [v for v in range(n) if indegree[v]]
+def _callees_first(succ: Sequence[Sequence[int]], starts: Iterable[int]) -> tuple[list[int], list[int]]:
+    """(order, looping): the nodes the `starts` call through `succ`, directly or not, each after
+    its callees, those on or calling into a loop left out; and those, with the starts that call
+    into a loop. One depth-first search from the starts' callees: nothing else is visited."""
+    n = len(succ)
+    seen = bytearray(n)
+    # Where a loop leads: a node on the search path reached again, or a node marked so.
+    looped = bytearray(n)
+    on_path = bytearray(n)
+    order: list[int] = []
+    looping: list[int] = []
+    # The search path and each of its nodes' unread callees, as two parallel stacks (no tuple
+    # per frame), as in graphs.strongly_connected_components.
+    path: list[int] = []
+    unread: list[Iterator[int]] = []
+    starts = list(starts)
+    for root in [t for v in starts for t in succ[v]]:
+        if seen[root]:
+            continue
+        seen[root] = on_path[root] = True
+        path.append(root)
+        unread.append(iter(succ[root]))
+        while path:
+            v = path[-1]
+            for t in unread[-1]:
+                if not seen[t]:
+                    seen[t] = on_path[t] = True
+                    path.append(t)
+                    unread.append(iter(succ[t]))
+                    break
+                if on_path[t] or looped[t]:
+                    looped[v] = True
+            else:
+                path.pop()
+                unread.pop()
+                on_path[v] = False
+                if looped[v]:
+                    looping.append(v)
+                    if path:
+                        looped[path[-1]] = True
+                else:
+                    order.append(v)
+    for v in starts:
+        if not seen[v] and any([looped[t] for t in succ[v]]):
+            looping.append(v)
+    return order, looping
 
 
 def _solve_loop(members: list[int], net: _Network, inflow: list[float]) -> list[float] | None:
@@ -1053,8 +1086,7 @@ class _Times:
     def __init__(self, net: _Network, stations: list[_Station | None], starts: Iterable[int]) -> None:
         self.net = net
         n = len(net.ids)
-        # An edge of `callers` into v for each of v's synchronous callees.
-        self.order, self.looping = _topological(net.active, net.callers, list(map(len, net.sync_succ)))
+        self.order, self.looping = _callees_first(net.sync_succ, starts)
         nan = math.nan
         # What a node answers from its own station: for terminal calls, and the base of R.
         self.own_mean = [nan if s is None else s[3] for s in stations]
@@ -1068,7 +1100,10 @@ class _Times:
         self.reach = reach = [nan] * n
         own_mean, own_first, availability = self.own_mean, self.own_first, net.availability
         sync_out, is_router = net.sync_out, net.is_router
-        covariance = {v: s[5] for v, s in enumerate(stations) if s is not None and s[5] > 0}
+        # Only the stations a distribution can visit: the computed ones and the clients that
+        # answer terminal calls. A board whose busy stations are all off the synchronous paths
+        # (a queue's worker) then takes convolve's plain sums throughout.
+        covariance = {v: s[5] for v in [*self.order, *net.clients] if (s := stations[v]) is not None and s[5] > 0}
         self.algebra = Algebra(covariance)
         self.own_visits = own_visits = [_NO_VISITS] * n
         for v in covariance:
@@ -1076,10 +1111,7 @@ class _Times:
         self.distributions: dict[int, Mixture] = {}
         distributions, own_variance, convolve = self.distributions, self.own_variance, self.algebra.convolve
         calls_distribution = self.calls_distribution
-        needed = self._called(starts)
         for v in self.order:
-            if not needed[v]:
-                continue
             # R(v) = W(v) + sum of share x R(callee); a terminal callee answers with its W alone.
             m, f, a = own_mean[v], own_first[v], 1.0
             router = is_router[v]
@@ -1110,20 +1142,6 @@ class _Times:
                 distributions[v] = tuple([(w, own + mc, variance + vc, nc) for w, mc, vc, nc in calls])
             else:
                 distributions[v] = convolve(self.own_distribution(v), calls)
-
-    def _called(self, starts: Iterable[int]) -> bytearray:
-        """Which nodes the `starts` call synchronously, directly or not."""
-        succ = self.net.sync_succ
-        called = bytearray(len(succ))
-        stack = [t for v in starts for t in succ[v]]
-        for v in stack:
-            called[v] = True
-        while stack:
-            for t in succ[stack.pop()]:
-                if not called[t]:
-                    called[t] = True
-                    stack.append(t)
-        return called
 
     def calls_mean(self, v: int) -> float:
         own, full = self.own_mean, self.mean
