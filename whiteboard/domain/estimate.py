@@ -556,14 +556,17 @@ def _upper_gamma(shape: float, x: float, front: float) -> float:
     for i in range(1, 100_000):
         an = -i * (i - shape)
         b += 2
+        # Chained comparisons rather than abs(): no call in a loop of tens of steps per tail.
         d = an * d + b
-        d = tiny if abs(d) < tiny else d
+        if -tiny < d < tiny:
+            d = tiny
         c = b + an / c
-        c = tiny if abs(c) < tiny else c
+        if -tiny < c < tiny:
+            c = tiny
         d = 1 / d
         step = d * c
         h *= step
-        if abs(step - 1) < 1e-16:
+        if -1e-16 < step - 1 < 1e-16:
             break
     return front * h
 
@@ -1273,7 +1276,7 @@ def estimate_board(doc: dict[str, Any], *, scale: float = 1.0, version: int | No
             }
         )
     isfinite, ids, servers, up = math.isfinite, net.ids, net.servers, net.availability
-    nodes = {}
+    nodes: dict[str, dict[str, float | None]] = {}
     busiest, highest, unknown = None, 0.0, False
     for v, station in enumerate(stations):
         if station is not None:
@@ -1282,6 +1285,16 @@ def estimate_board(doc: dict[str, Any], *, scale: float = 1.0, version: int | No
                 busiest, highest = v, utilisation
             elif utilisation != utilisation:
                 unknown = True
+            if utilisation < 1:  # then all four are finite (see _station): the common case
+                nodes[ids[v]] = {
+                    "rate": rate,
+                    "servers": servers[v],
+                    "utilisation": utilisation,
+                    "wait_ms": wait,
+                    "mean_ms": sojourn,
+                    "availability": up[v],
+                }
+                continue
             nodes[ids[v]] = {  # _finite inlined: thousands of nodes, four figures each
                 "rate": rate if isfinite(rate) else None,
                 "servers": servers[v],
