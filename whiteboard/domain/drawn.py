@@ -953,7 +953,8 @@ def _document(
     text_px = SMALLEST_FONT * text_scale * (out_w / width if width else 1.0)
     # And the narrowest width at which it still reads (MIN_TEXT_PX): what to ask for instead.
     # `draw_board` grows the text as far as it stays clear, so this picture's text scale is the
-    # largest the board allows, and asking for this width draws this same picture.
+    # largest the board allows; at that width its search finds the scale (this one or less) whose
+    # smallest text is MIN_TEXT_PX.
     readable_w = math.ceil(width * MIN_TEXT_PX / (SMALLEST_FONT * text_scale) - 0.05) if width else 0
     defs = "".join(
         f'<symbol id="{sid}" viewBox="0 0 1 1" preserveAspectRatio="xMidYMid meet">'
