@@ -5,6 +5,10 @@
 // With a page width chosen, the menu says how large the smallest text comes out at that width
 // (the drawn SVG carries it), so a board too wide for the width is noticed before its picture
 // is pasted into a document, not after.
+//
+// "Selection only" exports the selected components, connections and groups alone (`?only=`, the
+// server takes the part: a group brings its members): a subsystem reads at a page's width where
+// a whole board of thirty components cannot.
 
 import { LIMITS } from "./limits.js";
 
@@ -13,7 +17,11 @@ const menu = document.getElementById("export-menu");
 const hint = document.getElementById("export-text-size");
 const links = [...document.querySelectorAll('#export-menu a[data-export="png"], #export-menu a[data-export="svg"], #export-menu a[data-export="pdf"]')];
 const svgLink = links.find((link) => link.dataset.export === "svg");
+const allLinks = [...document.querySelectorAll("#export-menu a[data-export]")];
+// The ids the URL names stay well inside what servers and proxies take in a request line.
+const MAX_ONLY = 4000;
 let asking = null;
+let selection = ""; // the selected ids, joined by commas (no id holds one)
 
 function update() {
   const layout = form.elements.layout.value;
@@ -29,6 +37,28 @@ function update() {
     url.search = query.toString();
     link.href = url.pathname + url.search;
   }
+  const only = form.elements.only.checked && selection ? selection : null;
+  for (const link of allLinks) {
+    const url = new URL(link.href, window.location.href);
+    if (only) url.searchParams.set("only", only);
+    else url.searchParams.delete("only");
+    link.href = url.pathname + url.search;
+  }
+}
+
+function setSelection(ids) {
+  selection = ids.join(",");
+  const box = form.elements.only;
+  const fits = selection.length <= MAX_ONLY;
+  box.disabled = !ids.length || !fits;
+  if (box.disabled) box.checked = false;
+  box.closest("label").title = !ids.length
+    ? "Select components, connections or a group first"
+    : fits
+      ? `Export the ${ids.length} selected element${ids.length === 1 ? "" : "s"} alone`
+      : "Too many elements selected: select their group instead";
+  update();
+  if (menu.open) checkTextSize();
 }
 
 function say(text, warn, readableWidth = null) {
@@ -90,7 +120,8 @@ export async function checkTextSize() {
       const offer = readable > Number(width) && readable <= LIMITS.max_picture_width ? readable : null;
       say(
         `At ${width} px the smallest text is ${px.toFixed(1)} px: too small to read on a page. ` +
-          (offer ? `This board's text reads from ${offer} px wide.` : "This board is too wide for a page width; export it at its natural size."),
+          (offer ? `This board's text reads from ${offer} px wide.` : "This board is too wide for a page width; export it at its natural size.") +
+          (form.elements.only.checked ? "" : " Or export a part: select a group and tick Selection only."),
         true,
         offer,
       );
@@ -102,12 +133,46 @@ export async function checkTextSize() {
   }
 }
 
+// The PNG the menu's link would download, onto the system clipboard. The image is handed over
+// as a promise, so the clipboard is written within the click's user activation while the
+// picture is still being drawn.
+async function copyPng(button) {
+  const pngLink = links.find((link) => link.dataset.export === "png");
+  const done = (text, warn) => {
+    say(text, warn);
+    button.disabled = false;
+  };
+  button.disabled = true;
+  say("Drawing the PNG for the clipboard…");
+  try {
+    const image = fetch(pngLink.href, { credentials: "same-origin" }).then(async (response) => {
+      if (!response.ok) {
+        let detail = `the server answered ${response.status}`;
+        try {
+          detail = (await response.json()).detail || detail;
+        } catch {
+          // not the API's JSON error: keep the status
+        }
+        throw new Error(detail);
+      }
+      return response.blob();
+    });
+    await navigator.clipboard.write([new ClipboardItem({ "image/png": image })]);
+    done("PNG copied: paste it into your document.");
+  } catch (error) {
+    done(`Could not copy the PNG: ${error.message}`, true);
+  }
+}
+
 if (form) {
+  const copyButton = document.getElementById("export-copy-png");
+  copyButton?.addEventListener("click", () => copyPng(copyButton));
   form.addEventListener("change", () => {
     update();
     checkTextSize();
   });
   form.addEventListener("submit", (event) => event.preventDefault());
+  form.addEventListener("archboard:selection", (event) => setSelection(event.detail));
   menu?.addEventListener("toggle", () => {
     if (menu.open) checkTextSize();
   });

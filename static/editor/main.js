@@ -221,6 +221,11 @@ sync.addEventListener("change", (event) => {
   refreshButtons();
 });
 canvas.addEventListener("selection", refreshButtons);
+// The Export menu can export the selection alone (export-menu.js, a module of its own).
+canvas.addEventListener("selection", (event) => {
+  const ids = event.detail.filter((id) => sync.view.has(id));
+  $("#export-options")?.dispatchEvent(new CustomEvent("archboard:selection", { detail: ids }));
+});
 edits.addEventListener("stepped", (event) => canvas.select(event.detail));
 sync.addEventListener("rejected", (event) => {
   const { error, local } = event.detail;

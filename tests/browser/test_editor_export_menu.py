@@ -77,3 +77,88 @@ def test_a_page_width_shows_the_text_size_and_warns_for_a_wide_board(archboard_s
     page.select_option("#export-options select[name=width]", "1200")
     text, warn = _hint(page)
     assert not warn and text.startswith("At 1200 px the smallest text is")
+
+
+def test_the_selection_alone_exports_and_a_png_copies_to_the_clipboard(archboard_server: Any, editor_for: Any) -> None:
+    """Selection only: the links name the selected group (`only=`), the text size is measured for
+    the part, and deselecting takes it back out; Copy PNG puts that very picture on the system
+    clipboard."""
+    doc = board(
+        [
+            node("users", "user", label="Users", x=0, y=100),
+            node("gw", "api_gateway", label="Gateway", x=200, y=100),
+            node("svc", "service", label="Orders service", x=420, y=40, group="core"),
+            node("db", "sql_db", label="Orders DB", x=640, y=40, group="core"),
+            node("queue", "queue", label="Events", x=420, y=220, group="core"),
+            node("mail", "worker", label="Mailer", x=880, y=220),
+        ],
+        [
+            edge("e1", "users", "gw", label="HTTPS"),
+            edge("e2", "gw", "svc", label="gRPC"),
+            edge("e3", "svc", "db", label="SQL"),
+            edge("e4", "svc", "queue", label="Order placed"),
+            edge("e5", "queue", "mail", label="Consume"),
+        ],
+        groups=[{"id": "core", "label": "Core"}],
+        name="Orders",
+    )
+    board_id = archboard_server.create_board("alice", doc)
+    ed = editor_for("alice").open(board_id)
+    ed.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=archboard_server.url)
+    page = ed.page
+    png_href = "() => document.querySelector('#export-menu a[data-export=png]').getAttribute('href')"
+
+    page.click("#export-menu summary")
+    assert page.is_disabled("#export-options input[name=only]")  # nothing selected yet
+    page.click("#export-menu summary")  # closed again, so the click below reaches the canvas
+
+    # Press on the group's frame, beside its members, as a user selects a group.
+    core, svc = ed.node_at("core"), ed.node_at("svc")
+    page.mouse.click(core["x1"] + 6, (svc["y2"] + core["y2"]) / 2)
+    page.wait_for_function("() => window.archboard.canvas.selectedIds().join() === 'core'")
+
+    page.click("#export-menu summary")
+    page.check("#export-options input[name=only]")
+    page.select_option("#export-options select[name=width]", "800")
+    text, warn = _hint(page)
+    assert text.startswith("At 800 px the smallest text is") and not warn
+    for kind in ("png", "svg", "pdf", "json"):
+        href = page.get_attribute(f"#export-menu a[data-export={kind}]", "href")
+        assert "only=core" in href, href
+    assert "width=800" in page.evaluate(png_href)
+
+    page.click("#export-copy-png")
+    page.wait_for_function("() => document.getElementById('export-text-size').textContent.startsWith('PNG copied')")
+    copied = page.evaluate(
+        """async () => {
+            const [item] = await navigator.clipboard.read();
+            const blob = await item.getType('image/png');
+            const bitmap = await createImageBitmap(blob);
+            return { types: item.types, width: bitmap.width, height: bitmap.height };
+        }"""
+    )
+    assert copied["types"] == ["image/png"]
+    assert copied["width"] == 1600  # 800 px at the menu's 2x scale
+    # The very picture the link downloads, the part's and not the whole board's.
+    sizes = page.evaluate(
+        """async (href) => {
+            const size = async (url) => {
+                const bitmap = await createImageBitmap(await (await fetch(url)).blob());
+                return [bitmap.width, bitmap.height];
+            };
+            const whole = new URL(href, location.href);
+            whole.searchParams.delete('only');
+            return [await size(href), await size(whole.href)];
+        }""",
+        page.evaluate(png_href),
+    )
+    assert sizes[0] == [copied["width"], copied["height"]]
+    assert sizes[1][0] == 1600 and sizes[1][1] != copied["height"]
+
+    # Deselected: the box unticks itself and the links are the whole board's again.
+    page.click("#export-menu summary")
+    page.keyboard.press("Escape")
+    page.evaluate("() => { window.archboard.canvas.cy.elements().unselect(); }")
+    page.wait_for_function("() => document.querySelector('#export-options input[name=only]').disabled")
+    assert not page.is_checked("#export-options input[name=only]")
+    assert "only=" not in page.evaluate(png_href)

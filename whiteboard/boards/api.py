@@ -20,7 +20,7 @@ from whiteboard.boards import services
 from whiteboard.boards.access import boards_visible_to, get_board_for
 from whiteboard.boards.models import Board
 from whiteboard.domain import palette
-from whiteboard.domain.board import MAX_POLICIES, POLICY_PREFIX, RULE_SETTINGS, BoardError, validate_board
+from whiteboard.domain.board import MAX_POLICIES, POLICY_PREFIX, RULE_SETTINGS, BoardError, board_part, validate_board
 from whiteboard.domain.board_schema import policy_schema
 from whiteboard.domain.estimate import MAX_SCALE, check_scale, defaults_for, estimate_board
 from whiteboard.domain.formats import IMPORTS, MERMAID_SYNTAXES, import_board
@@ -113,6 +113,15 @@ Links = Annotated[
     str | None,
     WithJsonSchema({"enum": ["0", "1"]}),
     Query(None, description="drawn SVG: 1 links each node to its element on the board page"),
+]
+Only = Annotated[
+    str | None,
+    WithJsonSchema({"type": "string", "pattern": "^[A-Za-z0-9_.:,-]+$"}),
+    Query(
+        None,
+        description="a part of the board: node, group and edge ids separated by commas; a group brings its "
+        "members, an edge its ends, with the connections between them and the groups around them",
+    ),
 ]
 Syntax = Annotated[
     str,
@@ -495,7 +504,7 @@ def _format(fmt: str) -> str:
 
 @router.get(
     "/boards/{int:board_id}/export.{fmt}",
-    response={400: Error, 401: Error, 404: Error, 503: Error},
+    response={400: Error, 401: Error, 404: Error, 422: Error, 503: Error},
     url_name="api_board_export",
     summary="The rendering (PNG, SVG, PDF, DOT, diagrams Python script), the document, or the "
     "board as Mermaid, draw.io, Compose or Kubernetes (SPEC 9)",
@@ -511,13 +520,15 @@ async def board_export(
     width: Width = None,
     links: Links = None,
     syntax: Syntax = "architecture",
+    only: Only = None,
 ) -> HttpResponse:
     _format(fmt)
     board, _ = await sync_to_async(get_board_for)(request.user, board_id, need="view")
     page = request.build_absolute_uri(reverse("board_detail", args=[board.pk]))
     picture = picture_from_query(request.GET, link=page)
+    doc = board.document if only is None else board_part(board.document, only)
     rendered = await render_board_async(
-        board.document, fmt=fmt, scale=_scale(scale), picture=picture, budget=request.user.pk, syntax=syntax
+        doc, fmt=fmt, scale=_scale(scale), picture=picture, budget=request.user.pk, syntax=syntax
     )
     slug = "".join(c if c.isalnum() else "-" for c in board.name.lower()).strip("-")[:60] or f"board-{board.pk}"
     return _download(rendered.content, rendered.media_type, f"{slug}.{fmt}")
@@ -538,10 +549,13 @@ async def render(
     background: Background = None,
     width: Width = None,
     syntax: Syntax = "architecture",
+    only: Only = None,
 ) -> HttpResponse:
     fmt = _format(format)
     picture = picture_from_query(request.GET)
     doc = validate_board(read_json(request))
+    if only is not None:
+        doc = board_part(doc, only)
     rendered = await render_board_async(
         doc, fmt=fmt, scale=_scale(scale), picture=picture, budget=request.user.pk, syntax=syntax
     )

@@ -619,5 +619,56 @@ def without_notes(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def board_part(doc: dict[str, Any], only: str) -> dict[str, Any]:
+    """The part of a valid board that `only` names (element ids separated by commas, which no id
+    holds), as a board of its own: what an export of a selection draws (a subsystem that reads
+    at a page's width where the whole board cannot).
+
+    A named node is kept; a named group brings everything inside it, its subgroups' members
+    too; a named edge brings its two ends. With the kept nodes come the edges between them and
+    the groups around them, so the part is drawn in its boxes, where it stands on the board. The
+    board's name, direction, review settings and policies stay. BoardError names an id that is
+    not on the board (at `loc` "only").
+    """
+    ids = [part.strip() for part in only.split(",") if part.strip()]
+    if not ids:
+        raise BoardError.one("only", "name at least one element of the board, ids separated by commas")
+    nodes = {n["id"]: n for n in doc["nodes"]}
+    edges = {e["id"]: e for e in doc["edges"]}
+    groups = {g["id"]: g for g in doc.get("groups") or []}
+    children: dict[str, list[str]] = {}
+    for g in groups.values():
+        if g.get("parent") is not None:
+            children.setdefault(g["parent"], []).append(g["id"])
+    named_groups: set[str] = set()
+    kept: set[str] = set()
+    for element in ids:
+        if element in nodes:
+            kept.add(element)
+        elif element in edges:
+            kept.update((edges[element]["source"], edges[element]["target"]))
+        elif element in groups:
+            stack = [element]
+            while stack:  # nesting is acyclic (validated), so this ends
+                gid = stack.pop()
+                named_groups.add(gid)
+                stack += children.get(gid, [])
+        else:
+            raise BoardError.one("only", f"no element {element[:64]!r} on this board")
+    kept.update(nid for nid, n in nodes.items() if n.get("group") in named_groups)
+    # Every group around what is kept, up to the top, so no kept group names a missing parent.
+    around = set(named_groups)
+    for gid in [nodes[nid].get("group") for nid in kept] + [groups[g].get("parent") for g in named_groups]:
+        while gid is not None and gid not in around:
+            around.add(gid)
+            gid = groups[gid].get("parent")
+    return {
+        **doc,
+        "nodes": [n for n in doc["nodes"] if n["id"] in kept],
+        "edges": [e for e in doc["edges"] if e["source"] in kept and e["target"] in kept],
+        "groups": [g for g in doc.get("groups") or [] if g["id"] in around],
+    }
+
+
 def empty_board(name: str = "") -> dict[str, Any]:
     return validate_board({"format": FORMAT, "name": name, "nodes": [], "edges": []})

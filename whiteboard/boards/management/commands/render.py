@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from whiteboard.boards.management.cli import EXIT_BAD_INPUT, read_board_arg
+from whiteboard.domain.board import BoardError, board_part
 from whiteboard.domain.drawn import MIN_TEXT_PX
 from whiteboard.rendering import FORMATS, Picture, RenderError, render_board
 from whiteboard.rendering.service import MAX_WIDTH
@@ -53,6 +54,12 @@ class Command(BaseCommand):
         parser.add_argument("--background", choices=("white", "transparent"), default="white")
         parser.add_argument("--width", type=int, help="drawn layout: the picture's width in px, text kept readable")
         parser.add_argument(
+            "--only",
+            metavar="IDS",
+            help="a part of the board: node, group and edge ids separated by commas (a group brings its members, "
+            "an edge its ends)",
+        )
+        parser.add_argument(
             "--syntax",
             choices=("architecture", "flowchart"),
             default="architecture",
@@ -68,6 +75,11 @@ class Command(BaseCommand):
                 returncode=EXIT_BAD_INPUT,
             )
         doc = read_board_arg(options["file"])
+        if options["only"] is not None:
+            try:
+                doc = board_part(doc, options["only"])
+            except BoardError as exc:
+                raise CommandError(str(exc), returncode=EXIT_BAD_INPUT) from None
         try:
             picture = Picture(layout=options["layout"], background=options["background"], width=options["width"])
             rendered = render_board(
