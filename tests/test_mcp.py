@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -402,6 +403,17 @@ async def test_render_board_gives_a_png_image_or_the_svg_text(board, owner):
     assert image.type == "image" and image.mime_type == "image/png", png.content
     assert base64.b64decode(image.data).startswith(b"\x89PNG\r\n\x1a\n")
     assert svg.content[0].type == "text" and 'data-id="gw"' in svg.content[0].text
+
+
+async def test_render_and_export_take_a_part_of_the_board(board, owner):
+    async with agent(owner) as client:
+        svg = await client.call_tool("render_board", {"board_id": board.pk, "format": "svg", "only": "e2"})
+        part = await client.call_tool("export_board", {"board_id": board.pk, "format": "json", "only": "q,dev"})
+        refused = await client.call_tool("render_board", {"board_id": board.pk, "only": "gw,ghost"})
+    drawn = set(re.findall(r'data-id="([^"]+)"', svg.content[0].text))
+    assert drawn == {"gw", "super", "e2", "edge"}  # the gateway stands in its group, "edge"
+    assert [n["id"] for n in json.loads(part.content[0].text)["nodes"]] == ["q", "dev"]
+    assert refused.is_error and "only: no element 'ghost' on this board" in text_of(refused)
 
 
 @pytest.mark.parametrize(

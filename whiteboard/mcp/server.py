@@ -50,7 +50,7 @@ from whiteboard.collab import protocol
 from whiteboard.collab.hub import get_hub
 from whiteboard.domain import palette
 from whiteboard.domain.activity import MCP_OP_PREFIX
-from whiteboard.domain.board import BoardError, dumps_board
+from whiteboard.domain.board import BoardError, board_part, dumps_board
 from whiteboard.domain.board_schema import board_schema, op_schema
 from whiteboard.domain.estimate import MAX_SCALE as MAX_ESTIMATE_SCALE
 from whiteboard.domain.estimate import defaults_for
@@ -113,6 +113,14 @@ Width = Annotated[
     Field(ge=MIN_WIDTH, le=MAX_WIDTH, description="drawn layout: the picture's width in px (text stays readable)"),
 ]
 Scale = Annotated[float, Field(ge=MIN_SCALE, le=MAX_SCALE, description="PNG: 2 draws at 192 dpi")]
+Only = Annotated[
+    str | None,
+    Field(
+        max_length=20_000,
+        description="a part of the board: node, group and edge ids separated by commas (a group brings its "
+        "members, an edge its ends, with the connections between them and the groups around them)",
+    ),
+]
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 
@@ -460,12 +468,14 @@ async def render_board(
     scale: Scale = 1.0,
     width: Width = None,
     background: Background = "white",
+    only: Only = None,
 ) -> CallToolResult:
-    """Draw a board to look at it: a PNG image, or the SVG text (each element of a drawn SVG is a
-    <g data-id="<element id>">). The drawn layout shows it as the canvas does."""
+    """Draw a board (or a part of it, `only`) to look at it: a PNG image, or the SVG text (each
+    element of a drawn SVG is a <g data-id="<element id>">). The drawn layout shows it as the
+    canvas does."""
     if format not in ("png", "svg"):
         raise UnknownFormat(f"unknown format {format[:20]!r}; use png or svg")
-    return await _export(_caller(ctx), board_id, format, scale, _picture(layout, background, width))
+    return await _export(_caller(ctx), board_id, format, scale, _picture(layout, background, width), only)
 
 
 async def export_board(
@@ -476,20 +486,24 @@ async def export_board(
     scale: Scale = 1.0,
     width: Width = None,
     background: Background = "white",
+    only: Only = None,
 ) -> CallToolResult:
-    """Export a board as a file: json (the board document), py (a runnable `diagrams` script),
+    """Export a board (or a part of it, `only`) as a file: json (the board document), py (a runnable `diagrams` script),
     dot (graphviz), svg, png, pdf, mmd (Mermaid), drawio, compose.yaml (a runnable Docker Compose
     file) or k8s.yaml (Kubernetes manifests). Text formats come back as text, png as an image,
     pdf as an embedded resource."""
     if format not in FORMATS:
         raise UnknownFormat(f"unknown format {format[:20]!r}; use one of {', '.join(FORMATS)}")
-    return await _export(_caller(ctx), board_id, format, scale, _picture(layout, background, width))
+    return await _export(_caller(ctx), board_id, format, scale, _picture(layout, background, width), only)
 
 
-async def _export(user: User, board_id: int, fmt: str, scale: float, picture: Picture) -> CallToolResult:
+async def _export(
+    user: User, board_id: int, fmt: str, scale: float, picture: Picture, only: str | None
+) -> CallToolResult:
     board = await _board_for(user, board_id)
     _visit(user, board)
-    rendered = await render_board_async(board.document, fmt=fmt, scale=scale, picture=picture, budget=user.pk)
+    doc = board.document if only is None else board_part(board.document, only)
+    rendered = await render_board_async(doc, fmt=fmt, scale=scale, picture=picture, budget=user.pk)
     media_type = rendered.media_type.split(";")[0]
     if media_type.startswith("image/png"):
         data = base64.b64encode(rendered.content).decode()
