@@ -1,6 +1,7 @@
 """Take the editor screenshots for the README: `python -m tests.browser.screenshots`.
 
-Writes docs/screenshots/editor-*.png from the multi-agent squad board on a throwaway server.
+Writes docs/screenshots/editor-*.png from the multi-agent squad board on a throwaway server, and
+export-squad-agents.png, the PNG the Export menu gives for the agent squad alone at 800 px.
 """
 
 from __future__ import annotations
@@ -105,10 +106,23 @@ def main() -> None:
             maya.mouse.move(box["x"] - 260, box["y"] + 220)
             maya.wait_for_timeout(500)
             maya.screenshot(path=str(OUT / "editor-comments.png"))
+            # A part for a design doc: the agent squad alone, at a page's 800 px.
+            maya.keyboard.press("Escape")
+            maya.evaluate("() => { window.archboard.canvas.cy.getElementById('squad').select(); }")
+            maya.click("#export-menu summary")
+            maya.check("#export-options input[name=only]")
+            maya.select_option("#export-options select[name=scale]", "1")
+            maya.select_option("#export-options select[name=width]", "800")
+            maya.wait_for_function(
+                "() => /smallest text is/.test(document.getElementById('export-text-size').textContent)"
+            )
+            maya.screenshot(path=str(OUT / "editor-export.png"))
+            href = maya.get_attribute("#export-menu a[data-export=png]", "href")
+            (OUT / "export-squad-agents.png").write_bytes(maya.request.get(server.url + href).body())
             browser.close()
     finally:
         server.stop()
-    for path in sorted(Path(OUT).glob("editor-*.png")):
+    for path in sorted([*Path(OUT).glob("editor-*.png"), *Path(OUT).glob("export-*.png")]):
         print(path)
 
 
