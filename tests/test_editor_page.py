@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -91,6 +92,20 @@ def test_the_panels_rendered_once_are_the_same_on_every_page(users: dict[str, An
     assert '<svg class="i"' in toolbar and 'data-command="tool-select"' in toolbar and 'data-command="fit"' in toolbar
     assert properties.count('<option value="service">') == 1 and f'maxlength="{MAX_LABEL}"' in properties
     assert ">Theirs</span>" in pages[1] and "View only" in pages[1] and "View only" not in pages[0]
+
+
+def test_a_page_builds_nothing_that_only_the_code_decides(users: dict[str, Any]) -> None:
+    """The panels and the config's constant members are built by the first page of a process;
+    later pages render neither a panel nor the policy schema again."""
+    b = board_create(owner=users["olive"], document=board([node("a")]))
+    client = _client(users["olive"])
+    client.get(f"/boards/{b.pk}/")
+    with (
+        mock.patch("whiteboard.boards.views.policy_schema", side_effect=AssertionError("per page")),
+        mock.patch("whiteboard.boards.views.render_to_string", side_effect=AssertionError("per page")),
+    ):
+        response = client.get(f"/boards/{b.pk}/")
+    assert response.status_code == 200 and b'class="palette-item"' in response.content
 
 
 @pytest.mark.parametrize("role", ["owner", "editor", "viewer"])
