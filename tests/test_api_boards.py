@@ -351,3 +351,20 @@ def test_rendering_an_unstored_document_cannot_link_to_a_board_page(owner_api):
     assert response.status_code == 400 and "stored board" in response.json()["detail"]
     drawn = owner_api.post("/api/render?format=png&layout=drawn&background=transparent&width=800", sample_board())
     assert drawn.status_code == 200 and drawn.content.startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("who", ["owner_api", "collaborator_api", "viewer_api"])
+@pytest.mark.parametrize(
+    ("path", "documents"), [("/api/boards/{id}", 1), ("/api/boards", 0), ("/api/boards/{id}/review", 1)]
+)
+def test_the_reads_take_a_few_queries_and_read_the_document_at_most_once(
+    board, who, path, documents, request, django_assert_max_num_queries
+):
+    """The token, the board with the caller's role, nothing per board element: what the load bench
+    asks most, kept from growing a query (each costs more to compile than to run)."""
+    api = request.getfixturevalue(who)
+    url = path.format(id=board.pk)
+    assert api.get(url).status_code == 200  # the token's first use is recorded once, not measured
+    with django_assert_max_num_queries(3) as queries:
+        assert api.get(url).status_code == 200
+    assert len([q for q in queries.captured_queries if '"document"' in q["sql"]]) == documents

@@ -8,7 +8,14 @@ import math
 import pytest
 
 from tests.builders import board, edge, node, sample_board
-from whiteboard.domain.board import MAX_BYTES, BoardError, dumps_board, parse_board_json, validate_board
+from whiteboard.domain.board import (
+    MAX_BYTES,
+    BoardError,
+    dumps_board,
+    in_key_order,
+    parse_board_json,
+    validate_board,
+)
 
 
 def errors_of(doc: object) -> list[dict[str, str]]:
@@ -50,6 +57,25 @@ def test_it_keeps_optional_fields_exactly_as_given():
 def test_it_keeps_unknown_prop_keys():
     doc = validate_board(board([node("a", props={"team": "payments", "sla": 99.9, "x": None})], []))
     assert doc["nodes"][0]["props"] == {"team": "payments", "sla": 99.9, "x": None}
+
+
+def test_in_key_order_puts_the_keys_of_a_document_read_back_in_the_schemas_order():
+    """As PostgreSQL's jsonb gives documents back (keys sorted), or SQLite one stored as written."""
+    doc = validate_board(sample_board())
+    doc["groups"] = [{"id": "g", "label": "G", "parent": None, "props": {}}]
+
+    def reordered(element: dict, every: int) -> dict:
+        return {k: element[k] for k in sorted(element)} if every else dict(element)
+
+    for every in (0, 1):
+        read_back = reordered(doc, every)
+        for section in ("nodes", "edges", "groups"):
+            read_back[section] = [reordered(e, every and i % 2) for i, e in enumerate(doc[section])]
+        text = json.dumps(read_back)
+        result = in_key_order(read_back)
+        assert json.dumps(result) == json.dumps(doc)
+        assert json.dumps(read_back) == text  # the input is left as it was
+    assert in_key_order({"nodes": [{"b": 1, "a": 2}]}) == {"nodes": [{"b": 1, "a": 2}]}  # not a board
 
 
 def test_it_does_not_mutate_its_input():

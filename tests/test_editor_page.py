@@ -5,16 +5,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils.html import json_script
 
 from tests.builders import board, node
 from whiteboard.boards.services import board_create, board_share
-from whiteboard.domain.board import MAX_POLICIES, POLICY_PREFIX
+from whiteboard.domain.board import MAX_LABEL, MAX_POLICIES, POLICY_PREFIX
 from whiteboard.domain.board_schema import policy_schema
 from whiteboard.domain.layout import layout_board
+from whiteboard.domain.palette import KINDS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,6 +50,80 @@ def test_the_editor_page_hands_the_board_to_the_scripts_as_json(users: dict[str,
     # The policy form checks against the schema the server validates with, and names categories.
     assert config["policies"] == {"max": MAX_POLICIES, "prefix": POLICY_PREFIX, "schema": policy_schema()}
     assert config["categories"]["data"] == "Data"
+
+
+def test_the_config_element_is_what_djangos_json_script_writes_for_it(users: dict[str, Any]) -> None:
+    """The config is encoded in two parts (the page's own, the code's once per process): joined,
+    they are the element Django's json_script writes for the whole, escapes and key order included."""
+    doc = board([node("a", label="</script><b>&amp;</b> \u2028 é", x=1, y=2)], name="<!-- & -->")
+    b = board_create(owner=users["olive"], document=doc)
+    html = _client(users["olive"]).get(f"/boards/{b.pk}/").content.decode()
+    start = html.index('<script id="editor-config"')
+    element = html[start : html.index("</script>", start) + len("</script>")]
+    config = json.loads(element[element.index(">") + 1 : -len("</script>")])
+    assert element == json_script(config, "editor-config")
+    assert list(config)[:4] == ["boardId", "version", "board", "role"]
+    assert {"kinds", "rules", "categories", "policies", "look"} <= set(config)
+    assert config["board"] == b.document
+
+
+def _panels(html: str) -> list[str]:
+    """The palette, the toolbar and the properties forms of an editor page."""
+    marks = [
+        ('<aside class="palette"', "</aside>"),
+        ('<div class="toolbar"', '<div class="toasts"'),
+        ('data-panel="properties">', '<div class="tab-panel" data-panel="review"'),
+    ]
+    return [html[html.index(begin) : html.index(end, html.index(begin))] for begin, end in marks]
+
+
+def test_the_panels_rendered_once_are_the_same_on_every_page(users: dict[str, Any]) -> None:
+    """The panels are rendered once per process: they carry nothing of a user, a role or a board."""
+    mine = board_create(owner=users["olive"], document=board([node("a")], name="Mine"))
+    theirs = board_create(owner=users["eddie"], document=board([node("b", "cache")], name="Theirs"))
+    board_share(board=theirs, user=users["viv"], role="viewer")
+    pages = [
+        _client(users["olive"]).get(f"/boards/{mine.pk}/").content.decode(),
+        _client(users["viv"]).get(f"/boards/{theirs.pk}/").content.decode(),
+    ]
+    assert _panels(pages[0]) == _panels(pages[1])
+    palette, toolbar, properties = _panels(pages[0])
+    assert palette.count('class="palette-item"') == len(KINDS) and "Mine" not in palette
+    assert '<svg class="i"' in toolbar and 'data-command="tool-select"' in toolbar and 'data-command="fit"' in toolbar
+    assert properties.count('<option value="service">') == 1 and f'maxlength="{MAX_LABEL}"' in properties
+    assert ">Theirs</span>" in pages[1] and "View only" in pages[1] and "View only" not in pages[0]
+
+
+def test_a_page_builds_nothing_that_only_the_code_decides(users: dict[str, Any]) -> None:
+    """The panels and the config's constant members are built by the first page of a process;
+    later pages render neither a panel nor the policy schema again."""
+    b = board_create(owner=users["olive"], document=board([node("a")]))
+    client = _client(users["olive"])
+    client.get(f"/boards/{b.pk}/")
+    with (
+        mock.patch("whiteboard.boards.views.policy_schema", side_effect=AssertionError("per page")),
+        mock.patch("whiteboard.boards.views.render_to_string", side_effect=AssertionError("per page")),
+    ):
+        response = client.get(f"/boards/{b.pk}/")
+    assert response.status_code == 200 and b'class="palette-item"' in response.content
+
+
+@pytest.mark.parametrize("role", ["owner", "editor", "viewer"])
+def test_the_page_takes_the_same_few_queries_however_big_the_board(
+    users: dict[str, Any], role: str, django_assert_max_num_queries: Any
+) -> None:
+    """The session, the user, the board with the caller's role; the document is read once."""
+    big = board([node(f"n{i}", x=i, y=i) for i in range(300)])
+    b = board_create(owner=users["olive"], document=big)
+    who = {"owner": "olive", "editor": "eddie", "viewer": "viv"}[role]
+    if role != "owner":
+        board_share(board=b, user=users[who], role=role)
+    client = _client(users[who])
+    client.get(f"/boards/{b.pk}/")
+    with django_assert_max_num_queries(4) as queries:
+        response = client.get(f"/boards/{b.pk}/")
+    assert response.status_code == 200
+    assert len([q for q in queries.captured_queries if '"document"' in q["sql"]]) == 1
 
 
 def test_a_viewer_gets_the_read_only_page(users: dict[str, Any]) -> None:

@@ -35,8 +35,12 @@ def resolve_token(raw: str) -> User | None:
     """The active user a raw token belongs to, or None."""
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
-    token = ApiToken.objects.select_related("user").filter(digest=_digest(raw)).first()
-    if token is None or not token.user.is_active:
+    # get(), not first(): the digest is unique, and first() would compile an ORDER BY.
+    try:
+        token = ApiToken.objects.select_related("user").get(digest=_digest(raw))
+    except ApiToken.DoesNotExist:
+        return None
+    if not token.user.is_active:
         return None
     now = timezone.now()
     # Record use at most once a minute, so a busy script does not write on every request.

@@ -10,7 +10,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
+from django.utils.safestring import SafeString
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
@@ -32,8 +34,10 @@ from whiteboard.domain.board_schema import policy_schema
 from whiteboard.domain.estimate import ESTIMATE_PROPS, defaults_for
 from whiteboard.domain.formats import IMPORT_NAMES, import_board
 from whiteboard.domain.look import LOOK
+from whiteboard.jsonscript import EncodedMembers, encoded_members, json_script
 from whiteboard.limits import RateLimited, hit, too_many
 from whiteboard.rendering import RenderError, board_layout_async
+from whiteboard.templating import LIMITS
 from whiteboard.typing import AuthedRequest
 
 # The import form's format menu: detection first, then every importable format (SPEC 9).
@@ -157,15 +161,30 @@ def board_detail(request: AuthedRequest, board_id: int) -> HttpResponse:
     context = {
         "board": board,
         "role": role,
-        "categories": _palette_categories(get_script_prefix()),
+        "panels": _editor_panels(get_script_prefix()),
+        "editor_config": _editor_config(request, board, role),
+    }
+    return render(request, "boards/editor.html", context)
+
+
+@functools.cache
+def _editor_panels(script_prefix: str) -> dict[str, SafeString]:
+    """The editor page's panels that only the code decides, rendered once per process: the
+    palette, the toolbar and the properties forms are most of the page's 450 template nodes."""
+    context = {
+        "categories": _palette_categories(script_prefix),
         "protocols": PROTOCOLS,
         "routes": ROUTES,
         "write_policies": WRITE_POLICIES,
         "directions": DIRECTIONS,
         "estimate_props": _estimate_fields(),
-        "editor_config": _editor_config(request, board, role),
+        "limits": LIMITS,
     }
-    return render(request, "boards/editor.html", context)
+    return {
+        "palette": render_to_string("boards/editor.html#palette", context),
+        "toolbar": render_to_string("boards/editor.html#toolbar", context),
+        "properties": render_to_string("boards/_properties.html", context),
+    }
 
 
 @functools.cache
@@ -189,9 +208,10 @@ def _estimate_fields() -> dict[str, list[dict[str, Any]]]:
     return fields
 
 
-def _editor_config(request: AuthedRequest, board: Board, role: str) -> dict[str, Any]:
-    """What the editor's ES modules need, handed over in one json_script element."""
-    return {
+def _editor_config(request: AuthedRequest, board: Board, role: str) -> SafeString:
+    """What the editor's ES modules need, handed over in one json_script element: the board and
+    the caller's part encoded for each page, the rest once per process (`_editor_constants`)."""
+    own = {
         "boardId": board.pk,
         "version": board.version,
         "board": board.document,
@@ -205,13 +225,25 @@ def _editor_config(request: AuthedRequest, board: Board, role: str) -> dict[str,
         "reviewStatusUrl": reverse("review_status", args=[board.pk]),
         "layoutUrl": reverse("board_layout", args=[board.pk]),
         "exportUrl": reverse("api:api_board_export", args=[board.pk, "FORMAT"]),
-        "kinds": _editor_kinds(get_script_prefix()),
-        "rules": _editor_rules(get_script_prefix()),
-        "categories": palette.CATEGORIES,
-        # The policy form checks what it can before sending, against the schema the server uses.
-        "policies": {"max": MAX_POLICIES, "prefix": POLICY_PREFIX, "schema": policy_schema()},
-        "look": LOOK,
     }
+    return json_script("editor-config", own, _editor_constants(get_script_prefix()))
+
+
+@functools.cache
+def _editor_constants(script_prefix: str) -> EncodedMembers:
+    """The editor config's members that only the code decides (the palette with its techs, the
+    rules, the policy schema: about 60 KB of JSON), encoded and escaped once per process rather
+    than for every page, where they would cost more than the rest of the page together."""
+    return encoded_members(
+        {
+            "kinds": _editor_kinds(script_prefix),
+            "rules": _editor_rules(script_prefix),
+            "categories": palette.CATEGORIES,
+            # The policy form checks what it can before sending, against the schema the server uses.
+            "policies": {"max": MAX_POLICIES, "prefix": POLICY_PREFIX, "schema": policy_schema()},
+            "look": LOOK,
+        }
+    )
 
 
 def kind_icon_url(kind: palette.Kind) -> str | None:
