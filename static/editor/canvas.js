@@ -6,6 +6,7 @@
 
 import { BoxGrid, ZOOMED_LABELS, textBox, tuckedLabels } from "./declutter.js";
 import { IN_VIEW, wantedDetail, zoneOfPoint, zoneOfSegment, zonesAround } from "./detail.js";
+import { batchPlainLines } from "./lines.js";
 import { stylesheet } from "./style.js";
 
 const GRID = 20;
@@ -80,6 +81,7 @@ export class Canvas extends EventTarget {
     // that shows a new part of the board draws it in detail, and a burst of viewport events
     // (a wheel, a drag) costs one update.
     const renderer = this.cy.renderer();
+    batchPlainLines(renderer);
     if (renderer?.beforeRender) {
       const { animations, eleCalcs } = renderer.beforeRenderPriorities;
       renderer.beforeRender(() => this.detailFrame(), (animations + eleCalcs) / 2);
