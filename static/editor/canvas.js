@@ -257,7 +257,15 @@ export class Canvas extends EventTarget {
   detailFrame() {
     if (!this.detailQueued) return;
     this.detailQueued = false;
-    if (this.updateDetail({ view: VIEW_STEP, margin: MARGIN_STEP }) > 0) this.queueDetail();
+    // The frame that zooms in past FAR_ZOOM draws the board as it was, all far (cheap), and gives
+    // no element detail: restyling the first hundred in that frame made the zoom itself show late.
+    const zoomingIn = this.far && this.cy.zoom() >= FAR_ZOOM;
+    const left = this.updateDetail(zoomingIn ? { view: 0, margin: 0 } : { view: VIEW_STEP, margin: MARGIN_STEP });
+    if (left > 0) {
+      this.queueDetail();
+      // Nothing was restyled, so nothing asks Cytoscape for the next frame, whose hook does the rest.
+      if (zoomingIn && this.frameHook) this.cy.renderer().redraw();
+    }
   }
 
   // Classes that depend on the zoom and the view: `near` (labels, icons, arrows) or `far`, and
