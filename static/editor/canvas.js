@@ -257,14 +257,14 @@ export class Canvas extends EventTarget {
   detailFrame() {
     if (!this.detailQueued) return;
     this.detailQueued = false;
-    // The frame that zooms in past FAR_ZOOM draws the board as it was, all far (cheap), and gives
-    // no element detail: restyling the first hundred in that frame made the zoom itself show late.
-    const zoomingIn = this.far && this.cy.zoom() >= FAR_ZOOM;
-    const left = this.updateDetail(zoomingIn ? { view: 0, margin: 0 } : { view: VIEW_STEP, margin: MARGIN_STEP });
+    // The frame that zooms past FAR_ZOOM, either way, draws the elements with the detail they had
+    // and restyles none: restyling the first hundred in that frame made the zoom itself show late.
+    const crossing = this.large && (this.cy.zoom() < FAR_ZOOM) !== this.far;
+    const left = this.updateDetail(crossing ? { view: 0, margin: 0 } : { view: VIEW_STEP, margin: MARGIN_STEP });
     if (left > 0) {
       this.queueDetail();
       // Nothing was restyled, so nothing asks Cytoscape for the next frame, whose hook does the rest.
-      if (zoomingIn && this.frameHook) this.cy.renderer().redraw();
+      if (crossing && this.frameHook) this.cy.renderer().redraw();
     }
   }
 
