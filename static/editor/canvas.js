@@ -6,6 +6,7 @@
 
 import { BoxGrid, ZOOMED_LABELS, textBox, tuckedLabels } from "./declutter.js";
 import { IN_VIEW, wantedDetail, zoneOfPoint, zoneOfSegment, zonesAround } from "./detail.js";
+import { batchPlainLines } from "./lines.js";
 import { stylesheet } from "./style.js";
 
 const GRID = 20;
@@ -80,6 +81,7 @@ export class Canvas extends EventTarget {
     // that shows a new part of the board draws it in detail, and a burst of viewport events
     // (a wheel, a drag) costs one update.
     const renderer = this.cy.renderer();
+    batchPlainLines(renderer);
     if (renderer?.beforeRender) {
       const { animations, eleCalcs } = renderer.beforeRenderPriorities;
       renderer.beforeRender(() => this.detailFrame(), (animations + eleCalcs) / 2);
@@ -255,7 +257,23 @@ export class Canvas extends EventTarget {
   detailFrame() {
     if (!this.detailQueued) return;
     this.detailQueued = false;
-    if (this.updateDetail({ view: VIEW_STEP, margin: MARGIN_STEP }) > 0) this.queueDetail();
+    // The frame that zooms past FAR_ZOOM or a label scale, either way, draws the elements with
+    // the detail they had and restyles none: restyling the first hundred in that frame made the
+    // zoom itself show late.
+    const { far, scale } = this.levelAt(this.cy.zoom(), this.large);
+    const crossing = far !== this.far || scale !== this.scale;
+    const left = this.updateDetail(crossing ? { view: 0, margin: 0 } : { view: VIEW_STEP, margin: MARGIN_STEP });
+    if (left > 0) {
+      this.queueDetail();
+      // Nothing was restyled, so nothing asks Cytoscape for the next frame, whose hook does the rest.
+      if (crossing && this.frameHook) this.cy.renderer().redraw();
+    }
+  }
+
+  // Whether a board is drawn far at this zoom, and the size of its labels.
+  levelAt(zoom, large) {
+    const far = large && zoom < FAR_ZOOM;
+    return { far, scale: far ? "" : (LABEL_SCALES.find(([below]) => zoom < below)?.[1] ?? "") };
   }
 
   // Classes that depend on the zoom and the view: `near` (labels, icons, arrows) or `far`, and
@@ -267,8 +285,8 @@ export class Canvas extends EventTarget {
     const cy = this.cy;
     const zoom = cy.zoom();
     this.large = cy.elements().length > SMALL_BOARD;
-    this.far = this.large && zoom < FAR_ZOOM;
-    const scale = this.far ? "" : (LABEL_SCALES.find(([below]) => zoom < below)?.[1] ?? "");
+    const { far, scale } = this.levelAt(zoom, this.large);
+    this.far = far;
     if (scale !== this.scale) {
       const old = this.scale;
       this.scale = scale;
