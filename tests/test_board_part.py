@@ -81,6 +81,16 @@ def test_the_part_keeps_the_boards_own_settings_and_leaves_the_board_alone() -> 
     assert json.dumps(doc, sort_keys=True) == before
 
 
+def test_one_group_alone_is_titled_by_the_board_and_the_group() -> None:
+    doc = nested()
+    assert board_part(doc, "mid")["name"] == "Nested · Mid"
+    assert board_part(doc, "mid,mid")["name"] == "Nested · Mid"
+    assert board_part(doc, "mid,side")["name"] == "Nested"  # several elements: the board's name
+    assert board_part({**doc, "name": ""}, "side")["name"] == "Side"
+    long = board_part({**doc, "name": "N" * 200}, "mid")
+    assert long["name"] == "N" * 200 and validate_board(long) == long
+
+
 @pytest.mark.parametrize(
     ("only", "message"),
     [

@@ -639,8 +639,9 @@ def board_part(doc: dict[str, Any], only: str) -> dict[str, Any]:
     A named node is kept; a named group brings everything inside it, its subgroups' members
     too; a named edge brings its two ends. With the kept nodes come the edges between them and
     the groups around them, so the part is drawn in its boxes, where it stands on the board. The
-    board's name, direction, review settings and policies stay. BoardError names an id that is
-    not on the board (at `loc` "only").
+    board's direction, review settings and policies stay, and its name, followed by the group's
+    when one group is the whole part. BoardError names an id that is not on the board (at `loc`
+    "only").
     """
     ids = [part.strip() for part in only.split(",") if part.strip()]
     if not ids:
@@ -674,8 +675,14 @@ def board_part(doc: dict[str, Any], only: str) -> dict[str, Any]:
         while gid is not None and gid not in around:
             around.add(gid)
             gid = groups[gid].get("parent")
+    name = doc.get("name") or ""
+    if len(set(ids)) == 1 and ids[0] in groups:
+        # One group exported alone is titled by it too: "Multi-agent squad · Agent squad".
+        title = groups[ids[0]].get("label") or ids[0]
+        name = f"{name} · {title}"[:MAX_NAME] if name else title
     return {
         **doc,
+        "name": name,
         "nodes": [n for n in doc["nodes"] if n["id"] in kept],
         "edges": [e for e in doc["edges"] if e["source"] in kept and e["target"] in kept],
         "groups": [g for g in doc.get("groups") or [] if g["id"] in around],
