@@ -17,6 +17,7 @@ const menu = document.getElementById("export-menu");
 const hint = document.getElementById("export-text-size");
 const links = [...document.querySelectorAll('#export-menu a[data-export="png"], #export-menu a[data-export="svg"], #export-menu a[data-export="pdf"]')];
 const svgLink = links.find((link) => link.dataset.export === "svg");
+const pngLink = links.find((link) => link.dataset.export === "png");
 const allLinks = [...document.querySelectorAll("#export-menu a[data-export]")];
 // The ids the URL names stay well inside what servers and proxies take in a request line.
 const MAX_ONLY = 4000;
@@ -86,6 +87,17 @@ function useWidth(width) {
   checkTextSize();
 }
 
+// What a failed export said: the API's error detail, else its status.
+function problem(status, body) {
+  try {
+    const detail = JSON.parse(body).detail;
+    if (detail) return detail;
+  } catch {
+    // not the API's JSON error: the status says it
+  }
+  return `the server answered ${status}`;
+}
+
 // Asked when a width is chosen and each time the menu opens (the board may have grown since).
 export async function checkTextSize() {
   asking?.abort();
@@ -102,13 +114,7 @@ export async function checkTextSize() {
     const body = await response.text();
     if (controller !== asking) return;
     if (!response.ok) {
-      let detail = `the server answered ${response.status}`;
-      try {
-        detail = JSON.parse(body).detail || detail;
-      } catch {
-        // not the API's JSON error: keep the status
-      }
-      say(`No picture at ${width} px: ${detail}`, true);
+      say(`No picture at ${width} px: ${problem(response.status, body)}`, true);
       return;
     }
     const px = Number(/data-smallest-text-px="([0-9.]+)"/.exec(body)?.[1]);
@@ -137,7 +143,6 @@ export async function checkTextSize() {
 // as a promise, so the clipboard is written within the click's user activation while the
 // picture is still being drawn.
 async function copyPng(button) {
-  const pngLink = links.find((link) => link.dataset.export === "png");
   const done = (text, warn) => {
     say(text, warn);
     button.disabled = false;
@@ -146,15 +151,7 @@ async function copyPng(button) {
   say("Drawing the PNG for the clipboard…");
   try {
     const image = fetch(pngLink.href, { credentials: "same-origin" }).then(async (response) => {
-      if (!response.ok) {
-        let detail = `the server answered ${response.status}`;
-        try {
-          detail = (await response.json()).detail || detail;
-        } catch {
-          // not the API's JSON error: keep the status
-        }
-        throw new Error(detail);
-      }
+      if (!response.ok) throw new Error(problem(response.status, await response.text()));
       return response.blob();
     });
     await navigator.clipboard.write([new ClipboardItem({ "image/png": image })]);

@@ -162,3 +162,26 @@ def test_the_selection_alone_exports_and_a_png_copies_to_the_clipboard(archboard
     page.wait_for_function("() => document.querySelector('#export-options input[name=only]').disabled")
     assert not page.is_checked("#export-options input[name=only]")
     assert "only=" not in page.evaluate(png_href)
+
+
+def test_a_failed_export_says_what_the_server_said(archboard_server: Any, editor_for: Any) -> None:
+    """The renderer refusing (busy) is told in the menu in the API's words, for the text-size
+    measure and for Copy PNG alike; a failure without the API's JSON is told by its status."""
+    board_id = archboard_server.create_board("alice", board([node("api", "service", label="API", x=0, y=0)]))
+    ed = editor_for("alice").open(board_id)
+    ed.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=archboard_server.url)
+    page = ed.page
+    busy = '{"detail": "The renderer is busy; try again in a few seconds.", "errors": []}'
+    page.route("**/export.svg*", lambda route: route.fulfill(status=503, body=busy, content_type="application/json"))
+    page.route("**/export.png*", lambda route: route.fulfill(status=502, body="<html>Bad gateway</html>"))
+
+    page.click("#export-menu summary")
+    page.select_option("#export-options select[name=width]", "800")
+    text, warn = _hint(page)
+    assert warn and text == "No picture at 800 px: The renderer is busy; try again in a few seconds."
+
+    page.click("#export-copy-png")
+    page.wait_for_function("() => document.getElementById('export-text-size').textContent.startsWith('Could not')")
+    text, warn = _hint(page)
+    assert warn and text == "Could not copy the PNG: the server answered 502"
+    assert page.is_enabled("#export-copy-png")  # ready for another try
