@@ -34,11 +34,14 @@ components alone (no partial outages, no correlated failures).
 
 from __future__ import annotations
 
+import hashlib
+import importlib
 import math
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
+from pathlib import Path
 from statistics import NormalDist
 from typing import Any
 
@@ -605,7 +608,7 @@ def _gamma_quantile(shape: float, tail: float) -> float:
 def percentile(mixture: Mixture, p: float = PERCENTILE) -> float:
     """The time below which a share p of requests finish."""
     level = 1 - p
-    if math.fsum(w for w, m, _, _ in mixture if m > 0) <= level:
+    if math.fsum([w for w, m, _, _ in mixture if m > 0]) <= level:
         return 0.0
     gammas = [(w, m * m / v, m / v, math.lgamma(m * m / v)) for w, m, v, _ in mixture if m > 0 and v > 0]
     atoms = [(w, m) for w, m, v, _ in mixture if m > 0 and not v > 0]
@@ -692,7 +695,7 @@ class _Network:
         # with props are read one by one.
         defaults = {kind: _defaults(kind) for kind in category}
         base = {
-            kind: (d.latency_ms, d.concurrency, d.availability)
+            kind: (float(d.latency_ms), d.concurrency, float(d.availability))
             if category[kind] not in IGNORED_CATEGORIES
             else (0.0, 1, 1.0)
             for kind, d in defaults.items()
@@ -782,9 +785,9 @@ class _Network:
         return float(value)
 
     def _read_node(self, i: int, defaults: Defaults, props: dict[str, Any]) -> None:
-        service = first_token = defaults.latency_ms
+        service = first_token = float(defaults.latency_ms)
         servers = defaults.concurrency
-        up = defaults.availability
+        up = float(defaults.availability)
         # Most nodes carry a prop or two: read the estimate keys they have, not every key, and a
         # number within range without a call (what _prop does first).
         figures: dict[str, float | None] = {}
@@ -818,7 +821,8 @@ class _Network:
         if kind == "llm":
             get = figures.get
             ttft = get("ttft_ms")
-            ttft = defaults.ttft_ms if ttft is None else ttft
+            if ttft is None and defaults.ttft_ms is not None:
+                ttft = float(defaults.ttft_ms)
             tokens, speed = get("output_tokens"), get("tokens_per_s")
             if tokens is not None and speed is not None:
                 service = (ttft or 0.0) + 1000 * tokens / speed
@@ -870,7 +874,7 @@ class _Network:
     ) -> list[float | None]:
         """Each out edge's chance to be a router's choice: its fraction, or an equal share of what
         the fractions leave (NaN for all when they add up to more than 1)."""
-        total = math.fsum(f for f in fractions if f is not None)
+        total = math.fsum([f for f in fractions if f is not None])
         if total > 1 + 1e-9:
             errors.append(
                 {
@@ -1148,7 +1152,7 @@ class _Times:
 
     def calls_mean(self, v: int) -> float:
         own, full = self.own_mean, self.mean
-        return sum([p * (own if terminal else full)[t] for t, p, _, terminal, _ in self.net.sync_out[v]])
+        return sum([p * (own if terminal else full)[t] for t, p, _, terminal, _ in self.net.sync_out[v]], 0.0)
 
     def calls_first(self, client: int) -> float:
         """The time of a client's calls to the first token it sees: LLMs answer at their first
@@ -1169,9 +1173,11 @@ class _Times:
         availability, reach = net.availability, self.reach
         edges = net.sync_out[v]
         if net.is_router[v]:
-            chosen = sum([p for _, p, _, _, _ in edges])
-            return sum([p * (availability if terminal else reach)[t] for t, p, _, terminal, _ in edges]) + 1 - chosen
-        return math.prod([(availability if terminal else reach)[t] for t, _, _, terminal, _ in edges])
+            chosen = sum([p for _, p, _, _, _ in edges], 0.0)
+            return (
+                sum([p * (availability if terminal else reach)[t] for t, p, _, terminal, _ in edges], 0.0) + 1 - chosen
+            )
+        return math.prod([(availability if terminal else reach)[t] for t, _, _, terminal, _ in edges], start=1.0)
 
     def own_distribution(self, v: int) -> Mixture:
         mean = self.own_mean[v]
@@ -1185,7 +1191,7 @@ class _Times:
             return NOTHING
         distributions = self.distributions
         if net.is_router[v]:
-            chosen = sum([p for _, p, _, _, _ in edges])
+            chosen = sum([p for _, p, _, _, _ in edges], 0.0)
             parts = [(p, self.own_distribution(t) if terminal else distributions[t]) for t, p, _, terminal, _ in edges]
             return mix([*parts, (1 - chosen, NOTHING)])
         algebra = self.algebra
@@ -1338,3 +1344,41 @@ def _filled_at(highest: float) -> float | None:
     """The scale at which the busiest node, at `highest` utilisation at scale 1, is full."""
     # A load too small for any float scale to fill the busiest node has no max_scale either.
     return _finite(1 / highest) if highest > 0 else None
+
+
+# ---------------------------------------------------------------------------------------------
+# The compiled twin: this module built by mypyc into a C extension (`make install` runs
+# scripts/build_native.py) runs the whole estimate two to three times as fast, with the same
+# arithmetic in the same order, so the same figures to the last bit. It records a digest of the
+# sources it was built from and is used only when they are the sources here: an edited estimate
+# (or a module it reads) runs as written until it is built again, never a stale build.
+
+NATIVE_MODULE = "whiteboard.domain._estimate_native"
+NATIVE_SOURCES = ("estimate.py", "graphs.py", "palette.py")
+
+
+def native_digest() -> str:
+    """The digest of the sources the twin is built from, as the build records it."""
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in NATIVE_SOURCES:
+        digest.update(name.encode() + b"\0" + (here / name).read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def compiled_twin(digest: str | None = None) -> Any:
+    """The compiled twin when it is built and was built from these sources (or from those with
+    `digest`), else None."""
+    try:
+        twin = importlib.import_module(NATIVE_MODULE)
+    except ImportError:
+        return None
+    return twin if getattr(twin, "SOURCE_DIGEST", None) == (digest or native_digest()) else None
+
+
+pure_estimate_board = estimate_board
+# Only this module looks for the twin: the twin is this file under another name.
+if __name__ == "whiteboard.domain.estimate":
+    _twin = compiled_twin()
+    if _twin is not None:
+        estimate_board = _twin.estimate_board
