@@ -667,11 +667,11 @@ Edge = tuple[int, float, float, bool, bool]
 class _Network:
     """The board as integer-indexed arrays: stations (notes left out) and their out edges.
 
-    Nodes are numbered in document order, as `nodes[i]` in messages. `onward[v]` holds (target,
-    share) of v's edges in document order, terminal calls left out (nothing goes on from them),
-    `terminal_calls` those, as (source, target, share) in order of source, and `indegree[v]` the
-    number of edges of `onward` into v. `sync_out[v]` holds v's synchronous edges and
-    `sync_succ[v]` their targets, terminal calls left out.
+    Nodes are numbered in document order, as `nodes[i]` in messages. `onward[v]` holds v's edges
+    in document order, terminal calls left out (nothing goes on from them), `terminal_calls`
+    those, as (source, target, share) in order of source, and `indegree[v]` the number of edges
+    of `onward` into v. `sync_out[v]` holds v's synchronous edges, terminal calls included. An
+    edge in both is one tuple: a board has tens of thousands of edges, and each object costs.
     """
 
     def __init__(self, doc: dict[str, Any]) -> None:
@@ -680,7 +680,7 @@ class _Network:
         self.ids: list[str] = [node["id"] for node in nodes]
         self.kinds: list[str] = [node["kind"] for node in nodes]
         kinds = self.kinds
-        index = dict(zip(self.ids, range(n), strict=True))
+        index = {node_id: i for i, node_id in enumerate(self.ids)}
         # A board has a few kinds and thousands of nodes: look each kind up once.
         category = {kind: _category(kind) for kind in set(kinds)}
         categories = [category[kind] for kind in kinds]
@@ -707,27 +707,28 @@ class _Network:
         self.miss = [1.0] * n  # the share of requests a node sends on (a cache: 1 - hit_ratio)
         for i, node in enumerate(nodes):
             if active[i]:
-                props = node.get("props")
-                if props:
-                    self._read_node(i, defaults[kinds[i]], props)
+                node_props = node.get("props")
+                if node_props:
+                    self._read_node(i, defaults[kinds[i]], node_props)
 
         self.sync_out: list[list[Edge]] = [[] for _ in range(n)]
-        self.sync_succ: list[list[int]] = [[] for _ in range(n)]
-        self.onward: list[list[tuple[int, float]]] = [[] for _ in range(n)]
+        self.onward: list[list[Edge]] = [[] for _ in range(n)]
         self.terminal_calls: list[tuple[int, int, float]] = []
         self.indegree = indegree = [0] * n
-        sync_out, sync_succ = self.sync_out, self.sync_succ
+        sync_out = self.sync_out
         onward, terminal_calls = self.onward, self.terminal_calls
         miss, streaming = self.miss, STREAMING_PROTOCOLS
         # One pass in document order; a router's edges wait for its fractions to be all read.
         # Problems are numbered so they come out by source, then edge, as the board lists them.
         routed: dict[int, list[tuple[int, int, dict[str, Any]]]] = {}
         problems: list[tuple[int, int, dict[str, str]]] = []
-        for k, edge in enumerate(doc["edges"]):
+        # Typed, so that the compiled twin reads them as dicts, not as any object.
+        edges: list[dict[str, Any]] = doc["edges"]
+        for k, edge in enumerate(edges):
             s, t = index[edge["source"]], index[edge["target"]]
             if not (active[s] and active[t]):
                 continue
-            props = edge.get("props") or _NO_PROPS
+            props: dict[str, Any] = edge.get("props") or _NO_PROPS
             if is_router[s]:
                 routed.setdefault(s, []).append((k, t, props))
                 continue
@@ -747,15 +748,14 @@ class _Network:
                 continue  # no request ever takes it
             client = is_client[s]
             terminal = is_client[t] and not client
+            edge_read = (t, share, calls, terminal, client and props.get("protocol") in streaming)
             if terminal:
                 terminal_calls.append((s, t, share))
             else:
-                onward[s].append((t, share))
+                onward[s].append(edge_read)
                 indegree[t] += 1
             if props.get("async") is not True:
-                sync_out[s].append((t, share, calls, terminal, client and props.get("protocol") in streaming))
-                if not terminal:
-                    sync_succ[s].append(t)
+                sync_out[s].append(edge_read)
         for s in sorted(routed):
             self._read_router_edges(s, routed[s], problems)
         terminal_calls.sort(key=itemgetter(0))  # stable: in document order from each source
@@ -851,7 +851,7 @@ class _Network:
         problems += [(s, edges[-1][0] + 1, problem) for problem in found]  # after its edges' own
         miss, is_client, streaming = self.miss[s], self.is_client, STREAMING_PROTOCOLS
         client = is_client[s]
-        sync_out, sync_succ = self.sync_out[s], self.sync_succ[s]
+        sync_out = self.sync_out[s]
         for (_, t, props), chance in zip(edges, chances, strict=True):
             calls = 1.0 if chance is None else chance
             share = calls * miss
@@ -862,12 +862,10 @@ class _Network:
             if terminal:
                 self.terminal_calls.append((s, t, share))
             else:
-                self.onward[s].append((t, share))
+                self.onward[s].append(edge)
                 self.indegree[t] += 1
             if props.get("async") is not True:
                 sync_out.append(edge)
-                if not terminal:
-                    sync_succ.append(t)
 
     def _router_chances(
         self, s: int, fractions: list[float | None], errors: list[dict[str, str]]
@@ -917,11 +915,12 @@ _RANGES = {
 _NODE_RANGES = {key: limits for (element, key), limits in _RANGES.items() if element == "node"}
 
 
-def _callees_first(succ: Sequence[Sequence[int]], starts: Iterable[int]) -> tuple[list[int], list[int]]:
-    """(order, looping): the nodes the `starts` call through `succ`, directly or not, each after
-    its callees, those on or calling into a loop left out; and those, with the starts that call
-    into a loop. One depth-first search from the starts' callees: nothing else is visited."""
-    n = len(succ)
+def _callees_first(calls: Sequence[Sequence[Edge]], starts: Iterable[int]) -> tuple[list[int], list[int]]:
+    """(order, looping): the nodes the `starts` call along `calls` (terminal calls left out),
+    directly or not, each after its callees, those on or calling into a loop left out; and those,
+    with the starts that call into a loop. One depth-first search from the starts' callees:
+    nothing else is visited."""
+    n = len(calls)
     seen = bytearray(n)
     # Where a loop leads: a node on the search path reached again, or a node marked so.
     looped = bytearray(n)
@@ -931,21 +930,23 @@ def _callees_first(succ: Sequence[Sequence[int]], starts: Iterable[int]) -> tupl
     # The search path and each of its nodes' unread callees, as two parallel stacks (no tuple
     # per frame), as in graphs.strongly_connected_components.
     path: list[int] = []
-    unread: list[Iterator[int]] = []
+    unread: list[Iterator[Edge]] = []
     starts = list(starts)
-    for root in [t for v in starts for t in succ[v]]:
+    for root in [t for v in starts for t, _, _, terminal, _ in calls[v] if not terminal]:
         if seen[root]:
             continue
         seen[root] = on_path[root] = True
         path.append(root)
-        unread.append(iter(succ[root]))
+        unread.append(iter(calls[root]))
         while path:
             v = path[-1]
-            for t in unread[-1]:
+            for t, _, _, terminal, _ in unread[-1]:
+                if terminal:
+                    continue
                 if not seen[t]:
                     seen[t] = on_path[t] = True
                     path.append(t)
-                    unread.append(iter(succ[t]))
+                    unread.append(iter(calls[t]))
                     break
                 if on_path[t] or looped[t]:
                     looped[v] = True
@@ -960,7 +961,7 @@ def _callees_first(succ: Sequence[Sequence[int]], starts: Iterable[int]) -> tupl
                 else:
                     order.append(v)
     for v in starts:
-        if not seen[v] and any([looped[t] for t in succ[v]]):
+        if not seen[v] and any([looped[t] for t, _, _, terminal, _ in calls[v] if not terminal]):
             looping.append(v)
     return order, looping
 
@@ -981,7 +982,7 @@ def _solve_loop(members: list[int], net: _Network, inflow: list[float]) -> list[
     onward, offered = net.onward, net.offered
     for u in members:
         i = local[u]
-        for t, share in onward[u]:
+        for t, share, _, _, _ in onward[u]:
             j = local.get(t)
             if j is not None:
                 rows[j][i] = rows[j].get(i, 0.0) - share
@@ -1019,7 +1020,7 @@ def _unit_rates(net: _Network) -> list[float]:
     order = [v for v in range(n) if net.active[v] and not indegree[v]]
     for v in order:  # the list grows while it is read
         emitted = rate[v] + offered[v]
-        for t, share in onward[v]:
+        for t, share, _, _, _ in onward[v]:
             rate[t] += emitted * share
             indegree[t] -= 1
             if not indegree[t]:
@@ -1028,12 +1029,12 @@ def _unit_rates(net: _Network) -> list[float]:
 
     def send(v: int, inside: frozenset[int]) -> None:
         emitted = rate[v] + offered[v]
-        for t, share in onward[v]:
+        for t, share, _, _, _ in onward[v]:
             if t not in inside:
                 rate[t] += emitted * share
 
     if rest:
-        succ = {v: [t for t, _ in onward[v]] for v in rest}
+        succ = {v: [edge[0] for edge in onward[v]] for v in rest}
         # Tarjan yields a component after every component it reaches: reversed, upstream first.
         for members in reversed(list(strongly_connected_components(rest, succ, n))):
             inside: frozenset[int] = _NO_MEMBERS
@@ -1093,14 +1094,12 @@ class _Times:
     def __init__(self, net: _Network, stations: list[_Station | None], starts: Iterable[int]) -> None:
         self.net = net
         n = len(net.ids)
-        self.order, self.looping = _callees_first(net.sync_succ, starts)
+        self.order, self.looping = _callees_first(net.sync_out, starts)
         nan = math.nan
         # What a node answers from its own station: for terminal calls, and the base of R.
         self.own_mean = [nan if s is None else s[3] for s in stations]
-        self.own_first = [
-            m - service + first
-            for m, service, first in zip(self.own_mean, net.service_ms, net.first_token_ms, strict=True)
-        ]
+        own_mean, service_ms, first_token_ms = self.own_mean, net.service_ms, net.first_token_ms
+        self.own_first = [own_mean[v] - service_ms[v] + first_token_ms[v] for v in range(n)]
         self.own_variance = [nan if s is None else s[4] for s in stations]
         self.mean = mean = [nan] * n
         self.first = first = [nan] * n
@@ -1212,7 +1211,7 @@ class _Times:
         net = self.net
         if not self.looping:
             return {}
-        succ = net.sync_succ
+        succ = [[t for t, _, _, terminal, _ in out if not terminal] for out in net.sync_out]
         loops: dict[int, str] = {}
         for members in strongly_connected_components(self.looping, succ, len(net.ids)):
             if len(members) > 1:
@@ -1239,10 +1238,9 @@ def estimate_board(doc: dict[str, Any], *, scale: float = 1.0, version: int | No
     """The estimate of a validated board at `scale` (SPEC section 8)."""
     net = _Network(doc)
     unit = _unit_rates(net)
-    stations = [
-        _station(service, servers, rate * scale) if active else None
-        for service, servers, rate, active in zip(net.service_ms, net.servers, unit, net.active, strict=True)
-    ]
+    # Indexed rather than zipped: the compiled twin then builds no tuple per node.
+    service_ms, servers, active = net.service_ms, net.servers, net.active
+    stations = [_station(service_ms[v], servers[v], unit[v] * scale) if active[v] else None for v in range(len(unit))]
     times = _Times(net, stations, net.clients)
     loops = times.loop_reasons()
     # Clients that call the same way share one distribution, and its percentile. The cache holds
