@@ -420,12 +420,16 @@ def _reduced(components: list[Component]) -> Mixture:
     merged = []
     # The component being grown, as four locals: _merge inlined, the same arithmetic in the same
     # order (max(x, 0.0) as a comparison, NaN and -0.0 kept alike), for this runs for every node
-    # a client reaches.
+    # a client reaches. `grown` is None once something is merged into it; until then it is kept
+    # as it came, not built again.
     rest = iter(components)
-    wa, ma, va, na = next(rest)
+    first = next(rest)
+    wa, ma, va, na = first
+    grown: Component | None = first
     limit = ma * _CLOSE_MEANS
     for c in rest:
         if c[1] <= limit:
+            grown = None
             wb, mb, vb, nb = c
             weight = wa + wb
             mean = (wa * ma + wb * mb) / weight
@@ -437,10 +441,11 @@ def _reduced(components: list[Component]) -> Mixture:
             wa, ma = weight, mean
             limit = mean * _CLOSE_MEANS
         else:
-            merged.append((wa, ma, va, na))
+            merged.append((wa, ma, va, na) if grown is None else grown)
+            grown = c
             wa, ma, va, na = c
             limit = ma * _CLOSE_MEANS
-    merged.append((wa, ma, va, na))
+    merged.append((wa, ma, va, na) if grown is None else grown)
     while len(merged) > MAX_COMPONENTS:
         closest, ratio = 0, math.inf
         for j in range(len(merged) - 1):
@@ -804,33 +809,32 @@ class _Network:
                     continue
             figures[key] = self._prop(props, key, "node", i, self.errors)
         if figures:
-            get = figures.get
             if self.is_client[i]:
-                self.offered[i] = get("rps") or 0.0
-                self.slo[i] = get("slo_p99_ms")
-            latency = get("latency_ms")
+                self.offered[i] = figures.get("rps") or 0.0
+                self.slo[i] = figures.get("slo_p99_ms")
+            latency = figures.get("latency_ms")
             if latency is not None:
                 service = first_token = latency
-            concurrency = get("concurrency")
+            concurrency = figures.get("concurrency")
             if concurrency is not None:
                 servers = int(concurrency)
-            availability = get("availability")
+            availability = figures.get("availability")
             if availability is not None:
                 up = availability
         kind = self.kinds[i]
         if kind == "llm":
-            get = figures.get
-            ttft = get("ttft_ms")
+            ttft = figures.get("ttft_ms")
             if ttft is None and defaults.ttft_ms is not None:
                 ttft = float(defaults.ttft_ms)
-            tokens, speed = get("output_tokens"), get("tokens_per_s")
+            tokens, speed = figures.get("output_tokens"), figures.get("tokens_per_s")
             if tokens is not None and speed is not None:
                 service = (ttft or 0.0) + 1000 * tokens / speed
             first_token = service if ttft is None else min(ttft, service)
         elif kind == "cache":
             self.miss[i] = 1 - (figures.get("hit_ratio") or 0.0)
         replicas = props.get("replicas", 1)
-        if replicas.__class__ is int and replicas > 1:
+        # isinstance, so that the compiled twin multiplies and raises to a native int.
+        if isinstance(replicas, int) and replicas > 1:
             servers *= replicas
             up = 1 - (1 - up) ** replicas
         self.service_ms[i] = service
@@ -921,10 +925,11 @@ def _callees_first(calls: Sequence[Sequence[Edge]], starts: Iterable[int]) -> tu
     with the starts that call into a loop. One depth-first search from the starts' callees:
     nothing else is visited."""
     n = len(calls)
-    seen = bytearray(n)
+    # Lists rather than bytearrays: as fast here, and the compiled twin indexes a list natively.
+    seen = [False] * n
     # Where a loop leads: a node on the search path reached again, or a node marked so.
-    looped = bytearray(n)
-    on_path = bytearray(n)
+    looped = [False] * n
+    on_path = [False] * n
     order: list[int] = []
     looping: list[int] = []
     # The search path and each of its nodes' unread callees, as two parallel stacks (no tuple
@@ -1114,7 +1119,9 @@ class _Times:
         self.own_visits = own_visits = [_NO_VISITS] * n
         for v in covariance:
             own_visits[v] = {v: 1.0}
-        self.distributions: dict[int, Mixture] = {}
+        # Indexed by node; a node's entry is only read once it is computed (callers of a node
+        # without one have a NaN mean and none either).
+        self.distributions: list[Mixture] = [NOTHING] * n
         distributions, own_variance, convolve = self.distributions, self.own_variance, self.algebra.convolve
         calls_distribution = self.calls_distribution
         for v in self.order:
