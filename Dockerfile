@@ -7,6 +7,21 @@ WORKDIR /build
 COPY requirements.txt .
 RUN pip wheel --no-cache-dir --wheel-dir /wheels -r requirements.txt
 
+# The load estimate's compiled twin (scripts/build_native.py): mypyc and a C compiler stay in this
+# stage; the image takes the two extension modules. Built from the same sources the image holds,
+# so their digests match and the twin runs.
+FROM python:3.11-slim-bookworm AS native
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends gcc libc6-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /build
+COPY requirements-dev.txt .
+RUN pip install --no-cache-dir $(grep -E '^(mypy|setuptools)==' requirements-dev.txt)
+COPY whiteboard/__init__.py ./whiteboard/
+COPY whiteboard/domain ./whiteboard/domain
+COPY scripts/build_native.py ./scripts/
+RUN python scripts/build_native.py
+
 FROM node:20-bookworm-slim AS assets
 WORKDIR /build
 COPY package.json package-lock.json ./
@@ -25,6 +40,7 @@ RUN pip install --no-cache-dir /wheels/* && rm -rf /wheels
 COPY --from=assets /build/node_modules ./node_modules
 COPY manage.py ./
 COPY whiteboard ./whiteboard
+COPY --from=native /build/whiteboard/domain/_estimate_native* ./whiteboard/domain/
 COPY templates ./templates
 COPY static ./static
 COPY fixtures ./fixtures

@@ -9,7 +9,10 @@ runs at 70 %: every rate, wait, mean, p99 and availability is computed.
 
 What is timed, on the same board for each size:
 - estimate: `estimate_board(doc)`, the whole model (rates with the loops solved, Erlang C for
-  every node, times, p99 mixtures, availability, the output document).
+  every node, times, p99 mixtures, availability, the output document), as the app runs it: the
+  compiled twin that `make install` builds (scripts/build_native.py), or the pure-Python module
+  where there is none; the script says which.
+- estimate, pure Python: `pure_estimate_board(doc)`, the same module uncompiled, for reference.
 - review: `review_board(doc)`, as the API and CI run it: its rules, and the three load rules,
   which run the estimate because the clients have `rps`.
 - review without load: `review_board` on the same board with the clients' `rps` left out: the
@@ -39,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from review import timed_runs  # noqa: E402  (bench/review.py, this script's neighbour)
 
-from whiteboard.domain.estimate import estimate_board  # noqa: E402
+from whiteboard.domain.estimate import estimate_board, pure_estimate_board  # noqa: E402
 from whiteboard.domain.review import review_board  # noqa: E402
 
 SIZES = (100, 1_000, 10_000)
@@ -47,6 +50,10 @@ ROUNDS = 5
 REPEATS = {100: 5, 1_000: 3, 10_000: 2}
 MAX_RATIO = 1.0
 RESULTS = ROOT / "bench" / "results" / "estimate.json"
+IMPLEMENTATIONS = {
+    True: "compiled (the twin scripts/build_native.py builds with mypyc)",
+    False: "in pure Python (no compiled twin here: `make install` builds it)",
+}
 
 
 def synthetic_board(n: int, seed: int = 7) -> dict[str, Any]:
@@ -131,8 +138,10 @@ def without_load(doc: dict[str, Any]) -> dict[str, Any]:
 def main() -> int:
     docs = {n: synthetic_board(n) for n in SIZES}
     unloaded = {n: without_load(doc) for n, doc in docs.items()}
+    compiled = estimate_board is not pure_estimate_board
     subjects: dict[str, Callable[[int], object]] = {
         "estimate": lambda n: estimate_board(docs[n]),
+        "estimate_pure": lambda n: pure_estimate_board(docs[n]),
         "review": lambda n: review_board(docs[n]),
         "review_without_load": lambda n: review_board(unloaded[n]),
     }
@@ -155,6 +164,7 @@ def main() -> int:
                 **{f"{name}_ms": round(best[name], 3) for name in subjects},
                 **{f"{name}_median_ms": round(median[name], 3) for name in subjects},
                 "ratio": round(best["estimate"] / best["review_without_load"], 3),
+                "ratio_pure": round(best["estimate_pure"] / best["review_without_load"], 3),
                 "bottleneck_utilisation": round(result["nodes"][result["bottleneck"]]["utilisation"], 3),
                 "estimate_errors": len(result["errors"]),
             }
@@ -162,17 +172,19 @@ def main() -> int:
     ok = all(row["ratio"] <= MAX_RATIO for row in rows)
 
     print(f"load estimate vs review suite (fastest of {ROUNDS} interleaved rounds; medians in brackets)")
+    print(f"the estimate runs {IMPLEMENTATIONS[compiled]}")
     print(
-        f"{'nodes':>7} {'edges':>7} {'clients':>8} {'estimate ms':>18} {'review ms':>18} "
-        f"{'review w/o load ms':>20} {'ratio':>6}"
+        f"{'nodes':>7} {'edges':>7} {'clients':>8} {'estimate ms':>18} {'pure Python ms':>18} {'review ms':>18} "
+        f"{'review w/o load ms':>20} {'ratio':>6} {'pure':>6}"
     )
     for row in rows:
         cells = [f"{row[f'{name}_ms']:.2f} ({row[f'{name}_median_ms']:.2f})" for name in subjects]
         print(
-            f"{row['nodes']:>7} {row['edges']:>7} {row['clients']:>8} {cells[0]:>18} {cells[1]:>18} "
-            f"{cells[2]:>20} {row['ratio']:>6.2f}"
+            f"{row['nodes']:>7} {row['edges']:>7} {row['clients']:>8} {cells[0]:>18} {cells[1]:>18} {cells[2]:>18} "
+            f"{cells[3]:>20} {row['ratio']:>6.2f} {row['ratio_pure']:>6.2f}"
         )
-    print("ratio = estimate / review without load (the review with load runs the estimate for its load rules)")
+    print("ratio = estimate / review without load (the review with load runs the estimate for its load rules);")
+    print("pure = the pure-Python estimate / review without load, for reference")
     print(f"target: ratio <= {MAX_RATIO} at every size: {'met' if ok else 'MISSED'}")
 
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
@@ -182,8 +194,11 @@ def main() -> int:
                 "benchmark": "estimate",
                 "method": f"fastest run of {ROUNDS} rounds, each timing every size and subject after a warm-up; "
                 "medians alongside",
+                "implementation": "compiled" if compiled else "pure",
                 "timed": {
-                    "estimate": "estimate_board(doc): rates, loops, Erlang C, times, p99, availability, output",
+                    "estimate": "estimate_board(doc): rates, loops, Erlang C, times, p99, availability, output, "
+                    "as the app runs it (the compiled twin where built)",
+                    "estimate_pure": "pure_estimate_board(doc): the same module, not compiled",
                     "review": "review_board(doc): every rule, the load rules included (they run the estimate)",
                     "review_without_load": "review_board on the same board without the clients' rps",
                 },
