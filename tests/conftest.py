@@ -5,7 +5,9 @@ import os
 from typing import Any
 
 import pytest
+from asgiref.sync import SyncToAsync
 from django.contrib.auth import get_user_model
+from django.db import connections
 from django.test import Client
 
 from tests.builders import sample_board
@@ -124,6 +126,15 @@ def outsider_api(outsider: Any) -> Api:
 @pytest.fixture
 def anonymous_api(db: None) -> Api:
     return Api(None)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None) -> Any:
+    """pytest-django's test databases, and before they are dropped, the connection that async
+    tests leave in asgiref's thread for `database_sync_to_async`: with PostgreSQL's persistent
+    connections (CONN_MAX_AGE) it stays open, and PostgreSQL refuses to drop a database in use."""
+    yield
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result()
 
 
 @pytest.fixture(autouse=True)
