@@ -213,6 +213,22 @@ def test_calls_multiply_the_load_and_a_non_integer_is_a_mean() -> None:
     assert result["nodes"]["db"]["rate"] == pytest.approx(25)
 
 
+@pytest.mark.parametrize("calls", [1e-170, 1e-300, 5e-324])
+def test_calls_so_rare_their_chances_underflow_change_nothing_and_break_nothing(calls: float) -> None:
+    # Three edges of 1e-170 calls: the chance of taking two of them is below the smallest float,
+    # and components of no weight were merged by dividing by their weight (a crash, so a 500).
+    def board(calls: float) -> dict[str, Any]:
+        return doc(
+            [node("u", "browser", rps=10), node("a"), node("b"), node("c"), node("d")],
+            [call("u", "a"), call("a", "b", calls=calls), call("a", "c", calls=calls), call("a", "d", calls=calls)],
+        )
+
+    rare, none = estimate_board(board(calls)), estimate_board(board(0))
+    assert rare["errors"] == []
+    assert entry(rare, "u")["p99_ms"] == pytest.approx(entry(none, "u")["p99_ms"], rel=1e-12)
+    assert entry(rare, "u")["mean_ms"] == pytest.approx(entry(none, "u")["mean_ms"], rel=1e-12)
+
+
 def test_a_cache_sends_only_its_misses_on() -> None:
     result = estimate(
         [node("u", "browser", rps=100), node("k", "cache", hit_ratio=0.8), node("db", "sql_db", latency_ms=10)],

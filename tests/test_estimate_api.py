@@ -117,6 +117,28 @@ def test_storing_a_board_with_a_bad_estimate_prop_is_refused_and_changes_nothing
     assert loaded.document == before
 
 
+def test_a_stored_board_with_calls_too_rare_to_multiply_is_estimated_and_reviewed(
+    board: Board, owner: Any, owner_api: Any
+) -> None:
+    # The chance of taking two of these edges is below the smallest float: once a 500 on every
+    # estimate and review of the board.
+    rare = {"calls": 1e-200}
+    document = build_board(
+        [node("web", "browser", props={"rps": 10}), node("api"), node("a"), node("b"), node("c")],
+        [
+            edge("e1", "web", "api"),
+            edge("e2", "api", "a", props=rare),
+            edge("e3", "api", "b", props=rare),
+            edge("e4", "api", "c", props=rare),
+        ],
+    )
+    board_replace(board=board, version=board.version, document=document, user=owner)
+    estimated = owner_api.get(f"/api/boards/{board.pk}/estimate")
+    assert estimated.status_code == 200
+    assert estimated.json()["entries"][0]["p99_ms"] == pytest.approx(46.0517, rel=1e-5)
+    assert owner_api.post("/api/review", document).status_code == 200
+
+
 def test_malformed_json_is_a_400(owner_api: Any) -> None:
     response = owner_api.post("/api/estimate", raw=b"{not json")
     assert response.status_code == 400

@@ -2,7 +2,8 @@
 
 The twin is estimate.py compiled by mypyc. It must give the very figures the pure module gives,
 on the demo boards and on random ones at every scale, with every kind of problem a board can
-carry; and it must never run in place of an estimate.py edited since it was built.
+carry, and on any board hypothesis draws (where the pure module must answer in strict JSON, not
+crash); and it must never run in place of an estimate.py edited since it was built.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import require
 from tests.test_estimate_simulation import random_board
@@ -163,6 +166,70 @@ def test_a_source_edited_after_the_build_runs_as_written_not_the_stale_twin(tmp_
     source = copy / "domain" / edited
     source.write_text(source.read_text(encoding="utf-8") + "\n# an edit\n", encoding="utf-8")
     assert not run_in(tmp_path)
+
+
+# Any board the estimate may be given: every kind of station, props anywhere in and just out of
+# their ranges (a stored board may predate the checks), edges between any two nodes, loops included.
+KIND_CHOICES = (
+    "user", "browser", "external_system", "load_balancer", "api_gateway", "service", "worker", "llm",
+    "agent", "cache", "sql_db", "queue", "note",
+)  # fmt: skip
+NUMBERS = st.one_of(
+    st.sampled_from([0, 1, 2, 0.5, 0.999, 1.5, 1000, 10**6, -1, float("inf"), float("nan"), None, "3", True]),
+    st.floats(min_value=0, max_value=5000, allow_nan=False),
+    st.integers(min_value=0, max_value=3000),
+)
+NODE_PROPS = st.dictionaries(
+    st.sampled_from(
+        [
+            "rps",
+            "slo_p99_ms",
+            "latency_ms",
+            "concurrency",
+            "availability",
+            "hit_ratio",
+            "ttft_ms",
+            "output_tokens",
+            "tokens_per_s",
+            "replicas",
+        ]
+    ),
+    NUMBERS,
+    max_size=5,
+)
+EDGE_PROPS = st.fixed_dictionaries(
+    {},
+    optional={
+        "calls": NUMBERS,
+        "fraction": NUMBERS,
+        "async": st.booleans(),
+        "protocol": st.sampled_from(["https", "grpc", "sse", "websocket"]),
+    },
+)
+
+
+@st.composite
+def any_board(draw: st.DrawFn) -> dict[str, Any]:
+    """A loaded client first, each later node called from an earlier one (so most of the board
+    carries load), and any further edges, loops included."""
+    kinds = draw(st.lists(st.sampled_from(KIND_CHOICES), min_size=1, max_size=10))
+    nodes = [node(f"n{i}", kind, **draw(NODE_PROPS)) for i, kind in enumerate(kinds)]
+    nodes[0] = node("n0", "browser", **{**draw(NODE_PROPS), "rps": draw(st.floats(0.01, 20))})
+    tree = [(draw(st.integers(0, i - 1)), i) for i in range(1, len(kinds))]
+    more = draw(st.lists(st.tuples(st.integers(0, len(kinds) - 1), st.integers(0, len(kinds) - 1)), max_size=8))
+    pairs = tree + more
+    edges = [{**edge(f"n{s}", f"n{t}", **draw(EDGE_PROPS)), "id": f"e{k}"} for k, (s, t) in enumerate(pairs) if s != t]
+    return board(nodes, edges)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(any_board(), st.sampled_from([0.0, 0.01, 1.0, 3.0, 1000.0]))
+def test_any_board_is_estimated_in_strict_json_and_the_compiled_estimate_agrees(
+    doc: dict[str, Any], scale: float
+) -> None:
+    expected = estimate.pure_estimate_board(doc, scale=scale)
+    json.dumps(expected, allow_nan=False)  # no NaN or infinity reaches a client
+    assert same(twin().estimate_board(doc, scale=scale), expected)
 
 
 def test_a_twin_from_other_sources_is_not_used() -> None:

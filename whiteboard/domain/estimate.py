@@ -405,6 +405,8 @@ def _merge(a: Component, b: Component) -> Component:
     wa, ma, va, na = a
     wb, mb, vb, nb = b
     weight = wa + wb
+    if not weight > 0:
+        return a  # two chances so small their product was 0: nothing to weigh
     mean = (wa * ma + wb * mb) / weight
     second = (wa * (va + ma * ma) + wb * (vb + mb * mb)) / weight
     visits = _added(na, nb, wa / weight, wb / weight) if na or nb else _NO_VISITS
@@ -432,6 +434,8 @@ def _reduced(components: list[Component]) -> Mixture:
             grown = None
             wb, mb, vb, nb = c
             weight = wa + wb
+            if not weight > 0:
+                continue  # as in _merge: both weigh nothing (a product of tiny chances underflowed)
             mean = (wa * ma + wb * mb) / weight
             second = (wa * (va + ma * ma) + wb * (vb + mb * mb)) / weight
             na = _added(na, nb, wa / weight, wb / weight) if na or nb else _NO_VISITS
