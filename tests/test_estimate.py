@@ -167,6 +167,41 @@ def test_the_percentile_of_a_mixture_with_a_constant_time_is_found_at_its_step()
     assert percentile(mixture, 0.999) == pytest.approx(270.0, rel=1e-9)
 
 
+def test_a_spread_below_a_floats_precision_is_a_constant_time() -> None:
+    assert percentile(((1.0, 5.0, 1e-40, {}),)) == pytest.approx(5.0, rel=1e-9)
+    assert percentile(((0.5, 1.0, 1.0, {}), (0.5, 50.0, 1e-30, {}))) == pytest.approx(50.0, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    "mixture", [((1.0, 1e179, math.inf, {}),), ((1.0, math.inf, math.inf, {}),), ((1.0, 1e-200, 1e200, {}),)]
+)
+def test_a_time_beyond_a_float_has_an_unknown_percentile(mixture: Any) -> None:
+    assert math.isnan(percentile(mixture))
+
+
+def test_a_time_too_long_to_compute_is_said_and_the_rest_is_estimated() -> None:
+    # Valid props: a million tokens at 1e-170 tokens/s is 1e179 ms, whose square is no float.
+    result = estimate(
+        [
+            node("u", "browser", rps=0),
+            node("llm", "llm", output_tokens=1_000_000, tokens_per_s=1e-170),
+            node("v", "browser", rps=5),
+            node("api"),
+        ],
+        [call("u", "llm"), call("v", "api")],
+    )
+    assert (entry(result, "u")["mean_ms"], entry(result, "u")["p99_ms"]) == (pytest.approx(1e179), None)
+    assert result["errors"] == [
+        {
+            "loc": "nodes[0]",
+            "msg": "client 'u': its time is too long to compute (about 1e150 ms or more): check the service times "
+            "and `calls` along its calls",
+        }
+    ]
+    assert entry(result, "v")["p99_ms"] == pytest.approx(46.05, rel=1e-3)
+    json.dumps(result, allow_nan=False)
+
+
 # --- routing and rates ----------------------------------------------------------------------------
 
 

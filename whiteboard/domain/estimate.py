@@ -61,6 +61,8 @@ _CLOSE_MEANS = 1.1
 # Below this chance of waiting, repeated visits to a station are taken as independent.
 _QUEUEING = 0.01
 _NORMAL = NormalDist()
+# A gamma of this shape spreads by 1e-15 of its mean, below a float's precision: a constant time.
+_CONSTANT_SHAPE = 1e30
 # A pivot this close to zero means the loop gives back every request it takes in (gain >= 1).
 _SINGULAR = 1e-9
 
@@ -619,8 +621,23 @@ def percentile(mixture: Mixture, p: float = PERCENTILE) -> float:
     level = 1 - p
     if math.fsum([w for w, m, _, _ in mixture if m > 0]) <= level:
         return 0.0
-    gammas = [(w, m * m / v, m / v, math.lgamma(m * m / v)) for w, m, v, _ in mixture if m > 0 and v > 0]
-    atoms = [(w, m) for w, m, v, _ in mixture if m > 0 and not v > 0]
+    gammas: list[_Gamma] = []
+    atoms: list[tuple[float, float]] = []
+    for w, m, v, _ in mixture:
+        if not m > 0:
+            continue
+        if not (m < math.inf and v < math.inf):  # NaN too
+            # A time or a spread beyond a float (a mean over about 1e154 ms squares to infinity):
+            # there is no percentile to search for, so it is unknown.
+            return math.nan
+        shape = m * m / v if v > 0 else math.inf
+        rate = m / v if v > 0 else math.inf
+        if shape >= _CONSTANT_SHAPE:
+            atoms.append((w, m))  # no spread a float tells from none: a constant time
+        elif shape > 0 and rate > 0:
+            gammas.append((w, shape, rate, math.lgamma(shape)))
+        else:
+            return math.nan  # a spread so wide against the mean that its shape or rate underflows
     # Start where the component that reaches furthest leaves level / weight above it.
     t = max(
         (_gamma_quantile(shape, level / w) / rate for w, shape, rate, _ in gammas if w > level),
@@ -1269,6 +1286,14 @@ def estimate_board(doc: dict[str, Any], *, scale: float = 1.0, version: int | No
             if shared is None:
                 shared = percentiles[id(distribution)] = (distribution, percentile(distribution))
             p99 = shared[1]
+        if (mean == math.inf or math.isfinite(mean)) and not math.isfinite(p99):
+            net.errors.append(
+                {
+                    "loc": f"nodes[{c}]",
+                    "msg": f"client {net.ids[c]!r}: its time is too long to compute (about 1e150 ms or more): "
+                    "check the service times and `calls` along its calls",
+                }
+            )
         availability = times.calls_reach(c)
         if c in loops:
             availability = math.nan
