@@ -21,7 +21,7 @@ $(STAMPS)/node: package.json package-lock.json
 	@chmod u+x node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool 2>/dev/null || true
 	@mkdir -p $(STAMPS) && touch $@
 
-# The load estimate compiled by mypyc (scripts/build_native.py): two to three times as fast, used
+# The load estimate compiled by mypyc (scripts/build_native.py): about twice as fast, used
 # only while built from the current sources. Without a C compiler the pure-Python estimate runs.
 NATIVE_SOURCES := $(addprefix whiteboard/domain/,estimate.py graphs.py palette.py)
 $(STAMPS)/native: $(NATIVE_SOURCES) scripts/build_native.py $(STAMPS)/python

@@ -1382,7 +1382,7 @@ def _filled_at(highest: float) -> float | None:
 
 # ---------------------------------------------------------------------------------------------
 # The compiled twin: this module built by mypyc into a C extension (`make install` runs
-# scripts/build_native.py) runs the whole estimate two to three times as fast, with the same
+# scripts/build_native.py) runs the whole estimate about twice as fast, with the same
 # arithmetic in the same order, so the same figures to the last bit. It records a digest of the
 # sources it was built from and is used only when they are the sources here: an edited estimate
 # (or a module it reads) runs as written until it is built again, never a stale build.
