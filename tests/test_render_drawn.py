@@ -434,6 +434,24 @@ def test_a_hostile_label_is_drawn_as_its_literal_text_and_injects_nothing(servic
                 assert value.startswith(("#", "data:image/png;base64,")), value
 
 
+PARAGRAPH_SEPARATORS = "\n\r\x1c\x1d\x1e\x85\u2029"
+
+
+def test_a_paragraph_separator_inside_a_line_is_measured_as_a_space() -> None:
+    # Any Unicode is a valid label; PIL's shaper refuses a line that holds one of these.
+    for separator in PARAGRAPH_SEPARATORS:
+        assert text_width(f"a{separator}b", 14) == text_width("a b", 14), repr(separator)
+
+
+@pytest.mark.parametrize("fmt", ["svg", "png", "pdf"])
+@pytest.mark.parametrize("layout", ["drawn", "auto"])
+def test_a_board_with_every_paragraph_separator_in_its_text_renders(service: Any, fmt: str, layout: str) -> None:
+    label = "x".join(PARAGRAPH_SEPARATORS)
+    picture = Picture(layout=layout, width=800 if layout == "drawn" else None)
+    rendered = service.render(placed(hostile_board(label)), fmt=fmt, picture=picture)
+    assert rendered.content[:5] in (b"<svg ", b"<?xml", b"\x89PNG\r", b"%PDF-")
+
+
 @pytest.mark.parametrize("label", HOSTILE)
 @pytest.mark.parametrize("layout", ["drawn", "auto"])
 @pytest.mark.parametrize("fmt", ["png", "pdf"])

@@ -36,6 +36,8 @@ HOSTILE = [
     "'''; __import__('os').system('id') #",
     ("two hundred characters " * 9)[:200],
     "x" * 200,
+    # Unicode's paragraph separators inside a line: the text shaper refused to measure them.
+    "next\x85line\u2029paragraph",
 ]
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -87,6 +87,12 @@ def _font(weight: int, size: float) -> Any:
         return None
 
 
+# Characters Unicode counts as paragraph separators (bidi class B): the shaper PIL measures with
+# (raqm) refuses a "line" holding one, and a label may hold any text. Drawn in a line, they take
+# about a space.
+_PARAGRAPH_SEPARATORS = str.maketrans(dict.fromkeys("\n\r\x1c\x1d\x1e\x85\u2029", " "))
+
+
 @cache
 def text_width(text: str, size: float, weight: int = 400) -> float:
     """The width of one line in px (DejaVu Sans; an estimate without the font file)."""
@@ -94,7 +100,7 @@ def text_width(text: str, size: float, weight: int = 400) -> float:
     if font is None:
         return len(text) * size * 0.6
     # Measured at 8x the size and scaled back: whole-pixel rounding would add up on long lines.
-    return float(font.getlength(text)) / 8
+    return float(font.getlength(text.translate(_PARAGRAPH_SEPARATORS))) / 8
 
 
 def wrap(text: str, width: float, size: float, weight: int = 400) -> list[str]:
