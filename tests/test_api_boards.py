@@ -346,6 +346,20 @@ def test_export_layouts_and_their_bad_options(board, owner_api):
         assert response.status_code == 400 and message in response.json()["detail"]
 
 
+def test_a_png_too_large_for_any_image_is_a_422_saying_what_works(owner_api):
+    # Two nodes 100,000 px apart: the drawn PNG would be taller than an image can be (once a 500).
+    far = build_board(
+        [node("a", "service", x=0, y=0, props={}), node("b", "sql_db", x=0, y=100_000, props={})],
+        [edge("e", "a", "b", props={})],
+    )
+    board_id = owner_api.post("/api/boards", far).json()["id"]
+    response = owner_api.get(f"/api/boards/{board_id}/export.png?layout=drawn")
+    assert response.status_code == 422
+    assert "a PNG can be at most 32,767 px on a side. Export SVG or PDF" in response.json()["detail"]
+    assert owner_api.get(f"/api/boards/{board_id}/export.svg?layout=drawn").status_code == 200
+    assert owner_api.post("/api/render?format=png&layout=drawn", far).status_code == 422
+
+
 def test_rendering_an_unstored_document_cannot_link_to_a_board_page(owner_api):
     response = owner_api.post("/api/render?format=svg&links=1", sample_board())
     assert response.status_code == 400 and "stored board" in response.json()["detail"]

@@ -29,6 +29,7 @@ from whiteboard.domain.drawn import (
 from whiteboard.domain.look import LOOK, PROTOCOL_COLORS
 from whiteboard.domain.palette import NOTE
 from whiteboard.rendering import InvalidOption, Picture, RenderService, RenderSettings, picture_from_query
+from whiteboard.rendering.service import PictureTooLarge
 
 FIXTURES = sorted((Path(__file__).resolve().parent.parent / "fixtures").glob("*.json"))
 MAGIC = {"png": b"\x89PNG\r\n", "svg": b"<?xml", "pdf": b"%PDF-"}
@@ -374,6 +375,38 @@ def test_a_drawn_png_scales_and_has_a_transparent_background_on_request(service:
 def test_a_drawn_png_at_a_width_has_that_width(service: Any) -> None:
     png = service.render(sample_board(), fmt="png", picture=Picture(layout="drawn", width=800)).content
     assert png_size(png)[0] == 800
+
+
+def far_apart(distance: float) -> dict[str, Any]:
+    return board(
+        [
+            node("a", "service", label="A", x=0, y=0, props={}),
+            node("b", "sql_db", label="B", x=0, y=distance, props={}),
+        ],
+        [edge("e", "a", "b", props={})],
+    )
+
+
+def test_a_png_no_image_can_hold_is_refused_with_the_reason_and_svg_and_pdf_still_work(service: Any) -> None:
+    # A node a typo put 100,000 px away: cairo refuses a surface past 32,767 px (once a 500).
+    doc = far_apart(-100_000)
+    with pytest.raises(PictureTooLarge) as refused:
+        service.render(doc, fmt="png", picture=DRAWN)
+    assert refused.value.status == 422
+    assert refused.value.message.startswith("A PNG of this board would be ")
+    assert "at most 32,767 px on a side. Export SVG or PDF" in refused.value.message
+    assert service.render(doc, fmt="svg", picture=DRAWN).content.startswith(b"<?xml")
+    assert service.render(doc, fmt="pdf", picture=DRAWN).content.startswith(b"%PDF-")
+
+
+def test_a_png_at_the_limit_is_made_and_a_scale_or_width_past_it_is_refused(service: Any) -> None:
+    doc = far_apart(-20_000)
+    png = service.render(doc, fmt="png", picture=DRAWN).content
+    assert 20_000 < png_size(png)[1] <= 32_767
+    with pytest.raises(PictureTooLarge, match=r" x [0-9,]+ px; a PNG"):
+        service.render(doc, fmt="png", scale=2, picture=DRAWN)
+    with pytest.raises(PictureTooLarge):
+        service.render(doc, fmt="png", picture=Picture(layout="drawn", width=800))  # a narrow board, scaled up
 
 
 def test_moving_a_node_redraws_the_drawn_picture_but_not_the_auto_one(service: Any) -> None:

@@ -650,6 +650,14 @@ class Drawing:
     svg: str
     width: float  # the picture's size in user units (before any `DrawOptions.width`)
     height: float
+    px: Point  # its width and height in px as the SVG states them (after `DrawOptions.width`)
+
+
+def picture_px(size: Point, options: DrawOptions) -> Point:
+    """A picture of `size` user units drawn with `options`: its width and height in px."""
+    width, height = size
+    out_w = float(options.width) if options.width else width
+    return out_w, (height * out_w / width if width else height)
 
 
 def draw_board(
@@ -750,7 +758,7 @@ def _draw(doc: Mapping[str, Any], icon: Callable[[str], str], options: DrawOptio
         options=options,
         text_scale=scale,
     )
-    return Drawing(svg, width, height)
+    return Drawing(svg, width, height, picture_px((width, height), options))
 
 
 def _moved(box: Box, shift: Point) -> Box:
@@ -952,8 +960,7 @@ def _document(
     text_scale: float,
 ) -> str:
     width, height = size
-    out_w = options.width if options.width else width
-    out_h = height * out_w / width if width else height
+    out_w, out_h = picture_px(size, options)
     # How large the look's smallest text comes out, in px of the picture: what a document at
     # this width shows, so the editor can warn before a picture of unreadable text is pasted.
     text_px = SMALLEST_FONT * text_scale * (out_w / width if width else 1.0)

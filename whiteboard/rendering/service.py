@@ -14,6 +14,7 @@ import base64
 import dataclasses
 import hashlib
 import json
+import math
 import os
 import re
 import shutil
@@ -93,6 +94,16 @@ class RenderTooComplex(RenderError):
 
 class RenderBusy(RenderError):
     status = 503
+
+
+class PictureTooLarge(RenderError):
+    """A PNG larger than an image can be: the same request can never succeed."""
+
+    status = 422
+
+
+# cairo's largest image surface, in px on a side: a PNG of the drawn picture beyond it cannot be made.
+MAX_PNG_SIDE = 32_767
 
 
 @dataclass(frozen=True)
@@ -466,21 +477,32 @@ class RenderService:
         for _ in range(ICON_RETRIES):
             before = self._workdir_identity()
             try:
-                svg = draw_board(
+                drawing = draw_board(
                     doc,
                     icon=lambda cls: self._data_uri(self._icon(cls, px)),
                     options=options,
                     clean_text_scale=_clean_text_scales(doc),
-                ).svg.encode()
+                )
             except FileNotFoundError:
                 continue
             if before is not None and before == self._workdir_identity():
                 break
         else:
             raise RenderBusy("The renderer's working folder keeps disappearing; try again in a few seconds.")
+        svg = drawing.svg.encode()
         if fmt == "svg":
             return svg
         zoom = scale if fmt == "png" else 1.0
+        if fmt == "png":
+            # A board whose nodes lie far apart (one at y = -100,000, say) draws a picture no image
+            # can hold: said plainly, with what does work, instead of librsvg's failure.
+            png_w, png_h = (math.ceil(side * zoom) for side in drawing.px)
+            if max(png_w, png_h) > MAX_PNG_SIDE:
+                raise PictureTooLarge(
+                    f"A PNG of this board would be {png_w:,} x {png_h:,} px; a PNG can be at most "
+                    f"{MAX_PNG_SIDE:,} px on a side. Export SVG or PDF, choose a smaller scale or width, "
+                    "or bring the board's far-apart components closer together."
+                )
         return self._limited(
             "librsvg", len(doc.get("nodes") or []), lambda t: self._rsvg.convert(svg, fmt=fmt, zoom=zoom, timeout=t)
         )
