@@ -29,7 +29,7 @@ from whiteboard.domain.drawn import (
 from whiteboard.domain.look import LOOK, PROTOCOL_COLORS
 from whiteboard.domain.palette import NOTE
 from whiteboard.rendering import InvalidOption, Picture, RenderService, RenderSettings, picture_from_query
-from whiteboard.rendering.service import PictureTooLarge
+from whiteboard.rendering.service import PictureOutOfRange
 
 FIXTURES = sorted((Path(__file__).resolve().parent.parent / "fixtures").glob("*.json"))
 MAGIC = {"png": b"\x89PNG\r\n", "svg": b"<?xml", "pdf": b"%PDF-"}
@@ -390,7 +390,7 @@ def far_apart(distance: float) -> dict[str, Any]:
 def test_a_png_no_image_can_hold_is_refused_with_the_reason_and_svg_and_pdf_still_work(service: Any) -> None:
     # A node a typo put 100,000 px away: cairo refuses a surface past 32,767 px (once a 500).
     doc = far_apart(-100_000)
-    with pytest.raises(PictureTooLarge) as refused:
+    with pytest.raises(PictureOutOfRange) as refused:
         service.render(doc, fmt="png", picture=DRAWN)
     assert refused.value.status == 422
     assert refused.value.message.startswith("A PNG of this board would be ")
@@ -403,10 +403,37 @@ def test_a_png_at_the_limit_is_made_and_a_scale_or_width_past_it_is_refused(serv
     doc = far_apart(-20_000)
     png = service.render(doc, fmt="png", picture=DRAWN).content
     assert 20_000 < png_size(png)[1] <= 32_767
-    with pytest.raises(PictureTooLarge, match=r" x [0-9,]+ px; a PNG"):
+    with pytest.raises(PictureOutOfRange, match=r" x [0-9,]+ px; a PNG"):
         service.render(doc, fmt="png", scale=2, picture=DRAWN)
-    with pytest.raises(PictureTooLarge):
+    with pytest.raises(PictureOutOfRange):
         service.render(doc, fmt="png", picture=Picture(layout="drawn", width=800))  # a narrow board, scaled up
+
+
+def test_a_pdf_page_past_cairos_coordinates_is_refused_and_the_svg_made(service: Any) -> None:
+    doc = far_apart(10_000_000)
+    doc["nodes"].append({**doc["nodes"][0], "id": "c", "y": -10_000_000})
+    with pytest.raises(PictureOutOfRange, match=r"^A PDF of this board would be .* at most 8,388,607 pt on a side"):
+        service.render(doc, fmt="pdf", picture=DRAWN)
+    assert service.render(doc, fmt="svg", picture=DRAWN).content.startswith(b"<?xml")
+
+
+@pytest.mark.parametrize(("x", "y", "fmt"), [(-10_000_000, -10_000_000, "png"), (-3_000_000, -3_000_000, "pdf")])
+def test_a_board_drawn_smaller_than_a_pixel_is_refused_not_left_to_exhaust_memory(
+    service: Any, x: float, y: float, fmt: str
+) -> None:
+    # At a width of 800, a board 10,000,000 px across is drawn at 1/12,500: cairo's image filter
+    # for that took more than the 1 GiB limit (a 503 telling the user to split a 2-node board).
+    doc = far_apart(0)
+    doc["nodes"][1].update(x=x, y=y)
+    with pytest.raises(PictureOutOfRange, match=r"of its size: its components would be smaller than a pixel"):
+        service.render(doc, fmt=fmt, picture=Picture(layout="drawn", width=800))
+
+
+def test_a_board_too_thin_for_a_pixel_at_its_width_is_refused(service: Any) -> None:
+    doc = far_apart(0)
+    doc["nodes"][1].update(x=-10_000_000)
+    with pytest.raises(PictureOutOfRange, match=r"^At 320 x 0.00[0-9]+ px this board"):
+        service.render(doc, fmt="png", picture=Picture(layout="drawn", width=320))  # once librsvg's "no area", a 500
 
 
 def test_moving_a_node_redraws_the_drawn_picture_but_not_the_auto_one(service: Any) -> None:

@@ -32,7 +32,7 @@ from typing import Any
 from whiteboard import limits
 from whiteboard.domain.board import dumps_board
 from whiteboard.domain.diagram import ICON_INCHES, build_dot
-from whiteboard.domain.drawn import DrawOptions, default_layout, draw_board
+from whiteboard.domain.drawn import Drawing, DrawOptions, default_layout, draw_board
 from whiteboard.domain.formats import EXPORTS, MERMAID_SYNTAXES, export_text
 from whiteboard.domain.layout import layout_board
 from whiteboard.domain.layout_measures import clean_text_scale
@@ -96,14 +96,20 @@ class RenderBusy(RenderError):
     status = 503
 
 
-class PictureTooLarge(RenderError):
-    """A PNG larger than an image can be: the same request can never succeed."""
+class PictureOutOfRange(RenderError):
+    """A drawn PNG or PDF that cairo cannot make: the same request can never succeed."""
 
     status = 422
 
 
-# cairo's largest image surface, in px on a side: a PNG of the drawn picture beyond it cannot be made.
+# cairo's largest image surface, in px on a side.
 MAX_PNG_SIDE = 32_767
+# cairo's coordinates are 24.8 fixed point: a PDF page past this many points on a side breaks.
+MAX_PDF_SIDE_PT = 8_388_607
+PT_PER_PX = 72 / 96  # CSS's definition, by which rsvg_worker sizes a PDF page
+# Drawn smaller than this, a board's components are under a pixel, and cairo's filter for images
+# scaled that far down outgrows any memory limit (a board 10,000,000 px wide at a width of 800).
+MIN_PICTURE_SCALE = 1e-3
 
 
 @dataclass(frozen=True)
@@ -312,6 +318,33 @@ def _sweep_dead_workdirs() -> None:
             pass  # alive, someone else's
 
 
+def _check_picture(drawing: Drawing, *, fmt: str, zoom: float) -> None:
+    """Refuse, saying why and what works, a PNG or PDF that cairo cannot make: a board whose
+    components lie far apart (a node at y = -100,000, say) draws a picture past cairo's limits,
+    and librsvg's failure would be all the user saw."""
+    closer = "or bring the board's far-apart components closer together."
+    width, height = drawing.px
+    if fmt == "png":
+        png_w, png_h = math.ceil(width * zoom), math.ceil(height * zoom)
+        if max(png_w, png_h) > MAX_PNG_SIDE:
+            raise PictureOutOfRange(
+                f"A PNG of this board would be {png_w:,} x {png_h:,} px; a PNG can be at most {MAX_PNG_SIDE:,} px "
+                f"on a side. Export SVG or PDF, choose a smaller scale or width, {closer}"
+            )
+    elif max(width, height) * PT_PER_PX > MAX_PDF_SIDE_PT:
+        raise PictureOutOfRange(
+            f"A PDF of this board would be {width * PT_PER_PX:,.0f} x {height * PT_PER_PX:,.0f} pt; a PDF page can be "
+            f"at most {MAX_PDF_SIDE_PT:,} pt on a side. Export SVG, {closer}"
+        )
+    drawn_at = width / drawing.width if drawing.width else 1.0
+    if drawn_at * zoom < MIN_PICTURE_SCALE or min(width, height) * zoom < 1:
+        raise PictureOutOfRange(
+            f"At {width * zoom:,.0f} x {height * zoom:,.3g} px this board would be drawn at "
+            f"1/{1 / (drawn_at * zoom):,.0f} of its size: its components would be smaller than a pixel. Export it "
+            f"without a width, or as SVG, {closer}"
+        )
+
+
 def _clean_text_scales(doc: Mapping[str, Any]) -> Callable[[float], float]:
     """`layout_measures.clean_text_scale` for one picture, searched once: the drawing asks again
     with a slightly different scale while its size settles, and the clean limit found for a larger
@@ -493,16 +526,7 @@ class RenderService:
         if fmt == "svg":
             return svg
         zoom = scale if fmt == "png" else 1.0
-        if fmt == "png":
-            # A board whose nodes lie far apart (one at y = -100,000, say) draws a picture no image
-            # can hold: said plainly, with what does work, instead of librsvg's failure.
-            png_w, png_h = (math.ceil(side * zoom) for side in drawing.px)
-            if max(png_w, png_h) > MAX_PNG_SIDE:
-                raise PictureTooLarge(
-                    f"A PNG of this board would be {png_w:,} x {png_h:,} px; a PNG can be at most "
-                    f"{MAX_PNG_SIDE:,} px on a side. Export SVG or PDF, choose a smaller scale or width, "
-                    "or bring the board's far-apart components closer together."
-                )
+        _check_picture(drawing, fmt=fmt, zoom=zoom)
         return self._limited(
             "librsvg", len(doc.get("nodes") or []), lambda t: self._rsvg.convert(svg, fmt=fmt, zoom=zoom, timeout=t)
         )
