@@ -409,10 +409,14 @@ def test_a_png_at_the_limit_is_made_and_a_scale_or_width_past_it_is_refused(serv
         service.render(doc, fmt="png", picture=Picture(layout="drawn", width=800))  # a narrow board, scaled up
 
 
-def test_a_pdf_page_past_cairos_coordinates_is_refused_and_the_svg_made(service: Any) -> None:
-    doc = far_apart(10_000_000)
-    doc["nodes"].append({**doc["nodes"][0], "id": "c", "y": -10_000_000})
-    with pytest.raises(PictureOutOfRange, match=r"^A PDF of this board would be .* at most 8,388,607 pt on a side"):
+def test_a_pdf_page_near_cairos_coordinate_range_is_refused_and_the_svg_made(service: Any) -> None:
+    # This board's PDF once ran out of memory (a 503 telling the user to split a 2-node board).
+    doc = board(
+        [node("a", "user", x=0, y=0, props={}), node("n", "note", x=-10_000_000, y=7_637_510, props={})],
+        [edge("e", "a", "n", props={})],
+        groups=[{"id": "g", "label": "", "parent": None, "props": {}}],
+    )
+    with pytest.raises(PictureOutOfRange, match=r"^A PDF of this board would be .* at most 1,000,000 pt on a side"):
         service.render(doc, fmt="pdf", picture=DRAWN)
     assert service.render(doc, fmt="svg", picture=DRAWN).content.startswith(b"<?xml")
 

@@ -104,8 +104,10 @@ class PictureOutOfRange(RenderError):
 
 # cairo's largest image surface, in px on a side.
 MAX_PNG_SIDE = 32_767
-# cairo's coordinates are 24.8 fixed point: a PDF page past this many points on a side breaks.
-MAX_PDF_SIDE_PT = 8_388_607
+# cairo's coordinates are 24.8 fixed point (up to 8,388,607) and a drawing that nears that range
+# overflows its arithmetic (a page of 7,500,000 pt ran past the memory limit): a PDF page stays
+# far inside it. A million points is 350 m of paper.
+MAX_PDF_SIDE_PT = 1_000_000
 PT_PER_PX = 72 / 96  # CSS's definition, by which rsvg_worker sizes a PDF page
 # Drawn smaller than this, a board's components are under a pixel, and cairo's filter for images
 # scaled that far down outgrows any memory limit (a board 10,000,000 px wide at a width of 800).
