@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils.html import json_script
 
-from tests.builders import board, node
+from tests.builders import board, edge, node
 from whiteboard.boards.services import board_create, board_share
 from whiteboard.domain.board import MAX_LABEL, MAX_POLICIES, POLICY_PREFIX
 from whiteboard.domain.board_schema import policy_schema
@@ -143,6 +143,13 @@ def test_layout_places_every_node(users: dict[str, Any]) -> None:
     positions = response.json()["positions"]
     assert set(positions) == {n["id"] for n in doc["nodes"]}
     assert len({(p["x"], p["y"]) for p in positions.values()}) == len(positions)
+
+
+def test_layout_of_a_new_board_without_edge_labels(users: dict[str, Any]) -> None:
+    b = board_create(owner=users["olive"], document=board([node("a"), node("b")], [edge("e1", "a", "b")]))
+    response = _client(users["olive"]).get(f"/boards/{b.pk}/layout")
+    assert response.status_code == 200
+    assert set(response.json()["positions"]) == {"a", "b"}
 
 
 def test_layout_answers_the_auto_layouts_positions(users: dict[str, Any]) -> None:

@@ -165,3 +165,20 @@ def test_a_note_in_a_group_moves_with_its_group() -> None:
 
 def test_an_empty_board_has_no_positions() -> None:
     assert layout_board(validate_board(board([], []))) == {}
+
+
+@pytest.mark.parametrize(
+    ("nodes", "edges"),
+    [
+        ([node("a")], []),
+        ([node("a"), node("b")], [edge("e1", "a", "b")]),
+        ([node("a"), node("b"), node("c", "sql_db")], [edge("e1", "a", "b"), edge("e2", "b", "c")]),
+    ],
+    ids=["one node", "two nodes", "a chain"],
+)
+def test_a_board_whose_edges_carry_no_label_is_laid_out(nodes: list[Any], edges: list[Any]) -> None:
+    # The tidy step looked for labels to clear and failed on a board with none: a new board's
+    # auto-layout answered a 500.
+    positions = layout_board(validate_board(board(nodes, edges)))
+    assert set(positions) == {n["id"] for n in nodes}
+    assert len({(p["x"], p["y"]) for p in positions.values()}) == len(nodes)

@@ -252,6 +252,8 @@ class Scene:
         """The pairs, per measure, of a changed element with any other (two rigid ones
         excepted), among the elements near the changed ones."""
         found: dict[str, set[frozenset[str]]] = {name: set() for name in PAIRS}
+        if not changed:
+            return found  # nothing to pair: a board whose edges carry no label, say
         boxes = [self._extent[el] for el in changed]
         region = _union(boxes)
         near = [(el, box) for el, box in self._extent.items() if _overlap(region, box)]
