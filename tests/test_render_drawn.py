@@ -18,6 +18,7 @@ from django.core.management import call_command
 
 from tests.builders import board, edge, node, sample_board
 from tests.test_render_security import HOSTILE, SVG, XLINK, hostile_board, squeeze
+from whiteboard.domain.board import validate_board
 from whiteboard.domain.drawn import (
     MIN_TEXT_PX,
     TITLE_SIZE,
@@ -26,6 +27,7 @@ from whiteboard.domain.drawn import (
     draw_board,
     text_width,
 )
+from whiteboard.domain.layout import layout_board
 from whiteboard.domain.look import LOOK, PROTOCOL_COLORS
 from whiteboard.domain.palette import NOTE
 from whiteboard.rendering import InvalidOption, Picture, RenderService, RenderSettings, picture_from_query
@@ -407,6 +409,14 @@ def test_a_png_at_the_limit_is_made_and_a_scale_or_width_past_it_is_refused(serv
         service.render(doc, fmt="png", scale=2, picture=DRAWN)
     with pytest.raises(PictureOutOfRange):
         service.render(doc, fmt="png", picture=Picture(layout="drawn", width=800))  # a narrow board, scaled up
+
+
+def test_nodes_a_hair_apart_are_drawn_as_one_point_not_a_division_by_zero(service: Any) -> None:
+    # Valid positions 1e-300 px apart: the square of that distance is 0 in floats.
+    doc = far_apart(0)
+    doc["nodes"][1].update(x=1e-300, y=1e-300)
+    assert service.render(doc, fmt="svg", picture=DRAWN).content.startswith(b"<?xml")
+    assert layout_board(validate_board(doc))
 
 
 def test_a_pdf_page_near_cairos_coordinate_range_is_refused_and_the_svg_made(service: Any) -> None:

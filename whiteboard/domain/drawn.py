@@ -323,7 +323,8 @@ def _intersect(node: PlacedNode, toward: Point) -> Point:
     """Where the line from the node's centre to `toward` leaves its rounded box."""
     cx, cy = node.x, node.y
     dx, dy = toward[0] - cx, toward[1] - cy
-    if dx == 0 and dy == 0:
+    # Points closer than this are one: the square of a distance of 1e-300 px is 0 in floats.
+    if math.hypot(dx, dy) < 1e-9:
         return cx, cy
     hw, hh = node.w / 2, node.h / 2
     t = min(hw / abs(dx) if dx else math.inf, hh / abs(dy) if dy else math.inf)
